@@ -1,0 +1,43 @@
+"""How the engine talks to whoever runs it: a reporter for what happened, a control for requests.
+
+The CLI wires these to the terminal; the worker (service) wires them to the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol
+
+ControlRequest = Literal["stop", "pause", "checkpoint"]
+
+
+class Reporter(Protocol):
+    def epoch_end(self, row: dict[str, Any]) -> None: ...
+
+    def checkpoint_saved(self, kind: str, path: str, epoch: int) -> None: ...
+
+
+class Control(Protocol):
+    def requested(self, epoch: int, step: int, epoch_end: bool) -> ControlRequest | None:
+        """Polled after every training step and at every epoch end."""
+        ...
+
+
+class NullReporter:
+    def epoch_end(self, row: dict[str, Any]) -> None:
+        pass
+
+    def checkpoint_saved(self, kind: str, path: str, epoch: int) -> None:
+        pass
+
+
+class FlagControl:
+    """A control flipped from elsewhere in the process (e.g. a SIGINT handler)."""
+
+    def __init__(self) -> None:
+        self.request: ControlRequest | None = None
+
+    def requested(self, epoch: int, step: int, epoch_end: bool) -> ControlRequest | None:
+        request = self.request
+        if request == "checkpoint":
+            self.request = None
+        return request

@@ -1,0 +1,65 @@
+"""Loading weights from local files only: pretrained files, other runs' checkpoints.
+
+Every file is read with ``torch.load(weights_only=True)`` (or safetensors): nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+
+class PretrainedWeightsMissing(FileNotFoundError):
+    pass
+
+
+def find_pretrained(name: str, explicit: str | None, weights_dir: Path, candidates: list[Path]) -> Path:
+    """The local weights file for ``name``, or a clear error that lists where it looked."""
+    if explicit:
+        path = Path(explicit).expanduser()
+        if path.is_file():
+            return path
+        raise PretrainedWeightsMissing(f"pretrained_weights file {path} does not exist")
+    looked = [weights_dir / f"{name}{suffix}" for suffix in (".pth", ".pt", ".safetensors")] + candidates
+    for path in looked:
+        if path.is_file():
+            return path
+    places = ", ".join(str(p) for p in looked)
+    raise PretrainedWeightsMissing(
+        f"pretrained=true but no local weights for {name!r}; this host cannot download them. "
+        f"Put a weights file at one of: {places}, or set pretrained_weights to its path"
+    )
+
+
+def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
+    """A model state dict from a plain weights file, a visionyard checkpoint or a Lightning .ckpt."""
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        return load_file(str(path))
+    loaded: Any = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(loaded, dict) and isinstance(loaded.get("state_dict"), dict):
+        state = loaded["state_dict"]
+        if any(k.startswith("model.") for k in state):
+            return {k.removeprefix("model."): v for k, v in state.items() if k.startswith("model.")}
+        return state
+    if isinstance(loaded, dict) and all(isinstance(v, torch.Tensor) for v in loaded.values()):
+        return loaded
+    raise ValueError(f"{path} holds no model state dict")
+
+
+def load_matching(model: nn.Module, state: dict[str, torch.Tensor]) -> list[str]:
+    """Load every tensor whose name and shape match; return the model keys left as initialised.
+
+    This is how a head is resized: a 1000-class head in the file does not fit a 10-class model,
+    so those keys keep their fresh initialisation.
+    """
+    own = model.state_dict()
+    usable = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+    if not usable:
+        raise ValueError("no tensor of the weights file fits this model: is it the same architecture?")
+    model.load_state_dict(usable, strict=False)
+    return sorted(set(own) - set(usable))

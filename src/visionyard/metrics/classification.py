@@ -1,0 +1,25 @@
+"""Classification metrics (torchmetrics): top-1, top-5 with five classes or more, macro P/R/F1."""
+
+from __future__ import annotations
+
+from torchmetrics import MetricCollection
+from torchmetrics.classification import (
+    MulticlassAccuracy,
+    MulticlassF1Score,
+    MulticlassPrecision,
+    MulticlassRecall,
+)
+
+HEADLINE = ("val_acc", "max")
+
+
+def classification_metrics(num_classes: int) -> MetricCollection:
+    metrics = {
+        "acc": MulticlassAccuracy(num_classes=num_classes, average="micro"),
+        "precision": MulticlassPrecision(num_classes=num_classes, average="macro"),
+        "recall": MulticlassRecall(num_classes=num_classes, average="macro"),
+        "f1": MulticlassF1Score(num_classes=num_classes, average="macro"),
+    }
+    if num_classes >= 5:
+        metrics["acc_top5"] = MulticlassAccuracy(num_classes=num_classes, top_k=5, average="micro")
+    return MetricCollection(metrics)

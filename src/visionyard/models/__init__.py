@@ -1,0 +1,1 @@
+"""Built-in plugins. They are ordinary plugins: found through the ``visionyard.models`` entry points."""

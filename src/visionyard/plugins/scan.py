@@ -1,0 +1,57 @@
+"""Subprocess that imports plugin sources and reports what they declare, one JSON line per event.
+
+Run by :mod:`visionyard.plugins.registry` as ``python -m visionyard.plugins.scan`` with the
+sources as JSON on stdin. Plugin code may print; the protocol goes to a private copy of the
+original stdout so nothing it prints can corrupt it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from typing import Any
+
+from visionyard.plugins.discovery import Source, describe, load_source
+
+
+def _emit(stream: Any, **event: Any) -> None:
+    stream.write(json.dumps(event) + "\n")
+    stream.flush()
+
+
+def main() -> None:
+    sources = [Source(**item) for item in json.load(sys.stdin)]
+    protocol = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    for source in sources:
+        _emit(protocol, event="begin", source=source.id)
+        try:
+            for cls in load_source(source):
+                try:
+                    metadata, schema = describe(cls)
+                except Exception as exc:
+                    _emit(protocol, event="error", source=source.id, class_name=cls.__name__, error=_reason(exc))
+                    continue
+                _emit(
+                    protocol,
+                    event="plugin",
+                    source=source.id,
+                    class_name=cls.__name__,
+                    metadata=metadata.model_dump(mode="json"),
+                    config_schema=schema.model_dump(mode="json"),
+                )
+        except BaseException as exc:
+            traceback.print_exc()
+            _emit(protocol, event="error", source=source.id, class_name=None, error=_reason(exc))
+        _emit(protocol, event="end", source=source.id)
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+if __name__ == "__main__":
+    main()

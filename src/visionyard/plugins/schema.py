@@ -1,0 +1,123 @@
+"""What a plugin declares about itself: metadata, config fields and presets (spec/003).
+
+Torch-free: the API and the registry cache read these without importing plugin code.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+
+TaskType = Literal["classification", "detection", "segmentation", "change_detection"]
+FieldType = Literal["int", "float", "str", "bool", "select", "multiselect"]
+_IDENTIFIER = r"^[a-z][a-z0-9_]{0,63}$"
+
+
+class ModelMetadata(BaseModel):
+    """How a model is listed in the catalog."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=_IDENTIFIER)
+    version: str = "0.1.0"
+    author: str = ""
+    framework: str = Field("pytorch", description="pytorch, torchvision, timm, custom, ...")
+    task_type: TaskType
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    min_gpu_memory_gb: float | None = Field(None, ge=0)
+    recommended_batch_size: int | None = Field(None, ge=1)
+    supported_image_sizes: tuple[int, ...] = ()
+    input_images: int = Field(1, ge=1, le=2, description="2 for change detection (before, after)")
+
+
+class ConfigField(BaseModel):
+    """One model-specific setting; the UI renders a form from these."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=_IDENTIFIER)
+    type: FieldType
+    default: Any = None
+    description: str = ""
+    required: bool = False
+    options: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    step: float | None = Field(None, gt=0)
+    group: str | None = None
+    advanced: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.type in ("select", "multiselect") and not self.options:
+            raise ValueError(f"field {self.name!r}: type {self.type} needs options")
+        if self.type not in ("select", "multiselect") and self.options is not None:
+            raise ValueError(f"field {self.name!r}: options only apply to select and multiselect")
+        if self.type not in ("int", "float") and (self.min is not None or self.max is not None):
+            raise ValueError(f"field {self.name!r}: min/max only apply to int and float")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"field {self.name!r}: min is greater than max")
+        if self.default is None and not self.required:
+            raise ValueError(f"field {self.name!r}: give a default or mark it required")
+        if self.default is not None:
+            try:
+                _field_adapter(self).model_validate({"v": self.default})
+            except ValidationError as exc:
+                raise ValueError(f"field {self.name!r}: default {self.default!r} is invalid: {exc}") from exc
+        return self
+
+    def annotation(self) -> Any:
+        """The pydantic type that checks a value of this field."""
+        bounds = {"ge": self.min, "le": self.max}
+        bounds = {k: v for k, v in bounds.items() if v is not None}
+        match self.type:
+            case "int":
+                return Annotated[int, Field(strict=False, **bounds)]
+            case "float":
+                return Annotated[float, Field(**bounds)]
+            case "str":
+                return str
+            case "bool":
+                return bool
+            case "select":
+                return Literal[tuple(self.options or ())]
+            case "multiselect":
+                return list[Literal[tuple(self.options or ())]]
+
+
+def _field_adapter(field: ConfigField) -> type[BaseModel]:
+    return create_model("FieldCheck", __config__=ConfigDict(extra="forbid"), v=(field.annotation(), ...))
+
+
+class ConfigSchema(BaseModel):
+    """A model's fields and its named presets.
+
+    A preset is a partial run config: platform keys (``epochs``, ``optimizer.type``...) and model
+    fields under ``model``; nested dicts or dotted keys. User values are merged over it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fields: tuple[ConfigField, ...] = ()
+    presets: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Self:
+        names = [f.name for f in self.fields]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate field names: {', '.join(duplicates)}")
+        return self
+
+    def defaults(self) -> dict[str, Any]:
+        return {f.name: f.default for f in self.fields if f.default is not None}
+
+    def pydantic_model(self) -> type[BaseModel]:
+        """A pydantic model that validates the ``model`` section of a run config."""
+        definitions: dict[str, Any] = {}
+        for f in self.fields:
+            default = ... if f.required and f.default is None else f.default
+            definitions[f.name] = (f.annotation(), Field(default, description=f.description))
+        return create_model("ModelSection", __config__=ConfigDict(extra="forbid", frozen=True), **definitions)

@@ -1,0 +1,127 @@
+"""Resolve a user's run config: platform defaults < preset < user values, checked in one pass.
+
+Every problem comes back with its dotted field path and a reason, never as a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, create_model
+
+from visionyard.plugins.schema import ConfigSchema
+from visionyard.training_config import TrainingConfig
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}" if self.path else self.reason
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used, with every problem found."""
+
+    def __init__(self, problems: Iterable[ConfigProblem]):
+        self.problems = list(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+
+def run_config_model(schema: ConfigSchema) -> type[TrainingConfig]:
+    """The platform's training config with the plugin's fields as its ``model`` section."""
+    section = schema.pydantic_model()
+    has_required = any(f.required and f.default is None for f in schema.fields)
+    default: Any = ... if has_required else Field(default_factory=section)
+    return create_model("RunConfig", __base__=TrainingConfig, model=(section, default))
+
+
+def resolve_config(
+    schema: ConfigSchema, user: Mapping[str, Any] | None = None, preset: str | None = None
+) -> dict[str, Any]:
+    """Return the full, validated run config as plain JSON-able data, or raise ConfigError."""
+    problems: list[ConfigProblem] = []
+    base: dict[str, Any] = {}
+    if preset is not None:
+        if preset not in schema.presets:
+            choices = ", ".join(sorted(schema.presets)) or "none"
+            raise ConfigError([ConfigProblem("preset", f"unknown preset {preset!r}; choose from {choices}")])
+        base = expand_dotted(schema.presets[preset], problems, prefix=f"preset {preset}: ")
+    merged = deep_merge(base, expand_dotted(user or {}, problems))
+    if problems:
+        raise ConfigError(problems)
+    try:
+        resolved: BaseModel = run_config_model(schema).model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(problems_from_pydantic(exc)) from None
+    return resolved.model_dump(mode="json")
+
+
+def problems_from_pydantic(exc: ValidationError) -> list[ConfigProblem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(p) for p in err["loc"])
+        reason = err["msg"]
+        if err["type"] == "extra_forbidden":
+            reason = "unknown key"
+        elif err["type"] == "missing":
+            reason = "required field is missing"
+        elif "input" in err and err["type"] != "value_error":
+            reason = f"{reason} (got {err['input']!r})"
+        problems.append(ConfigProblem(path, reason.removeprefix("Value error, ")))
+    return problems
+
+
+def expand_dotted(values: Mapping[str, Any], problems: list[ConfigProblem], prefix: str = "") -> dict[str, Any]:
+    """``{"optimizer.type": "sgd"}`` -> ``{"optimizer": {"type": "sgd"}}``; nested dicts pass through."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if not isinstance(key, str) or not key:
+            problems.append(ConfigProblem(prefix + str(key), "keys must be non-empty strings"))
+            continue
+        parts = key.split(".")
+        node = out
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                problems.append(ConfigProblem(prefix + key, f"{part!r} is both a value and a section"))
+                break
+            node = child
+        else:
+            if isinstance(value, Mapping):
+                value = expand_dotted(value, problems, prefix=f"{prefix}{key}.")
+            existing = node.get(parts[-1])
+            node[parts[-1]] = deep_merge(existing, value) if isinstance(existing, dict) else value
+    return out
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, Mapping):
+        merged = dict(base)
+        for key, value in over.items():
+            merged[key] = deep_merge(base.get(key), value)
+        return merged
+    return over
+
+
+def parse_assignments(assignments: Iterable[str]) -> dict[str, Any]:
+    """Parse CLI ``--set dotted.key=value`` items; values are YAML scalars or lists."""
+    problems, out = [], {}
+    for item in assignments:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            problems.append(ConfigProblem(item, "expected dotted.key=value"))
+            continue
+        try:
+            out[key] = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            problems.append(ConfigProblem(key, f"cannot parse value {raw!r}"))
+    if problems:
+        raise ConfigError(problems)
+    return out

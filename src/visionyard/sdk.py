@@ -1,0 +1,18 @@
+"""What a plugin author imports: the contract, its declarations and the ready-made adapters.
+
+from visionyard.sdk import ConfigField, ConfigSchema, ModelMetadata, TorchModuleClassifier
+"""
+
+from visionyard.engine.adapters import TimmClassifier, TorchModuleClassifier, TorchvisionClassifier
+from visionyard.plugins.schema import ConfigField, ConfigSchema, ModelMetadata
+from visionyard.plugins.sdk import ModelPlugin
+
+__all__ = [
+    "ConfigField",
+    "ConfigSchema",
+    "ModelMetadata",
+    "ModelPlugin",
+    "TimmClassifier",
+    "TorchModuleClassifier",
+    "TorchvisionClassifier",
+]

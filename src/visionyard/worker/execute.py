@@ -1,0 +1,191 @@
+"""One run, start to end, in this process: check data, build the plugin, train, record the outcome.
+
+The CLI calls this in the foreground; the service's worker process calls it for queued runs.
+Every state change is written to run.json before it is reported.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+
+from visionyard.config import Settings
+from visionyard.data.checks import DatasetReport, check_image_folder
+from visionyard.data.datamodule import ClassificationDataModule, build_splits
+from visionyard.engine.callbacks import ControlCallback, FreezeStages, KeyedSeeding, MetricsRecorder
+from visionyard.engine.reporting import Control, FlagControl, NullReporter, Reporter
+from visionyard.engine.trainer import build_trainer, resolve_accelerator
+from visionyard.engine.weights import find_pretrained, load_matching, read_state_dict
+from visionyard.metrics.classification import HEADLINE
+from visionyard.plugins.registry import PluginRegistry
+from visionyard.storage.run_folder import RunFolder
+from visionyard.training_config import TrainingConfig
+
+log = logging.getLogger("visionyard.worker")
+
+
+class DatasetCheckFailed(ValueError):
+    def __init__(self, report: DatasetReport, problems: list[Any]):
+        self.report = report
+        lines = [str(p) for p in problems[:10]]
+        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        super().__init__("dataset check failed: " + "; ".join(lines) + more)
+
+
+@dataclass
+class RunRequest:
+    folder: RunFolder
+    model: str
+    dataset: Path
+    config: dict[str, Any]
+    resume: bool = False
+    base_checkpoint: Path | None = None
+    progress: bool = True
+
+
+@dataclass
+class RunOutcome:
+    status: str
+    epochs_completed: int = 0
+    best_metrics: dict[str, Any] = field(default_factory=dict)
+    final_metrics: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def execute_run(
+    request: RunRequest,
+    settings: Settings,
+    registry: PluginRegistry,
+    control: Control | None = None,
+    reporter: Reporter | None = None,
+) -> RunOutcome:
+    folder = request.folder
+    folder.create()
+    record = folder.read_run()
+    folder.update_run(status="running", attempt=record.get("attempt", 0) + 1, started_at=now(), error=None)
+    handler = _attach_log_file(folder.log_file)
+    cfg = TrainingConfig.model_validate({k: v for k, v in request.config.items() if k != "model"})
+    monitor = cfg.validation.monitor or HEADLINE[0]
+    mode = cfg.validation.mode or ("min" if monitor.endswith("loss") else "max")
+    try:
+        status = _train(request, settings, registry, cfg, monitor, mode, control or FlagControl(), reporter)
+        outcome = _outcome(status, folder.read_metrics(), monitor, mode)
+    except Exception as exc:
+        log.error("run failed: %s\n%s", exc, traceback.format_exc())
+        rows = folder.read_metrics()
+        outcome = _outcome("failed", rows, monitor, mode)
+        outcome.error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DatasetCheckFailed) else str(exc)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    folder.update_run(
+        status=outcome.status,
+        finished_at=now(),
+        epochs_completed=outcome.epochs_completed,
+        best_metrics=outcome.best_metrics,
+        final_metrics=outcome.final_metrics,
+        error=outcome.error,
+    )
+    return outcome
+
+
+def _train(
+    request: RunRequest,
+    settings: Settings,
+    registry: PluginRegistry,
+    cfg: TrainingConfig,
+    monitor: str,
+    mode: str,
+    control: Control,
+    reporter: Reporter | None,
+) -> str:
+    folder = request.folder
+    report, scan = check_image_folder(request.dataset)
+    for issue in report.issues:
+        log.warning("dataset: %s", issue)
+    problems = report.blocking(cfg.data.skip_invalid_images)
+    if problems or scan is None:
+        raise DatasetCheckFailed(report, problems)
+    splits = build_splits(scan, report, cfg)
+    if not splits.val:
+        raise DatasetCheckFailed(report, ["the validation split is empty: add images or a val/ folder"])
+    log.info(
+        "dataset %s: %d classes, %d train / %d val images",
+        request.dataset,
+        len(splits.classes),
+        len(splits.train),
+        len(splits.val),
+    )
+
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
+    plugin = registry.load_class(request.model)(request.config, splits.classes)
+    pretrained = None
+    if cfg.pretrained and not request.resume:
+        pretrained = find_pretrained(
+            request.model, cfg.pretrained_weights, settings.weights_dir, plugin.pretrained_candidates()
+        )
+        log.info("pretrained weights: %s", pretrained)
+    model = plugin.build(pretrained)
+    if request.base_checkpoint is not None and not request.resume:
+        fresh = load_matching(model, read_state_dict(request.base_checkpoint))
+        log.info("initialised from %s; left fresh: %s", request.base_checkpoint, ", ".join(fresh) or "nothing")
+
+    reporter = reporter or NullReporter()
+    rows = [r for r in folder.read_metrics()] if request.resume else []
+    control_callback = ControlCallback(control, folder, reporter)
+    callbacks: list[L.Callback] = [
+        KeyedSeeding(cfg.seed),
+        MetricsRecorder(folder, reporter, rows),
+        control_callback,
+    ]
+    if cfg.freeze_stages:
+        stages = plugin.stages()
+        if cfg.freeze_stages > len(stages):
+            raise ValueError(f"freeze_stages={cfg.freeze_stages} but {request.model} has {len(stages)} stages")
+        callbacks.append(FreezeStages(stages[: cfg.freeze_stages]))
+    pin = resolve_accelerator(cfg) == "cuda"
+    trainer = build_trainer(folder, cfg, monitor, mode, callbacks, progress=request.progress)
+    ckpt = folder.last_ckpt if request.resume else None
+    plugin.train(trainer, ClassificationDataModule(splits, cfg, pin_memory=pin), ckpt_path=ckpt)
+    if control_callback.outcome == "pause":
+        return "paused"
+    if control_callback.outcome == "stop":
+        return "stopped"
+    return "completed"
+
+
+def _outcome(status: str, rows: list[dict[str, Any]], monitor: str, mode: str) -> RunOutcome:
+    scored = [r for r in rows if monitor in r]
+    best: dict[str, Any] = {}
+    if scored:
+        pick = min if mode == "min" else max
+        best = dict(pick(scored, key=lambda r: r[monitor]))
+        best["monitor"] = monitor
+    return RunOutcome(
+        status=status,
+        epochs_completed=rows[-1]["epoch"] if rows else 0,
+        best_metrics=best,
+        final_metrics=dict(rows[-1]) if rows else {},
+    )
+
+
+def _attach_log_file(path: Path) -> logging.Handler:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(min(root.level or logging.INFO, logging.INFO))
+    for name in ("visionyard", "lightning.pytorch"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    return handler
