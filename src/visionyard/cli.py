@@ -48,6 +48,7 @@ def train(
     from visionyard.plugins.registry import UnknownModelError
     from visionyard.plugins.validation import ConfigError
     from visionyard.services import runs
+    from visionyard.storage.run_folder import InvalidRunId
     from visionyard.worker.execute import RunRequest, execute_run
 
     settings = Settings()
@@ -64,7 +65,7 @@ def train(
             prepared = runs.prepare_run(settings, registry, model, data, user, preset, base_run)
     except ConfigError as exc:
         raise fail("invalid config: " + "; ".join(f"{p.path}: {p.reason}" for p in exc.problems)) from None
-    except (UnknownModelError, runs.RunSetupError) as exc:
+    except (UnknownModelError, runs.RunSetupError, InvalidRunId) as exc:
         raise fail(str(exc)) from None
 
     err.print(f"run [bold]{prepared.folder.run_id}[/] -> {prepared.folder.root}")

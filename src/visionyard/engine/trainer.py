@@ -36,17 +36,19 @@ def build_trainer(
     callbacks: list[Callback],
     progress: bool = True,
 ) -> L.Trainer:
-    checkpoint = ModelCheckpoint(
+    best = ModelCheckpoint(
         dirpath=folder.checkpoints,
         filename="best",
         monitor=monitor,
         mode=mode,
         save_top_k=1,
-        save_last=True,
         auto_insert_metric_name=False,
         enable_version_counter=False,
     )
-    all_callbacks: list[Callback] = [*callbacks, checkpoint]
+    # Lightning's save_last only refreshes last.ckpt when a top-k file was saved in the same step,
+    # so "last" is its own unmonitored checkpoint, rewritten every epoch.
+    last = ModelCheckpoint(dirpath=folder.checkpoints, filename="last", enable_version_counter=False)
+    all_callbacks: list[Callback] = [*callbacks, best, last]
     if cfg.early_stopping.enabled:
         all_callbacks.append(
             EarlyStopping(

@@ -47,6 +47,8 @@ class RunRequest:
     resume: bool = False
     base_checkpoint: Path | None = None
     progress: bool = True
+    extra_callbacks: list[L.Callback] = field(default_factory=list)
+    """Added to the platform's own (the service adds its heartbeat; benchmarks add timers)."""
 
 
 @dataclass
@@ -147,6 +149,7 @@ def _train(
         KeyedSeeding(cfg.seed),
         MetricsRecorder(folder, reporter, rows),
         control_callback,
+        *request.extra_callbacks,
     ]
     if cfg.freeze_stages:
         stages = plugin.stages()

@@ -1,0 +1,144 @@
+"""Engine overhead: visionyard's training path against a plain hand-written PyTorch loop.
+
+Same model (resnet18), same images (the digits demo set), same transforms, batch size, loader
+workers and number of steps. The two alternate, several repeats each; steady-state training
+throughput (images/s, first batches excluded, validation excluded) is compared by median.
+
+    .venv/bin/python benchmarks/overhead.py [--repeats 5] [--image-size 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+from torchvision import datasets, models
+
+from visionyard.config import Settings
+from visionyard.data.demo import write_demo_datasets
+from visionyard.data.transforms import train_transform
+from visionyard.plugins.schema import ConfigSchema
+from visionyard.plugins.validation import resolve_config
+from visionyard.services.runs import prepare_run, registry_for
+from visionyard.training_config import TrainingConfig
+from visionyard.worker.execute import RunRequest, execute_run
+
+WARMUP = 3
+
+
+class StepTimer(L.Callback):
+    """Training time from batch WARMUP on, with validation taken out."""
+
+    def __init__(self) -> None:
+        self.start: float | None = None
+        self.end = 0.0
+        self.paused = 0.0
+        self.images = 0
+        self._val_start = 0.0
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        if self.start is None and trainer.global_step == WARMUP:
+            self.start = time.perf_counter()
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if self.start is not None:
+            self.images += len(batch[1])
+            self.end = time.perf_counter()
+
+    def on_validation_start(self, trainer, pl_module) -> None:
+        self._val_start = time.perf_counter()
+
+    def on_validation_end(self, trainer, pl_module) -> None:
+        if self.start is not None:
+            self.paused += time.perf_counter() - self._val_start
+
+    @property
+    def throughput(self) -> float:
+        return self.images / (self.end - self.start - self.paused)
+
+
+def run_visionyard(settings: Settings, registry, data: Path, config: dict) -> float:
+    prepared = prepare_run(settings, registry, "resnet18", str(data), dict(config))
+    timer = StepTimer()
+    request = RunRequest(
+        prepared.folder, "resnet18", prepared.dataset, prepared.config, progress=True, extra_callbacks=[timer]
+    )
+    outcome = execute_run(request, settings, registry)
+    assert outcome.status == "completed", outcome.error
+    return timer.throughput
+
+
+def run_plain(data: Path, config: dict, steps: int) -> float:
+    resolved = resolve_config(ConfigSchema(), config)
+    cfg = TrainingConfig.model_validate({k: v for k, v in resolved.items() if k != "model"})
+    torch.manual_seed(cfg.seed)
+    train = datasets.ImageFolder(data / "train", transform=train_transform(cfg))
+    loader = DataLoader(
+        train,
+        batch_size=cfg.batch_size,
+        shuffle=True,
+        drop_last=True,
+        num_workers=cfg.data.num_workers,
+        persistent_workers=cfg.data.num_workers > 0,
+    )
+    model = models.resnet18(num_classes=len(train.classes))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.optimizer.weight_decay)
+    model.train()
+    done, images, start = 0, 0, 0.0
+    while done < steps:
+        for batch_images, labels in loader:
+            if done == WARMUP:
+                start = time.perf_counter()
+            loss = F.cross_entropy(model(batch_images), labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            done += 1
+            if done > WARMUP:
+                images += len(labels)
+            if done == steps:
+                break
+    return images / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--image-size", type=int, default=64)
+    parser.add_argument("--epochs", type=int, default=1)
+    args = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="vy-bench-"))
+    settings = Settings(home=home)
+    data = write_demo_datasets(settings.data_root)["digits"]
+    registry = registry_for(settings)
+    config = {
+        "epochs": args.epochs,
+        "batch_size": 32,
+        "preprocessing.image_size": args.image_size,
+        "scheduler.type": "none",
+        "data.num_workers": 2,
+    }
+    steps = args.epochs * (len(datasets.ImageFolder(data / "train")) // 32)
+    ours, plain = [], []
+    for repeat in range(args.repeats):
+        plain.append(run_plain(data, config, steps))
+        ours.append(run_visionyard(settings, registry, data, config))
+        print(f"repeat {repeat + 1}: plain {plain[-1]:.1f} img/s, visionyard {ours[-1]:.1f} img/s", flush=True)
+    ratio = statistics.median(ours) / statistics.median(plain)
+    print(f"steps per run: {steps}, batch 32, image {args.image_size}px, resnet18, {torch.get_num_threads()} threads")
+    print(
+        f"median throughput: plain {statistics.median(plain):.1f} img/s, visionyard {statistics.median(ours):.1f} img/s"
+    )
+    print(f"ratio visionyard/plain: {ratio:.3f} (target >= 0.97)")
+
+
+if __name__ == "__main__":
+    main()

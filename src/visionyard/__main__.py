@@ -1,0 +1,3 @@
+from visionyard.cli import main
+
+main()

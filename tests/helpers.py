@@ -1,0 +1,53 @@
+"""Small datasets made by the tests themselves."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_image_folder(
+    root: Path,
+    classes: tuple[str, ...] = ("a", "b", "c"),
+    per_class: int = 8,
+    size: int = 24,
+    splits: tuple = ("train", "val"),
+) -> Path:
+    """Class-coloured noise images: learnable in a couple of epochs."""
+    rng = np.random.default_rng(0)
+    for split in splits:
+        for c, name in enumerate(classes):
+            folder = root / split / name if split else root / name
+            folder.mkdir(parents=True, exist_ok=True)
+            for i in range(per_class):
+                pixels = rng.integers(0, 60, (size, size, 3), dtype=np.uint8)
+                pixels[..., c % 3] += 150
+                Image.fromarray(pixels).save(folder / f"{i}.png")
+    return root
+
+
+def run_cli(*args: str, home: Path, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, "VISIONYARD_HOME": str(home), "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "visionyard", *args], env=env, capture_output=True, text=True, timeout=timeout, **kwargs
+    )
+
+
+def last_json(stdout: str) -> dict:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+TINY = {
+    "epochs": 1,
+    "batch_size": 8,
+    "preprocessing.image_size": 32,
+    "data.num_workers": 0,
+}

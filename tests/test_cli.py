@@ -1,0 +1,105 @@
+"""The CLI as a user runs it: a real subprocess, a real run folder."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import TINY, last_json, run_cli
+
+TINY_ARGS = [arg for key, value in TINY.items() if key != "epochs" for arg in ("--set", f"{key}={value}")]
+
+
+@pytest.mark.slow
+def test_train_json_reports_the_run_and_writes_its_folder(shared_home: Path, tiny_dataset: Path):
+    result = run_cli(
+        "train", "small_cnn", str(tiny_dataset), "--epochs", "2", "--lr", "0.01", *TINY_ARGS, "--json", home=shared_home
+    )
+    assert result.returncode == 0, result.stderr
+    report = last_json(result.stdout)
+    assert report["status"] == "completed" and report["epochs_completed"] == 2
+    assert report["best_metrics"]["monitor"] == "val_acc" and "val_acc" in report["final_metrics"]
+    run_dir = Path(report["run_dir"])
+    assert json.loads((run_dir / "config.json").read_text())["lr"] == 0.01
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "completed"
+    listed = run_cli("runs", "list", "--json", home=shared_home)
+    assert report["run_id"] in [r["id"] for r in json.loads(listed.stdout)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "resnet81", "DATA"], "unknown model 'resnet81'; did you mean resnet18"),
+        (["train", "small_cnn", "DATA", "--set", "optimizer.kind=sgd"], "optimizer.kind: unknown key"),
+        (["train", "small_cnn", "DATA", "--set", "epochs=-1"], "epochs: Input should be greater than or equal to 1"),
+        (["train", "small_cnn", "DATA", "--set", "lr"], "lr: expected dotted.key=value"),
+        (["train", "small_cnn", "no-such-data"], "dataset 'no-such-data' not found"),
+        (["train", "--resume", "../../etc"], "invalid run id '../../etc'"),
+        (["models", "show", "mobilenet"], "did you mean mobilenet_v3_small"),
+    ],
+)
+def test_bad_input_exits_non_zero_with_one_clear_line(args, message, shared_home: Path, tiny_dataset: Path):
+    result = run_cli(*[str(tiny_dataset) if a == "DATA" else a for a in args], home=shared_home)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_an_empty_dataset_fails_the_run_with_the_check_report(shared_home: Path, tmp_path: Path):
+    (tmp_path / "empty" / "train" / "cat").mkdir(parents=True)
+    result = run_cli("train", "small_cnn", str(tmp_path / "empty"), *TINY_ARGS, "--json", home=shared_home)
+    assert result.returncode == 1
+    assert "dataset check failed: error: class 'cat' has no images in train" in last_json(result.stdout)["error"]
+
+
+def test_models_list_and_show(shared_home: Path):
+    listing = json.loads(run_cli("models", "list", "--json", "--framework", "torchvision", home=shared_home).stdout)
+    assert sorted(m["name"] for m in listing["models"]) == ["mobilenet_v3_small", "resnet18"]
+    shown = json.loads(run_cli("models", "show", "small_cnn", "--json", home=shared_home).stdout)
+    assert [f["name"] for f in shown["config_schema"]["fields"]] == ["width", "depth", "dropout"]
+    assert set(shown["config_schema"]["presets"]) == {"quick", "standard", "finetune"}
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_with_a_checkpoint_and_the_run_resumes(shared_home: Path, tiny_dataset: Path):
+    env_args = ["train", "small_cnn", str(tiny_dataset), "--epochs", "200", *TINY_ARGS, "--json"]
+    import os
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "visionyard", *env_args],
+        env={**os.environ, "VISIONYARD_HOME": str(shared_home)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    runs = shared_home / "runs"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        started = [p for p in runs.glob("*/metrics.json")] if runs.is_dir() else []
+        if any(json.loads((p.parent / "run.json").read_text())["status"] == "running" for p in started):
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    report = last_json(stdout)
+    assert report["status"] == "stopped" and 1 <= report["epochs_completed"] < 200
+    run_dir = Path(report["run_dir"])
+    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+    resumed = run_cli(
+        "train",
+        "--resume",
+        report["run_id"],
+        "--epochs",
+        str(report["epochs_completed"] + 1),
+        "--json",
+        home=shared_home,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert last_json(resumed.stdout)["status"] == "completed"
