@@ -28,6 +28,10 @@ from visionyard.plugins.sdk import ModelPlugin
 from visionyard.storage.atomic import write_json
 
 
+STARTUP_ALLOWANCE = 120.0
+"""Seconds the scan subprocess may take to import torch and the SDK before the first plugin."""
+
+
 class PluginEntry(BaseModel):
     """One plugin class of the catalog, or a source that failed to give one."""
 
@@ -181,7 +185,7 @@ def _read_events(
     with selectors.DefaultSelector() as selector:
         assert proc.stdout is not None
         selector.register(proc.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout + STARTUP_ALLOWANCE
         while True:
             if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
                 return finished, f"import did not finish within {timeout:g} s"
