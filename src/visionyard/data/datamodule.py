@@ -78,7 +78,7 @@ def build_splits(scan: FolderScan, report: DatasetReport, cfg: TrainingConfig) -
     classes = scan.classes
     index = {name: i for i, name in enumerate(classes)}
     invalid = report.invalid_files
-    files = {split: by_class for split, by_class in scan.files.items()}
+    files = dict(scan.files)
     if "val" not in files:
         files["train"], files["val"] = stratified_split(files["train"], cfg.validation.val_split, cfg.seed)
 

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from visionyard.engine.tasks.classification import ClassificationModule
-from visionyard.engine.weights import load_matching, read_state_dict
+from visionyard.engine.weights import load_matching, read_state_dict, state_dict_of
 from visionyard.metrics.classification import HEADLINE, classification_metrics
 from visionyard.plugins.sdk import ModelPlugin
 from visionyard.storage.atomic import write_with
@@ -82,8 +82,8 @@ class TorchModuleClassifier(ModelPlugin):
         write_with(path, lambda handle: torch.save(payload, handle))
 
     def load_checkpoint(self, path: Path) -> dict[str, Any]:
-        self._require_model().load_state_dict(read_state_dict(path))
         loaded = torch.load(path, map_location="cpu", weights_only=True)
+        self._require_model().load_state_dict(state_dict_of(loaded, path))
         return dict(loaded.get("meta", {})) if isinstance(loaded, dict) else {}
 
     def export(self, path: Path, format: str, **options: Any) -> Path:

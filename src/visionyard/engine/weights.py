@@ -40,7 +40,11 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
         from safetensors.torch import load_file
 
         return load_file(str(path))
-    loaded: Any = torch.load(path, map_location="cpu", weights_only=True)
+    return state_dict_of(torch.load(path, map_location="cpu", weights_only=True), path)
+
+
+def state_dict_of(loaded: Any, path: Path) -> dict[str, torch.Tensor]:
+    """The model tensors inside a loaded file (see :func:`read_state_dict`)."""
     if isinstance(loaded, dict) and isinstance(loaded.get("state_dict"), dict):
         state = loaded["state_dict"]
         if any(k.startswith("model.") for k in state):

@@ -27,7 +27,6 @@ from visionyard.plugins.schema import ConfigSchema, ModelMetadata
 from visionyard.plugins.sdk import ModelPlugin
 from visionyard.storage.atomic import write_json
 
-
 STARTUP_ALLOWANCE = 120.0
 """Seconds the scan subprocess may take to import torch and the SDK before the first plugin."""
 

@@ -14,7 +14,6 @@ from typing import Any
 from visionyard.config import Settings
 from visionyard.plugins.registry import PluginRegistry
 from visionyard.plugins.validation import (
-    ConfigError,
     ConfigProblem,
     deep_merge,
     expand_dotted,
@@ -137,6 +136,3 @@ def _existing(settings: Settings, run_id: str) -> RunFolder:
     if not folder.exists():
         raise RunSetupError(f"no run {run_id!r} in {settings.runs_dir}")
     return folder
-
-
-__all__ = ["ConfigError", "PreparedRun", "RunSetupError", "list_runs", "prepare_resume", "prepare_run"]

@@ -143,7 +143,7 @@ def _train(
         log.info("initialised from %s; left fresh: %s", request.base_checkpoint, ", ".join(fresh) or "nothing")
 
     reporter = reporter or NullReporter()
-    rows = [r for r in folder.read_metrics()] if request.resume else []
+    rows = folder.read_metrics() if request.resume else []
     control_callback = ControlCallback(control, folder, reporter)
     callbacks: list[L.Callback] = [
         KeyedSeeding(cfg.seed),
