@@ -13,6 +13,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import lightning as L
@@ -28,7 +29,7 @@ from visionyard.plugins.schema import ConfigSchema
 from visionyard.plugins.validation import resolve_config
 from visionyard.services.runs import prepare_run, registry_for
 from visionyard.training_config import TrainingConfig
-from visionyard.worker.execute import RunRequest, execute_run
+from visionyard.worker.execute import execute_run
 
 WARMUP = 3
 
@@ -67,17 +68,14 @@ class StepTimer(L.Callback):
 def run_visionyard(settings: Settings, registry, data: Path, config: dict) -> float:
     prepared = prepare_run(settings, registry, "resnet18", str(data), dict(config))
     timer = StepTimer()
-    request = RunRequest(
-        prepared.folder, "resnet18", prepared.dataset, prepared.config, progress=True, extra_callbacks=[timer]
-    )
-    outcome = execute_run(request, settings, registry)
+    outcome = execute_run(replace(prepared, extra_callbacks=[timer]), settings, registry)
     assert outcome.status == "completed", outcome.error
     return timer.throughput
 
 
 def run_plain(data: Path, config: dict, steps: int) -> float:
     resolved = resolve_config(ConfigSchema(), config)
-    cfg = TrainingConfig.model_validate({k: v for k, v in resolved.items() if k != "model"})
+    cfg = TrainingConfig.from_run_config(resolved)
     torch.manual_seed(cfg.seed)
     train = datasets.ImageFolder(data / "train", transform=train_transform(cfg))
     loader = DataLoader(

@@ -49,7 +49,7 @@ def train(
     from visionyard.plugins.validation import ConfigError
     from visionyard.services import runs
     from visionyard.storage.run_folder import InvalidRunId
-    from visionyard.worker.execute import RunRequest, execute_run
+    from visionyard.worker.execute import execute_run
 
     settings = Settings()
     try:
@@ -72,20 +72,7 @@ def train(
     control = FlagControl()
     previous = signal.signal(signal.SIGINT, _stop_on_first_interrupt(control))
     try:
-        outcome = execute_run(
-            RunRequest(
-                prepared.folder,
-                prepared.model,
-                prepared.dataset,
-                prepared.config,
-                prepared.resume,
-                prepared.base_checkpoint,
-                progress=True,
-            ),
-            settings,
-            registry,
-            control=control,
-        )
+        outcome = execute_run(prepared, settings, registry, control=control)
     finally:
         signal.signal(signal.SIGINT, previous)
     _print_outcome(prepared.folder.run_id, outcome)

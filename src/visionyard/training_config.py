@@ -7,7 +7,7 @@ model's run config is this schema plus a ``model`` section built from the plugin
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -98,6 +98,11 @@ class ValidationConfig(_Section):
     monitor: str | None = Field(None, description="metric for best checkpoint; the task's headline if unset")
     mode: Literal["min", "max"] | None = Field(None, description="inferred from the metric if unset")
 
+    def monitored(self, headline: str) -> tuple[str, Literal["min", "max"]]:
+        """The metric that picks the best checkpoint (the task's headline unless set) and its mode."""
+        monitor = self.monitor or headline
+        return monitor, self.mode or ("min" if monitor.endswith("loss") else "max")
+
 
 class EarlyStoppingConfig(_Section):
     enabled: bool = False
@@ -135,6 +140,11 @@ class TrainingConfig(_Section):
     early_stopping: EarlyStoppingConfig = EarlyStoppingConfig()
     hardware: HardwareConfig = HardwareConfig()
     data: DataConfig = DataConfig()
+
+    @classmethod
+    def from_run_config(cls, config: dict[str, Any]) -> TrainingConfig:
+        """The platform part of a resolved run config (everything but the ``model`` section)."""
+        return cls.model_validate({k: v for k, v in config.items() if k != "model"})
 
     @model_validator(mode="after")
     def _warmup_within_epochs(self) -> Self:

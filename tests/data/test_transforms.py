@@ -11,7 +11,7 @@ from visionyard.training_config import TrainingConfig
 
 def config(**values) -> TrainingConfig:
     resolved = resolve_config(ConfigSchema(), values)
-    return TrainingConfig.model_validate({k: v for k, v in resolved.items() if k != "model"})
+    return TrainingConfig.from_run_config(resolved)
 
 
 def test_every_augmentation_together_gives_a_normalised_tensor_of_the_right_size():

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from visionyard.engine.optim import epoch_lr_factor
 from visionyard.plugins.registry import PluginRegistry
 from visionyard.services.runs import prepare_run
 from visionyard.training_config import SchedulerConfig
-from visionyard.worker.execute import RunRequest, execute_run
+from visionyard.worker.execute import execute_run
 
 
 def test_cosine_with_warmup_rises_then_falls_to_the_floor():
@@ -51,9 +52,7 @@ def test_every_optimizer_and_schedule_trains(
 ):
     settings = Settings(home=shared_home)
     prepared = prepare_run(settings, registry, "small_cnn", str(tiny_dataset), {**TINY, "epochs": 4, **overrides})
-    outcome = execute_run(
-        RunRequest(prepared.folder, "small_cnn", prepared.dataset, prepared.config, progress=False), settings, registry
-    )
+    outcome = execute_run(replace(prepared, progress=False), settings, registry)
     assert outcome.status == "completed", outcome.error
     rows = prepared.folder.read_metrics()
     if overrides.get("scheduler.type") == "step":

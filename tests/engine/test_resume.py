@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from tests.helpers import TINY
 from visionyard.config import Settings
 from visionyard.plugins.registry import PluginRegistry
 from visionyard.services.runs import RunSetupError, prepare_resume, prepare_run
-from visionyard.worker.execute import RunRequest, execute_run
+from visionyard.worker.execute import execute_run
 
 CONFIG = {**TINY, "epochs": 3, "model.dropout": 0.3, "augmentation.rotation": 15, "augmentation.mixup_alpha": 0.2}
 
@@ -25,16 +26,7 @@ class StopAfterEpoch:
 
 
 def run(settings, registry, prepared, control=None):
-    request = RunRequest(
-        prepared.folder,
-        prepared.model,
-        prepared.dataset,
-        prepared.config,
-        prepared.resume,
-        prepared.base_checkpoint,
-        progress=False,
-    )
-    return execute_run(request, settings, registry, control=control)
+    return execute_run(replace(prepared, progress=False), settings, registry, control=control)
 
 
 def weights(folder) -> dict[str, torch.Tensor]:

@@ -3,6 +3,7 @@ round trip with weights_only=True, export."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from visionyard.config import Settings
 from visionyard.plugins.registry import PluginRegistry
 from visionyard.plugins.validation import resolve_config
 from visionyard.services.runs import prepare_run
-from visionyard.worker.execute import RunRequest, execute_run
+from visionyard.worker.execute import execute_run
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -66,9 +67,7 @@ def test_tiny_fit_writes_every_run_file(
 ):
     settings = Settings(home=shared_home)
     prepared = prepare_run(settings, registry, plugin_name, str(tiny_dataset), dict(TINY))
-    outcome = execute_run(
-        RunRequest(prepared.folder, plugin_name, prepared.dataset, prepared.config, progress=False), settings, registry
-    )
+    outcome = execute_run(replace(prepared, progress=False), settings, registry)
     assert outcome.status == "completed", outcome.error
     folder = prepared.folder
     for path in (

@@ -34,7 +34,7 @@ class TorchModuleClassifier(ModelPlugin):
 
     @property
     def training_config(self) -> TrainingConfig:
-        return TrainingConfig.model_validate({k: v for k, v in self.config.items() if k != "model"})
+        return TrainingConfig.from_run_config(self.config)
 
     def build(self, pretrained_weights: Path | None = None) -> nn.Module:
         self.model = self.create_model()
@@ -44,8 +44,7 @@ class TorchModuleClassifier(ModelPlugin):
 
     def training_module(self) -> L.LightningModule:
         cfg = self.training_config
-        monitor = cfg.validation.monitor or HEADLINE[0]
-        mode = cfg.validation.mode or ("min" if monitor.endswith("loss") else "max")
+        monitor, mode = cfg.validation.monitored(HEADLINE)
         return ClassificationModule(self._require_model(), self.num_classes, cfg, monitor, mode)
 
     def train(self, trainer: L.Trainer, datamodule: L.LightningDataModule, ckpt_path: Path | None = None) -> None:

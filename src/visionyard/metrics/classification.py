@@ -10,7 +10,7 @@ from torchmetrics.classification import (
     MulticlassRecall,
 )
 
-HEADLINE = ("val_acc", "max")
+HEADLINE = "val_acc"
 
 
 def classification_metrics(num_classes: int) -> MetricCollection:

@@ -6,7 +6,6 @@ No Typer or HTTP types here: the CLI (and later the API) call these functions.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,20 +19,11 @@ from visionyard.plugins.validation import (
     resolve_config,
 )
 from visionyard.storage.run_folder import RunFolder, list_run_folders
+from visionyard.worker.request import RunRequest
 
 
 class RunSetupError(ValueError):
     """A run that cannot start, for a reason the user can fix."""
-
-
-@dataclass
-class PreparedRun:
-    folder: RunFolder
-    model: str
-    dataset: Path
-    config: dict[str, Any]
-    resume: bool
-    base_checkpoint: Path | None
 
 
 def new_run_id() -> str:
@@ -67,7 +57,7 @@ def prepare_run(
     user_config: dict[str, Any],
     preset: str | None = None,
     base_run: str | None = None,
-) -> PreparedRun:
+) -> RunRequest:
     entry = registry.get(model)
     assert entry.config_schema is not None
     data_path = resolve_dataset(settings, dataset)
@@ -98,10 +88,10 @@ def prepare_run(
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
     )
-    return PreparedRun(folder, model, data_path, config, False, base_checkpoint)
+    return RunRequest(folder, model, data_path, config, base_checkpoint=base_checkpoint)
 
 
-def prepare_resume(settings: Settings, registry: PluginRegistry, run_id: str, overrides: dict[str, Any]) -> PreparedRun:
+def prepare_resume(settings: Settings, registry: PluginRegistry, run_id: str, overrides: dict[str, Any]) -> RunRequest:
     """Continue a stopped, failed or finished run from last.ckpt; ``epochs`` may grow to extend it."""
     folder = _existing(settings, run_id)
     record = folder.read_run()
@@ -124,7 +114,7 @@ def prepare_resume(settings: Settings, registry: PluginRegistry, run_id: str, ov
         assert entry.config_schema is not None
         config = resolve_config(entry.config_schema, deep_merge(config, changes))
         folder.write_config(config)
-    return PreparedRun(folder, record["model"], Path(record["dataset"]), config, True, None)
+    return RunRequest(folder, record["model"], Path(record["dataset"]), config, resume=True)
 
 
 def list_runs(settings: Settings) -> list[dict[str, Any]]:

@@ -24,8 +24,8 @@ from visionyard.engine.trainer import build_trainer, resolve_accelerator
 from visionyard.engine.weights import find_pretrained, load_matching, read_state_dict
 from visionyard.metrics.classification import HEADLINE
 from visionyard.plugins.registry import PluginRegistry
-from visionyard.storage.run_folder import RunFolder
 from visionyard.training_config import TrainingConfig
+from visionyard.worker.request import RunRequest
 
 log = logging.getLogger("visionyard.worker")
 
@@ -36,19 +36,6 @@ class DatasetCheckFailed(ValueError):
         lines = [str(p) for p in problems[:10]]
         more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
         super().__init__("dataset check failed: " + "; ".join(lines) + more)
-
-
-@dataclass
-class RunRequest:
-    folder: RunFolder
-    model: str
-    dataset: Path
-    config: dict[str, Any]
-    resume: bool = False
-    base_checkpoint: Path | None = None
-    progress: bool = True
-    extra_callbacks: list[L.Callback] = field(default_factory=list)
-    """Added to the platform's own (the service adds its heartbeat; benchmarks add timers)."""
 
 
 @dataclass
@@ -76,9 +63,8 @@ def execute_run(
     record = folder.read_run()
     folder.update_run(status="running", attempt=record.get("attempt", 0) + 1, started_at=now(), error=None)
     handler = _attach_log_file(folder.log_file)
-    cfg = TrainingConfig.model_validate({k: v for k, v in request.config.items() if k != "model"})
-    monitor = cfg.validation.monitor or HEADLINE[0]
-    mode = cfg.validation.mode or ("min" if monitor.endswith("loss") else "max")
+    cfg = TrainingConfig.from_run_config(request.config)
+    monitor, mode = cfg.validation.monitored(HEADLINE)
     try:
         status = _train(request, settings, registry, cfg, monitor, mode, control or FlagControl(), reporter)
         outcome = _outcome(status, folder.read_metrics(), monitor, mode)

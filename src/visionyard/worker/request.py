@@ -1,0 +1,27 @@
+"""What a worker needs to execute one run. Torch-free, so the services can build it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from visionyard.storage.run_folder import RunFolder
+
+if TYPE_CHECKING:
+    import lightning as L
+
+
+@dataclass
+class RunRequest:
+    folder: RunFolder
+    model: str
+    dataset: Path
+    config: dict[str, Any]
+    """The resolved run config (config.json)."""
+    resume: bool = False
+    base_checkpoint: Path | None = None
+    """Weights to start from (transfer learning); ignored when resuming."""
+    progress: bool = True
+    extra_callbacks: list[L.Callback] = field(default_factory=list)
+    """Added to the platform's own (the service adds its heartbeat; benchmarks add timers)."""
