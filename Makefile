@@ -1,10 +1,10 @@
-# The two commands a new user needs: `make start` and `make test`. Everything else is installed here.
+# The two commands a new user needs: `make serve` and `make test`. Everything else is installed here.
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: start test lint install demo clean
+.PHONY: serve start test lint install demo clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-## Demo data, then a demo training run in the foreground (the server comes with the service issue).
+## Demo data, then the service on http://127.0.0.1:8000 (API docs at /docs).
+serve: $(STAMP)
+	$(BIN)/visionyard serve --demo
+
+## Demo data, then a demo training run in the foreground.
 start: $(STAMP)
 	$(BIN)/visionyard demo
 	$(BIN)/visionyard train resnet18 digits --preset quick

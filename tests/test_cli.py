@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import TINY, last_json, run_cli
+from visionyard.config import Settings
+from visionyard.services.context import Context
+from visionyard.services.runs import get_run
 
 TINY_ARGS = [arg for key, value in TINY.items() if key != "epochs" for arg in ("--set", f"{key}={value}")]
 
@@ -28,8 +31,9 @@ def test_train_json_reports_the_run_and_writes_its_folder(shared_home: Path, tin
     run_dir = Path(report["run_dir"])
     assert json.loads((run_dir / "config.json").read_text())["lr"] == 0.01
     assert json.loads((run_dir / "run.json").read_text())["status"] == "completed"
-    listed = run_cli("runs", "list", "--json", home=shared_home)
-    assert report["run_id"] in [r["id"] for r in json.loads(listed.stdout)]
+    with Context(Settings(home=shared_home)).db.session() as session:
+        recorded = get_run(session, report["run_id"])
+        assert (recorded.status, recorded.attempt, recorded.current_epoch) == ("completed", 1, 2)
 
 
 @pytest.mark.parametrize(

@@ -13,11 +13,12 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from visionyard.cli_remote import runs_app
+from visionyard.client import DEFAULT_SERVER
 from visionyard.config import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Train image models from a plugin catalog.")
 models_app = typer.Typer(no_args_is_help=True, help="The model catalog.")
-runs_app = typer.Typer(no_args_is_help=True, help="Training runs.")
 app.add_typer(models_app, name="models")
 app.add_typer(runs_app, name="runs")
 out = Console()
@@ -41,49 +42,96 @@ def train(
     config: Annotated[Path | None, typer.Option(help="YAML file with config values")] = None,
     resume: Annotated[str | None, typer.Option(help="continue this run from its last checkpoint")] = None,
     base_run: Annotated[str | None, typer.Option("--base-run", help="start from this run's best weights")] = None,
+    submit: Annotated[bool, typer.Option(help="queue the run on the server instead of training here")] = False,
+    server: Annotated[str, typer.Option(envvar="VISIONYARD_SERVER", help="server URL for --submit")] = DEFAULT_SERVER,
     as_json: Annotated[bool, typer.Option("--json", help="end stdout with one JSON line")] = False,
 ) -> None:
-    """Train in the foreground. Ctrl-C stops with a checkpoint; `--resume RUN` continues."""
+    """Train in the foreground (the run is recorded like any other). Ctrl-C stops with a checkpoint."""
+    user = _user_config(config, set_, epochs=epochs, batch_size=batch_size, lr=lr)
+    if submit:
+        _submit(server, model, data, user, preset, base_run, as_json)
+        return
     from visionyard.engine.reporting import FlagControl
-    from visionyard.plugins.registry import UnknownModelError
-    from visionyard.plugins.validation import ConfigError
-    from visionyard.services import runs
-    from visionyard.storage.run_folder import InvalidRunId
-    from visionyard.worker.execute import execute_run
+    from visionyard.worker.service import run_worker
 
-    settings = Settings()
-    try:
-        user = _user_config(config, set_, epochs=epochs, batch_size=batch_size, lr=lr)
-        registry = runs.registry_for(settings)
-        if resume:
-            if model or data or preset or base_run:
-                raise runs.RunSetupError("--resume takes no model, dataset, preset or base run")
-            prepared = runs.prepare_resume(settings, registry, resume, user)
-        else:
-            if not model or not data:
-                raise runs.RunSetupError("give a MODEL and a DATA folder (or --resume RUN_ID)")
-            prepared = runs.prepare_run(settings, registry, model, data, user, preset, base_run)
-    except ConfigError as exc:
-        raise fail("invalid config: " + "; ".join(f"{p.path}: {p.reason}" for p in exc.problems)) from None
-    except (UnknownModelError, runs.RunSetupError, InvalidRunId) as exc:
-        raise fail(str(exc)) from None
-
-    err.print(f"run [bold]{prepared.folder.run_id}[/] -> {prepared.folder.root}")
+    ctx, run_id = _foreground_run(model, data, user, preset, base_run, resume)
+    folder = ctx.settings.runs_dir / run_id
+    err.print(f"run [bold]{run_id}[/] -> {folder}")
     control = FlagControl()
     previous = signal.signal(signal.SIGINT, _stop_on_first_interrupt(control))
     try:
-        outcome = execute_run(prepared, settings, registry, control=control)
+        run_worker(ctx, run_id, local=control, progress=True)
     finally:
         signal.signal(signal.SIGINT, previous)
-    _print_outcome(prepared.folder.run_id, outcome)
+    with ctx.db.session() as session:
+        from visionyard.services.runs import get_run
+
+        run = get_run(session, run_id)
+        outcome = {
+            "status": run.status,
+            "epochs_completed": run.current_epoch,
+            "best_metrics": run.best_metrics,
+            "final_metrics": run.final_metrics,
+            "error": run.error,
+        }
+    _print_outcome(run_id, outcome)
     if as_json:
-        print(json.dumps({"run_id": prepared.folder.run_id, "run_dir": str(prepared.folder.root), **vars(outcome)}))
-    if outcome.status == "failed":
+        print(json.dumps({"run_id": run_id, "run_dir": str(folder), **outcome}))
+    if outcome["status"] in ("failed", "restarting"):
         raise typer.Exit(1)
 
 
+def _foreground_run(
+    model: str, data: str, user: dict[str, Any], preset: str | None, base_run: str | None, resume: str | None
+) -> tuple[Any, str]:
+    """Record the run (new, or an old one queued again) and claim it for this process."""
+    from visionyard.plugins.registry import UnknownModelError
+    from visionyard.plugins.validation import ConfigError
+    from visionyard.scheduler.claims import claim_run
+    from visionyard.services import control, runs
+    from visionyard.services.context import Context
+    from visionyard.services.lifecycle import TransitionError
+    from visionyard.storage.run_folder import InvalidRunId
+
+    ctx = Context(Settings())
+    try:
+        ctx.db.migrate()
+        if resume:
+            if model or data or preset or base_run:
+                raise runs.RunSetupError("--resume takes no model, dataset, preset or base run")
+            run_id = control.resume(ctx, resume, user).id
+        else:
+            if not model or not data:
+                raise runs.RunSetupError("give a MODEL and a DATA folder (or --resume RUN_ID)")
+            spec = runs.RunSpec(model, data, user, preset, base_run)
+            run_id = runs.create_run(ctx, spec, local_paths=True).id
+    except ConfigError as exc:
+        raise fail("invalid config: " + "; ".join(f"{p.path}: {p.reason}" for p in exc.problems)) from None
+    except (UnknownModelError, runs.RunSetupError, InvalidRunId, runs.RunNotFound, TransitionError) as exc:
+        raise fail(str(exc)) from None
+    if not claim_run(ctx.db, run_id):
+        raise fail(f"run {run_id} was taken by a running server; follow it with `visionyard runs show {run_id}`")
+    return ctx, run_id
+
+
+def _submit(
+    server: str, model: str, data: str, user: dict[str, Any], preset: str | None, base_run: str | None, as_json: bool
+) -> None:
+    import os
+
+    from visionyard.cli_remote import submit
+
+    if not model or not data:
+        raise fail("give a MODEL and a DATA name to submit")
+    body = {"model": model, "dataset": data, "config": user, "preset": preset, "base_run": base_run}
+    run = submit(server, os.environ.get("VISIONYARD_API_TOKEN"), body)
+    err.print(f"run [bold]{run['id']}[/] queued on {server}")
+    if as_json:
+        print(json.dumps(run))
+
+
 def _user_config(config_file: Path | None, assignments: list[str], **flags: Any) -> dict[str, Any]:
-    from visionyard.plugins.validation import deep_merge, parse_assignments
+    from visionyard.plugins.validation import ConfigError, deep_merge, parse_assignments
 
     user: dict[str, Any] = {}
     if config_file is not None:
@@ -95,7 +143,10 @@ def _user_config(config_file: Path | None, assignments: list[str], **flags: Any)
             raise fail(f"{config_file} must hold a mapping of config keys")
         user = loaded
     user = deep_merge(user, {k: v for k, v in flags.items() if v is not None})
-    return {**user, **parse_assignments(assignments)}
+    try:
+        return {**user, **parse_assignments(assignments)}
+    except ConfigError as exc:
+        raise fail("invalid config: " + "; ".join(f"{p.path}: {p.reason}" for p in exc.problems)) from None
 
 
 def _stop_on_first_interrupt(control: Any) -> Any:
@@ -107,14 +158,16 @@ def _stop_on_first_interrupt(control: Any) -> Any:
     return handler
 
 
-def _print_outcome(run_id: str, outcome: Any) -> None:
-    colour = {"completed": "green", "stopped": "yellow"}.get(outcome.status, "red")
-    err.print(f"run {run_id}: [{colour}]{outcome.status}[/] after {outcome.epochs_completed} epochs")
-    if outcome.best_metrics:
-        shown = ", ".join(f"{k}={v:.4g}" for k, v in outcome.best_metrics.items() if isinstance(v, float))
-        err.print(f"best (epoch {outcome.best_metrics.get('epoch')}): {shown}")
-    if outcome.error:
-        err.print(f"[red]{outcome.error}[/]")
+def _print_outcome(run_id: str, outcome: dict[str, Any]) -> None:
+    status = outcome["status"]
+    colour = {"completed": "green", "stopped": "yellow", "paused": "yellow"}.get(status, "red")
+    err.print(f"run {run_id}: [{colour}]{status}[/] after {outcome['epochs_completed']} epochs")
+    best = outcome["best_metrics"]
+    if best:
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in best.items() if isinstance(v, float))
+        err.print(f"best (epoch {best.get('epoch')}): {shown}")
+    if outcome["error"]:
+        err.print(f"[red]{outcome['error']}[/]")
 
 
 @models_app.command("list")
@@ -187,29 +240,57 @@ def models_show(name: str, as_json: Annotated[bool, typer.Option("--json")] = Fa
         out.print(f"preset [bold]{name_}[/]: {values}")
 
 
-@runs_app.command("list")
-def runs_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Runs, newest first."""
-    from visionyard.services.runs import list_runs
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    allow_open: Annotated[
+        bool, typer.Option("--allow-unauthenticated", help="listen off loopback without a token (not advised)")
+    ] = False,
+    demo_data: Annotated[bool, typer.Option("--demo/--no-demo", help="write the demo datasets first")] = False,
+) -> None:
+    """Start the API, the scheduler and its workers."""
+    import uvicorn
 
-    records = list_runs(Settings())
-    if as_json:
-        print(json.dumps(records))
-        return
-    table = Table("id", "status", "model", "dataset", "epochs", "best")
-    for r in records:
-        best = r.get("best_metrics") or {}
-        monitor = best.get("monitor")
-        shown = f"{monitor}={best[monitor]:.4f}" if monitor in best else ""
-        table.add_row(
-            r["id"],
-            r["status"],
-            r["model"],
-            Path(r["dataset"]).name,
-            str(r.get("epochs_completed", 0)),
-            shown,
-        )
-    out.print(table)
+    from visionyard.api.app import create_app
+    from visionyard.services.context import Context
+
+    settings = Settings()
+    if not _is_loopback(host) and not settings.api_token and not allow_open:
+        raise fail(f"refusing to listen on {host} without VISIONYARD_API_TOKEN (or pass --allow-unauthenticated)")
+    if demo_data:
+        demo(force=False)
+    err.print(f"visionyard {settings.root} on http://{host}:{port} (API docs at /docs)")
+    uvicorn.run(create_app(Context(settings)), host=host, port=port, log_level="info", access_log=False)
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command(hidden=True)
+def worker(run_id: str) -> None:
+    """Train one claimed run (started by the scheduler)."""
+    import faulthandler
+    import logging
+
+    from visionyard.services.context import Context
+    from visionyard.worker.service import NotClaimed, run_worker
+
+    faulthandler.enable()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        status = run_worker(Context(), run_id)
+    except NotClaimed as exc:
+        raise fail(str(exc)) from None
+    err.print(f"run {run_id}: {status}")
 
 
 @app.command()

@@ -17,7 +17,18 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=lambda: Path.home() / ".visionyard")
     models_dir: Path | None = Field(None, description="folder plugins: <models_dir>/<name>/model.py")
     data_dir: Path | None = Field(None, description="datasets; default HOME/data")
+    extra_data_dirs: list[Path] = Field([], description="more data roots (JSON list) the API may read from")
     plugin_import_timeout: float = Field(60.0, gt=0, description="seconds one plugin may take to import")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default a SQLite file under HOME")
+    max_concurrent_runs: int = Field(1, ge=1, description="runs trained at once (one per device slot)")
+    max_restarts: int = Field(2, ge=0, description="default restarts of a run whose worker died")
+    heartbeat_interval: float = Field(2.0, gt=0, description="seconds between worker heartbeats")
+    heartbeat_timeout: float = Field(10.0, gt=0, description="a worker silent this long is taken for dead")
+    stop_timeout: float = Field(30.0, gt=0, description="seconds a stop may take before the worker is killed")
+    restart_backoff: float = Field(1.0, ge=0, description="first restart delay in seconds, doubled each time")
+    api_token: str | None = Field(None, description="bearer token the API requires (always off loopback)")
+    upload_max_bytes: int = Field(2 * 1024**3, gt=0, description="largest dataset upload, uncompressed")
+    upload_max_files: int = Field(200_000, gt=0, description="most files in one dataset upload")
 
     @cached_property
     def root(self) -> Path:
@@ -32,8 +43,21 @@ class Settings(BaseSettings):
         return (self.data_dir or self.root / "data").expanduser().resolve()
 
     @property
+    def data_roots(self) -> list[Path]:
+        return [self.data_root, *(p.expanduser().resolve() for p in self.extra_data_dirs)]
+
+    @property
     def models_root(self) -> Path:
         return (self.models_dir or self.root / "models").expanduser().resolve()
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.root / 'visionyard.db'}"
+
+    @property
+    def configs_dir(self) -> Path:
+        """Experiment configs (YAML) for the spec/001 compatibility routes."""
+        return self.root / "configs" / "experiment"
 
     @property
     def weights_dir(self) -> Path:

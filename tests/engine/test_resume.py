@@ -12,6 +12,7 @@ from tests.helpers import TINY
 from visionyard.config import Settings
 from visionyard.plugins.registry import PluginRegistry
 from visionyard.services.runs import RunSetupError, prepare_resume, prepare_run
+from visionyard.storage.run_folder import RunFolder
 from visionyard.worker.execute import execute_run
 
 CONFIG = {**TINY, "epochs": 3, "model.dropout": 0.3, "augmentation.rotation": 15, "augmentation.mixup_alpha": 0.2}
@@ -25,36 +26,81 @@ class StopAfterEpoch:
         return "stop" if epoch_end and epoch + 1 == self.epoch else None
 
 
+class PauseAtStep:
+    def __init__(self, step: int):
+        self.step = step
+
+    def requested(self, epoch: int, step: int, epoch_end: bool):
+        return "pause" if step == self.step and not epoch_end else None
+
+
 def run(settings, registry, prepared, control=None):
     return execute_run(replace(prepared, progress=False), settings, registry, control=control)
 
 
-def weights(folder) -> dict[str, torch.Tensor]:
+def weights(folder: RunFolder) -> dict[str, torch.Tensor]:
     return torch.load(folder.last_ckpt, weights_only=True)["state_dict"]
+
+
+def assert_same_training(expected: RunFolder, actual: RunFolder) -> None:
+    a, b = weights(expected), weights(actual)
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    rows = [[(r["epoch"], r["train_loss"], r["lr"]) for r in f.read_metrics()] for f in (expected, actual)]
+    assert rows[1] == rows[0]
+
+
+@pytest.fixture(scope="module")
+def straight(registry: PluginRegistry, shared_home: Path, tiny_dataset: Path) -> RunFolder:
+    """An uninterrupted run of CONFIG: what every interrupted and resumed run must end as."""
+    settings = Settings(home=shared_home)
+    prepared = prepare_run(settings, registry, "small_cnn", str(tiny_dataset), dict(CONFIG))
+    assert run(settings, registry, prepared).status == "completed"
+    assert [r["epoch"] for r in prepared.folder.read_metrics()] == [1, 2, 3]
+    return prepared.folder
 
 
 @pytest.mark.slow
 def test_stopped_and_resumed_run_ends_with_the_same_weights(
-    registry: PluginRegistry, shared_home: Path, tiny_dataset: Path
+    registry: PluginRegistry, shared_home: Path, tiny_dataset: Path, straight: RunFolder
 ):
     settings = Settings(home=shared_home)
-    straight = prepare_run(settings, registry, "small_cnn", str(tiny_dataset), dict(CONFIG))
-    assert run(settings, registry, straight).status == "completed"
-
     interrupted = prepare_run(settings, registry, "small_cnn", str(tiny_dataset), dict(CONFIG))
     first = run(settings, registry, interrupted, control=StopAfterEpoch(1))
     assert (first.status, first.epochs_completed) == ("stopped", 1)
     resumed = run(settings, registry, prepare_resume(settings, registry, interrupted.folder.run_id, {}))
     assert (resumed.status, resumed.epochs_completed) == ("completed", 3)
     assert interrupted.folder.read_run()["attempt"] == 2
+    assert_same_training(straight, interrupted.folder)
 
-    a, b = weights(straight.folder), weights(interrupted.folder)
-    assert a.keys() == b.keys()
-    for key in a:
-        assert torch.equal(a[key], b[key]), key
-    assert [r["epoch"] for r in interrupted.folder.read_metrics()] == [1, 2, 3]
-    rows = zip(straight.folder.read_metrics(), interrupted.folder.read_metrics(), strict=True)
-    assert all(x["train_loss"] == y["train_loss"] and x["lr"] == y["lr"] for x, y in rows)
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("into_epoch_2", "workers"),
+    [(2, 0), (3, 0), (2, 2)],
+    ids=["mid-epoch", "after-last-batch", "mid-epoch-loader-workers"],
+)
+def test_paused_at_a_step_and_resumed_run_ends_with_the_same_weights(
+    registry: PluginRegistry,
+    shared_home: Path,
+    tiny_dataset: Path,
+    straight: RunFolder,
+    into_epoch_2: int,
+    workers: int,
+):
+    settings = Settings(home=shared_home)
+    steps_per_epoch = straight.read_metrics()[0]["step"]
+    assert steps_per_epoch == 3
+    config = {**CONFIG, "data.num_workers": workers}
+    paused = prepare_run(settings, registry, "small_cnn", str(tiny_dataset), config)
+    first = run(settings, registry, paused, control=PauseAtStep(steps_per_epoch + into_epoch_2))
+    # mid-epoch: stopped at that step; after an epoch's last batch: that epoch is validated and recorded first
+    assert (first.status, first.epochs_completed) == ("paused", 1 if into_epoch_2 < steps_per_epoch else 2)
+    assert torch.load(paused.folder.last_ckpt, weights_only=True)["global_step"] == steps_per_epoch + into_epoch_2
+    resumed = run(settings, registry, prepare_resume(settings, registry, paused.folder.run_id, {}))
+    assert (resumed.status, resumed.epochs_completed) == ("completed", 3)
+    assert_same_training(straight, paused.folder)
 
 
 @pytest.mark.slow

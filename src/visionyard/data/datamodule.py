@@ -1,8 +1,9 @@
 """Classification data: datasets, a reproducible sampler, and the Lightning data module.
 
 Randomness is keyed, not streamed: the shuffle order is a function of (seed, epoch) and each
-sample's augmentation of (seed, epoch, index). A run resumed at an epoch boundary therefore sees
-exactly the batches an uninterrupted run would, whatever the number of loader workers.
+sample's augmentation of (seed, epoch, index). Checkpoints also hold the train loader's position (how
+many batches of which epoch were trained). A run resumed at an epoch boundary or mid-epoch therefore
+sees exactly the batches an uninterrupted run would, whatever the number of loader workers.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import lightning as L
 import torch
@@ -48,21 +50,68 @@ class ImageClassificationDataset(Dataset):
 
 
 class EpochShuffleSampler(Sampler[tuple[int, int]]):
-    """Yields ``(epoch, index)`` in an order fixed by (seed, epoch); Lightning calls ``set_epoch``."""
+    """Yields ``(epoch, index)`` in an order fixed by (seed, epoch); Lightning calls ``set_epoch``.
+
+    ``resume_at`` makes one epoch's pass start part-way through its order (a mid-epoch resume).
+    """
 
     def __init__(self, size: int, seed: int):
         self.size, self.seed, self.epoch = size, seed, 0
+        self._resume_epoch, self._resume_offset = -1, 0
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
+
+    def resume_at(self, epoch: int, offset: int) -> None:
+        self._resume_epoch, self._resume_offset = epoch, offset
+
+    @property
+    def offset(self) -> int:
+        """Samples of the current epoch skipped because a previous attempt trained them."""
+        return self._resume_offset if self.epoch == self._resume_epoch else 0
 
     def __len__(self) -> int:
         return self.size
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
         generator = torch.Generator().manual_seed(self.seed * 10_007 + self.epoch)
-        for index in torch.randperm(self.size, generator=generator).tolist():
+        for index in torch.randperm(self.size, generator=generator).tolist()[self.offset :]:
             yield self.epoch, index
+
+
+class ResumableLoader(DataLoader):
+    """The train loader, with the ``state_dict`` Lightning saves in checkpoints: the epoch and how many of its
+    batches were handed to training. Restored, the epoch's pass skips those; the length stays the full epoch's,
+    as Lightning expects (its restored loop counts the skipped batches).
+
+    Under distributed training Lightning wraps the sampler for sharding; the loader then does not resume
+    mid-epoch (the epoch's shard restarts, as with any loader).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.batches = 0
+
+    @property
+    def order(self) -> EpochShuffleSampler | None:
+        return self.sampler if isinstance(self.sampler, EpochShuffleSampler) else None
+
+    def __iter__(self) -> Iterator[Any]:
+        # A generator: the underlying iterator, whose workers prefetch indices from the sampler, starts at the
+        # first batch, after Lightning's set_epoch (on a resume Lightning calls iter() before set_epoch).
+        assert self.batch_size is not None
+        self.batches = self.order.offset // self.batch_size if self.order else 0
+        for batch in super().__iter__():
+            self.batches += 1
+            yield batch
+
+    def state_dict(self) -> dict[str, int]:
+        return {"epoch": self.order.epoch, "batches": self.batches} if self.order else {}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        assert self.batch_size is not None
+        if self.order and state:
+            self.order.resume_at(state["epoch"], state["batches"] * self.batch_size)
 
 
 @dataclass(frozen=True)
@@ -101,27 +150,41 @@ class ClassificationDataModule(L.LightningDataModule):
         self.train_set = ImageClassificationDataset(splits.train, train_transform(cfg), cfg.seed)
         self.val_set = ImageClassificationDataset(splits.val, eval_transform(cfg))
         self.test_set = ImageClassificationDataset(splits.test, eval_transform(cfg))
+        self._train_loader: ResumableLoader | None = None
+        self._restored: dict[str, int] | None = None
 
-    def train_dataloader(self) -> DataLoader:
-        return self._loader(
+    def train_dataloader(self) -> ResumableLoader:
+        loader = ResumableLoader(
             self.train_set,
             sampler=EpochShuffleSampler(len(self.train_set), self.cfg.seed),
             drop_last=len(self.train_set) > self.cfg.batch_size,
+            **self._loader_options(),
         )
+        if self._restored is not None:
+            loader.load_state_dict(self._restored)
+        self._train_loader = loader
+        return loader
 
     def val_dataloader(self) -> DataLoader:
-        return self._loader(self.val_set)
+        return DataLoader(self.val_set, **self._loader_options())
 
     def test_dataloader(self) -> DataLoader:
-        return self._loader(self.test_set)
+        return DataLoader(self.test_set, **self._loader_options())
 
-    def _loader(self, dataset: Dataset, **kwargs: object) -> DataLoader:
+    def state_dict(self) -> dict[str, Any]:
+        """The train loader's position. Lightning saves the loader's state itself too, but drops it on a resume
+        when ``configure_optimizers`` reads ``estimated_stepping_batches`` (Lightning issue #20550); a data
+        module's state is restored before its loaders are made."""
+        return {"train_loader": self._train_loader.state_dict()} if self._train_loader is not None else {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._restored = state.get("train_loader")
+
+    def _loader_options(self) -> dict[str, Any]:
         workers = self.cfg.data.num_workers
-        return DataLoader(
-            dataset,
-            batch_size=self.cfg.batch_size,
-            num_workers=workers,
-            persistent_workers=workers > 0,
-            pin_memory=self.pin_memory,
-            **kwargs,
-        )
+        return {
+            "batch_size": self.cfg.batch_size,
+            "num_workers": workers,
+            "persistent_workers": workers > 0,
+            "pin_memory": self.pin_memory,
+        }

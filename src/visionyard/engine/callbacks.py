@@ -11,6 +11,7 @@ import lightning as L
 import torch
 from lightning.pytorch.callbacks import BaseFinetuning, RichProgressBar
 from lightning.pytorch.plugins.io import TorchCheckpointIO
+from lightning.pytorch.utilities.exceptions import _TunerExitException
 
 from visionyard.engine.reporting import Control, ControlRequest, Reporter
 from visionyard.storage.atomic import write_with
@@ -20,10 +21,26 @@ log = logging.getLogger("visionyard.engine")
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
-    """Checkpoints written to a temp file, fsynced and renamed: a kill leaves a loadable file."""
+    """Checkpoints written to a temp file, fsynced and renamed: a kill leaves a loadable file.
+
+    Every checkpoint file of a run goes through here, so this is where they are reported.
+    """
+
+    def __init__(self, reporter: Reporter):
+        super().__init__()
+        self.reporter = reporter
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any = None) -> None:
-        write_with(Path(path), lambda handle: torch.save(checkpoint, handle))
+        path = Path(path)
+        write_with(path, lambda handle: torch.save(checkpoint, handle))
+        self.reporter.checkpoint_saved(
+            checkpoint_kind(path.name), str(path), checkpoint["epoch"] + 1, checkpoint["global_step"]
+        )
+
+
+def checkpoint_kind(filename: str) -> str:
+    stem = Path(filename).stem
+    return stem if stem in ("best", "last") else stem.split("-")[0]
 
 
 class MetricsRecorder(L.Callback):
@@ -61,35 +78,41 @@ class MetricsRecorder(L.Callback):
 
 
 class ControlCallback(L.Callback):
-    """Obeys stop/pause/checkpoint requests at step boundaries and epoch ends."""
+    """Obeys stop/pause/checkpoint requests at step boundaries and epoch ends.
+
+    Mid-epoch, a stop or pause writes last.ckpt for that step and ends training there: no validation or
+    epoch-end hooks run on the partial epoch, and a resume continues it. After an epoch's last batch the
+    request waits for the epoch end, so that epoch is validated, recorded and checkpointed like any other.
+    """
 
     def __init__(self, control: Control, folder: RunFolder, reporter: Reporter):
-        self.control, self.folder, self.reporter = control, folder, reporter
+        self.control, self.folder = control, folder
         self.outcome: ControlRequest | None = None
 
-    def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
-        self._poll(trainer, epoch_end=False)
+    def on_train_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        if self._poll(trainer, epoch_end=False) and batch_idx + 1 < trainer.num_training_batches:
+            trainer.save_checkpoint(self.folder.last_ckpt)
+            raise _TunerExitException  # ends fit() at once, without error, as Lightning's tuner callbacks do
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._poll(trainer, epoch_end=True)
 
-    def _poll(self, trainer: L.Trainer, epoch_end: bool) -> None:
+    def _poll(self, trainer: L.Trainer, epoch_end: bool) -> bool:
+        """True when training should stop because of this request."""
         if self.outcome is not None:
-            return
+            return False
         request = self.control.requested(trainer.current_epoch, trainer.global_step, epoch_end)
         if request is None:
-            return
+            return False
         if request == "checkpoint":
-            path = self.folder.checkpoints / f"manual-step{trainer.global_step}.ckpt"
-            trainer.save_checkpoint(path)
-            self.reporter.checkpoint_saved("manual", str(path), trainer.current_epoch)
-            return
+            trainer.save_checkpoint(self.folder.checkpoints / f"manual-step{trainer.global_step}.ckpt")
+            return False
         log.info("%s requested at epoch %d step %d", request, trainer.current_epoch + 1, trainer.global_step)
         self.outcome = request
         trainer.should_stop = True
-        if not epoch_end:
-            trainer.save_checkpoint(self.folder.last_ckpt)
-            self.reporter.checkpoint_saved("last", str(self.folder.last_ckpt), trainer.current_epoch)
+        return True
 
 
 class CompactProgressBar(RichProgressBar):

@@ -13,7 +13,9 @@ ControlRequest = Literal["stop", "pause", "checkpoint"]
 class Reporter(Protocol):
     def epoch_end(self, row: dict[str, Any]) -> None: ...
 
-    def checkpoint_saved(self, kind: str, path: str, epoch: int) -> None: ...
+    def checkpoint_saved(self, kind: str, path: str, epoch: int, step: int) -> None:
+        """A checkpoint file was written; ``epoch`` is the 1-based epoch it was taken in."""
+        ...
 
 
 class Control(Protocol):
@@ -26,7 +28,7 @@ class NullReporter:
     def epoch_end(self, row: dict[str, Any]) -> None:
         pass
 
-    def checkpoint_saved(self, kind: str, path: str, epoch: int) -> None:
+    def checkpoint_saved(self, kind: str, path: str, epoch: int, step: int) -> None:
         pass
 
 

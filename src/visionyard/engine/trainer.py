@@ -7,6 +7,7 @@ import torch
 from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
 
 from visionyard.engine.callbacks import AtomicCheckpointIO, CompactProgressBar
+from visionyard.engine.reporting import Reporter
 from visionyard.storage.run_folder import RunFolder
 from visionyard.training_config import TrainingConfig
 
@@ -34,6 +35,7 @@ def build_trainer(
     monitor: str,
     mode: str,
     callbacks: list[Callback],
+    reporter: Reporter,
     progress: bool = True,
 ) -> L.Trainer:
     best = ModelCheckpoint(
@@ -74,6 +76,6 @@ def build_trainer(
         enable_progress_bar=progress,
         enable_model_summary=False,
         callbacks=all_callbacks,
-        plugins=[AtomicCheckpointIO()],
+        plugins=[AtomicCheckpointIO(reporter)],
         log_every_n_steps=10,
     )

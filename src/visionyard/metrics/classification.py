@@ -10,7 +10,9 @@ from torchmetrics.classification import (
     MulticlassRecall,
 )
 
-HEADLINE = "val_acc"
+from visionyard.metrics.headlines import headline
+
+HEADLINE = headline("classification")
 
 
 def classification_metrics(num_classes: int) -> MetricCollection:

@@ -6,11 +6,17 @@ No Typer or HTTP types here: the CLI (and later the API) call these functions.
 from __future__ import annotations
 
 import secrets
+import shutil
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from visionyard.config import Settings
+from visionyard.db.models import Run, utcnow
 from visionyard.plugins.registry import PluginRegistry
 from visionyard.plugins.validation import (
     ConfigProblem,
@@ -18,8 +24,12 @@ from visionyard.plugins.validation import (
     expand_dotted,
     resolve_config,
 )
-from visionyard.storage.run_folder import RunFolder, list_run_folders
+from visionyard.services import datasets, lifecycle
+from visionyard.storage.run_folder import RunFolder, check_run_id
 from visionyard.worker.request import RunRequest
+
+if TYPE_CHECKING:
+    from visionyard.services.context import Context
 
 
 class RunSetupError(ValueError):
@@ -117,12 +127,102 @@ def prepare_resume(settings: Settings, registry: PluginRegistry, run_id: str, ov
     return RunRequest(folder, record["model"], Path(record["dataset"]), config, resume=True)
 
 
-def list_runs(settings: Settings) -> list[dict[str, Any]]:
-    return [f.read_run() for f in reversed(list_run_folders(settings.runs_dir))]
-
-
 def _existing(settings: Settings, run_id: str) -> RunFolder:
     folder = RunFolder.of(settings.runs_dir, run_id)
     if not folder.exists():
         raise RunSetupError(f"no run {run_id!r} in {settings.runs_dir}")
     return folder
+
+
+class RunNotFound(LookupError):
+    def __init__(self, run_id: str):
+        self.run_id = run_id
+        super().__init__(f"no run {run_id!r}")
+
+
+@dataclass
+class RunSpec:
+    """What a user asks for, from any door (CLI, API, compatibility routes)."""
+
+    model: str
+    dataset: str
+    config: dict[str, Any] = field(default_factory=dict)
+    preset: str | None = None
+    base_run: str | None = None
+    name: str | None = None
+    max_restarts: int | None = None
+
+
+def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
+    """Validate, lay out the run folder and queue the run. ``local_paths``: the dataset may be any
+    folder on this machine (the foreground CLI); otherwise it must lie under a data root."""
+    registry = ctx.registry()
+    dataset_name = spec.dataset
+    if not local_paths:
+        dataset_name, path = datasets.resolve(ctx, spec.dataset)
+        spec = replace(spec, dataset=str(path))
+    request = prepare_run(ctx.settings, registry, spec.model, spec.dataset, spec.config, spec.preset, spec.base_run)
+    entry = registry.get(spec.model)
+    assert entry.metadata is not None
+    run = Run(
+        id=request.folder.run_id,
+        name=spec.name,
+        status=lifecycle.QUEUED,
+        model=spec.model,
+        task=entry.metadata.task_type,
+        dataset=Path(dataset_name).name if local_paths else dataset_name,
+        dataset_path=str(request.dataset),
+        preset=spec.preset,
+        base_run=spec.base_run,
+        config=request.config,
+        epochs=request.config["epochs"],
+        max_restarts=ctx.settings.max_restarts if spec.max_restarts is None else spec.max_restarts,
+        queued_at=utcnow(),
+    )
+    try:
+        with ctx.db.write() as session:
+            session.add(run)
+            session.flush()
+            lifecycle.add_event(session, run.id, "status", status=lifecycle.QUEUED, previous=None, attempt=0)
+    except Exception:
+        shutil.rmtree(request.folder.root, ignore_errors=True)
+        raise
+    return run
+
+
+def get_run(session: Session, run_id: str) -> Run:
+    run = session.get(Run, check_run_id(run_id))
+    if run is None:
+        raise RunNotFound(run_id)
+    return run
+
+
+def find_runs(session: Session, statuses: list[str] | None, limit: int, offset: int) -> tuple[list[Run], int]:
+    """Runs newest first, with the total count for pagination."""
+    query = select(Run)
+    if statuses:
+        query = query.where(Run.status.in_(statuses))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Run.created_at.desc(), Run.id.desc()).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def delete_run(ctx: Context, run_id: str) -> None:
+    """Remove a run that is not active, with its folder."""
+    with ctx.db.serialised() as session:
+        run = get_run(session, run_id)
+        if run.status in lifecycle.ACTIVE:
+            raise lifecycle.TransitionError(run, "delete")
+        session.delete(run)
+    shutil.rmtree(RunFolder.of(ctx.settings.runs_dir, run_id).root, ignore_errors=True)
+
+
+def worker_request(settings: Settings, run: Run) -> RunRequest:
+    """What a worker executes for a claimed run: it continues from last.ckpt whenever there is one."""
+    folder = RunFolder.of(settings.runs_dir, run.id)
+    resume = folder.last_ckpt.is_file()
+    base = None
+    if run.base_run and not resume:
+        base_folder = RunFolder.of(settings.runs_dir, run.base_run)
+        base = base_folder.best_ckpt if base_folder.best_ckpt.is_file() else base_folder.last_ckpt
+    return RunRequest(folder, run.model, Path(run.dataset_path), run.config, resume=resume, base_checkpoint=base)

@@ -20,10 +20,11 @@ from visionyard.data.checks import DatasetReport, check_image_folder
 from visionyard.data.datamodule import ClassificationDataModule, build_splits
 from visionyard.engine.callbacks import ControlCallback, FreezeStages, KeyedSeeding, MetricsRecorder
 from visionyard.engine.reporting import Control, FlagControl, NullReporter, Reporter
-from visionyard.engine.trainer import build_trainer, resolve_accelerator
-from visionyard.engine.weights import find_pretrained, load_matching, read_state_dict
+from visionyard.engine.trainer import HardwareError, build_trainer, resolve_accelerator
+from visionyard.engine.weights import PretrainedWeightsMissing, find_pretrained, load_matching, read_state_dict
 from visionyard.metrics.classification import HEADLINE
-from visionyard.plugins.registry import PluginRegistry
+from visionyard.plugins.registry import PluginRegistry, UnknownModelError
+from visionyard.plugins.validation import ConfigError
 from visionyard.training_config import TrainingConfig
 from visionyard.worker.request import RunRequest
 
@@ -38,6 +39,9 @@ class DatasetCheckFailed(ValueError):
         super().__init__("dataset check failed: " + "; ".join(lines) + more)
 
 
+PERMANENT_ERRORS = (DatasetCheckFailed, HardwareError, ConfigError, UnknownModelError, PretrainedWeightsMissing)
+
+
 @dataclass
 class RunOutcome:
     status: str
@@ -45,6 +49,8 @@ class RunOutcome:
     best_metrics: dict[str, Any] = field(default_factory=dict)
     final_metrics: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    retryable: bool = True
+    """False when trying again cannot help (bad data, config or hardware)."""
 
 
 def now() -> str:
@@ -73,6 +79,7 @@ def execute_run(
         rows = folder.read_metrics()
         outcome = _outcome("failed", rows, monitor, mode)
         outcome.error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DatasetCheckFailed) else str(exc)
+        outcome.retryable = not isinstance(exc, PERMANENT_ERRORS)
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()
@@ -143,7 +150,7 @@ def _train(
             raise ValueError(f"freeze_stages={cfg.freeze_stages} but {request.model} has {len(stages)} stages")
         callbacks.append(FreezeStages(stages[: cfg.freeze_stages]))
     pin = resolve_accelerator(cfg) == "cuda"
-    trainer = build_trainer(folder, cfg, monitor, mode, callbacks, progress=request.progress)
+    trainer = build_trainer(folder, cfg, monitor, mode, callbacks, reporter, progress=request.progress)
     ckpt = folder.last_ckpt if request.resume else None
     plugin.train(trainer, ClassificationDataModule(splits, cfg, pin_memory=pin), ckpt_path=ckpt)
     if control_callback.outcome == "pause":

@@ -1,0 +1,569 @@
+"""API and live-event latency of a real ``visionyard serve`` over a seeded database.
+
+A temporary VISIONYARD_HOME gets a SQLite database with 1,000 runs (completed, failed, stopped
+and paused; none queued or running, so the scheduler starts no worker), a realistic ~2 KB config
+each, 100 metric rows per run (~10 values a row) and their status and epoch events. Then:
+
+1. start: seconds from spawning ``python -m visionyard serve`` to the first 200 from ``/ping``,
+   median over several restarts (target < 2 s), and no torch loaded in the server process;
+2. routes: p50/p95 of run listing, filtered listing with an offset, one run's metrics and one run,
+   interleaved with ``/ping`` on one keep-alive client; ``/ping`` is the same-run baseline
+   (framework + HTTP) and each route is printed as a ratio to its p50 (target p95 < 25 ms);
+3. live: a metrics row + ``epoch`` event written from this process as a worker does
+   (``DatabaseReporter.epoch_end``) until it arrives on an open SSE stream of a paused run,
+   p50/p95 over ~30 writes (target p95 < 300 ms);
+4. fan-out: 100 SSE clients held open on a group of paused runs; the time until all are
+   connected, ``/ping`` latency while they are held (target p95 < 25 ms), then one event per run
+   and its delivery to every client (all must arrive; p95 < 300 ms).
+
+    .venv/bin/python benchmarks/api.py [--runs 1000 --metric-rows 100000 --clients 100 --repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, insert, select
+
+from visionyard.config import Settings
+from visionyard.db.models import Event, MetricRow, Run
+from visionyard.services.context import Context
+from visionyard.services.runs import registry_for
+from visionyard.training_config import TrainingConfig
+from visionyard.worker.db_reporter import DatabaseReporter
+
+STATUS_CYCLE = ("paused",) + ("failed",) * 3 + ("stopped",) * 3 + ("completed",) * 13
+"""One in 20 runs paused, 3 failed, 3 stopped, 13 completed."""
+STEPS_PER_EPOCH = 250
+CLASS_NAMES = ["airplane", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck", "car"]
+START_TARGET_S, ROUTE_P95_MS, SSE_P95_MS = 2.0, 25.0, 300.0
+STREAM_TIMEOUT = httpx.Timeout(30.0, read=None)
+NAN = float("nan")
+
+
+@dataclass
+class Check:
+    name: str
+    value: str
+    target: str
+    ok: bool
+
+
+@dataclass
+class Seeded:
+    paused: list[str]
+    completed: list[str]
+    seconds: float
+
+
+# --- seeding -------------------------------------------------------------------------------------
+
+
+def run_config(index: int, epochs: int) -> dict[str, Any]:
+    """A resolved run config as the service freezes it: platform sections plus a model section."""
+    training = TrainingConfig(epochs=epochs, batch_size=32 * (1 + index % 4), lr=1e-3 * (1 + index % 5), seed=index)
+    model = {
+        "name": "resnet18",
+        "num_classes": len(CLASS_NAMES),
+        "class_names": CLASS_NAMES,
+        "dropout": 0.1 * (index % 5),
+        "drop_path_rate": 0.05,
+        "stem_width": 64,
+        "stage_depths": [2, 2, 2, 2],
+        "stage_widths": [64, 128, 256, 512],
+        "activation": "relu",
+        "norm_layer": "batchnorm",
+        "zero_init_residual": True,
+        "head": {"type": "linear", "pool": "avg", "hidden": [512, 256], "bias": True},
+        "weights_source": f"/srv/visionyard/weights/resnet18-{index % 7}.safetensors",
+        "channels_last": False,
+        "label_smoothing": 0.1,
+        "class_weights": [round(1.0 + 0.01 * i, 2) for i in range(len(CLASS_NAMES))],
+    }
+    return {**training.model_dump(mode="json"), "model": model}
+
+
+def metric_values(epoch: int, rng: random.Random) -> dict[str, Any]:
+    progress = min(1.0, epoch / 100)
+    return {
+        "epoch": epoch,
+        "step": epoch * STEPS_PER_EPOCH,
+        "train_loss": round(2.3 * (1 - progress) + rng.random() * 0.1, 5),
+        "train_acc": round(0.1 + 0.85 * progress, 5),
+        "val_loss": round(2.4 * (1 - progress) + rng.random() * 0.2, 5),
+        "val_acc": round(0.1 + 0.8 * progress + rng.random() * 0.02, 5),
+        "val_f1": round(0.1 + 0.78 * progress, 5),
+        "val_precision": round(0.1 + 0.79 * progress, 5),
+        "val_recall": round(0.1 + 0.77 * progress, 5),
+        "val_top5": round(min(1.0, 0.5 + progress), 5),
+        "lr": round(1e-3 * (1 - progress) + 1e-6, 8),
+        "epoch_seconds": round(4.5 + rng.random(), 3),
+    }
+
+
+def status_event(status: str, previous: str | None, at: datetime) -> dict[str, Any]:
+    data = {"status": status, "previous": previous, "attempt": 0, "reason": None, "at": at.isoformat()}
+    return {"kind": "status", "data": data, "created_at": at}
+
+
+def seed_run(index: int, epochs: int, created: datetime, rng: random.Random) -> tuple[dict, list[dict], list[dict]]:
+    """One run's row, its metric rows and its events (queued, running, epochs, final status)."""
+    status = STATUS_CYCLE[index % len(STATUS_CYCLE)]
+    run_id = f"{created:%Y%m%d-%H%M%S}-{index:06x}"
+    started = created + timedelta(seconds=5)
+    rows = [metric_values(epoch, rng) for epoch in range(1, epochs + 1)]
+    times = [started + timedelta(seconds=5 * epoch) for epoch in range(1, epochs + 1)]
+    finished = times[-1] + timedelta(seconds=1)
+    metrics = [
+        {"run_id": run_id, "epoch": r["epoch"], "step": r["step"], "values": r, "created_at": t}
+        for r, t in zip(rows, times, strict=True)
+    ]
+    events = [status_event("queued", None, created), status_event("running", "queued", started)]
+    events += [{"kind": "epoch", "data": r, "created_at": t} for r, t in zip(rows, times, strict=True)]
+    events.append(status_event(status, "running", finished))
+    for event in events:
+        event["run_id"] = run_id
+    run = run_row(index, run_id, status, rows[-1], (created, started, finished))
+    return run, metrics, events
+
+
+def run_row(index: int, run_id: str, status: str, last: dict[str, Any], times: tuple[datetime, ...]) -> dict:
+    """A ``runs`` row; paused runs stopped half-way through twice as many epochs."""
+    created, started, finished = times
+    epochs = last["epoch"] * (2 if status == "paused" else 1)
+    nothing = dict.fromkeys(("preset", "base_run", "worker_pid", "worker_host", "worker_started", "heartbeat_at"))
+    nothing |= dict.fromkeys(("control", "control_at", "not_before"))
+    return {
+        **nothing,
+        "id": run_id,
+        "name": f"bench {index}",
+        "status": status,
+        "model": "resnet18",
+        "task": "classification",
+        "dataset": "digits",
+        "dataset_path": "/srv/data/digits",
+        "config": run_config(index, epochs),
+        "epochs": epochs,
+        "attempt": 0,
+        "restarts": 0,
+        "max_restarts": 2,
+        "current_epoch": last["epoch"],
+        "current_step": last["step"],
+        "best_metrics": {**last, "monitor": "val_acc"},
+        "final_metrics": last,
+        "error": "CUDA out of memory" if status == "failed" else None,
+        "created_at": created,
+        "queued_at": created,
+        "started_at": started,
+        "finished_at": finished,
+        "updated_at": finished,
+    }
+
+
+def seed(ctx: Context, runs: int, epochs: int) -> Seeded:
+    """Bulk-insert the runs, metric rows and events (core inserts, a few thousand rows at a time)."""
+    start = time.perf_counter()
+    ctx.db.migrate()
+    rng = random.Random(0)
+    base = datetime.now(UTC) - timedelta(days=60)
+    pending: dict[Any, list[dict]] = {Run.__table__: [], MetricRow.__table__: [], Event.__table__: []}
+    ids: dict[str, list[str]] = {}
+    with ctx.db.engine.begin() as connection:
+        for index in range(runs):
+            run, metrics, events = seed_run(index, epochs, base + timedelta(minutes=10 * index), rng)
+            ids.setdefault(run["status"], []).append(run["id"])
+            for rows, new in zip(pending.values(), ([run], metrics, events), strict=True):
+                rows.extend(new)
+            if len(pending[MetricRow.__table__]) >= 5000 or index == runs - 1:
+                for table, rows in pending.items():
+                    connection.execute(insert(table), rows)
+                    rows.clear()
+    return Seeded(ids.get("paused", []), ids.get("completed", []), time.perf_counter() - start)
+
+
+# --- the server ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """``python -m visionyard serve`` on a free loopback port, its output in HOME/server.log."""
+
+    def __init__(self, home: Path):
+        self.home, self.port = home, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("VISIONYARD_")}
+        safety = {"VISIONYARD_HEARTBEAT_TIMEOUT": "100000", "VISIONYARD_MAX_CONCURRENT_RUNS": "1"}
+        self.env = {**clean, "VISIONYARD_HOME": str(home), **safety}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, wait: float = 30.0) -> float:
+        """Seconds from spawning the process to its first 200 on /ping."""
+        with (self.home / "server.log").open("ab") as log:
+            began = time.perf_counter()
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "visionyard", "serve", "--port", str(self.port)],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        with httpx.Client(base_url=self.url, timeout=5) as client:
+            while time.perf_counter() - began < wait:
+                try:
+                    if client.get("/ping").status_code == 200:
+                        return time.perf_counter() - began
+                except httpx.TransportError:
+                    time.sleep(0.01)
+                if self.proc.poll() is not None:
+                    break
+        raise RuntimeError(f"server did not answer /ping within {wait} s; see {self.home / 'server.log'}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def torch_loaded(self) -> bool | None:
+        """Whether libtorch is mapped into the server process (None where /proc is missing)."""
+        maps = Path(f"/proc/{self.proc.pid}/maps") if self.proc else None
+        return None if maps is None or not maps.exists() else "torch" in maps.read_text()
+
+
+def tracebacks(log: Path) -> dict[str, list[str]]:
+    """The server log's tracebacks by their exception line, each as visionyard's frames + that line."""
+    text = log.read_text(errors="replace") if log.is_file() else ""
+    found: dict[str, list[str]] = {}
+    for block in re.split(r"Traceback \(most recent call last\):\n", text)[1:]:
+        lines = block.splitlines()
+        end = next((i for i, line in enumerate(lines) if line and not line.startswith(" ")), len(lines) - 1)
+        ours = [
+            f"{line.strip()}: {lines[i + 1].strip()}" for i, line in enumerate(lines[:end]) if "/visionyard/" in line
+        ]
+        found.setdefault(lines[end] if lines else "?", []).append(" <- ".join(reversed(ours)))
+    return found
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+
+def ms(values: list[float], quantile: float) -> float:
+    """A quantile of durations in seconds, as milliseconds (inclusive method)."""
+    if len(values) == 1:
+        return values[0] * 1000
+    return statistics.quantiles(values, n=100, method="inclusive")[round(quantile * 100) - 1] * 1000
+
+
+def measure_routes(url: str, routes: dict[str, str], requests: int, warmup: int = 10) -> dict[str, list[float]]:
+    """Interleaved GETs of every route on one keep-alive client; seconds per request."""
+    samples: dict[str, list[float]] = {name: [] for name in routes}
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for path in routes.values():
+            for _ in range(warmup):
+                client.get(path).raise_for_status()
+        for _ in range(requests):
+            for name, path in routes.items():
+                began = time.perf_counter()
+                response = client.get(path)
+                samples[name].append(time.perf_counter() - began)
+                response.raise_for_status()
+    return samples
+
+
+# --- live events ---------------------------------------------------------------------------------
+
+
+class EpochWriter:
+    """Writes a metrics row + ``epoch`` event per call, as a worker's DatabaseReporter does."""
+
+    def __init__(self, ctx: Context, run_ids: list[str], first_epoch: int):
+        with ctx.db.session() as session:
+            self.reporters = {run_id: DatabaseReporter(ctx, session.get_one(Run, run_id)) for run_id in run_ids}
+        self.next_epoch = dict.fromkeys(run_ids, first_epoch)
+        self.rng = random.Random(1)
+
+    def write(self, run_id: str) -> tuple[int, float]:
+        """The epoch written and when the write began (perf_counter)."""
+        epoch = self.next_epoch[run_id]
+        self.next_epoch[run_id] += 1
+        began = time.perf_counter()
+        self.reporters[run_id].epoch_end(metric_values(epoch, self.rng))
+        return epoch, began
+
+
+@dataclass
+class Listener:
+    """One SSE stream of a run; every ``epoch`` event lands in ``arrivals`` with its arrival time."""
+
+    client: httpx.AsyncClient
+    run_id: str
+    after: int
+    connected: asyncio.Event = field(default_factory=asyncio.Event)
+    arrivals: asyncio.Queue[tuple[int, float]] = field(default_factory=asyncio.Queue)
+    error: str | None = None
+
+    async def listen(self) -> None:
+        path = f"/api/v1/runs/{self.run_id}/metrics/stream"
+        try:
+            async with self.client.stream("GET", path, headers={"Last-Event-ID": str(self.after)}) as response:
+                if response.status_code != 200:
+                    self.error = f"HTTP {response.status_code}: {(await response.aread())[:300]!r}"
+                    return
+                self.connected.set()
+                await self._read(response)
+        except httpx.HTTPError as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    async def _read(self, response: httpx.Response) -> None:
+        fields: dict[str, str] = {}
+        async for line in response.aiter_lines():
+            if line:
+                name, _, value = line.partition(":")
+                fields[name] = value.removeprefix(" ")
+                continue
+            if fields.get("event") == "epoch":
+                self.arrivals.put_nowait((json.loads(fields["data"])["epoch"], time.perf_counter()))
+            fields = {}
+
+    async def arrival(self, epoch: int, timeout: float) -> float | None:
+        """When ``epoch`` arrived, or None if it did not within ``timeout`` seconds."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    got, at = await self.arrivals.get()
+                    if got == epoch:
+                        return at
+        except TimeoutError:
+            return None
+
+
+def newest_event(ctx: Context) -> int:
+    with ctx.db.session() as session:
+        return session.scalar(select(func.max(Event.id))) or 0
+
+
+async def connect(listeners: list[Listener], timeout: float) -> tuple[list[asyncio.Task[None]], float, int]:
+    """Open every stream at once: the tasks, seconds until all (or the timeout), and how many connected."""
+    began = time.perf_counter()
+    tasks = [asyncio.create_task(listener.listen()) for listener in listeners]
+    waits = [asyncio.create_task(listener.connected.wait()) for listener in listeners]
+    await asyncio.wait([*waits, *tasks], timeout=timeout, return_when=asyncio.ALL_COMPLETED)
+    for wait in waits:
+        wait.cancel()
+    return tasks, time.perf_counter() - began, sum(listener.connected.is_set() for listener in listeners)
+
+
+async def sse_latency(url: str, ctx: Context, run_id: str, writes: int, first_epoch: int) -> tuple[list[float], int]:
+    """Write-to-arrival seconds on one stream, and how many writes never arrived."""
+    writer = EpochWriter(ctx, [run_id], first_epoch)
+    latencies, missed = [], 0
+    async with httpx.AsyncClient(base_url=url, timeout=STREAM_TIMEOUT) as client:
+        listener = Listener(client, run_id, newest_event(ctx))
+        tasks, _, connected = await connect([listener], timeout=15)
+        if not connected:
+            raise RuntimeError(f"SSE stream did not open: {listener.error}")
+        for _ in range(writes):
+            epoch, began = await asyncio.to_thread(writer.write, run_id)
+            at = await listener.arrival(epoch, timeout=5)
+            if at is None:
+                missed += 1
+            else:
+                latencies.append(at - began)
+            await asyncio.sleep(random.uniform(0.0, 0.1))
+        await cancel(tasks)
+    return latencies, missed
+
+
+@dataclass
+class FanOut:
+    clients: int
+    connected: int
+    connect_s: float
+    ping: list[float]
+    delivery: list[float]
+    errors: list[str]
+
+
+async def fan_out(url: str, ctx: Context, run_ids: list[str], clients: int, first_epoch: int) -> FanOut:
+    """``clients`` streams over ``run_ids``; /ping while held; then one event per run to all of them."""
+    writer = EpochWriter(ctx, run_ids, first_epoch)
+    limits = httpx.Limits(max_connections=clients + 10, max_keepalive_connections=clients + 10)
+    async with httpx.AsyncClient(base_url=url, timeout=STREAM_TIMEOUT, limits=limits) as client:
+        after = newest_event(ctx)
+        listeners = [Listener(client, run_ids[i % len(run_ids)], after) for i in range(clients)]
+        tasks, connect_s, connected = await connect(listeners, timeout=35)
+        ping = (await asyncio.to_thread(measure_routes, url, {"ping": "/ping"}, 200))["ping"]
+        written = {}
+        for run_id in run_ids:
+            written[run_id] = await asyncio.to_thread(writer.write, run_id)
+        open_ = [listener for listener in listeners if listener.connected.is_set()]
+        arrivals = await asyncio.gather(*(lis.arrival(written[lis.run_id][0], timeout=10) for lis in open_))
+        delivery = [at - written[lis.run_id][1] for lis, at in zip(open_, arrivals, strict=True) if at is not None]
+        await cancel(tasks)
+    errors = sorted({listener.error for listener in listeners if listener.error})
+    return FanOut(clients, connected, connect_s, ping, delivery, errors)
+
+
+async def cancel(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+# --- the benchmark -------------------------------------------------------------------------------
+
+
+def bench_start(server: Server, repeats: int) -> list[Check]:
+    times = []
+    for repeat in range(repeats):
+        server.stop()
+        times.append(server.start())
+        print(f"start {repeat + 1}: first /ping after {times[-1]:.3f} s", flush=True)
+    median = statistics.median(times)
+    target = f"< {START_TARGET_S:g} s"
+    started = Check(f"start to first /ping (median of {repeats})", f"{median:.2f} s", target, median < START_TARGET_S)
+    return [started, torch_check(server, "after start")]
+
+
+def torch_check(server: Server, when: str) -> Check:
+    torch = server.torch_loaded()
+    return Check(f"torch loaded in the server {when}", {None: "n/a", True: "yes", False: "no"}[torch], "no", not torch)
+
+
+def bench_routes(server: Server, seeded: Seeded, requests: int) -> tuple[list[Check], float]:
+    completed = seeded.completed[len(seeded.completed) // 2]
+    routes = {
+        "/ping (baseline)": "/ping",
+        "runs?limit=50": "/api/v1/runs?limit=50",
+        "runs?status=completed&offset=500": "/api/v1/runs?status=completed&limit=50&offset=500",
+        "runs/{id}/metrics (100 rows)": f"/api/v1/runs/{completed}/metrics",
+        "runs/{id}": f"/api/v1/runs/{completed}",
+    }
+    samples = measure_routes(server.url, routes, requests)
+    base = ms(samples["/ping (baseline)"], 0.5)
+    print(f"\n{'route':<36}{'p50 ms':>9}{'p95 ms':>9}{'p50 / ping p50':>16}   ({requests} requests each)")
+    checks = []
+    for name, values in samples.items():
+        p50, p95 = ms(values, 0.5), ms(values, 0.95)
+        print(f"{name:<36}{p50:>9.2f}{p95:>9.2f}{p50 / base:>16.2f}")
+        if name != "/ping (baseline)":
+            checks.append(Check(f"GET {name} p95", f"{p95:.1f} ms", f"< {ROUTE_P95_MS:g} ms", p95 < ROUTE_P95_MS))
+    return checks, base
+
+
+def bench_sse(server: Server, ctx: Context, run_id: str, args: argparse.Namespace) -> Check:
+    latencies, missed = asyncio.run(sse_latency(server.url, ctx, run_id, args.sse_writes, args.epochs + 1))
+    p50, p95, top = (ms(latencies, 0.5), ms(latencies, 0.95), max(latencies) * 1000) if latencies else (NAN,) * 3
+    print(f"\nmetrics row -> SSE: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {top:.1f} ms, ", end="")
+    print(f"{len(latencies)}/{args.sse_writes} arrived", flush=True)
+    return Check("metrics row -> SSE p95", f"{p95:.1f} ms", f"< {SSE_P95_MS:g} ms", p95 < SSE_P95_MS and not missed)
+
+
+def bench_fan_out(
+    server: Server, ctx: Context, groups: list[str], args: argparse.Namespace, ping: float
+) -> list[Check]:
+    fan = asyncio.run(fan_out(server.url, ctx, groups, args.clients, args.epochs + 1))
+    received = f"{len(fan.delivery)}/{fan.clients}"
+    d50, d95, top = (
+        (ms(fan.delivery, 0.5), ms(fan.delivery, 0.95), max(fan.delivery) * 1000) if fan.delivery else (NAN,) * 3
+    )
+    h50, h95 = ms(fan.ping, 0.5), ms(fan.ping, 0.95)
+    print(f"{fan.clients} SSE clients on {len(groups)} runs: {fan.connected} connected in {fan.connect_s:.2f} s")
+    print(f"  one event per run: delivery p50 {d50:.1f} / p95 {d95:.1f} / max {top:.1f} ms, {received} received")
+    print(f"  /ping while held: p50 {h50:.2f} ms (x{h50 / ping:.2f} of idle /ping p50), p95 {h95:.2f} ms", flush=True)
+    for error in fan.errors:
+        print(f"  stream error: {error}")
+    connected = f"{fan.connected} in {fan.connect_s:.2f} s"
+    return [
+        Check(f"{fan.clients} SSE clients connected", connected, "all", fan.connected == fan.clients),
+        Check("fan-out events received", received, "all", len(fan.delivery) == fan.clients),
+        Check("fan-out delivery p95", f"{d95:.1f} ms", f"< {SSE_P95_MS:g} ms", d95 < SSE_P95_MS),
+        Check("/ping p95 with the streams held", f"{h95:.2f} ms", f"< {ROUTE_P95_MS:g} ms", h95 < ROUTE_P95_MS),
+    ]
+
+
+def report(checks: list[Check], problems: dict[str, list[str]]) -> bool:
+    print(f"\n{'figure':<44}{'value':>16}  {'target':<10}result")
+    for check in checks:
+        print(f"{check.name:<44}{check.value:>16}  {check.target:<10}{'PASS' if check.ok else 'FAIL'}")
+    print(f"\nserver log: {sum(map(len, problems.values()))} traceback(s)")
+    for exception, stacks in problems.items():
+        print(f"  {len(stacks)} x {exception}")
+        for stack in sorted(set(stacks)):
+            print(f"      at {stack}")
+    return all(check.ok for check in checks) and not problems
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--metric-rows", type=int, default=100_000, help="spread evenly over the runs")
+    parser.add_argument("--clients", type=int, default=100, help="SSE clients held open at once")
+    parser.add_argument("--groups", type=int, default=10, help="paused runs the clients are spread over")
+    parser.add_argument("--repeats", type=int, default=3, help="server starts timed")
+    parser.add_argument("--requests", type=int, default=300, help="requests per route")
+    parser.add_argument("--sse-writes", type=int, default=30)
+    parser.add_argument("--keep-home", action="store_true", help="keep the temporary VISIONYARD_HOME")
+    args = parser.parse_args()
+    args.epochs = max(1, args.metric_rows // args.runs)
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    home = Path(tempfile.mkdtemp(prefix="vy-bench-api-"))
+    ctx = Context(Settings(home=home))
+    server = Server(home)
+    checks: list[Check] = []
+    try:
+        seeded = seed(ctx, args.runs, args.epochs)
+        print(
+            f"seeded {args.runs} runs, {args.runs * args.epochs} metric rows and "
+            f"{args.runs * (args.epochs + 3)} events in {seeded.seconds:.1f} s ({home})",
+            flush=True,
+        )
+        began = time.perf_counter()
+        registry_for(ctx.settings)
+        print(f"plugin catalog cached ahead (as after any first start) in {time.perf_counter() - began:.1f} s")
+        checks += bench_start(server, args.repeats)
+        route_checks, ping_p50 = bench_routes(server, seeded, args.requests)
+        checks += route_checks
+        checks.append(bench_sse(server, ctx, seeded.paused[0], args))
+        checks += bench_fan_out(server, ctx, seeded.paused[1 : 1 + args.groups], args, ping_p50)
+        checks.append(torch_check(server, "after all requests"))
+    finally:
+        server.stop()
+        ctx.db.dispose()
+        problems = tracebacks(home / "server.log")
+        if not args.keep_home:
+            shutil.rmtree(home, ignore_errors=True)
+        passed = report(checks, problems)
+    sys.exit(0 if passed else 1)
+
+
+if __name__ == "__main__":
+    main()

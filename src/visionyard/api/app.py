@@ -1,0 +1,72 @@
+"""The FastAPI application: native API, compatibility routes, and the scheduler in its lifespan.
+
+Nothing here imports torch or plugin code: ``/ping`` answers within moments of start.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+import visionyard
+from visionyard.api import errors
+from visionyard.api.auth import TokenGuard
+from visionyard.api.events import EventHub
+from visionyard.api.routes import datasets, health, models, runs
+from visionyard.scheduler.supervisor import Scheduler
+from visionyard.services.context import Context
+
+log = logging.getLogger("visionyard.api")
+
+
+def create_app(ctx: Context | None = None, schedule: bool = True) -> FastAPI:
+    """``schedule=False`` serves the API without starting workers (a second API process)."""
+    context = ctx or Context()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        context.db.migrate()
+        hub = EventHub(context.db)
+        hub.start()
+        app.state.hub = hub
+        scheduler = Scheduler(context) if schedule else None
+        if scheduler is not None:
+            scheduler.start()
+        threading.Thread(target=_warm_catalog, args=(context,), name="catalog", daemon=True).start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown()
+            await hub.stop()
+
+    app = FastAPI(
+        title="visionyard",
+        version=visionyard.__version__,
+        description="Train image models from a plugin catalog: runs queued, trained, watched and controlled.",
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    errors.install(app)
+    for router in (health.router, models.router, runs.router, datasets.router):
+        app.include_router(router)
+
+    @app.get("/ping", tags=["health"])
+    def ping() -> dict[str, str]:
+        return {"status": "ok"}
+
+    if context.settings.api_token:
+        app.add_middleware(TokenGuard, token=context.settings.api_token)
+    return app
+
+
+def _warm_catalog(ctx: Context) -> None:
+    """Read the plugin catalog (in a subprocess) ahead of the first request that needs it."""
+    try:
+        ctx.registry()
+    except Exception:
+        log.exception("reading the plugin catalog failed")

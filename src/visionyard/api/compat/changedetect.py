@@ -1,0 +1,79 @@
+"""spec/004's change-detection training service under ``/train``: jobs are ordinary runs.
+
+Local paths only for now: an ``s3://`` URI is refused with a clear message. ``register_model`` is
+accepted but not stored (model registration comes with a later release).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from visionyard.api.compat.deepvision import CompatRoute
+from visionyard.api.deps import ContextDep, SessionDep
+from visionyard.db.models import Run
+from visionyard.services import compat, runs
+
+router = APIRouter(prefix="/train", tags=["compat: change detection"], route_class=CompatRoute)
+
+
+class JobCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dataset_uri: str = Field(min_length=1, max_length=4096, description="a dataset name, or a folder in a data root")
+    config_uri: str = Field(min_length=1, max_length=4096, description="a YAML file in HOME/configs (or a name)")
+    register_model: bool = Field(False, description="accepted; registration comes with a later release")
+
+
+class JobCreated(BaseModel):
+    job_id: str
+    status: str
+
+
+class JobPublic(BaseModel):
+    job_id: str
+    status: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    metrics: dict[str, Any] = Field(description="the best epoch's metrics")
+    error: str | None
+
+
+def _job(run: Run) -> JobPublic:
+    return JobPublic(
+        job_id=run.id,
+        status=run.status,
+        created_at=run.created_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        metrics=run.best_metrics,
+        error=run.error,
+    )
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED)
+async def start_job(body: JobCreate, ctx: ContextDep) -> JobCreated:
+    """Queue a training job; the YAML's ``model`` picks the model (default ``snunet_cbam``)."""
+    run = await to_thread.run_sync(compat.start_job, ctx, body.dataset_uri, body.config_uri, body.register_model)
+    return JobCreated(job_id=run.id, status=run.status)
+
+
+@router.get("/{job_id}")
+def get_job(job_id: str, session: SessionDep) -> JobPublic:
+    return _job(runs.get_run(session, job_id))
+
+
+@router.get("")
+def list_jobs(
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> list[JobPublic]:
+    """Every run, newest first (a run started anywhere is a job here too)."""
+    items, _ = runs.find_runs(session, None, limit, offset)
+    return [_job(r) for r in items]

@@ -1,0 +1,179 @@
+"""spec/001's DeepVisionXplain Training API under ``/training``: thin adapters over the run services.
+
+``/ping`` is served by the app itself. A run started here is an ordinary run: it shows up in
+``/api/v1/runs``, the CLI and the UI. The metrics routes answer spec/001's ``{"error": ...}`` body
+for an unknown run or when there are no runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from anyio import to_thread
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field
+
+from visionyard.api.deps import ContextDep, SessionDep
+from visionyard.api.errors import ApiError
+from visionyard.api.schemas import Summary
+from visionyard.services import compat, metrics
+from visionyard.services.runs import RunNotFound
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class CompatRoute(APIRoute):
+    """Maps the compatibility services' errors to the API's error shape (422 with the field, 404)."""
+
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except compat.CompatRejected as exc:
+                fields = [{"path": f"body.{exc.field}", "reason": exc.reason}]
+                raise ApiError(422, "invalid_request", str(exc), fields) from None
+            except compat.ConfigNotFound as exc:
+                raise ApiError(404, "config_not_found", str(exc)) from None
+
+        return handle
+
+
+class DeepVisionRoute(CompatRoute):
+    """Adds spec/001's not-found bodies: ``{"error": "Run {run_id} not found"}``, ``{"error": "No training runs found"}``."""
+
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RunNotFound as exc:
+                return JSONResponse({"error": f"Run {exc.run_id} not found"}, status_code=404)
+            except compat.NoRuns as exc:
+                return JSONResponse({"error": str(exc)}, status_code=404)
+
+        return handle
+
+
+router = APIRouter(prefix="/training", tags=["compat: DeepVisionXplain"], route_class=DeepVisionRoute)
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": 'spec/001\'s `{"error": "..."}`'}}
+
+
+class StartRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    config_name: str = Field(min_length=1, max_length=255, description="a YAML file in HOME/configs/experiment")
+    model_name: str = Field("default", min_length=1, max_length=200, description='"default": the YAML\'s model')
+    train_data_dir: str = Field(min_length=1, max_length=4096, description="<data root>/<dataset>/train")
+    test_data_dir: str | None = Field(None, max_length=4096, description="the train folder's sibling test/")
+    val_data_dir: str | None = Field(None, max_length=4096, description="the train folder's sibling val/")
+
+
+class StatusReply(BaseModel):
+    status: str
+
+
+class ConfigList(BaseModel):
+    available_configs: list[str]
+
+
+class ModelPaths(BaseModel):
+    model_paths: list[str]
+
+
+class DatasetEntry(BaseModel):
+    dataset_name: str
+    train_path: str
+    test_path: str
+    val_path: str | None
+    dataset_base_path: str
+
+
+class DatasetList(BaseModel):
+    datasets: list[DatasetEntry]
+
+
+class RunMetrics(BaseModel):
+    run_id: str
+    available_columns: list[str]
+    total_rows: int
+    max_epoch: int
+    max_step: int
+    data: list[dict[str, Any]]
+    csv_file: str
+    last_modified: str | None
+
+
+class RunEntry(BaseModel):
+    run_id: str
+    created_at: str
+    modified_at: str
+    status: Literal["completed", "in_progress"]
+    has_metrics: bool
+    metrics_file: str | None
+
+
+@router.post("/start")
+async def start_training(body: StartRequest, ctx: ContextDep) -> StatusReply:
+    """Queue a run from an experiment config (YAML) and a dataset's train folder."""
+    request = compat.TrainingStart(**body.model_dump())
+    await to_thread.run_sync(compat.start_training, ctx, request)
+    return StatusReply(status="started")
+
+
+@router.post("/stop")
+def stop_training(ctx: ContextDep) -> StatusReply:
+    """Stop every queued, restarting and running run."""
+    return StatusReply(status="stopped" if compat.stop_all(ctx) else "not_running")
+
+
+@router.get("/status")
+def training_status(session: SessionDep) -> StatusReply:
+    """running, started (queued), stopped, not_running, or ``error: {message}`` when the last run failed."""
+    return StatusReply(status=compat.training_status(session))
+
+
+@router.get("/configs")
+def list_configs(ctx: ContextDep) -> ConfigList:
+    return ConfigList(available_configs=compat.config_names(ctx.settings))
+
+
+@router.get("/trained_models")
+def trained_models(ctx: ContextDep) -> ModelPaths:
+    """ONNX files in the run folders."""
+    return ModelPaths(model_paths=compat.onnx_files(ctx.settings))
+
+
+@router.get("/datasets")
+def list_datasets(ctx: ContextDep) -> DatasetList:
+    """Datasets under the data roots with train/ and test/ folders (val/ optional)."""
+    return DatasetList(datasets=[DatasetEntry(**d) for d in compat.split_datasets(ctx)])
+
+
+@router.get("/metrics/latest", responses=NOT_FOUND)
+def latest_metrics(ctx: ContextDep, session: SessionDep) -> RunMetrics:
+    """Metrics of the newest run."""
+    run_id = compat.latest_run_id(session)
+    return RunMetrics(**compat.run_metrics(ctx.settings, session, run_id))
+
+
+@router.get("/metrics/runs")
+def list_runs(ctx: ContextDep, session: SessionDep) -> list[RunEntry]:
+    """Every run, newest first; status is ``completed`` or ``in_progress``."""
+    return [RunEntry(**r) for r in compat.run_overview(ctx.settings, session)]
+
+
+@router.get("/metrics/runs/{run_id}", responses=NOT_FOUND)
+def run_metrics(run_id: str, ctx: ContextDep, session: SessionDep) -> RunMetrics:
+    return RunMetrics(**compat.run_metrics(ctx.settings, session, run_id))
+
+
+@router.get("/metrics/runs/{run_id}/summary", responses=NOT_FOUND)
+def run_summary(run_id: str, session: SessionDep) -> Summary:
+    """Best value of every metric (lowest for losses) and the final row."""
+    return Summary(**metrics.summarise(run_id, metrics.rows(session, run_id)))

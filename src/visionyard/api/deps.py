@@ -1,0 +1,30 @@
+"""Dependencies of the route handlers (``Annotated`` aliases, as in full-stack-fastapi-template)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from visionyard.api.events import EventHub
+from visionyard.services.context import Context
+
+
+def get_context(request: Request) -> Context:
+    return request.app.state.context
+
+
+def get_session(context: Annotated[Context, Depends(get_context)]) -> Iterator[Session]:
+    with context.db.session() as session:
+        yield session
+
+
+def get_hub(request: Request) -> EventHub:
+    return request.app.state.hub
+
+
+ContextDep = Annotated[Context, Depends(get_context)]
+SessionDep = Annotated[Session, Depends(get_session)]
+HubDep = Annotated[EventHub, Depends(get_hub)]

@@ -1,0 +1,95 @@
+"""/api/v1/models: the plugin catalog (spec/003 "API Integration"), read without importing plugins."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel
+
+from visionyard.api.deps import ContextDep
+from visionyard.plugins.registry import PluginEntry
+from visionyard.plugins.schema import ConfigSchema, ModelMetadata
+from visionyard.plugins.validation import resolve_config, run_config_model
+
+router = APIRouter(prefix="/api/v1/models", tags=["models"])
+
+
+class BrokenPlugin(BaseModel):
+    name: str
+    source: str
+    error: str | None
+
+
+class ModelList(BaseModel):
+    items: list[ModelMetadata]
+    broken: list[BrokenPlugin]
+
+
+class ModelDetail(BaseModel):
+    metadata: ModelMetadata
+    config_schema: ConfigSchema
+
+
+class Validated(BaseModel):
+    valid: bool
+    config: dict[str, Any]
+
+
+@router.get("")
+async def list_models(
+    ctx: ContextDep,
+    task: Annotated[str | None, Query(max_length=50, alias="task")] = None,
+    framework: Annotated[str | None, Query(max_length=50)] = None,
+    refresh: bool = False,
+) -> ModelList:
+    """Models, filtered by task type and framework; plugins that failed to load come with their error."""
+    registry = await to_thread.run_sync(ctx.registry, refresh)
+    return ModelList(
+        items=[e.metadata for e in registry.list(task=task, framework=framework) if e.metadata],
+        broken=[BrokenPlugin(name=e.name, source=e.source.id, error=e.error) for e in registry.broken()],
+    )
+
+
+async def _entry(ctx: ContextDep, name: str) -> PluginEntry:
+    registry = await to_thread.run_sync(ctx.registry)
+    return registry.get(name)
+
+
+@router.get("/{name}")
+async def get_model(name: str, ctx: ContextDep) -> ModelDetail:
+    entry = await _entry(ctx, name)
+    assert entry.metadata is not None and entry.config_schema is not None
+    return ModelDetail(metadata=entry.metadata, config_schema=entry.config_schema)
+
+
+@router.get("/{name}/metadata")
+async def get_metadata(name: str, ctx: ContextDep) -> ModelMetadata:
+    entry = await _entry(ctx, name)
+    assert entry.metadata is not None
+    return entry.metadata
+
+
+@router.get("/{name}/config-schema")
+async def get_config_schema(name: str, ctx: ContextDep) -> dict[str, Any]:
+    """The model's fields and presets, and the JSON Schema of a whole run config for this model."""
+    entry = await _entry(ctx, name)
+    assert entry.config_schema is not None
+    return {
+        **entry.config_schema.model_dump(mode="json"),
+        "run_config": run_config_model(entry.config_schema).model_json_schema(),
+    }
+
+
+@router.post("/{name}/validate-config")
+async def validate_config(
+    name: str,
+    ctx: ContextDep,
+    config: Annotated[dict[str, Any], Body(description="config values, nested or dotted keys")],
+    preset: Annotated[str | None, Query(max_length=100)] = None,
+) -> Validated:
+    """The resolved config when valid; a 422 with every field path and reason when not."""
+    entry = await _entry(ctx, name)
+    assert entry.config_schema is not None
+    return Validated(valid=True, config=resolve_config(entry.config_schema, config, preset))

@@ -1,0 +1,155 @@
+"""/api/v1/runs: create, list, inspect, control and delete runs; metrics, events, logs, checkpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from anyio import to_thread
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from sqlalchemy import select
+from sse_starlette import EventSourceResponse
+
+from visionyard.api.deps import ContextDep, HubDep, SessionDep
+from visionyard.api.schemas import (
+    CheckpointPublic,
+    EventPublic,
+    LogTail,
+    MetricsPublic,
+    ResumeRequest,
+    RunCreate,
+    RunList,
+    RunPublic,
+    Summary,
+)
+from visionyard.db.models import Checkpoint, Event
+from visionyard.services import control, lifecycle, metrics, runs
+from visionyard.services.recovery import worker_log_tail
+from visionyard.storage.run_folder import RunFolder
+
+router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
+StatusFilter = Literal["queued", "running", "restarting", "paused", "completed", "failed", "stopped"]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_run(body: RunCreate, ctx: ContextDep) -> RunPublic:
+    spec = runs.RunSpec(**body.model_dump())
+    run = await to_thread.run_sync(runs.create_run, ctx, spec)
+    return RunPublic.model_validate(run)
+
+
+@router.get("")
+def list_runs(
+    session: SessionDep,
+    status_: Annotated[list[StatusFilter] | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> RunList:
+    items, total = runs.find_runs(session, list(status_ or []), limit, offset)
+    return RunList(items=[RunPublic.model_validate(r) for r in items], total=total, limit=limit, offset=offset)
+
+
+@router.get("/{run_id}")
+def get_run(run_id: str, session: SessionDep) -> RunPublic:
+    return RunPublic.model_validate(runs.get_run(session, run_id))
+
+
+@router.delete("/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_run(run_id: str, ctx: ContextDep) -> Response:
+    runs.delete_run(ctx, run_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{run_id}/pause")
+def pause_run(run_id: str, ctx: ContextDep) -> RunPublic:
+    """Checkpoint at the next step and exit (status ``paused``); a queued run pauses at once."""
+    return RunPublic.model_validate(control.pause(ctx, run_id))
+
+
+@router.post("/{run_id}/resume")
+def resume_run(run_id: str, ctx: ContextDep, body: ResumeRequest | None = None) -> RunPublic:
+    """Queue a paused or stopped run again; it continues from its last checkpoint."""
+    overrides = {"epochs": body.epochs} if body and body.epochs else {}
+    return RunPublic.model_validate(control.resume(ctx, run_id, overrides))
+
+
+@router.post("/{run_id}/stop")
+def stop_run(run_id: str, ctx: ContextDep) -> RunPublic:
+    """Checkpoint and stop; the worker is killed if it does not stop within the stop timeout."""
+    return RunPublic.model_validate(control.stop(ctx, run_id))
+
+
+@router.post("/{run_id}/retry")
+def retry_run(run_id: str, ctx: ContextDep) -> RunPublic:
+    return RunPublic.model_validate(control.retry(ctx, run_id))
+
+
+@router.get("/{run_id}/metrics")
+def run_metrics(run_id: str, session: SessionDep) -> MetricsPublic:
+    rows = metrics.rows(session, run_id)
+    return MetricsPublic(run_id=run_id, columns=metrics.columns(rows), rows=rows)
+
+
+@router.get("/{run_id}/summary")
+def run_summary(run_id: str, session: SessionDep) -> Summary:
+    return Summary(**metrics.summarise(run_id, metrics.rows(session, run_id)))
+
+
+@router.get("/{run_id}/metrics/stream", response_class=EventSourceResponse)
+def stream_metrics(
+    run_id: str,
+    request: Request,
+    session: SessionDep,
+    hub: HubDep,
+    last_event_id: Annotated[int | None, Header(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, description="same as the Last-Event-ID header")] = None,
+) -> EventSourceResponse:
+    """Server-Sent Events: ``status``, ``epoch``, ``checkpoint`` and ``control`` events with ids.
+
+    Reconnect with ``Last-Event-ID`` to get every event after that id; the stream ends when the
+    run has finished (completed, failed or stopped)."""
+    run = runs.get_run(session, run_id)
+    start = last_event_id if last_event_id is not None else after or 0
+    return EventSourceResponse(hub.stream(run.id, start, run.status in lifecycle.FINISHED), ping=15)
+
+
+@router.get("/{run_id}/events")
+def run_events(
+    run_id: str,
+    session: SessionDep,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[EventPublic]:
+    """The run's event log: every state change, control request, epoch, checkpoint and reconciliation."""
+    runs.get_run(session, run_id)
+    query = select(Event).where(Event.run_id == run_id, Event.id > after).order_by(Event.id).limit(limit)
+    return [EventPublic.model_validate(e) for e in session.scalars(query)]
+
+
+@router.get("/{run_id}/logs")
+def run_logs(
+    run_id: str,
+    session: SessionDep,
+    ctx: ContextDep,
+    lines: Annotated[int, Query(ge=1, le=5000)] = 200,
+    source: Literal["training", "worker"] = "training",
+) -> LogTail:
+    """The last lines of the training log, or of the worker's own output (tracebacks, crashes)."""
+    run = runs.get_run(session, run_id)
+    if source == "worker":
+        text = worker_log_tail(ctx.settings, run.id, lines)
+    else:
+        text = RunFolder.of(ctx.settings.runs_dir, run.id).log_tail(lines)
+    return LogTail(run_id=run.id, source=source, lines=text.splitlines())
+
+
+@router.get("/{run_id}/checkpoints")
+def list_checkpoints(run_id: str, session: SessionDep) -> list[CheckpointPublic]:
+    runs.get_run(session, run_id)
+    query = select(Checkpoint).where(Checkpoint.run_id == run_id).order_by(Checkpoint.created_at, Checkpoint.id)
+    return [CheckpointPublic.model_validate(c) for c in session.scalars(query)]
+
+
+@router.post("/{run_id}/checkpoints", status_code=status.HTTP_202_ACCEPTED)
+def request_checkpoint(run_id: str, ctx: ContextDep) -> RunPublic:
+    """Ask the worker for a manual checkpoint at its next step (it appears in the list then)."""
+    return RunPublic.model_validate(control.checkpoint(ctx, run_id))

@@ -1,0 +1,106 @@
+"""Request and response bodies of the native API (pydantic, ``extra="forbid"`` on input)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RunCreate(Input):
+    model: str = Field(min_length=1, max_length=200, description="a model name from /api/v1/models")
+    dataset: str = Field(min_length=1, max_length=1024, description="a dataset name from /api/v1/datasets")
+    config: dict[str, Any] = Field(default_factory=dict, description="config values, nested or dotted keys")
+    preset: str | None = Field(None, max_length=100)
+    base_run: str | None = Field(None, max_length=64, description="start from this run's best weights")
+    name: str | None = Field(None, max_length=200)
+    max_restarts: int | None = Field(None, ge=0, le=20, description="restarts after a worker dies")
+
+
+class ResumeRequest(Input):
+    epochs: int | None = Field(None, ge=1, le=100_000, description="raise to extend the run")
+
+
+class RunPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str | None
+    status: str
+    model: str
+    task: str
+    dataset: str
+    preset: str | None
+    base_run: str | None
+    config: dict[str, Any]
+    epochs: int
+    current_epoch: int
+    current_step: int
+    attempt: int
+    restarts: int
+    max_restarts: int
+    best_metrics: dict[str, Any]
+    final_metrics: dict[str, Any]
+    error: str | None
+    control: str | None = Field(description="a pending request the worker has not acted on yet")
+    worker_pid: int | None
+    heartbeat_at: datetime | None
+    created_at: datetime
+    queued_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class RunList(BaseModel):
+    items: list[RunPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class MetricsPublic(BaseModel):
+    run_id: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+class Summary(BaseModel):
+    run_id: str
+    total_epochs: int
+    total_steps: int
+    best_metrics: dict[str, float]
+    final_metrics: dict[str, Any]
+    available_columns: list[str]
+
+
+class CheckpointPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    path: str
+    epoch: int
+    step: int
+    metrics: dict[str, Any] | None
+    size: int
+    created_at: datetime
+
+
+class EventPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class LogTail(BaseModel):
+    run_id: str
+    source: str
+    lines: list[str]

@@ -1,0 +1,86 @@
+"""The database handle: engine, sessions, serialised write transactions and migrations.
+
+SQLite (the default) runs in WAL mode with a busy timeout, so the API reads while a worker
+writes. Reads use :meth:`Database.session`; anything that writes uses :meth:`Database.write`
+(``BEGIN IMMEDIATE`` on SQLite); claims and control moves use :meth:`Database.serialised`, which
+adds a transaction-level advisory lock on PostgreSQL, so they never race.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+CLAIM_LOCK = 7_311_967
+"""PostgreSQL advisory lock key serialising claims."""
+
+
+class Database:
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session for read-then-write work: on SQLite it takes the write lock up front, so a
+        concurrent writer makes it wait (busy timeout) instead of failing on a stale snapshot."""
+        with self.sessions() as session, session.begin():
+            session.connection(execution_options={"immediate": True})
+            yield session
+
+    @contextmanager
+    def serialised(self) -> Iterator[Session]:
+        """Like :meth:`write`, and serialised against every other serialised transaction on
+        PostgreSQL too (claims and control moves)."""
+        with self.write() as session:
+            if not self.is_sqlite:
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
+            yield session
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (Alembic)."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "busy_timeout=15000", "foreign_keys=ON", "synchronous=NORMAL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get("immediate")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

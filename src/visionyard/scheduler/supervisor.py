@@ -1,0 +1,123 @@
+"""The scheduler loop: start workers for claimed runs, notice dead ones, reconcile on start.
+
+One tick: reap worker processes that exited; check heartbeats and stop deadlines of every
+running run (ours or adopted from a previous server); claim runs into free slots.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import threading
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from visionyard.db.models import Run, utcnow
+from visionyard.scheduler import processes
+from visionyard.scheduler.claims import claim_next
+from visionyard.services import lifecycle, recovery
+from visionyard.services.context import Context
+from visionyard.storage.run_folder import RunFolder
+
+log = logging.getLogger("visionyard.scheduler")
+
+
+class Scheduler:
+    def __init__(self, ctx: Context, tick_seconds: float = 0.5):
+        self.ctx, self.tick_seconds = ctx, tick_seconds
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self._halt = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.reconcile()
+        self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+        self._thread.start()
+
+    def shutdown(self) -> None:
+        """Stop scheduling; running workers carry on and are adopted by the next server."""
+        self._halt.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._halt.wait(self.tick_seconds):
+            try:
+                self.tick()
+            except Exception:
+                log.exception("scheduler tick failed")
+
+    def tick(self) -> None:
+        self.reap()
+        self.watch()
+        self.fill()
+
+    def reconcile(self) -> None:
+        """At start: adopt running runs whose worker lives, and recover the others."""
+        with self.ctx.db.serialised() as session:
+            for run in session.scalars(select(Run).where(Run.status == lifecycle.RUNNING)):
+                if processes.alive(run.worker_pid, run.worker_host, run.worker_started):
+                    lifecycle.add_event(session, run.id, "reconcile", action="adopted", pid=run.worker_pid)
+                    continue
+                lifecycle.add_event(session, run.id, "reconcile", action="recovered", pid=run.worker_pid)
+                self._worker_gone(session, run, "no live worker when the server started")
+
+    def reap(self) -> None:
+        for run_id, proc in list(self.children.items()):
+            code = proc.poll()
+            if code is None:
+                continue
+            del self.children[run_id]
+            with self.ctx.db.serialised() as session:
+                run = session.get(Run, run_id)
+                if run is not None and run.status == lifecycle.RUNNING and run.worker_pid in (proc.pid, None):
+                    self._worker_gone(session, run, processes.describe_exit(code))
+
+    def watch(self) -> None:
+        settings = self.ctx.settings
+        now = utcnow()
+        stale = now - timedelta(seconds=settings.heartbeat_timeout)
+        overdue = now - timedelta(seconds=settings.stop_timeout)
+        running = select(Run).where(Run.status == lifecycle.RUNNING)
+        suspect = (Run.heartbeat_at.is_(None)) | (Run.heartbeat_at < stale) | (Run.control_at < overdue)
+        with self.ctx.db.session() as session:
+            if session.scalar(running.where(suspect).limit(1)) is None:
+                return
+        with self.ctx.db.serialised() as session:
+            for run in session.scalars(running.where(suspect)):
+                if run.control == "stop" and run.control_at is not None and run.control_at < overdue:
+                    self._kill(run)
+                    lifecycle.move(session, run, lifecycle.STOPPED, reason="killed: stop took too long")
+                elif run.heartbeat_at is None or run.heartbeat_at < stale:
+                    self._kill(run)
+                    seconds = settings.heartbeat_timeout
+                    self._worker_gone(session, run, f"no heartbeat from the worker for {seconds:g} s")
+
+    def fill(self) -> None:
+        while not self._halt.is_set():
+            run_id = claim_next(self.ctx.db, self.ctx.settings.max_concurrent_runs)
+            if run_id is None:
+                return
+            folder = RunFolder.of(self.ctx.settings.runs_dir, run_id)
+            try:
+                proc = processes.start_worker(self.ctx.settings, run_id, folder.root / "logs" / "worker.log")
+            except OSError as exc:
+                with self.ctx.db.serialised() as session:
+                    run = session.get_one(Run, run_id)
+                    recovery.fail_or_restart(session, self.ctx.settings, run, f"cannot start a worker: {exc}")
+                continue
+            self.children[run_id] = proc
+            log.info("run %s: worker %d started", run_id, proc.pid)
+
+    def _worker_gone(self, session: Session, run: Run, reason: str) -> None:
+        if run.control == "stop":
+            lifecycle.move(session, run, lifecycle.STOPPED, reason=f"stopped ({reason})")
+        else:
+            recovery.fail_or_restart(session, self.ctx.settings, run, reason)
+
+    def _kill(self, run: Run) -> None:
+        if processes.alive(run.worker_pid, run.worker_host, run.worker_started):
+            assert run.worker_pid is not None
+            processes.kill_tree(run.worker_pid)

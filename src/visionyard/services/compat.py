@@ -1,0 +1,369 @@
+"""Use cases behind the compatibility routes: spec/001 (DeepVisionXplain) and spec/004 (change detection).
+
+Config files and dataset folders arrive as names, paths or URIs. Each is checked before anything is
+read: config names are plain YAML file names, config paths resolve inside HOME/configs, dataset
+paths resolve inside a data root. Runs are queued through :func:`visionyard.services.runs.create_run`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from visionyard.config import Settings
+from visionyard.db.models import MetricRow, Run
+from visionyard.plugins.validation import ConfigError, ConfigProblem
+from visionyard.services import control, datasets, metrics, runs
+from visionyard.services.lifecycle import COMPLETED, FAILED, QUEUED, RESTARTING, RUNNING, TransitionError
+from visionyard.storage.run_folder import RunFolder, list_run_folders
+from visionyard.training_config import TrainingConfig
+
+if TYPE_CHECKING:
+    from visionyard.services.context import Context
+
+log = logging.getLogger("visionyard.compat")
+
+CONFIG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.ya?ml$")
+CONFIG_MAX_BYTES = 1024**2
+DEEPVISION_MODEL = "resnet18"
+CHANGEDETECT_MODEL = "snunet_cbam"
+TRAINING_KEYS = frozenset(TrainingConfig.model_fields) | {"model"}
+SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+class CompatRejected(ValueError):
+    """A request field naming something that may not be used (bad name, outside the roots, S3)."""
+
+    def __init__(self, field: str, reason: str):
+        self.field, self.reason = field, reason
+        super().__init__(f"{field}: {reason}")
+
+
+class ConfigNotFound(LookupError):
+    def __init__(self, ref: str, known: list[str]):
+        hint = f"; available: {', '.join(known[:20])}" if known else ""
+        super().__init__(f"config {ref!r} not found{hint}")
+
+
+class NoRuns(LookupError):
+    """There is no run at all."""
+
+
+# ---- config files ----------------------------------------------------------------------------
+
+
+def config_names(settings: Settings) -> list[str]:
+    """The YAML files in the experiment config folder."""
+    folder = settings.configs_dir
+    if not _is_dir(folder):
+        return []
+    return sorted(p.name for p in folder.iterdir() if CONFIG_NAME.fullmatch(p.name) and _is_file(p))
+
+
+def named_config(settings: Settings, name: str, field: str = "config_name") -> Path:
+    """A config file given by plain name, inside the experiment config folder (links checked too)."""
+    if not CONFIG_NAME.fullmatch(name):
+        raise CompatRejected(field, "a plain YAML file name (letters, digits, '.', '_', '-'; ending .yaml or .yml)")
+    path = _inside(settings.configs_dir / name, settings.configs_dir)
+    if path is None or not _is_file(path):
+        raise ConfigNotFound(name, config_names(settings))
+    return path
+
+
+def config_at(settings: Settings, uri: str, field: str = "config_uri") -> Path:
+    """A config file by name (experiment folder first, then HOME/configs) or by a path inside HOME/configs."""
+    raw = local_ref(uri, field)
+    folder = settings.root / "configs"
+    if "/" not in raw:
+        if not CONFIG_NAME.fullmatch(raw):
+            raise CompatRejected(field, f"a YAML file name or a path to a YAML file inside {folder}")
+        for candidate in (settings.configs_dir / raw, folder / raw):
+            found = _inside(candidate, folder)
+            if found is not None and _is_file(found):
+                return found
+        raise ConfigNotFound(raw, config_names(settings))
+    path = _inside(_absolute(settings, raw), folder)
+    if path is None:
+        raise CompatRejected(field, f"a YAML file inside {folder}")
+    if not CONFIG_NAME.fullmatch(path.name):
+        raise CompatRejected(field, "not a YAML file (.yaml or .yml)")
+    if not _is_file(path):
+        raise ConfigNotFound(raw, config_names(settings))
+    return path
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The mapping in a YAML config file (empty file: no values)."""
+    try:
+        if path.stat().st_size > CONFIG_MAX_BYTES:
+            raise ConfigError([ConfigProblem("file", f"{path.name} is larger than {CONFIG_MAX_BYTES} bytes")])
+        values = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError([ConfigProblem("file", f"cannot read {path.name}: {_first_line(str(exc))}")]) from None
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise ConfigError([ConfigProblem("file", f"{path.name} must hold a mapping of config values")])
+    return values
+
+
+def split_config(values: Mapping[Any, Any]) -> tuple[str | None, dict[str, Any]]:
+    """(model name, run config) from flat YAML values.
+
+    ``model`` is a name, or a mapping with ``name`` and the model's own fields. Keys of the platform's
+    training config (``epochs``, ``lr``, ``optimizer.type``, ...) stay at the top; any other key is
+    taken for a model field (spec/004's ``base_channel``, ``use_attention``)."""
+    config: dict[Any, Any] = {}
+    section: dict[Any, Any] = {}
+    model: Any = None
+    for key, value in values.items():
+        if key == "model":
+            model = value
+        elif isinstance(key, str) and key.split(".", 1)[0] not in TRAINING_KEYS:
+            section[key] = value
+        else:
+            config[key] = value
+    if isinstance(model, Mapping):
+        section = {**{k: v for k, v in model.items() if k != "name"}, **section}
+        model = model.get("name")
+    if model is not None and (not isinstance(model, str) or not model.strip()):
+        raise ConfigError([ConfigProblem("model", "must be a model name, or a mapping with a name")])
+    if section:
+        config["model"] = section
+    return model, config
+
+
+# ---- paths -----------------------------------------------------------------------------------
+
+
+def local_ref(uri: str, field: str) -> str:
+    """A local path from a path or ``file://`` URI; other schemes (S3 included) are refused for now."""
+    if "\x00" in uri:
+        raise CompatRejected(field, "contains a NUL character")
+    scheme = SCHEME.match(uri)
+    if scheme is None:
+        return uri
+    name = scheme.group(1).lower()
+    if name == "s3":
+        raise CompatRejected(field, "S3 URIs come with a later release; give a local path inside a data root for now")
+    if name != "file":
+        raise CompatRejected(field, f"{name}:// URIs are not supported; give a local path")
+    parts = urlsplit(uri)
+    if parts.netloc not in ("", "localhost"):
+        raise CompatRejected(field, "file:// URIs must name this machine")
+    return local_ref(unquote(parts.path), field) or "/"
+
+
+def data_folder(ctx: Context, raw: str, field: str) -> Path:
+    """A folder inside a data root; relative paths are relative to VISIONYARD_HOME."""
+    path = _absolute(ctx.settings, local_ref(raw, field))
+    try:
+        inside = datasets.inside_roots(ctx, path)
+    except (OSError, ValueError, RuntimeError):
+        inside = None
+    if inside is None:
+        roots = ", ".join(str(r) for r in ctx.settings.data_roots)
+        raise CompatRejected(field, f"must be a folder inside a data root ({roots})")
+    if not _is_dir(inside):
+        raise datasets.DatasetNotFound(raw, sorted(datasets.known(ctx)))
+    return inside
+
+
+def split_dataset(ctx: Context, train: str, val: str | None, test: str | None) -> Path:
+    """The dataset folder of spec/001's ``train_data_dir`` (its parent); val/test must be its siblings."""
+    train_dir = data_folder(ctx, train, "train_data_dir")
+    base = train_dir.parent
+    if train_dir.name != "train" or datasets.inside_roots(ctx, base) is None:
+        raise CompatRejected("train_data_dir", "must be a dataset's train folder: <data root>/<dataset>/train")
+    for field, split, raw in (("val_data_dir", "val", val), ("test_data_dir", "test", test)):
+        if raw and data_folder(ctx, raw, field) != base / split:
+            raise CompatRejected(field, f"must be the train folder's sibling {base / split}")
+    return base
+
+
+def _absolute(settings: Settings, raw: str) -> Path:
+    path = Path(raw)
+    return path if path.is_absolute() else settings.root / path
+
+
+def _inside(path: Path, folder: Path) -> Path | None:
+    """``path`` resolved (links followed) if it lies inside ``folder``."""
+    try:
+        resolved, base = path.resolve(), folder.resolve()
+    except (OSError, ValueError, RuntimeError):
+        return None
+    return resolved if resolved.is_relative_to(base) and resolved != base else None
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or ["(no message)"])[0]
+
+
+# ---- starting and stopping -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainingStart:
+    """spec/001's ``POST /training/start`` body."""
+
+    config_name: str
+    model_name: str
+    train_data_dir: str
+    test_data_dir: str | None = None
+    val_data_dir: str | None = None
+
+
+def start_training(ctx: Context, request: TrainingStart) -> Run:
+    """Queue a run from a named experiment config and a dataset's train folder."""
+    yaml_model, config = split_config(read_config(named_config(ctx.settings, request.config_name)))
+    model = (yaml_model or DEEPVISION_MODEL) if request.model_name == "default" else request.model_name
+    dataset = split_dataset(ctx, request.train_data_dir, request.val_data_dir, request.test_data_dir)
+    spec = runs.RunSpec(model=model, dataset=str(dataset), config=config, name=request.config_name)
+    return runs.create_run(ctx, spec)
+
+
+def start_job(ctx: Context, dataset_uri: str, config_uri: str, register_model: bool = False) -> Run:
+    """Queue spec/004's training job; the model comes from the YAML (default ``snunet_cbam``)."""
+    path = config_at(ctx.settings, config_uri)
+    yaml_model, config = split_config(read_config(path))
+    raw = local_ref(dataset_uri, "dataset_uri")
+    dataset = raw if "/" not in raw else str(data_folder(ctx, raw, "dataset_uri"))
+    run = runs.create_run(ctx, runs.RunSpec(model=yaml_model or CHANGEDETECT_MODEL, dataset=dataset, config=config))
+    if register_model:
+        log.warning("run %s: register_model is accepted but model registration comes with a later release", run.id)
+    return run
+
+
+def stop_all(ctx: Context) -> list[str]:
+    """Stop every queued, restarting and running run (waiting ones first); the ids stopped."""
+    order = {QUEUED: 0, RESTARTING: 1, RUNNING: 2}
+    with ctx.db.session() as session:
+        active = session.execute(select(Run.id, Run.status).where(Run.status.in_(order))).all()
+    stopped = []
+    for run_id, _ in sorted(active, key=lambda r: order[r.status]):
+        try:
+            control.stop(ctx, run_id)
+        except (TransitionError, runs.RunNotFound):
+            continue  # finished or deleted in the meantime
+        stopped.append(run_id)
+    return stopped
+
+
+def training_status(session: Session) -> str:
+    """spec/001's status: running, started (queued or restarting), stopped, not_running or ``error: ...``."""
+    active = set(session.scalars(select(Run.status).where(Run.status.in_((QUEUED, RESTARTING, RUNNING)))))
+    if RUNNING in active:
+        return "running"
+    if active:
+        return "started"
+    moment = func.coalesce(Run.finished_at, Run.created_at)
+    last = session.scalars(select(Run).order_by(moment.desc(), Run.id.desc()).limit(1)).first()
+    if last is None or last.status == COMPLETED:
+        return "not_running"
+    if last.status == FAILED:
+        return f"error: {_first_line(last.error or 'training failed')}"
+    return "stopped"
+
+
+# ---- listings and metrics --------------------------------------------------------------------
+
+
+def onnx_files(settings: Settings) -> list[str]:
+    return sorted(str(p) for f in list_run_folders(settings.runs_dir) for p in f.root.rglob("*.onnx") if _is_file(p))
+
+
+def split_datasets(ctx: Context) -> list[dict[str, str | None]]:
+    """Known datasets with train/ and test/ folders (val/ optional), in spec/001's shape."""
+    found = []
+    for name, base in sorted(datasets.known(ctx).items()):
+        train, test, val = base / "train", base / "test", base / "val"
+        if _is_dir(train) and _is_dir(test):
+            found.append(
+                {
+                    "dataset_name": name,
+                    "train_path": str(train),
+                    "test_path": str(test),
+                    "val_path": str(val) if _is_dir(val) else None,
+                    "dataset_base_path": str(base),
+                }
+            )
+    return found
+
+
+def latest_run_id(session: Session) -> str:
+    newest, _ = runs.find_runs(session, None, 1, 0)
+    if not newest:
+        raise NoRuns("No training runs found")
+    return newest[0].id
+
+
+def run_metrics(settings: Settings, session: Session, run_id: str) -> dict[str, Any]:
+    """spec/001's metrics of one run, from the metric rows in the database."""
+    rows = metrics.rows(session, run_id)
+    stats = select(func.max(MetricRow.epoch), func.max(MetricRow.step), func.max(MetricRow.created_at))
+    max_epoch, max_step, newest = session.execute(stats.where(MetricRow.run_id == run_id)).one()
+    csv_file = RunFolder.of(settings.runs_dir, run_id).metrics_csv
+    return {
+        "run_id": run_id,
+        "available_columns": metrics.columns(rows),
+        "total_rows": len(rows),
+        "max_epoch": max_epoch or 0,
+        "max_step": max_step or 0,
+        "data": rows,
+        "csv_file": str(csv_file),
+        "last_modified": iso(newest or _modified(csv_file)),
+    }
+
+
+def run_overview(settings: Settings, session: Session) -> list[dict[str, Any]]:
+    """Every run, newest first, in spec/001's run-list shape."""
+    counts = select(MetricRow.run_id, func.count().label("rows")).group_by(MetricRow.run_id).subquery()
+    query = select(Run, counts.c.rows).outerjoin(counts, counts.c.run_id == Run.id)
+    listed = []
+    for run, rows in session.execute(query.order_by(Run.created_at.desc(), Run.id.desc())):
+        listed.append(
+            {
+                "run_id": run.id,
+                "created_at": iso(run.created_at),
+                "modified_at": iso(run.updated_at),
+                "status": "completed" if run.status == COMPLETED else "in_progress",
+                "has_metrics": bool(rows),
+                "metrics_file": str(RunFolder.of(settings.runs_dir, run.id).metrics_csv) if rows else None,
+            }
+        )
+    return listed
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
+
+
+def _modified(path: Path) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError:
+        return None

@@ -1,0 +1,84 @@
+"""Control of a run: pause, resume, stop, retry and a manual checkpoint.
+
+A request aimed at a running run is a row field the worker polls between steps; a run that has no
+worker (queued, restarting, paused) moves at once. Each call is one serialised transaction, so
+two clicks never do a thing twice.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from visionyard.db.models import Run, utcnow
+from visionyard.services import lifecycle
+from visionyard.services.lifecycle import PAUSED, QUEUED, RESTARTING, RUNNING, STOPPED, TransitionError
+from visionyard.services.runs import get_run, prepare_resume
+
+if TYPE_CHECKING:
+    from visionyard.services.context import Context
+
+
+def pause(ctx: Context, run_id: str) -> Run:
+    with ctx.db.serialised() as session:
+        run = get_run(session, run_id)
+        if run.status == RUNNING:
+            _request(session, run, "pause")
+        elif run.status in (QUEUED, RESTARTING):
+            lifecycle.move(session, run, PAUSED, reason="paused before it ran")
+        else:
+            raise TransitionError(run, "pause")
+        return run
+
+
+def stop(ctx: Context, run_id: str) -> Run:
+    with ctx.db.serialised() as session:
+        run = get_run(session, run_id)
+        if run.status == RUNNING:
+            _request(session, run, "stop")
+        elif run.status in (QUEUED, RESTARTING, PAUSED):
+            lifecycle.move(session, run, STOPPED, reason="stopped by request")
+        else:
+            raise TransitionError(run, "stop")
+        return run
+
+
+def checkpoint(ctx: Context, run_id: str) -> Run:
+    with ctx.db.serialised() as session:
+        run = get_run(session, run_id)
+        if run.status != RUNNING:
+            raise TransitionError(run, "checkpoint")
+        if run.control is None:
+            _request(session, run, "checkpoint")
+        return run
+
+
+def resume(ctx: Context, run_id: str, overrides: dict[str, Any] | None = None) -> Run:
+    """Queue a paused, stopped or failed run again; it continues from its last checkpoint.
+
+    ``overrides`` may raise ``epochs`` (extending a run); completed runs can be extended too.
+    """
+    return _requeue(ctx, run_id, "resume", (PAUSED, STOPPED, "failed", "completed"), overrides or {})
+
+
+def retry(ctx: Context, run_id: str) -> Run:
+    """Queue a failed run again, from its last checkpoint when it has one."""
+    return _requeue(ctx, run_id, "retry", ("failed",), {})
+
+
+def _requeue(ctx: Context, run_id: str, action: str, allowed: tuple[str, ...], overrides: dict[str, Any]) -> Run:
+    with ctx.db.serialised() as session:
+        run = get_run(session, run_id)
+        if run.status not in allowed or (run.status == "completed" and "epochs" not in overrides):
+            raise TransitionError(run, action)
+        if overrides:
+            request = prepare_resume(ctx.settings, ctx.registry(), run_id, overrides)
+            run.config, run.epochs = request.config, request.config["epochs"]
+        lifecycle.move(session, run, QUEUED, reason=f"{action} requested", restarts=0, error=None, not_before=None)
+        return run
+
+
+def _request(session: Any, run: Run, request: str) -> None:
+    if run.control in ("pause", "stop") and request != "stop":
+        return
+    run.control, run.control_at = request, utcnow()
+    lifecycle.add_event(session, run.id, "control", request=request)

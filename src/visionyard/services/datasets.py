@@ -1,0 +1,167 @@
+"""Dataset use cases: find, register, upload and describe datasets under the data roots.
+
+Paths never come from a request unchecked: a dataset is a name (a folder directly under a data
+root, or a registered folder inside one), or a path that resolves inside a data root.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from visionyard.data import catalog
+from visionyard.data.archive import ArchiveError, ArchiveLimits, extract_zip
+from visionyard.data.catalog import DatasetSummary, SampleImage
+from visionyard.data.checks import DatasetReport, check_image_folder
+from visionyard.data.image_folder import IMAGE_SUFFIXES
+from visionyard.db.models import Dataset
+
+if TYPE_CHECKING:
+    from visionyard.services.context import Context
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+class DatasetNotFound(LookupError):
+    def __init__(self, ref: str, known: list[str]):
+        self.ref = ref
+        hint = f"; known datasets: {', '.join(known[:20])}" if known else "; run `visionyard demo` for demo data"
+        super().__init__(f"dataset {ref!r} not found{hint}")
+
+
+class DatasetRejected(ValueError):
+    """A dataset request that cannot be honoured as given (bad name, path outside the roots, ...)."""
+
+
+def check_name(name: str) -> str:
+    if not NAME_PATTERN.fullmatch(name) or name in (".", ".."):
+        raise DatasetRejected(f"invalid dataset name {name!r}: letters, digits, '.', '_' and '-' only")
+    return name
+
+
+def inside_roots(ctx: Context, path: Path) -> Path | None:
+    """``path`` resolved, if it lies inside a data root (links followed), else None."""
+    resolved = path.expanduser().resolve()
+    for root in ctx.settings.data_roots:
+        if resolved.is_relative_to(root) and resolved != root:
+            return resolved
+    return None
+
+
+def registered(ctx: Context) -> dict[str, Path]:
+    with ctx.db.session() as session:
+        return {d.name: Path(d.path) for d in session.query(Dataset).all()}
+
+
+def found(ctx: Context) -> dict[str, Path]:
+    """Folders directly under each data root, the first root winning a name."""
+    names: dict[str, Path] = {}
+    for root in reversed(ctx.settings.data_roots):
+        if root.is_dir():
+            for child in root.iterdir():
+                if child.is_dir() and not child.name.startswith(".") and inside_roots(ctx, child):
+                    names[child.name] = child.resolve()
+    return names
+
+
+def known(ctx: Context) -> dict[str, Path]:
+    return {**found(ctx), **registered(ctx)}
+
+
+def resolve(ctx: Context, ref: str) -> tuple[str, Path]:
+    """(name, folder) of a dataset given by name, or by a path inside a data root."""
+    datasets = known(ctx)
+    if ref in datasets:
+        return ref, datasets[ref]
+    if "/" in ref and "\x00" not in ref:
+        path = inside_roots(ctx, Path(ref) if Path(ref).is_absolute() else ctx.settings.data_root / ref)
+        if path is not None and path.is_dir():
+            return path.name, path
+    raise DatasetNotFound(ref, sorted(datasets))
+
+
+def list_datasets(ctx: Context) -> list[DatasetSummary]:
+    summaries = []
+    for name, path in sorted(known(ctx).items()):
+        try:
+            summaries.append(catalog.describe_dataset(path).model_copy(update={"name": name}))
+        except (catalog.NotADataset, OSError):
+            continue
+    return summaries
+
+
+def describe(ctx: Context, name: str) -> tuple[DatasetSummary, DatasetReport]:
+    """Summary and the full check (every image opened), as training would see it."""
+    _, path = resolve(ctx, name)
+    summary = _describe(name, path)
+    report, _ = check_image_folder(path)
+    return summary, report
+
+
+def register(ctx: Context, name: str, path: str) -> DatasetSummary:
+    """Give a folder inside a data root a name (it must hold an image dataset)."""
+    check_name(name)
+    folder = inside_roots(ctx, Path(path) if Path(path).is_absolute() else ctx.settings.data_root / path)
+    if folder is None or not folder.is_dir():
+        raise DatasetRejected(f"{path!r} is not a folder inside a data root ({_roots(ctx)})")
+    if name in known(ctx):
+        raise DatasetRejected(f"a dataset named {name!r} exists already")
+    summary = _describe(name, folder)
+    with ctx.db.write() as session:
+        session.add(Dataset(name=name, path=str(folder), source="registered"))
+    return summary
+
+
+def upload(ctx: Context, name: str, archive: Path) -> DatasetSummary:
+    """Extract an uploaded zip safely into ``<data root>/<name>``."""
+    check_name(name)
+    if name in known(ctx):
+        raise DatasetRejected(f"a dataset named {name!r} exists already")
+    limits = ArchiveLimits(max_files=ctx.settings.upload_max_files, max_bytes=ctx.settings.upload_max_bytes)
+    destination = ctx.settings.data_root / name
+    ctx.settings.data_root.mkdir(parents=True, exist_ok=True)
+    try:
+        extract_zip(archive, destination, limits)
+    except ArchiveError as exc:
+        raise DatasetRejected(str(exc)) from exc
+    try:
+        summary = _describe(name, destination)
+    except DatasetRejected:
+        shutil.rmtree(destination, ignore_errors=True)
+        raise
+    with ctx.db.write() as session:
+        session.add(Dataset(name=name, path=str(destination), source="uploaded"))
+    return summary
+
+
+def samples(ctx: Context, name: str, per_class: int, split: str | None) -> list[SampleImage]:
+    _, path = resolve(ctx, name)
+    try:
+        return catalog.sample_images(path, per_class, split)
+    except ValueError as exc:
+        raise DatasetRejected(str(exc)) from exc
+
+
+def image_file(ctx: Context, name: str, relative: str) -> Path:
+    """An image of a dataset, by its path relative to the dataset folder (checked strictly)."""
+    _, root = resolve(ctx, name)
+    try:
+        path = catalog.resolve_under(root, relative)
+    except catalog.PathOutsideRoot as exc:
+        raise DatasetRejected(str(exc)) from exc
+    if not path.is_file() or path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise DatasetNotFound(f"{name}/{relative}", [])
+    return path
+
+
+def _describe(name: str, path: Path) -> DatasetSummary:
+    try:
+        return catalog.describe_dataset(path).model_copy(update={"name": name})
+    except catalog.NotADataset as exc:
+        raise DatasetRejected(str(exc)) from exc
+
+
+def _roots(ctx: Context) -> str:
+    return ", ".join(str(r) for r in ctx.settings.data_roots)

@@ -1,0 +1,62 @@
+"""The engine's Reporter in a service worker: epochs and checkpoints go to the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from visionyard.db.models import Checkpoint, MetricRow, Run, utcnow
+from visionyard.metrics.headlines import headline
+from visionyard.services import lifecycle
+from visionyard.services.context import Context
+from visionyard.training_config import TrainingConfig
+
+
+class DatabaseReporter:
+    def __init__(self, ctx: Context, run: Run):
+        self.ctx, self.run_id = ctx, run.id
+        self.folder = ctx.settings.runs_dir / run.id
+        self.monitor, self.mode = TrainingConfig.from_run_config(run.config).validation.monitored(headline(run.task))
+
+    def epoch_end(self, row: dict[str, Any]) -> None:
+        with self.ctx.db.write() as session:
+            session.execute(delete(MetricRow).where(MetricRow.run_id == self.run_id, MetricRow.epoch == row["epoch"]))
+            session.add(MetricRow(run_id=self.run_id, epoch=row["epoch"], step=row["step"], values=row))
+            run = session.get_one(Run, self.run_id)
+            run.current_epoch, run.current_step = row["epoch"], row["step"]
+            run.final_metrics = row
+            if self._better(row, run.best_metrics):
+                run.best_metrics = {**row, "monitor": self.monitor}
+            session.execute(
+                update(Checkpoint)
+                .where(Checkpoint.run_id == self.run_id, Checkpoint.epoch == row["epoch"], Checkpoint.metrics.is_(None))
+                .values(metrics=row)
+            )
+            lifecycle.add_event(session, self.run_id, "epoch", **row)
+
+    def checkpoint_saved(self, kind: str, path: str, epoch: int, step: int) -> None:
+        file = Path(path)
+        relative = str(file.relative_to(self.folder)) if file.is_relative_to(self.folder) else str(file)
+        size = file.stat().st_size
+        with self.ctx.db.write() as session:
+            row = session.scalar(
+                select(MetricRow).where(
+                    MetricRow.run_id == self.run_id, MetricRow.epoch == epoch, MetricRow.step == step
+                )
+            )
+            record = session.scalar(
+                select(Checkpoint).where(Checkpoint.run_id == self.run_id, Checkpoint.path == relative)
+            ) or Checkpoint(run_id=self.run_id, path=relative)
+            record.kind, record.epoch, record.step, record.size = kind, epoch, step, size
+            record.metrics, record.created_at = (row.values if row else None), utcnow()
+            session.add(record)
+            lifecycle.add_event(session, self.run_id, "checkpoint", kind=kind, path=relative, epoch=epoch, step=step)
+
+    def _better(self, row: dict[str, Any], best: dict[str, Any]) -> bool:
+        if self.monitor not in row:
+            return False
+        if self.monitor not in best:
+            return True
+        return row[self.monitor] < best[self.monitor] if self.mode == "min" else row[self.monitor] > best[self.monitor]

@@ -1,0 +1,151 @@
+"""The worker side of the service: execute one claimed run, reporting to the database.
+
+``visionyard worker RUN_ID`` (started by the scheduler) and the foreground ``visionyard train``
+both come here. A heartbeat thread starts before torch is imported; it refreshes the run's
+heartbeat and reads pending control requests, which the training loop polls from memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from typing import Any
+
+import psutil
+
+from visionyard.db.models import Run, utcnow
+from visionyard.engine.reporting import ControlRequest, FlagControl
+from visionyard.services import lifecycle, recovery
+from visionyard.services.context import Context
+from visionyard.services.runs import get_run, worker_request
+from visionyard.worker.db_reporter import DatabaseReporter
+
+log = logging.getLogger("visionyard.worker")
+
+
+class NotClaimed(RuntimeError):
+    pass
+
+
+class Heartbeat(threading.Thread):
+    """Refreshes the heartbeat and mirrors the run's pending control request into memory."""
+
+    def __init__(self, ctx: Context, run_id: str):
+        super().__init__(name=f"heartbeat-{run_id}", daemon=True)
+        self.ctx, self.run_id = ctx, run_id
+        self.step = 0
+        self.pending: tuple[str, Any] | None = None
+        self.lost = False
+        self._handled: Any = None
+        self._halt = threading.Event()
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        while not self._halt.wait(self.ctx.settings.heartbeat_interval):
+            try:
+                self.beat()
+            except Exception:
+                log.exception("heartbeat failed")
+
+    def beat(self) -> None:
+        with self.ctx.db.write() as session:
+            run = get_run(session, self.run_id)
+            if run.status != lifecycle.RUNNING or run.worker_pid != os.getpid():
+                self.lost = True
+                return
+            run.heartbeat_at, run.current_step = utcnow(), self.step
+            with self._lock:
+                mark = (run.control, run.control_at)
+                self.pending = mark if run.control and mark != self._handled else None
+
+    def take(self) -> str | None:
+        """The pending request; a manual checkpoint is handed out once and cleared."""
+        with self._lock:
+            if self.pending is None:
+                return "stop" if self.lost else None
+            request, mark = self.pending[0], self.pending
+            if request == "checkpoint":
+                self._handled, self.pending = mark, None
+        if request == "checkpoint":
+            with self.ctx.db.write() as session:
+                run = get_run(session, self.run_id)
+                if (run.control, run.control_at) == mark:
+                    run.control = None
+        return request
+
+    def halt(self) -> None:
+        self._halt.set()
+
+
+class DatabaseControl:
+    """The engine's Control: requests from the database, or from this process (Ctrl-C)."""
+
+    def __init__(self, heartbeat: Heartbeat, local: FlagControl):
+        self.heartbeat, self.local = heartbeat, local
+
+    def requested(self, epoch: int, step: int, epoch_end: bool) -> ControlRequest | None:
+        self.heartbeat.step = step
+        return self.local.requested(epoch, step, epoch_end) or self.heartbeat.take()  # type: ignore[return-value]
+
+
+def claim_here(ctx: Context, run_id: str) -> None:
+    """Record this process as the run's worker; the run must already be claimed (running)."""
+    me = psutil.Process()
+    with ctx.db.serialised() as session:
+        run = get_run(session, run_id)
+        if run.status != lifecycle.RUNNING:
+            raise NotClaimed(f"run {run_id} is {run.status}, not running: nothing to do")
+        if run.worker_pid not in (None, me.pid) and run.worker_host == socket.gethostname():
+            raise NotClaimed(f"run {run_id} belongs to worker {run.worker_pid}")
+        run.worker_pid, run.worker_host, run.worker_started = me.pid, socket.gethostname(), me.create_time()
+        run.heartbeat_at = utcnow()
+
+
+def run_worker(ctx: Context, run_id: str, local: FlagControl | None = None, progress: bool = False) -> str:
+    """Execute a claimed run to its end (or pause/stop) and record the outcome. Returns the status."""
+    claim_here(ctx, run_id)
+    heartbeat = Heartbeat(ctx, run_id)
+    heartbeat.start()
+    try:
+        from visionyard.worker.execute import execute_run
+
+        with ctx.db.session() as session:
+            run = get_run(session, run_id)
+            request = worker_request(ctx.settings, run)
+            reporter = DatabaseReporter(ctx, run)
+        request.progress = progress
+        started = time.monotonic()
+        outcome = execute_run(
+            request, ctx.settings, ctx.registry(), DatabaseControl(heartbeat, local or FlagControl()), reporter
+        )
+        log.info("run %s: %s after %.1f s", run_id, outcome.status, time.monotonic() - started)
+    finally:
+        heartbeat.halt()
+    return record_outcome(ctx, run_id, outcome)
+
+
+def record_outcome(ctx: Context, run_id: str, outcome: Any) -> str:
+    with ctx.db.serialised() as session:
+        run = get_run(session, run_id)
+        if run.status != lifecycle.RUNNING or run.worker_pid != os.getpid():
+            log.warning("run %s was taken from this worker (now %s); outcome %s dropped", run_id, run.status, outcome)
+            return run.status
+        fields = {
+            "best_metrics": outcome.best_metrics,
+            "final_metrics": outcome.final_metrics,
+            "current_epoch": outcome.epochs_completed,
+        }
+        if outcome.status == lifecycle.FAILED:
+            _apply(run, fields)
+            recovery.fail_or_restart(session, ctx.settings, run, outcome.error or "failed", outcome.retryable)
+        else:
+            lifecycle.move(session, run, outcome.status, reason=f"worker finished: {outcome.status}", **fields)
+        return run.status
+
+
+def _apply(run: Run, fields: dict[str, Any]) -> None:
+    for key, value in fields.items():
+        setattr(run, key, value)
