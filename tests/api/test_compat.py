@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from visionyard.api.app import create_app
-from visionyard.api.compat import changedetect, deepvision
 from visionyard.config import Settings
 from visionyard.db.models import MetricRow, Run
 from visionyard.services import lifecycle
@@ -41,8 +40,6 @@ def home(api_home: Path) -> Path:
 def client(home: Path) -> Iterator[TestClient]:
     """The app with both compatibility routers mounted (no scheduler: runs stay queued)."""
     app = create_app(Context(Settings(home=home)), schedule=False)
-    app.include_router(deepvision.router)
-    app.include_router(changedetect.router)
     with TestClient(app) as test_client:
         yield test_client
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 import visionyard
 from visionyard.api import errors
 from visionyard.api.auth import TokenGuard
+from visionyard.api.compat import changedetect, deepvision
 from visionyard.api.events import EventHub
 from visionyard.api.routes import datasets, health, models, runs
 from visionyard.scheduler.supervisor import Scheduler
@@ -52,7 +53,7 @@ def create_app(ctx: Context | None = None, schedule: bool = True) -> FastAPI:
     )
     app.state.context = context
     errors.install(app)
-    for router in (health.router, models.router, runs.router, datasets.router):
+    for router in (health.router, models.router, runs.router, datasets.router, deepvision.router, changedetect.router):
         app.include_router(router)
 
     @app.get("/ping", tags=["health"])

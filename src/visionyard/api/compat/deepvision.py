@@ -21,6 +21,7 @@ from visionyard.api.errors import ApiError
 from visionyard.api.schemas import Summary
 from visionyard.services import compat, metrics
 from visionyard.services.runs import RunNotFound
+from visionyard.storage.run_folder import InvalidRunId
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -44,7 +45,7 @@ class CompatRoute(APIRoute):
 
 
 class DeepVisionRoute(CompatRoute):
-    """Adds spec/001's not-found bodies: ``{"error": "Run {run_id} not found"}``, ``{"error": "No training runs found"}``."""
+    """Adds spec/001's not-found bodies: ``{"error": "Run {run_id} not found"}`` and "No training runs found"."""
 
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
@@ -52,8 +53,9 @@ class DeepVisionRoute(CompatRoute):
         async def handle(request: Request) -> Response:
             try:
                 return await handler(request)
-            except RunNotFound as exc:
-                return JSONResponse({"error": f"Run {exc.run_id} not found"}, status_code=404)
+            except (RunNotFound, InvalidRunId):
+                run_id = request.path_params.get("run_id", "")
+                return JSONResponse({"error": f"Run {run_id} not found"}, status_code=404)
             except compat.NoRuns as exc:
                 return JSONResponse({"error": str(exc)}, status_code=404)
 

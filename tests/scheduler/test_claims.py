@@ -1,0 +1,79 @@
+"""Claims against a real database file: order, slots, and no double start under contention."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from visionyard.db.models import Run, utcnow
+from visionyard.db.session import Database
+from visionyard.scheduler.claims import claim_next, claim_run
+from visionyard.services import lifecycle
+
+
+def queued_runs(db: Database, count: int) -> list[str]:
+    ids = [f"run-{i:03d}" for i in range(count)]
+    with db.write() as session:
+        for run_id in ids:
+            session.add(
+                Run(
+                    id=run_id,
+                    status="queued",
+                    model="m",
+                    task="classification",
+                    dataset="d",
+                    dataset_path="/d",
+                    config={},
+                    epochs=1,
+                    queued_at=utcnow(),
+                )
+            )
+    return ids
+
+
+def database(tmp_path: Path) -> Database:
+    db = Database(f"sqlite:///{tmp_path / 'vy.db'}")
+    db.migrate()
+    return db
+
+
+def test_runs_are_claimed_in_order_one_slot_at_a_time(tmp_path: Path):
+    db = database(tmp_path)
+    ids = queued_runs(db, 3)
+    assert claim_next(db, max_active=1) == ids[0]
+    assert claim_next(db, max_active=1) is None
+    assert claim_next(db, max_active=2) == ids[1]
+    assert claim_run(db, ids[0]) is False
+    with db.write() as session:
+        lifecycle.move(session, session.get_one(Run, ids[0]), "completed")
+    assert claim_next(db, max_active=2) == ids[2]
+
+
+def test_concurrent_schedulers_never_start_a_run_twice_or_exceed_the_slots(tmp_path: Path):
+    claim_contention(database(tmp_path))
+
+
+def claim_contention(db: Database) -> None:
+    """Four schedulers with their own connections race for 40 queued runs and 3 slots."""
+    queued_runs(db, 40)
+    claimed: list[str] = []
+    lock = threading.Lock()
+
+    def scheduler() -> None:
+        own = Database(db.url)
+        for _ in range(60):
+            run_id = claim_next(own, max_active=3)
+            if run_id is not None:
+                with lock:
+                    claimed.append(run_id)
+
+    threads = [threading.Thread(target=scheduler) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(claimed) == 3 and len(set(claimed)) == 3
+    with db.session() as session:
+        running = [r.id for r in session.query(Run).filter(Run.status == "running")]
+        assert sorted(running) == sorted(claimed)
+        assert all(r.attempt == 1 for r in session.query(Run).filter(Run.status == "running"))
