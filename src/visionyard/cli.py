@@ -13,8 +13,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from visionyard.cli_remote import runs_app
-from visionyard.client import DEFAULT_SERVER
+from visionyard.cli_remote import DEFAULT_SERVER, runs_app
 from visionyard.config import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Train image models from a plugin catalog.")

@@ -9,8 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from visionyard.client import DEFAULT_SERVER, ApiClient, ClientError
-
+DEFAULT_SERVER = "http://127.0.0.1:8000"
 runs_app = typer.Typer(no_args_is_help=True, help="Runs on a server (`visionyard serve`).")
 out = Console()
 err = Console(stderr=True)
@@ -21,6 +20,8 @@ Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 
 def call(server: str, token: str | None, method: str, path: str, **kwargs: Any) -> Any:
+    from visionyard.client import ApiClient, ClientError  # httpx stays off `serve`'s start path
+
     try:
         return ApiClient(server, token).call(method, path, **kwargs)
     except ClientError as exc:

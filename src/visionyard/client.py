@@ -6,8 +6,6 @@ from typing import Any
 
 import httpx
 
-DEFAULT_SERVER = "http://127.0.0.1:8000"
-
 
 class ClientError(RuntimeError):
     pass

@@ -89,6 +89,10 @@ def test_stop_checkpoints_and_ends_stopped(server: Server, api_home: Path):
     run = create(server, epochs=50)
     wait_epoch(server, run["id"], 1)
     assert server.client.post(f"/api/v1/runs/{run['id']}/checkpoints").status_code == 202
+    deadline = time.monotonic() + 30
+    while "manual" not in {c["kind"] for c in server.client.get(f"/api/v1/runs/{run['id']}/checkpoints").json()}:
+        assert time.monotonic() < deadline, "no manual checkpoint"
+        time.sleep(0.1)
     server.client.post(f"/api/v1/runs/{run['id']}/stop")
     stopped = server.wait_for(run["id"], ("stopped", "completed", "failed"))
     assert stopped["status"] == "stopped" and stopped["current_epoch"] < 50
@@ -109,6 +113,7 @@ def test_a_worker_killed_mid_run_is_restarted_from_its_checkpoint(server: Server
     restarted = server.wait_for(run["id"], ("restarting", "failed"), timeout=15)
     assert time.monotonic() - killed_at < 10
     assert "SIGKILL" in restarted["error"]
+    wait_training(server, run["id"], attempt=2)
     server.client.post(f"/api/v1/runs/{run['id']}/stop")
     final = server.wait_for(run["id"], ("stopped", "failed", "completed"))
     assert final["attempt"] == 2 and final["status"] == "stopped"
@@ -122,14 +127,27 @@ def test_a_run_that_keeps_dying_ends_failed_with_the_log_tail(server: Server, ap
         json={"model": "small_cnn", "dataset": "tiny", "config": {**SMALL, "epochs": 40}, "max_restarts": 1},
     )
     run_id = response.json()["id"]
-    for _ in range(2):
-        wait_for_worker(server, run_id)
-        psutil.Process(server.client.get(f"/api/v1/runs/{run_id}").json()["worker_pid"]).kill()
-        time.sleep(0.5)
+    for attempt in (1, 2):
+        pid = wait_training(server, run_id, attempt)
+        psutil.Process(pid).kill()
     failed = server.wait_for(run_id, ("failed",), timeout=30)
     assert "gave up after 1 restarts" in failed["error"] and "worker log tail" in failed["error"]
     assert server.client.post(f"/api/v1/runs/{run_id}/retry").json()["status"] == "queued"
     server.client.post(f"/api/v1/runs/{run_id}/stop")
+
+
+def wait_training(server: Server, run_id: str, attempt: int, timeout: float = 90) -> int:
+    """Wait until the given attempt's worker has trained some steps; return its pid."""
+    deadline = time.monotonic() + timeout
+    first_step = None
+    while time.monotonic() < deadline:
+        run = server.client.get(f"/api/v1/runs/{run_id}").json()
+        if run["attempt"] == attempt and run["status"] == "running" and run["worker_pid"]:
+            first_step = run["current_step"] if first_step is None else first_step
+            if run["current_step"] > first_step:
+                return run["worker_pid"]
+        time.sleep(0.1)
+    raise AssertionError(f"attempt {attempt} of {run_id} never trained")
 
 
 def wait_for_worker(server: Server, run_id: str, timeout: float = 60) -> None:

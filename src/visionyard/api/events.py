@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,7 +21,8 @@ from visionyard.db.models import Event
 from visionyard.db.session import Database
 from visionyard.services.lifecycle import FINISHED
 
-POLL_SECONDS = 0.05
+log = logging.getLogger("visionyard.api")
+POLL_SECONDS = 0.1
 BATCH = 500
 
 
@@ -28,7 +30,7 @@ class EventHub:
     def __init__(self, db: Database):
         self.db = db
         self.latest = 0
-        self._changed = asyncio.Condition()
+        self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -42,11 +44,16 @@ class EventHub:
 
     async def _poll(self) -> None:
         while True:
-            latest = await to_thread.run_sync(self._newest)
+            try:
+                latest = await to_thread.run_sync(self._newest)
+            except Exception:
+                log.exception("polling the event log failed; trying again")
+                await asyncio.sleep(1.0)
+                continue
             if latest != self.latest:
                 self.latest = latest
-                async with self._changed:
-                    self._changed.notify_all()
+                changed, self._changed = self._changed, asyncio.Event()
+                changed.set()
             await asyncio.sleep(POLL_SECONDS)
 
     def _newest(self) -> int:
@@ -54,9 +61,12 @@ class EventHub:
             return session.scalar(select(func.max(Event.id))) or 0
 
     async def wait_beyond(self, seen: int, timeout: float) -> None:
-        async with self._changed:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait_for(lambda: self.latest > seen), timeout)
+        """Until an event newer than ``seen`` exists (each poll that finds one swaps the Event)."""
+        if self.latest > seen:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._changed.wait()
 
     def read(self, run_id: str, after: int) -> list[Event]:
         with self.db.session() as session:

@@ -26,7 +26,9 @@ class ResumeRequest(Input):
     epochs: int | None = Field(None, ge=1, le=100_000, description="raise to extend the run")
 
 
-class RunPublic(BaseModel):
+class RunSummary(BaseModel):
+    """A run in a list: everything but its config."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: str
@@ -37,7 +39,6 @@ class RunPublic(BaseModel):
     dataset: str
     preset: str | None
     base_run: str | None
-    config: dict[str, Any]
     epochs: int
     current_epoch: int
     current_step: int
@@ -56,8 +57,12 @@ class RunPublic(BaseModel):
     finished_at: datetime | None
 
 
+class RunPublic(RunSummary):
+    config: dict[str, Any] = Field(description="the resolved run config")
+
+
 class RunList(BaseModel):
-    items: list[RunPublic]
+    items: list[RunSummary]
     total: int
     limit: int
     offset: int

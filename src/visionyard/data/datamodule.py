@@ -84,13 +84,10 @@ class ResumableLoader(DataLoader):
     batches were handed to training. Restored, the epoch's pass skips those; the length stays the full epoch's,
     as Lightning expects (its restored loop counts the skipped batches).
 
-    Under distributed training Lightning wraps the sampler for sharding; the loader then does not resume
-    mid-epoch (the epoch's shard restarts, as with any loader).
+    Under distributed training Lightning wraps the sampler for sharding, and this loader is then not resumable.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.batches = 0
+    batches = 0
 
     @property
     def order(self) -> EpochShuffleSampler | None:
@@ -98,7 +95,7 @@ class ResumableLoader(DataLoader):
 
     def __iter__(self) -> Iterator[Any]:
         # A generator: the underlying iterator, whose workers prefetch indices from the sampler, starts at the
-        # first batch, after Lightning's set_epoch (on a resume Lightning calls iter() before set_epoch).
+        # first batch, after set_epoch (when a fit starts, Lightning calls iter() before set_epoch).
         assert self.batch_size is not None
         self.batches = self.order.offset // self.batch_size if self.order else 0
         for batch in super().__iter__():

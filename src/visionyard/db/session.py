@@ -24,7 +24,7 @@ CLAIM_LOCK = 7_311_967
 class Database:
     def __init__(self, url: str):
         self.url = url
-        self.engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+        self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=not url.startswith("sqlite"))
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from visionyard.config import Settings
 from visionyard.db.models import Run, utcnow
@@ -199,7 +199,7 @@ def get_run(session: Session, run_id: str) -> Run:
 
 def find_runs(session: Session, statuses: list[str] | None, limit: int, offset: int) -> tuple[list[Run], int]:
     """Runs newest first, with the total count for pagination."""
-    query = select(Run)
+    query = select(Run).options(defer(Run.config))
     if statuses:
         query = query.where(Run.status.in_(statuses))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0

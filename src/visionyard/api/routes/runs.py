@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from anyio import to_thread
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from sqlalchemy import select
 from sse_starlette import EventSourceResponse
 
@@ -19,6 +19,7 @@ from visionyard.api.schemas import (
     RunCreate,
     RunList,
     RunPublic,
+    RunSummary,
     Summary,
 )
 from visionyard.db.models import Checkpoint, Event
@@ -45,7 +46,7 @@ def list_runs(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> RunList:
     items, total = runs.find_runs(session, list(status_ or []), limit, offset)
-    return RunList(items=[RunPublic.model_validate(r) for r in items], total=total, limit=limit, offset=offset)
+    return RunList(items=[RunSummary.model_validate(r) for r in items], total=total, limit=limit, offset=offset)
 
 
 @router.get("/{run_id}")
@@ -97,8 +98,7 @@ def run_summary(run_id: str, session: SessionDep) -> Summary:
 @router.get("/{run_id}/metrics/stream", response_class=EventSourceResponse)
 def stream_metrics(
     run_id: str,
-    request: Request,
-    session: SessionDep,
+    ctx: ContextDep,
     hub: HubDep,
     last_event_id: Annotated[int | None, Header(ge=0)] = None,
     after: Annotated[int | None, Query(ge=0, description="same as the Last-Event-ID header")] = None,
@@ -107,9 +107,11 @@ def stream_metrics(
 
     Reconnect with ``Last-Event-ID`` to get every event after that id; the stream ends when the
     run has finished (completed, failed or stopped)."""
-    run = runs.get_run(session, run_id)
+    with ctx.db.session() as session:  # not a dependency: that would hold a connection per open stream
+        run = runs.get_run(session, run_id)
+        finished = run.status in lifecycle.FINISHED
     start = last_event_id if last_event_id is not None else after or 0
-    return EventSourceResponse(hub.stream(run.id, start, run.status in lifecycle.FINISHED), ping=15)
+    return EventSourceResponse(hub.stream(run_id, start, finished), ping=15)
 
 
 @router.get("/{run_id}/events")

@@ -1,0 +1,42 @@
+"""`visionyard runs ...` and `train --submit` against a real server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers import TINY, run_cli
+from tests.server import Server
+
+pytestmark = pytest.mark.slow
+
+
+def test_submit_then_follow_and_control_from_the_cli(server: Server):
+    remote = ["--server", server.url]
+    settings = [arg for key, value in {**TINY, "epochs": 30}.items() for arg in ("--set", f"{key}={value}")]
+    submitted = run_cli("train", "small_cnn", "tiny", *settings, "--submit", *remote, "--json", home=server.home)
+    assert submitted.returncode == 0, submitted.stderr
+    run_id = json.loads(submitted.stdout.strip().splitlines()[-1])["id"]
+
+    listed = run_cli("runs", "list", "--json", *remote, home=server.home)
+    assert run_id in [r["id"] for r in json.loads(listed.stdout)]
+    server.wait_for(run_id, ("running",))
+    paused = run_cli("runs", "pause", run_id, *remote, home=server.home)
+    assert paused.returncode == 0 and "pause requested" in paused.stdout
+    assert server.wait_for(run_id, ("paused", "completed"))["status"] == "paused"
+    shown = json.loads(run_cli("runs", "show", run_id, "--json", *remote, home=server.home).stdout)
+    assert shown["status"] == "paused" and shown["config"]["epochs"] == 30
+    assert run_cli("runs", "stop", run_id, *remote, home=server.home).returncode == 0
+    logs = run_cli("runs", "logs", run_id, *remote, home=server.home)
+    assert logs.returncode == 0 and "epoch" in logs.stdout
+
+    again = run_cli("runs", "pause", run_id, *remote, home=server.home)
+    assert again.returncode == 2 and "cannot pause run" in again.stderr
+    missing = run_cli("runs", "show", "no-such-run", *remote, home=server.home)
+    assert missing.returncode == 2 and "no run 'no-such-run'" in missing.stderr
+
+
+def test_a_clear_error_when_no_server_listens(tmp_path):
+    result = run_cli("runs", "list", "--server", "http://127.0.0.1:9", home=tmp_path)
+    assert result.returncode == 2 and "is `visionyard serve` running?" in result.stderr
