@@ -284,7 +284,9 @@ def worker(run_id: str) -> None:
     from visionyard.worker.service import NotClaimed, run_worker
 
     faulthandler.enable()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("visionyard").addHandler(handler)
     try:
         status = run_worker(Context(), run_id)
     except NotClaimed as exc:

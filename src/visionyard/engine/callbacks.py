@@ -57,6 +57,13 @@ class MetricsRecorder(L.Callback):
         self._epoch_started = time.monotonic()
         self._lr = trainer.optimizers[0].param_groups[0]["lr"]
 
+    def state_dict(self) -> dict[str, Any]:
+        # a run resumed mid-epoch does not see that epoch start again
+        return {"lr": self._lr}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._lr = state_dict["lr"]
+
     def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if not trainer.sanity_checking:
             self._validated_epoch = trainer.current_epoch
@@ -85,7 +92,7 @@ class ControlCallback(L.Callback):
     request waits for the epoch end, so that epoch is validated, recorded and checkpointed like any other.
     """
 
-    def __init__(self, control: Control, folder: RunFolder, reporter: Reporter):
+    def __init__(self, control: Control, folder: RunFolder):
         self.control, self.folder = control, folder
         self.outcome: ControlRequest | None = None
 

@@ -49,7 +49,9 @@ def build_trainer(
     )
     # Lightning's save_last only refreshes last.ckpt when a top-k file was saved in the same step,
     # so "last" is its own unmonitored checkpoint, rewritten every epoch.
-    last = ModelCheckpoint(dirpath=folder.checkpoints, filename="last", enable_version_counter=False)
+    last = ModelCheckpoint(
+        dirpath=folder.checkpoints, filename="last", enable_version_counter=False, save_on_train_epoch_end=True
+    )
     all_callbacks: list[Callback] = [*callbacks, best, last]
     if cfg.early_stopping.enabled:
         all_callbacks.append(

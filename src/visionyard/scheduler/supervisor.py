@@ -112,8 +112,11 @@ class Scheduler:
             log.info("run %s: worker %d started", run_id, proc.pid)
 
     def _worker_gone(self, session: Session, run: Run, reason: str) -> None:
+        """A pending stop or pause is honoured (from the last checkpoint); otherwise restart or fail."""
         if run.control == "stop":
             lifecycle.move(session, run, lifecycle.STOPPED, reason=f"stopped ({reason})")
+        elif run.control == "pause":
+            lifecycle.move(session, run, lifecycle.PAUSED, reason=f"paused ({reason})")
         else:
             recovery.fail_or_restart(session, self.ctx.settings, run, reason)
 

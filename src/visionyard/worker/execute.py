@@ -137,7 +137,7 @@ def _train(
 
     reporter = reporter or NullReporter()
     rows = folder.read_metrics() if request.resume else []
-    control_callback = ControlCallback(control, folder, reporter)
+    control_callback = ControlCallback(control, folder)
     callbacks: list[L.Callback] = [
         KeyedSeeding(cfg.seed),
         MetricsRecorder(folder, reporter, rows),
