@@ -1,18 +1,21 @@
-"""Live events for SSE: one poller per API process watches the event log and wakes the streams.
+"""Live events for SSE: one poller per API process reads the event log for every stream.
 
-The event log (``events`` table) is written by workers and services in other processes; the hub
-polls its newest id, and each stream then reads its own run's events after the id it last sent.
-So a stream resumed with ``Last-Event-ID`` replays exactly what it missed.
+The event log (``events`` table) is written by workers and services in other processes. The hub
+polls it, keeps the newest events in memory (per run, bounded) and wakes the streams; a stream
+that is caught up reads from memory, one that replays older history (``Last-Event-ID``) reads the
+database until it is. Either way it gets every event after the id it last sent, in order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import json
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
-from typing import Any
+from dataclasses import dataclass
 
 from anyio import to_thread
 from sqlalchemy import func, select
@@ -24,16 +27,40 @@ from visionyard.services.lifecycle import FINISHED
 log = logging.getLogger("visionyard.api")
 POLL_SECONDS = 0.1
 BATCH = 500
+KEPT = 20_000
+"""Events held in memory for caught-up streams."""
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    run_id: str | None
+    kind: str
+    finished: bool | None
+    """For status events: whether the run has finished with it."""
+    sse: dict[str, str]
+
+    @classmethod
+    def of(cls, event: Event) -> Message:
+        payload = {"id": event.id, "run_id": event.run_id, "kind": event.kind, "at": event.created_at.isoformat()}
+        finished = event.data.get("status") in FINISHED if event.kind == "status" else None
+        sse = {"id": str(event.id), "event": event.kind, "data": json.dumps({**payload, **event.data})}
+        return cls(event.id, event.run_id, event.kind, finished, sse)
 
 
 class EventHub:
     def __init__(self, db: Database):
         self.db = db
         self.latest = 0
+        self.floor = 0
+        """Every event with a larger id than this is in memory."""
+        self._by_run: dict[str | None, list[Message]] = {}
+        self._order: deque[Message] = deque()
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
+        self.latest = self.floor = self._newest()
         self._task = asyncio.get_running_loop().create_task(self._poll())
 
     async def stop(self) -> None:
@@ -45,56 +72,70 @@ class EventHub:
     async def _poll(self) -> None:
         while True:
             try:
-                latest = await to_thread.run_sync(self._newest)
+                fresh = await to_thread.run_sync(self._read_all, self.latest)
             except Exception:
                 log.exception("polling the event log failed; trying again")
                 await asyncio.sleep(1.0)
                 continue
-            if latest != self.latest:
-                self.latest = latest
+            if fresh:
+                self._keep(fresh)
                 changed, self._changed = self._changed, asyncio.Event()
                 changed.set()
-            await asyncio.sleep(POLL_SECONDS)
+            if len(fresh) < BATCH:
+                await asyncio.sleep(POLL_SECONDS)
+
+    def _keep(self, messages: list[Message]) -> None:
+        for message in messages:
+            self._by_run.setdefault(message.run_id, []).append(message)
+            self._order.append(message)
+        while len(self._order) > KEPT:
+            oldest = self._order.popleft()
+            self._by_run[oldest.run_id].pop(0)
+            self.floor = oldest.id
+        self.latest = messages[-1].id
 
     def _newest(self) -> int:
         with self.db.session() as session:
             return session.scalar(select(func.max(Event.id))) or 0
 
-    async def wait_beyond(self, seen: int, timeout: float) -> None:
-        """Until an event newer than ``seen`` exists (each poll that finds one swaps the Event)."""
+    def _read_all(self, after: int) -> list[Message]:
+        with self.db.session() as session:
+            query = select(Event).where(Event.id > after).order_by(Event.id).limit(BATCH)
+            return [Message.of(e) for e in session.scalars(query)]
+
+    def _read_run(self, run_id: str, after: int) -> list[Message]:
+        with self.db.session() as session:
+            query = select(Event).where(Event.run_id == run_id, Event.id > after).order_by(Event.id).limit(BATCH)
+            return [Message.of(e) for e in session.scalars(query)]
+
+    async def _next(self, run_id: str, after: int) -> list[Message]:
+        if after >= self.floor:
+            kept = self._by_run.get(run_id, [])
+            return kept[bisect.bisect_right(kept, after, key=lambda m: m.id) :]
+        return await to_thread.run_sync(self._read_run, run_id, after)
+
+    async def _wait_beyond(self, seen: int, timeout: float) -> None:
+        """Until the hub holds an event newer than ``seen``."""
         if self.latest > seen:
             return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await self._changed.wait()
 
-    def read(self, run_id: str, after: int) -> list[Event]:
-        with self.db.session() as session:
-            query = select(Event).where(Event.run_id == run_id, Event.id > after).order_by(Event.id).limit(BATCH)
-            return list(session.scalars(query))
-
-    async def stream(self, run_id: str, after: int, run_finished: bool) -> AsyncIterator[dict[str, Any]]:
+    async def stream(self, run_id: str, after: int, run_finished: bool) -> AsyncIterator[dict[str, str]]:
         """SSE messages for one run from ``after`` on; ends once the run has finished."""
+        cursor = after
         while True:
             mark = self.latest
-            events = await to_thread.run_sync(self.read, run_id, after)
-            for event in events:
-                after = event.id
-                yield {"id": str(event.id), "event": event.kind, "data": json.dumps(_payload(event))}
-                if event.kind == "status":
-                    run_finished = event.data.get("status") in FINISHED
-            if len(events) == BATCH:
+            messages = await self._next(run_id, cursor)
+            for message in messages:
+                cursor = message.id
+                yield message.sse
+                if message.finished is not None:
+                    run_finished = message.finished
+            if len(messages) == BATCH:
                 continue
+            cursor = max(cursor, mark)  # that read saw all of this run's events up to the mark
             if run_finished:
                 return
-            await self.wait_beyond(mark, timeout=15.0)
-
-
-def _payload(event: Event) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "run_id": event.run_id,
-        "kind": event.kind,
-        "at": event.created_at.isoformat(),
-        **event.data,
-    }
+            await self._wait_beyond(mark, timeout=15.0)

@@ -1,0 +1,59 @@
+"""The SSE hub against a real database: replay from any id, from memory or the database, in order."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.scheduler.test_claims import queued_runs
+from visionyard.api import events
+from visionyard.db.session import Database
+from visionyard.services import lifecycle
+
+
+def write(db: Database, run_id: str, count: int, **data) -> None:
+    with db.write() as session:
+        for i in range(count):
+            lifecycle.add_event(session, run_id, "epoch", epoch=i, **data)
+
+
+async def collect(hub: events.EventHub, run_id: str, after: int, until: int) -> list[int]:
+    ids: list[int] = []
+    async for message in hub.stream(run_id, after, run_finished=False):
+        ids.append(int(message["id"]))
+        if len(ids) == until:
+            break
+    return ids
+
+
+@pytest.mark.parametrize("kept", [3, 1000])
+def test_streams_replay_every_event_of_their_run_in_order(tmp_path: Path, monkeypatch, kept: int):
+    monkeypatch.setattr(events, "KEPT", kept)
+    monkeypatch.setattr(events, "POLL_SECONDS", 0.01)
+    db = Database(f"sqlite:///{tmp_path / 'vy.db'}")
+    db.migrate()
+    run_a, run_b = queued_runs(db, 2)
+    write(db, run_a, 4)
+
+    async def scenario() -> tuple[list[int], list[int]]:
+        hub = events.EventHub(db)
+        hub.start()
+        try:
+            later = asyncio.create_task(collect(hub, run_a, 2, until=8))
+            await asyncio.sleep(0.05)
+            for _ in range(3):
+                write(db, run_b, 2)
+                write(db, run_a, 2)
+                await asyncio.sleep(0.03)
+            replay = await asyncio.wait_for(collect(hub, run_a, 0, until=10), 5)
+            return await asyncio.wait_for(later, 5), replay
+        finally:
+            await hub.stop()
+
+    later, replay = asyncio.run(scenario())
+    with db.session() as session:
+        expected = [e.id for e in session.query(events.Event).filter_by(run_id=run_a).order_by(events.Event.id)]
+    assert replay == expected and len(expected) == 10
+    assert later == [i for i in expected if i > 2]
