@@ -49,7 +49,9 @@ def context(client: TestClient) -> Context:
 
 
 def native_runs(client: TestClient) -> list[dict[str, Any]]:
-    return client.get("/api/v1/runs").json()["items"]
+    """Every run as the native API shows it in full (list items leave out the config)."""
+    items = client.get("/api/v1/runs").json()["items"]
+    return [client.get(f"/api/v1/runs/{item['id']}").json() for item in items]
 
 
 def run_folders(home: Path) -> list[Path]:

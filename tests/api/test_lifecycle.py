@@ -63,6 +63,9 @@ def test_a_run_is_queued_trained_and_completed_with_metrics(server: Server):
     assert statuses == ["queued", "running", "completed"]
     assert server.client.get(f"/api/v1/runs/{run['id']}/logs").json()["lines"]
     assert server.client.post(f"/api/v1/runs/{run['id']}/pause").status_code == 409
+    assert server.proc is not None
+    loaded = [m.path for m in psutil.Process(server.proc.pid).memory_maps()]
+    assert not any("libtorch" in path for path in loaded), "the API process must not import torch"
 
 
 def test_paused_and_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(server: Server, api_home: Path):
