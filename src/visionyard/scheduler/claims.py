@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from visionyard.db.models import Run, utcnow
 from visionyard.db.session import Database
@@ -36,34 +37,30 @@ def claim_next(db: Database, max_active: int) -> str | None:
             )
         if run is None:
             return None
-        lifecycle.move(
-            session,
-            run,
-            lifecycle.RUNNING,
-            reason="claimed",
-            attempt=run.attempt + 1,
-            started_at=run.started_at or now,
-            heartbeat_at=now,
-            control=None,
-            not_before=None,
-        )
+        _claim(session, run, "claimed")
         return run.id
 
 
 def claim_run(db: Database, run_id: str) -> bool:
     """Claim one given queued run (the foreground CLI), whatever the slots say."""
-    now = utcnow()
     with db.serialised() as session:
         run = session.get(Run, run_id)
         if run is None or run.status != lifecycle.QUEUED:
             return False
-        lifecycle.move(
-            session,
-            run,
-            lifecycle.RUNNING,
-            reason="claimed in the foreground",
-            attempt=run.attempt + 1,
-            started_at=run.started_at or now,
-            heartbeat_at=now,
-        )
+        _claim(session, run, "claimed in the foreground")
         return True
+
+
+def _claim(session: Session, run: Run, reason: str) -> None:
+    now = utcnow()
+    lifecycle.move(
+        session,
+        run,
+        lifecycle.RUNNING,
+        reason=reason,
+        attempt=run.attempt + 1,
+        started_at=run.started_at or now,
+        heartbeat_at=now,
+        control=None,
+        not_before=None,
+    )
