@@ -1,7 +1,10 @@
 """The dataset check that runs before training: what is wrong, and where.
 
-Torch-free. Corrupt images fail a run unless ``data.skip_invalid_images`` is set; non-image files
-are skipped with a warning; empty classes and class sets that differ between splits are errors.
+Torch-free. Errors marked ``skippable`` (a corrupt image, a bad box, ...: the kinds in
+docs/datasets.md) fail a run unless ``data.skip_invalid_images`` is set, in which case the reader
+has left the offending item out; non-image files are skipped with a warning; empty classes and
+class sets that differ between splits are errors. The readers of every format are in
+``visionyard.data.formats``; this module checks the image-folder layout.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ class DatasetIssue(BaseModel):
     kind: str
     message: str
     path: str | None = None
+    skippable: bool = False
+    """An error that ``data.skip_invalid_images`` lets a run go past (the item is left out)."""
 
     def __str__(self) -> str:
         where = f" ({self.path})" if self.path else ""
@@ -38,15 +43,16 @@ class DatasetReport(BaseModel):
     issues: list[DatasetIssue] = []
 
     def blocking(self, skip_invalid_images: bool) -> list[DatasetIssue]:
-        skippable = {"corrupt_image"} if skip_invalid_images else set()
-        return [i for i in self.issues if i.severity == "error" and i.kind not in skippable]
+        """The errors that stop a run: all of them, or the ones not skippable when skipping."""
+        return [i for i in self.issues if i.severity == "error" and not (skip_invalid_images and i.skippable)]
 
     @property
     def invalid_files(self) -> set[str]:
         return {i.path for i in self.issues if i.kind == "corrupt_image" and i.path}
 
 
-def check_image_folder(root: Path) -> tuple[DatasetReport, FolderScan | None]:
+def check_image_folder(root: Path, decode: bool = True) -> tuple[DatasetReport, FolderScan | None]:
+    """The image-folder check; ``decode=False`` leaves out opening every image."""
     report = DatasetReport(root=str(root))
     if not root.is_dir():
         report.issues.append(_error("missing", f"dataset folder {root} does not exist"))
@@ -63,7 +69,8 @@ def check_image_folder(root: Path) -> tuple[DatasetReport, FolderScan | None]:
         report.issues.append(_error("empty", f"no class folders with images under {where}", str(root)))
         return report, scan
     report.issues.extend(_class_issues(scan))
-    report.issues.extend(_decode_issues(scan))
+    if decode:
+        report.issues.extend(_decode_issues(scan))
     return report, scan
 
 
@@ -103,7 +110,7 @@ def _decode_issues(scan: FolderScan) -> list[DatasetIssue]:
     with ThreadPoolExecutor(max_workers=4) as pool:
         reasons = list(pool.map(_decode_problem, paths))
     return [
-        _error("corrupt_image", f"cannot decode image: {reason}", str(path))
+        _error("corrupt_image", f"cannot decode image: {reason}", str(path), skippable=True)
         for path, reason in zip(paths, reasons, strict=True)
         if reason is not None
     ]
@@ -118,5 +125,5 @@ def _decode_problem(path: Path) -> str | None:
     return None
 
 
-def _error(kind: str, message: str, path: str | None = None) -> DatasetIssue:
-    return DatasetIssue(severity="error", kind=kind, message=message, path=path)
+def _error(kind: str, message: str, path: str | None = None, skippable: bool = False) -> DatasetIssue:
+    return DatasetIssue(severity="error", kind=kind, message=message, path=path, skippable=skippable)

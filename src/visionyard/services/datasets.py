@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from visionyard.data import catalog
+from visionyard.data import catalog, formats
 from visionyard.data.archive import ArchiveError, ArchiveLimits, extract_zip
 from visionyard.data.catalog import DatasetSummary, SampleImage
-from visionyard.data.checks import DatasetReport, check_image_folder
+from visionyard.data.checks import DatasetReport
 from visionyard.data.image_folder import IMAGE_SUFFIXES
 from visionyard.db.models import Dataset
 
@@ -92,12 +92,18 @@ def list_datasets(ctx: Context) -> list[DatasetSummary]:
     return summaries
 
 
-def describe(ctx: Context, name: str) -> tuple[DatasetSummary, DatasetReport]:
-    """Summary and the full check (every image opened), as training would see it."""
+def describe(ctx: Context, name: str, task: str | None = None) -> tuple[DatasetSummary, DatasetReport]:
+    """Summary and the full check (every image opened), as training would see it: read for
+    ``task``, or for the first task the data can train."""
     _, path = resolve(ctx, name)
     summary = _describe(name, path)
-    report, _ = check_image_folder(path)
-    return summary, report
+    if task is not None and task not in summary.tasks:
+        raise DatasetRejected(f"dataset {name!r} has no {task} data; it can train: {', '.join(summary.tasks)}")
+    try:
+        data = formats.load(path, task or summary.tasks[0], verify=True)
+    except formats.FormatMismatch as exc:
+        raise DatasetRejected(str(exc)) from exc
+    return summary, data.report
 
 
 def register(ctx: Context, name: str, path: str) -> DatasetSummary:

@@ -72,9 +72,16 @@ async def upload_dataset(request: Request, ctx: ContextDep, name: Annotated[str,
 
 
 @router.get("/{name}")
-async def get_dataset(name: str, ctx: ContextDep) -> DatasetDetail:
+async def get_dataset(
+    name: str,
+    ctx: ContextDep,
+    task: Annotated[
+        str | None,
+        Query(max_length=40, description="check the data as this task reads it (default: the first of summary.tasks)"),
+    ] = None,
+) -> DatasetDetail:
     """Class counts per split and the full check report (every image is opened once)."""
-    summary, report = await to_thread.run_sync(datasets.describe, ctx, name)
+    summary, report = await to_thread.run_sync(datasets.describe, ctx, name, task)
     return DatasetDetail(summary=summary, report=report)
 
 

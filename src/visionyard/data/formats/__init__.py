@@ -1,0 +1,115 @@
+"""Dataset formats (docs/datasets.md): recognise a folder's layout, read it for a task, check it.
+
+Torch-free (Pillow, numpy, pycocotools): the API process checks datasets through this package;
+the engine turns ``TaskData`` samples into tensors. ``load`` leaves out what is invalid and says
+so in ``TaskData.report`` (``report.blocking(skip_invalid_images)`` decides whether a run may go on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from visionyard.data.formats import classification, coco, levir, masks, yolo
+from visionyard.data.formats.common import issue
+from visionyard.data.formats.render import render_mask
+from visionyard.data.formats.samples import (
+    CHANGE_CLASSES,
+    FORMAT_TASKS,
+    IGNORE_INDEX,
+    TASKS,
+    ChangeSample,
+    ClassSample,
+    DetectionSample,
+    FormatMismatch,
+    SegmentationSample,
+    TaskData,
+)
+
+__all__ = [
+    "CHANGE_CLASSES",
+    "FORMAT_TASKS",
+    "IGNORE_INDEX",
+    "LAYOUTS",
+    "TASKS",
+    "ChangeSample",
+    "ClassSample",
+    "DetectionSample",
+    "FormatMismatch",
+    "SegmentationSample",
+    "TaskData",
+    "load",
+    "render_mask",
+    "sniff",
+    "tasks_of",
+]
+
+LAYOUTS: dict[str, str] = {
+    "image_folder": "<dataset>/[train/]<class>/*.jpg",
+    "coco": "<dataset>/train/annotations.json with images in train/ or train/images/",
+    "yolo": "<dataset>/images/train/ + labels/train/ (or train/images/ + train/labels/) and data.yaml",
+    "masks": "<dataset>/train/images/ + train/masks/<stem>.png and classes.txt",
+    "levir_cd": "<dataset>/train/A/, train/B/, train/label/",
+}
+_MATCHERS: dict[str, Callable[[Path], bool]] = {
+    "coco": coco.matches,
+    "yolo": yolo.matches,
+    "masks": masks.matches,
+    "levir_cd": levir.matches,
+}
+_READERS: dict[str, Callable[[Path, str, bool], TaskData]] = {
+    "image_folder": classification.load,
+    "coco": coco.load,
+    "yolo": yolo.load,
+    "masks": masks.load,
+    "levir_cd": levir.load,
+}
+
+
+def sniff(root: Path) -> list[str]:
+    """The formats ``root`` holds, in ``FORMAT_TASKS`` order, from folder and file names only.
+
+    An image folder is only one when no other layout matches (a COCO, YOLO or LEVIR-CD dataset
+    also has folders of images)."""
+    if not root.is_dir():
+        return []
+    found = [name for name, matches in _MATCHERS.items() if _safely(matches, root)]
+    if not found and _safely(classification.matches, root):
+        found = ["image_folder"]
+    return found
+
+
+def tasks_of(formats: list[str]) -> list[str]:
+    """The tasks the formats can train, in order, once each."""
+    return list(dict.fromkeys(task for name in formats for task in FORMAT_TASKS[name]))
+
+
+def load(root: Path, task: str, *, verify: bool = True) -> TaskData:
+    """Read ``root`` for ``task`` in the first format that fits, checked; ``verify`` also opens
+    every image and mask (without it, only what the annotations and file names say is checked).
+
+    ``FormatMismatch`` when the folder holds no layout for the task; malformed files never raise:
+    they are issues in the report, and what they spoil is left out."""
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; tasks: {', '.join(TASKS)}")
+    found = sniff(root)
+    fits = [name for name in found if task in FORMAT_TASKS[name]]
+    if not fits:
+        wanted = [name for name, tasks in FORMAT_TASKS.items() if task in tasks]
+        has = f"it holds {', '.join(found)}" if found else "no known layout is there"
+        if not root.is_dir():
+            has = "the folder does not exist"
+        expected = "; ".join(f"{name}: {LAYOUTS[name]}" for name in wanted)
+        raise FormatMismatch(f"{root.name!r} has no {task} data: {has}; {task} reads {expected} (docs/datasets.md)")
+    data = _READERS[fits[0]](root, task, verify)
+    kinds = {i.kind for i in data.report.issues}
+    if not data.splits.get("train") and not kinds & {"empty", "bad_annotations"}:
+        data.report.issues.append(issue("empty", f"no {task} samples in train ({LAYOUTS[fits[0]]})", root))
+    return data
+
+
+def _safely(matches: Callable[[Path], bool], root: Path) -> bool:
+    try:
+        return matches(root)
+    except OSError:
+        return False

@@ -1,0 +1,245 @@
+"""COCO: ``<root>/<split>/annotations.json`` (or ``_annotations.coco.json``) for detection and segmentation.
+
+Images are at ``<split>/<file_name>`` or ``<split>/images/<file_name>``. Classes are the train file's
+categories in ascending id order; the other splits' annotations are mapped by category id.
+``bbox`` (``x, y, w, h``) becomes absolute ``x1, y1, x2, y2``; crowd annotations (``iscrowd``)
+are left out of detection (they mark a group, not an object) and painted in segmentation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from visionyard.data.checks import DatasetIssue, DatasetReport
+from visionyard.data.formats.common import (
+    Probe,
+    corrupt,
+    fit_box,
+    is_file,
+    issue,
+    number,
+    parallel,
+    probe,
+    shown,
+    valid_size,
+)
+from visionyard.data.formats.render import clean_segmentation
+from visionyard.data.formats.samples import DetectionSample, SegmentationSample, TaskData
+from visionyard.data.image_folder import SPLITS
+
+ANNOTATION_NAMES = ("annotations.json", "_annotations.coco.json")
+
+
+def annotation_file(root: Path, split: str) -> Path | None:
+    return next((root / split / n for n in ANNOTATION_NAMES if (root / split / n).is_file()), None)
+
+
+def matches(root: Path) -> bool:
+    return any(annotation_file(root, s) for s in SPLITS)
+
+
+@dataclass
+class CocoFile:
+    path: Path
+    images: dict[int | str, dict] = field(default_factory=dict)
+    """Valid image entries by id, in file order."""
+    annotations: list[dict] = field(default_factory=list)
+    categories: list[tuple[int, str]] = field(default_factory=list)
+    """(id, name), ascending id."""
+
+
+def read_file(path: Path) -> tuple[CocoFile | None, list[DatasetIssue]]:
+    """The file's valid parts and what is wrong with the rest (``bad_annotations``); None when
+    the file is not COCO at all."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (ValueError, RecursionError, OSError) as exc:
+        return _not_coco(path, f"not valid JSON: {str(exc)[:300]}")
+    if not isinstance(data, dict):
+        return _not_coco(path, "not COCO: the top level is not an object")
+    images, annotations, categories = data.get("images"), data.get("annotations", []), data.get("categories", [])
+    if not isinstance(images, list) or not isinstance(annotations, list) or not isinstance(categories, list):
+        return _not_coco(path, "not COCO: 'images' (and 'annotations', 'categories' where given) must be lists")
+    parsed = CocoFile(path)
+    for category in categories:
+        cid, name = (category.get("id"), category.get("name")) if isinstance(category, dict) else (None, None)
+        if not isinstance(cid, int) or isinstance(cid, bool) or not isinstance(name, str):
+            return _not_coco(path, f"not COCO: category {shown(category)} needs an integer id and a name")
+        if any(cid == known for known, _ in parsed.categories):
+            return _not_coco(path, f"not COCO: category id {cid} is given twice")
+        parsed.categories.append((cid, name))
+    parsed.categories.sort()
+    issues = []
+    for entry in images:
+        problem = _image_entry_problem(entry)
+        if problem:
+            issues.append(issue("bad_annotations", f"image entry {shown(entry)}: {problem}", path))
+        else:
+            parsed.images.setdefault(entry["id"], entry)
+    for annotation in annotations:
+        if isinstance(annotation, dict):
+            parsed.annotations.append(annotation)
+        else:
+            issues.append(issue("bad_annotations", f"annotation {shown(annotation)} is not an object", path))
+    return parsed, issues
+
+
+def _not_coco(path: Path, message: str) -> tuple[None, list[DatasetIssue]]:
+    return None, [issue("bad_annotations", message, path)]
+
+
+def _image_entry_problem(entry: Any) -> str | None:
+    if not isinstance(entry, dict):
+        return "is not an object"
+    if isinstance(entry.get("id"), bool) or not isinstance(entry.get("id"), int | str):
+        return "has no integer or string id"
+    name = entry.get("file_name")
+    if not isinstance(name, str) or not name.strip():
+        return "has no file_name"
+    if "\x00" in name or name.startswith(("/", "~")) or ".." in PurePosixPath(name).parts:
+        return f"file_name {name[:100]!r} leads outside the split folder"
+    return None
+
+
+def image_path(split_dir: Path, file_name: str) -> Path | None:
+    for candidate in (split_dir / file_name, split_dir / "images" / file_name):
+        if is_file(candidate):
+            return candidate
+    return None
+
+
+def class_names(files: dict[str, CocoFile]) -> list[tuple[int, str]]:
+    """Categories of train's file, else of the first split read."""
+    source = files.get("train") or next(iter(files.values()), None)
+    return source.categories if source else []
+
+
+def load(root: Path, task: str, verify: bool) -> TaskData:
+    files: dict[str, CocoFile] = {}
+    issues: list[DatasetIssue] = []
+    for split in SPLITS:
+        path = annotation_file(root, split)
+        if path is None:
+            continue
+        parsed, file_issues = read_file(path)
+        issues.extend(file_issues)
+        if parsed is not None:
+            files[split] = parsed
+    categories = class_names(files)
+    index = {cid: i for i, (cid, _) in enumerate(categories)}
+    names = [name for _, name in categories]
+    segmentation = task == "segmentation"
+    classes = ["background", *names] if segmentation else names
+    data = TaskData(task, "coco", root, classes)
+    counts: dict[str, dict[str, int]] = {}
+    for split, parsed in files.items():
+        samples, split_issues = _read_split(parsed, index, segmentation, verify)
+        data.splits[split] = samples
+        issues.extend(split_issues)
+        if segmentation:
+            counts[split] = {"images": len(samples)}
+        else:
+            per_class = dict.fromkeys(names, 0)
+            for sample in samples:
+                for label in sample.labels:
+                    per_class[names[label]] += 1
+            counts[split] = per_class
+    data.report = DatasetReport(root=str(root), task=task, format="coco", classes=classes, counts=counts, issues=issues)
+    return data
+
+
+def _read_split(
+    parsed: CocoFile, index: dict[int, int], segmentation: bool, verify: bool
+) -> tuple[list[Any], list[DatasetIssue]]:
+    split_dir = parsed.path.parent
+    issues: list[DatasetIssue] = []
+    by_image: dict[int | str, list[dict]] = defaultdict(list)
+    for annotation in parsed.annotations:
+        image_id = annotation.get("image_id")
+        if isinstance(image_id, int | str) and not isinstance(image_id, bool) and image_id in parsed.images:
+            by_image[image_id].append(annotation)
+        else:
+            what = f"annotation {shown(annotation.get('id'))} names image id {shown(image_id)}"
+            issues.append(issue("missing_image", f"{what}, not in the file", parsed.path))
+    entries = list(parsed.images.values())
+    paths = [image_path(split_dir, e["file_name"]) for e in entries]
+    probes = parallel(lambda pair: _size(*pair, verify), zip(entries, paths, strict=True))
+    samples: list[Any] = []
+    for entry, path, found in zip(entries, paths, probes, strict=True):
+        if path is None:
+            where = split_dir / entry["file_name"]
+            issues.append(issue("missing_image", f"image {entry['file_name']!r} is not in the split folder", where))
+            continue
+        if found.size is None:
+            issues.append(corrupt(path, found.problem))
+            continue
+        build = _segmentation_sample if segmentation else _detection_sample
+        sample, sample_issues = build(path, found.size, by_image.get(entry["id"], []), index)
+        samples.append(sample)
+        issues.extend(sample_issues)
+    return samples, issues
+
+
+def _size(entry: dict, path: Path | None, verify: bool) -> Probe:
+    if path is None:
+        return Probe()
+    if verify:
+        return probe(path, decode=True)
+    size = valid_size(entry.get("width"), entry.get("height"))
+    return Probe(size=size) if size else probe(path, decode=False)
+
+
+def _category(annotation: dict, index: dict[int, int], path: Path) -> tuple[int | None, DatasetIssue | None]:
+    category = annotation.get("category_id")
+    if isinstance(category, int) and not isinstance(category, bool) and category in index:
+        return index[category], None
+    message = f"annotation {shown(annotation.get('id'))}: category {shown(category)} is not a category of train"
+    return None, issue("unknown_category", message, path)
+
+
+def _detection_sample(
+    path: Path, size: tuple[int, int], annotations: list[dict], index: dict[int, int]
+) -> tuple[DetectionSample, list[DatasetIssue]]:
+    boxes, labels, issues = [], [], []
+    for annotation in annotations:
+        if annotation.get("iscrowd") in (1, True):
+            continue
+        label, problem = _category(annotation, index, path)
+        if problem:
+            issues.append(problem)
+            continue
+        where = f"annotation {shown(annotation.get('id'))}"
+        bbox = annotation.get("bbox")
+        values = [number(v) for v in bbox] if isinstance(bbox, list) and len(bbox) == 4 else [None]
+        if any(v is None for v in values):
+            issues.append(issue("bad_box", f"{where}: bbox {shown(bbox)} is not four numbers x, y, w, h", path))
+            continue
+        x, y, w, h = values  # type: ignore[misc]
+        box, kind, why = fit_box((x, y, x + w, y + h), size)
+        if kind:
+            issues.append(issue(kind, f"{where}: {why}", path))
+        if box is not None:
+            boxes.append(box)
+            labels.append(label)
+    return DetectionSample(path, tuple(boxes), tuple(labels)), issues  # type: ignore[arg-type]
+
+
+def _segmentation_sample(
+    path: Path, size: tuple[int, int], annotations: list[dict], index: dict[int, int]
+) -> tuple[SegmentationSample, list[DatasetIssue]]:
+    shapes, issues = [], []
+    for annotation in annotations:
+        label, problem = _category(annotation, index, path)
+        if problem:
+            issues.append(problem)
+            continue
+        shape, kind, why = clean_segmentation(annotation.get("segmentation"), *size)
+        if kind:
+            issues.append(issue(kind, f"annotation {shown(annotation.get('id'))}: {why}", path))
+        if shape is not None:
+            shapes.append((label + 1, shape))  # type: ignore[operator]
+    return SegmentationSample(path, polygons=tuple(shapes), size=size), issues

@@ -1,0 +1,113 @@
+"""A cheap look at a dataset of a structured format, for listings: classes, counts, images to show.
+
+No image is opened; annotation files (COCO JSON, YOLO label files, class-name files) are read,
+and a file that cannot be is taken as empty (the full check, ``formats.load``, reports why).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from visionyard.data.formats import coco, levir, masks, yolo
+from visionyard.data.formats.common import is_file, list_files, read_text, splits_with
+from visionyard.data.formats.samples import CHANGE_CLASSES, FORMAT_TASKS
+from visionyard.data.image_folder import SPLITS
+
+
+@dataclass
+class Overview:
+    format: str
+    tasks: list[str]
+    classes: list[str] = field(default_factory=list)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Annotations per class (detection formats) or ``{"images": n}``, by split."""
+    shown: dict[str, list[list[Path]]] = field(default_factory=dict)
+    """By split, the files to show for each sample (one image, or before and after)."""
+    non_images: int = 0
+
+    @property
+    def image_count(self) -> int:
+        return sum(len(entries) for entries in self.shown.values())
+
+
+def overview(root: Path, name: str) -> Overview:
+    """``root`` seen as format ``name`` (not ``image_folder``: the catalog scans that itself)."""
+    return {"coco": _coco, "yolo": _yolo, "masks": _masks, "levir_cd": _levir}[name](root)
+
+
+def _coco(root: Path) -> Overview:
+    files = {}
+    for split in SPLITS:
+        path = coco.annotation_file(root, split)
+        parsed = coco.read_file(path)[0] if path else None
+        if parsed is not None:
+            files[split] = parsed
+    categories = coco.class_names(files)
+    names = dict(categories)
+    view = Overview("coco", list(FORMAT_TASKS["coco"]), [name for _, name in categories])
+    has_box = has_shape = False
+    for split, parsed in files.items():
+        found: Counter[str] = Counter()
+        for annotation in parsed.annotations:
+            category = annotation.get("category_id")
+            if isinstance(category, int) and category in names:
+                found[names[category]] += 1
+            has_box = has_box or bool(annotation.get("bbox"))
+            has_shape = has_shape or bool(annotation.get("segmentation"))
+        view.counts[split] = {name: found[name] for name in view.classes}
+        split_dir = parsed.path.parent
+        entries = [e["file_name"] for e in parsed.images.values()]
+        folder = split_dir / "images" if entries and not is_file(split_dir / entries[0]) else split_dir
+        view.shown[split] = [[folder / e] for e in entries]
+    if has_box != has_shape:
+        view.tasks = ["detection"] if has_box else ["segmentation"]
+    return view
+
+
+def _yolo(root: Path) -> Overview:
+    classes, _ = yolo.read_names(root)
+    view = Overview("yolo", list(FORMAT_TASKS["yolo"]), classes)
+    for split, (images, labels) in yolo.split_folders(root).items():
+        files, others = list_files(images)
+        view.non_images += len(others)
+        view.shown[split] = [[f] for f in files]
+        found: Counter[int] = Counter()
+        for label_file in sorted(labels.rglob("*.txt")) if labels.is_dir() else []:
+            try:
+                found.update(_line_classes(read_text(label_file)))
+            except OSError:
+                continue
+        view.counts[split] = {name: found[i] for i, name in enumerate(classes)}
+    return view
+
+
+def _line_classes(text: str) -> list[int]:
+    classes = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) == 5 and fields[0].isdigit():
+            classes.append(int(fields[0]))
+    return classes
+
+
+def _masks(root: Path) -> Overview:
+    classes, _ = masks.read_classes(root)
+    view = Overview("masks", list(FORMAT_TASKS["masks"]), classes)
+    for split in splits_with(root, "images", "masks"):
+        files, others = list_files(root / split / "images")
+        view.non_images += len(others)
+        view.shown[split] = [[f] for f in files]
+        view.counts[split] = {"images": len(files)}
+    return view
+
+
+def _levir(root: Path) -> Overview:
+    view = Overview("levir_cd", list(FORMAT_TASKS["levir_cd"]), list(CHANGE_CLASSES))
+    for split in splits_with(root, *levir.PARTS):
+        found, others = levir.pairs(root / split)
+        view.non_images += len(others)
+        view.shown[split] = [[parts["A"], parts["B"]] for parts in found.values() if len(parts) == len(levir.PARTS)]
+        view.counts[split] = {"images": len(view.shown[split])}
+    return view

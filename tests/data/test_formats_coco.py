@@ -1,0 +1,227 @@
+"""COCO for detection and segmentation: boxes, categories, polygons and RLE, and every broken case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from pycocotools import mask as coco_mask
+
+from tests.data.dataset_files import broken, by_kind, kinds, png, write, write_json
+from visionyard.data import formats
+from visionyard.data.formats import DetectionSample, SegmentationSample, render_mask
+
+CATEGORIES = [{"id": 7, "name": "dog"}, {"id": 3, "name": "cat"}]  # classes in id order: cat, dog
+
+
+def ann(id_: int, image_id: object, category_id: object = 3, bbox: object = (4, 5, 10, 6), **extra) -> dict:
+    bbox = list(bbox) if isinstance(bbox, tuple) else bbox
+    return {"id": id_, "image_id": image_id, "category_id": category_id, "bbox": bbox, **extra}
+
+
+def coco(root: Path, images: list[dict], annotations: list[dict], split: str = "train", name: str = "annotations.json"):
+    return write_json(root / split / name, {"images": images, "annotations": annotations, "categories": CATEGORIES})
+
+
+def image(id_: int, file_name: str, size: tuple[int, int] = (40, 30)) -> dict:
+    return {"id": id_, "file_name": file_name, "width": size[0], "height": size[1]}
+
+
+def test_boxes_become_corners_and_categories_become_classes_in_id_order(tmp_path: Path):
+    png(tmp_path / "train" / "images" / "a.png")
+    png(tmp_path / "train" / "b.png")  # in the split folder itself
+    png(tmp_path / "train" / "images" / "c.png")
+    coco(
+        tmp_path,
+        [image(1, "a.png"), image(2, "b.png"), image(3, "c.png")],
+        [
+            ann(1, 1, 3, (4, 5, 10, 6)),
+            ann(2, 1, 7, (0, 0, 40, 30)),
+            ann(3, 2, 7, (1.5, 2.5, 3, 4)),
+            ann(4, 2, 3, (0, 0, 5, 5), iscrowd=1),  # a crowd: not an object to detect
+        ],
+    )
+    png(tmp_path / "val" / "v.png")
+    coco(tmp_path, [image(9, "v.png")], [ann(1, 9, 7, (1, 1, 2, 2))], split="val", name="_annotations.coco.json")
+
+    data = formats.load(tmp_path, "detection")
+    assert (data.task, data.format, data.classes) == ("detection", "coco", ["cat", "dog"])
+    assert data.report.issues == []
+    train = {s.image.name: s for s in data.splits["train"]}
+    assert train["a.png"] == DetectionSample(
+        tmp_path / "train" / "images" / "a.png", ((4.0, 5.0, 14.0, 11.0), (0.0, 0.0, 40.0, 30.0)), (0, 1)
+    )
+    assert train["b.png"].boxes == ((1.5, 2.5, 4.5, 6.5),) and train["b.png"].labels == (1,)
+    assert train["c.png"].boxes == () and train["c.png"].labels == ()  # background only: still a sample
+    assert data.splits["val"][0].labels == (1,)
+    assert data.report.counts == {"train": {"cat": 1, "dog": 2}, "val": {"cat": 0, "dog": 1}}
+    assert (data.report.task, data.report.format, data.report.classes) == ("detection", "coco", ["cat", "dog"])
+
+
+def test_every_broken_detection_annotation_is_left_out_and_reported(tmp_path: Path):
+    png(tmp_path / "train" / "good.png", size=(40, 30))
+    broken(tmp_path / "train" / "broken.png")
+    png(tmp_path / "train" / "other.png")
+    coco(
+        tmp_path,
+        [image(1, "good.png"), image(2, "broken.png"), image(3, "gone.png"), image(4, "other.png")],
+        [
+            ann(1, 1, 3, (4, 5, 10, 6)),  # kept
+            ann(2, 1, 3, (30, 20, 20, 20)),  # partly outside: clipped to (30, 20, 40, 30)
+            ann(3, 1, 3, (5, 5, 0, 4)),  # no area
+            ann(4, 1, 3, (50, 5, 4, 4)),  # wholly outside
+            ann(5, 1, 3, "1 2 3 4"),  # not numbers
+            ann(6, 1, 3, (1, 2, 3, True)),  # a bool is not a number
+            ann(7, 1, 3, (1e308, 1e308, 1e308, 1e308)),  # x + w overflows
+            ann(8, 1, 99),  # no such category
+            ann(9, 42),  # no such image
+            ann(10, 2),  # on the corrupt image
+            ann(11, 4, 7, (0, 0, 2, 2)),
+        ],
+    )
+    data = formats.load(tmp_path, "detection")
+    samples = {s.image.name: s for s in data.splits["train"]}
+    assert sorted(samples) == ["good.png", "other.png"]
+    assert samples["good.png"].boxes == ((4.0, 5.0, 14.0, 11.0), (30.0, 20.0, 40.0, 30.0))
+    assert samples["other.png"].labels == (1,)
+    assert kinds(data.report) == sorted(
+        ["clipped_box", *["bad_box"] * 5, "unknown_category", "missing_image", "missing_image", "corrupt_image"]
+    )
+    assert "annotation 4: box (50, 5, 54, 9) lies outside the 40x30 image" in by_kind(data.report, "bad_box")[1]
+    assert by_kind(data.report, "corrupt_image")[0].startswith(f"{tmp_path / 'train' / 'broken.png'}: cannot decode")
+    assert any("gone.png" in m for m in by_kind(data.report, "missing_image"))
+    assert data.report.counts == {"train": {"cat": 2, "dog": 1}}
+    blocking = data.report.blocking(skip_invalid_images=False)
+    assert {i.kind for i in blocking} == {"bad_box", "unknown_category", "missing_image", "corrupt_image"}
+    assert data.report.blocking(skip_invalid_images=True) == []
+    assert all(i.severity == "warning" for i in data.report.issues if i.kind == "clipped_box")
+
+
+def test_without_verify_images_are_not_decoded(tmp_path: Path):
+    broken(tmp_path / "train" / "broken.png")
+    coco(tmp_path, [image(1, "broken.png")], [ann(1, 1)])
+    data = formats.load(tmp_path, "detection", verify=False)
+    assert data.report.issues == [] and len(data.splits["train"]) == 1  # the size came from the file
+    checked = formats.load(tmp_path, "detection")
+    assert kinds(checked.report) == ["corrupt_image", "empty"]  # nothing left to train on
+    assert [i.kind for i in checked.report.blocking(skip_invalid_images=True)] == ["empty"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe\x00garbage", "not valid JSON"),
+        (b"[" * 100_000, "not valid JSON"),
+        (b"[1, 2]", "the top level is not an object"),
+        (b'{"images": "a.png"}', "must be lists"),
+        (b'{"annotations": []}', "must be lists"),
+        (b'{"images": [], "categories": [{"id": "1", "name": "a"}]}', "needs an integer id and a name"),
+        (b'{"images": [], "categories": [{"id": 1}]}', "needs an integer id and a name"),
+        (b'{"images": [], "categories": [{"id": 1, "name": "a"}, {"id": 1, "name": "b"}]}', "given twice"),
+    ],
+)
+def test_a_file_that_is_not_coco_is_a_blocking_issue(tmp_path: Path, content: bytes, message: str):
+    write(tmp_path / "train" / "annotations.json", content)
+    for task in ("detection", "segmentation"):
+        data = formats.load(tmp_path, task)
+        assert kinds(data.report) == ["bad_annotations"] and message in data.report.issues[0].message
+        assert data.splits == {}
+        assert [i.kind for i in data.report.blocking(skip_invalid_images=True)] == ["bad_annotations"]
+
+
+def test_bad_entries_are_left_out_and_block(tmp_path: Path):
+    png(tmp_path / "train" / "a.png")
+    coco(
+        tmp_path,
+        [
+            image(1, "a.png"),
+            {"id": 2},
+            {"id": [3], "file_name": "a.png"},
+            {"id": 4, "file_name": "../../etc/passwd"},
+            {"id": 5, "file_name": "/etc/passwd"},
+            "a.png",
+            {"id": 6, "file_name": "a.png", "width": 10**400, "height": -1},  # sizes ignored: the header is read
+            {"id": 7, "file_name": "x" * 5000},  # a name the system refuses: not there
+        ],
+        [ann(1, 1), 5, ann(2, [1]), ann(3, 6, {"x": 1}), ann(4, 1, 3, None), ann(5, 6, 3, (0, 0, 10**400, 5))],
+    )
+    data = formats.load(tmp_path, "detection", verify=False)
+    assert [s.image.name for s in data.splits["train"]] == ["a.png", "a.png"]
+    assert kinds(data.report) == sorted(
+        ["bad_annotations"] * 6 + ["missing_image", "missing_image", "unknown_category", "bad_box", "bad_box"]
+    )
+    assert any("leads outside the split folder" in m for m in by_kind(data.report, "bad_annotations"))
+    assert {i.kind for i in data.report.blocking(skip_invalid_images=True)} == {"bad_annotations"}
+
+
+def draw(size: tuple[int, int], shapes: list[tuple[int, list[tuple[int, int, int, int]]]]) -> np.ndarray:
+    """A class mask drawn by hand: rectangles (x1, y1, x2, y2), right and bottom edges excluded."""
+    canvas = Image.new("L", size, 0)
+    pen = ImageDraw.Draw(canvas)
+    for value, rectangles in shapes:
+        for x1, y1, x2, y2 in rectangles:
+            pen.rectangle((x1, y1, x2 - 1, y2 - 1), fill=value)
+    return np.asarray(canvas)
+
+
+def test_polygons_and_rle_are_rasterised_into_class_masks(tmp_path: Path):
+    png(tmp_path / "train" / "images" / "a.png", size=(20, 16))
+    blob = np.zeros((16, 20), dtype=np.uint8)
+    blob[10:14, 1:6] = 1
+    compressed = coco_mask.encode(np.asfortranarray(blob))
+    compressed = {"size": compressed["size"], "counts": compressed["counts"].decode("ascii")}
+    column_runs = {"size": [16, 20], "counts": [16 * 15 + 2, 3, 16 * 5 - 3 - 2 + 16 * 0]}
+    column_runs["counts"].append(16 * 20 - sum(column_runs["counts"]))
+    l_shape = [[2, 2, 10, 2, 10, 4, 4, 4, 4, 8, 2, 8]]  # an L: rows 2-3 across, then a column down to 8
+    coco(
+        tmp_path,
+        [image(1, "a.png", (20, 16))],
+        [
+            ann(1, 1, 7, segmentation=l_shape),
+            ann(2, 1, 3, segmentation=[[8, 3, 14, 3, 14, 6, 8, 6]]),  # paints over the L's arm
+            ann(3, 1, 7, segmentation=compressed, iscrowd=1),  # crowds are painted in segmentation
+            ann(4, 1, 3, segmentation=column_runs),
+        ],
+    )
+    data = formats.load(tmp_path, "segmentation")
+    assert data.classes == ["background", "cat", "dog"] and data.report.issues == []
+    assert data.report.counts == {"train": {"images": 1}}
+    (sample,) = data.splits["train"]
+    assert isinstance(sample, SegmentationSample) and sample.size == (20, 16) and sample.mask is None
+    assert [index for index, _ in sample.polygons] == [2, 1, 2, 1]
+    expected = draw(
+        (20, 16),
+        [(2, [(2, 2, 10, 4), (2, 4, 4, 8)]), (1, [(8, 3, 14, 6)]), (2, [(1, 10, 6, 14)]), (1, [(15, 2, 16, 5)])],
+    )
+    assert np.array_equal(render_mask(sample), expected)
+
+
+def test_bad_shapes_are_left_out(tmp_path: Path):
+    png(tmp_path / "train" / "a.png", size=(20, 16))
+    bad = [
+        [[1, 2, 3, 4]],  # two points
+        [[0, 0, 5, 0, "x", 5]],
+        [[0, 0, 5, 0, float("nan"), 5]],
+        [[30, 30, 40, 30, 40, 40]],  # outside
+        [[1, 1, 5, 5, 9, 9]],  # a line: no area
+        {"size": [8, 8], "counts": [64]},  # another size
+        {"size": [16, 20], "counts": [10, 5]},  # does not cover the image
+        {"size": [16, 20], "counts": "\x7f\x7f"},
+        {"size": [16, 20], "counts": [-5, 325]},
+        {"counts": [320]},
+        "polygon",
+        [],
+        None,
+    ]
+    good = [[-5, -5, 10, -5, 10, 8, -5, 8]]  # partly outside: clipped
+    coco(tmp_path, [image(1, "a.png", (20, 16))], [ann(i, 1, segmentation=s) for i, s in enumerate([*bad, good])])
+    data = formats.load(tmp_path, "segmentation")
+    assert kinds(data.report) == sorted(["bad_box"] * (len(bad) - 1) + ["mask_size", "clipped_box"])
+    (sample,) = data.splits["train"]
+    assert len(sample.polygons) == 1
+    assert np.array_equal(render_mask(sample), draw((20, 16), [(1, [(0, 0, 10, 8)])]))
+    assert data.report.blocking(skip_invalid_images=True) == []
+    assert {i.kind for i in data.report.blocking(skip_invalid_images=False)} == {"bad_box", "mask_size"}
