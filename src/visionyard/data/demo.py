@@ -2,6 +2,8 @@
 
 ``digits``: the 1,797 handwritten digits that scikit-learn ships, as 32x32 PNGs in
 train/val/test class folders. ``shapes``: coloured circles, squares and triangles on noise.
+``shapes_detection`` (COCO), ``shapes_segmentation`` (masks) and ``shapes_change`` (LEVIR-CD): synthetic
+scenes for the dense tasks, written by ``visionyard.data.demo_dense``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from visionyard.data.demo_dense import write_shapes_change, write_shapes_detection, write_shapes_segmentation
 from visionyard.data.image_folder import stratified_split
 
 DEMO_DATASETS: dict[str, Callable[[Path], None]] = {}
@@ -87,6 +90,21 @@ def _write_shapes(root: Path, per_class: int = 80, size: int = 64) -> None:
             draw.polygon([(cx, cy - r), (cx - r, cy + r), (cx + r, cy + r)], fill=colour)
         split = "test" if i % 10 == 0 else "val" if i % 10 == 1 else "train"
         _save(image, root / split / shape / f"{i:04d}.png")
+
+
+@_demo("shapes_detection")
+def _write_shapes_detection(root: Path) -> None:
+    write_shapes_detection(root)
+
+
+@_demo("shapes_segmentation")
+def _write_shapes_segmentation(root: Path) -> None:
+    write_shapes_segmentation(root)
+
+
+@_demo("shapes_change")
+def _write_shapes_change(root: Path) -> None:
+    write_shapes_change(root)
 
 
 def _save(image: Image.Image, path: Path) -> None:
