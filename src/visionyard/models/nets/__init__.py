@@ -1,0 +1,1 @@
+"""Plain ``torch.nn`` networks behind the segmentation and change-detection plugins."""
