@@ -6,6 +6,7 @@ import pytest
 
 from tests.helpers import make_image_folder
 from visionyard.config import Settings
+from visionyard.data.demo_dense import write_shapes_change, write_shapes_detection, write_shapes_segmentation
 from visionyard.plugins.registry import PluginRegistry
 
 
@@ -24,3 +25,19 @@ def registry(shared_home: Path) -> PluginRegistry:
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_image_folder(tmp_path_factory.mktemp("data") / "tiny")
+
+
+@pytest.fixture(scope="session")
+def task_datasets(tmp_path_factory: pytest.TempPathFactory, tiny_dataset: Path) -> dict[str, Path]:
+    """A tiny dataset per task: the demo writers with a few samples (8 train, 4 val)."""
+    root = tmp_path_factory.mktemp("task-data")
+    counts = {"train": 8, "val": 4}
+    write_shapes_detection(root / "tiny_detection", counts=counts, size=64)
+    write_shapes_segmentation(root / "tiny_segmentation", counts=counts, size=32)
+    write_shapes_change(root / "tiny_change", counts=counts, size=32)
+    return {
+        "classification": tiny_dataset,
+        "detection": root / "tiny_detection",
+        "segmentation": root / "tiny_segmentation",
+        "change_detection": root / "tiny_change",
+    }

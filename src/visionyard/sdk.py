@@ -3,7 +3,16 @@
 from visionyard.sdk import ConfigField, ConfigSchema, ModelMetadata, TorchModuleClassifier
 """
 
-from visionyard.engine.adapters import TimmClassifier, TorchModuleClassifier, TorchvisionClassifier
+from visionyard.engine.adapters import (
+    TimmClassifier,
+    TorchModuleChangeDetector,
+    TorchModuleClassifier,
+    TorchModuleDetector,
+    TorchModuleSegmenter,
+    TorchvisionClassifier,
+    TorchvisionDetector,
+    TorchvisionSegmenter,
+)
 from visionyard.plugins.schema import ConfigField, ConfigSchema, ModelMetadata
 from visionyard.plugins.sdk import ModelPlugin
 
@@ -13,6 +22,11 @@ __all__ = [
     "ModelMetadata",
     "ModelPlugin",
     "TimmClassifier",
+    "TorchModuleChangeDetector",
     "TorchModuleClassifier",
+    "TorchModuleDetector",
+    "TorchModuleSegmenter",
     "TorchvisionClassifier",
+    "TorchvisionDetector",
+    "TorchvisionSegmenter",
 ]

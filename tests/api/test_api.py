@@ -28,11 +28,15 @@ def test_models_catalog(client: TestClient):
     listed = client.get("/api/v1/models", params={"task": "classification"}).json()
     names = {m["name"] for m in listed["items"]}
     assert {"resnet18", "small_cnn"} <= names
-    assert client.get("/api/v1/models", params={"task": "detection"}).json()["items"] == []
+    detectors = {m["name"] for m in client.get("/api/v1/models", params={"task": "detection"}).json()["items"]}
+    assert detectors == {"fasterrcnn_mobilenet_v3_320", "ssdlite320_mobilenet_v3"}
+    assert client.get("/api/v1/models", params={"task": "pose"}).status_code == 422
     assert client.get("/api/v1/models", params={"framework": "timm"}).json()["items"][0]["framework"] == "timm"
     schema = client.get("/api/v1/models/small_cnn/config-schema").json()
     assert schema["fields"] and "properties" in schema["run_config"]
     assert client.get("/api/v1/models/small_cnn/metadata").json()["task_type"] == "classification"
+    snunet = client.get("/api/v1/models/snunet_cbam/metadata").json()
+    assert (snunet["task_type"], snunet["input_images"]) == ("change_detection", 2)
     missing = client.get("/api/v1/models/resnet19")
     assert missing.status_code == 404 and "resnet18" in missing.json()["error"]["message"]
 
@@ -44,6 +48,8 @@ def test_validate_config_gives_field_paths(client: TestClient):
     assert bad.status_code == 422
     paths = {f["path"] for f in bad.json()["error"]["fields"]}
     assert "config.lr" in paths
+    mixed = client.post("/api/v1/models/unet/validate-config", json={"augmentation.mixup_alpha": 0.2})
+    assert mixed.status_code == 422 and "classification only" in mixed.text
 
 
 def test_create_list_and_control_a_queued_run(client: TestClient, api_home: Path):

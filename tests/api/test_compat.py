@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from visionyard.api.app import create_app
 from visionyard.config import Settings
+from visionyard.data.demo_dense import write_shapes_change
 from visionyard.db.models import MetricRow, Run
 from visionyard.services import lifecycle
 from visionyard.services.context import Context
@@ -388,11 +389,22 @@ def test_train_accepts_names_paths_and_file_uris(
     assert client.get(f"/train/{reply.json()['job_id']}").json()["status"] == "queued"
 
 
-def test_train_defaults_to_snunet_cbam(client: TestClient, home: Path) -> None:
+def test_train_defaults_to_snunet_cbam_on_a_levir_cd_dataset(client: TestClient, home: Path) -> None:
+    write_shapes_change(home / "data" / "levir", counts={"train": 2, "val": 1}, size=32)
+    write(home / "configs" / "cd.yaml", "epochs: 3\nbatch_size: 8\nlr: 0.001\nbase_channel: 16\nweight_dice: 0.7\n")
+    reply = client.post("/train", json={"dataset_uri": "data/levir", "config_uri": "configs/cd.yaml"})
+    assert reply.status_code == 202, reply.text
+    [run] = native_runs(client)
+    assert (run["model"], run["dataset"], run["config"]["epochs"]) == ("snunet_cbam", "levir", 3)
+    assert (run["config"]["model"]["base_channel"], run["config"]["model"]["weight_dice"]) == (16, 0.7)
+
+
+def test_train_refuses_a_dataset_that_is_not_change_detection(client: TestClient, home: Path) -> None:
     write(home / "configs" / "cd.yaml", "epochs: 3\nbatch_size: 8\nlr: 0.001\nbase_channel: 32\n")
     reply = client.post("/train", json={"dataset_uri": "data/tiny", "config_uri": "configs/cd.yaml"})
-    assert reply.status_code == 404
-    assert reply.json()["error"]["code"] == "model_not_found" and "snunet_cbam" in reply.json()["error"]["message"]
+    assert reply.status_code == 422, reply.text
+    message = reply.json()["error"]["message"]
+    assert "change_detection" in message and "levir_cd" in message and "image_folder" in message
     assert_untouched(client, home)
 
 

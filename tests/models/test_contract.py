@@ -1,20 +1,30 @@
-"""The plugin contract, over every registered plugin: build, forward, a tiny fit, checkpoint
-round trip with weights_only=True, export."""
+"""The plugin contract, over every registered plugin of every task: build, inference, a tiny fit,
+checkpoint round trip with weights_only=True, export."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
 
 from tests.helpers import TINY
 from visionyard.config import Settings
+from visionyard.engine.adapters import TorchModulePlugin
+from visionyard.metrics.headlines import headline
 from visionyard.plugins.registry import PluginRegistry
 from visionyard.plugins.validation import resolve_config
 from visionyard.services.runs import prepare_run
 from visionyard.worker.execute import execute_run
+
+CLASSES = {
+    "classification": ["a", "b", "c"],
+    "detection": ["circle", "square", "triangle"],
+    "segmentation": ["background", "circle", "square", "triangle"],
+    "change_detection": ["unchanged", "changed"],
+}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -23,29 +33,51 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("plugin_name", names)
 
 
-def build(registry: PluginRegistry, name: str, classes=("a", "b", "c")):
+def build(registry: PluginRegistry, name: str) -> TorchModulePlugin:
     entry = registry.get(name)
-    config = resolve_config(entry.config_schema, {**TINY})
-    plugin = registry.load_class(name)(config, list(classes))
+    assert entry.config_schema is not None
+    config = resolve_config(entry.config_schema, {**TINY}, task=entry.task)
+    plugin = registry.load_class(name)(config, CLASSES[entry.task])
     plugin.build()
     return plugin
 
 
-def test_forward_gives_one_logit_per_class(registry: PluginRegistry, plugin_name: str):
+def infer_argument(plugin: TorchModulePlugin, batch: int) -> Any:
+    inputs = plugin.example_inputs(batch)
+    return inputs if plugin.task == "change_detection" else inputs[0]
+
+
+def test_every_task_has_built_in_plugins(registry: PluginRegistry):
+    tasks = {e.task for e in registry.list()}
+    assert tasks >= {"classification", "detection", "segmentation", "change_detection"}
+
+
+def test_inference_answers_one_result_per_image(registry: PluginRegistry, plugin_name: str):
     plugin = build(registry, plugin_name)
-    predictions = plugin.infer(torch.rand(2, 3, 32, 32))
-    assert len(predictions) == 2
-    assert {p["class_name"] for p in predictions} <= {"a", "b", "c"}
-    assert abs(sum(t["confidence"] for t in predictions[0]["top_k"]) - 1.0) < 1e-4
+    results = plugin.infer(infer_argument(plugin, 2))
+    assert len(results) == 2
+    size = TINY["preprocessing.image_size"]
+    for result in results:
+        if plugin.task == "classification":
+            assert result["class_name"] in plugin.class_names
+            assert abs(sum(t["confidence"] for t in result["top_k"]) - 1.0) < 1e-4
+        elif plugin.task == "detection":
+            assert len(result["boxes"]) == len(result["labels"]) == len(result["scores"])
+            assert set(result["class_names"]) <= set(plugin.class_names)
+        elif plugin.task == "segmentation":
+            assert result["mask"].shape == (size, size) and int(result["mask"].max()) < plugin.num_classes
+            assert set(result["classes_present"]) <= set(plugin.class_names)
+        else:
+            assert result["change_mask"].shape == (size, size) and 0 <= result["changed_fraction"] <= 1
 
 
 def test_checkpoint_round_trip_is_weights_only(registry: PluginRegistry, plugin_name: str, tmp_path: Path):
     plugin = build(registry, plugin_name)
-    plugin.save_checkpoint(tmp_path / "w.pt", epoch=3, metrics={"val_acc": 0.5})
+    plugin.save_checkpoint(tmp_path / "w.pt", epoch=3, metrics={"val_x": 0.5})
     torch.load(tmp_path / "w.pt", weights_only=True)
     other = build(registry, plugin_name)
     meta = other.load_checkpoint(tmp_path / "w.pt")
-    assert meta == {"epoch": 3, "metrics": {"val_acc": 0.5}}
+    assert meta == {"epoch": 3, "metrics": {"val_x": 0.5}}
     for (name, a), b in zip(plugin.model.state_dict().items(), other.model.state_dict().values(), strict=True):
         assert torch.equal(a, b), name
 
@@ -54,19 +86,24 @@ def test_export_to_torchscript_matches_eager(registry: PluginRegistry, plugin_na
     plugin = build(registry, plugin_name)
     path = plugin.export(tmp_path / "model.pt", "torchscript")
     scripted = torch.jit.load(str(path))
-    x = torch.rand(2, 3, 32, 32)
+    inputs = plugin.example_inputs(2)
     with torch.inference_mode():
-        torch.testing.assert_close(scripted(x), plugin.model.eval()(x), rtol=1e-4, atol=1e-4)
+        expected = plugin.exportable().eval()(*inputs)
+        got = scripted(*inputs)
+    if plugin.task == "detection":
+        got = got[1]  # a scripted detector answers (losses, detections)
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)
     with pytest.raises(ValueError, match="valid: torchscript, onnx"):
         plugin.export(tmp_path / "m.x", "tflite")
 
 
 @pytest.mark.slow
 def test_tiny_fit_writes_every_run_file(
-    registry: PluginRegistry, plugin_name: str, shared_home: Path, tiny_dataset: Path
+    registry: PluginRegistry, plugin_name: str, shared_home: Path, task_datasets: dict[str, Path]
 ):
     settings = Settings(home=shared_home)
-    prepared = prepare_run(settings, registry, plugin_name, str(tiny_dataset), dict(TINY))
+    task = registry.get(plugin_name).task
+    prepared = prepare_run(settings, registry, plugin_name, str(task_datasets[task]), {**TINY, "batch_size": 4})
     outcome = execute_run(replace(prepared, progress=False), settings, registry)
     assert outcome.status == "completed", outcome.error
     folder = prepared.folder
@@ -82,5 +119,8 @@ def test_tiny_fit_writes_every_run_file(
         assert path.is_file(), path
     torch.load(folder.best_ckpt, weights_only=True)
     row = folder.read_metrics()[0]
-    assert {"epoch", "train_loss", "val_loss", "val_acc", "val_precision", "val_recall", "val_f1", "lr"} <= set(row)
-    assert "val_acc_top5" not in row  # three classes: no top-5
+    assert {"epoch", "train_loss", headline(task), "lr"} <= set(row)
+    assert outcome.best_metrics["monitor"] == headline(task)
+    if task == "classification":
+        assert {"val_loss", "val_acc", "val_precision", "val_recall", "val_f1"} <= set(row)
+        assert "val_acc_top5" not in row  # three classes: no top-5

@@ -1,4 +1,4 @@
-"""Classification data: datasets, a reproducible sampler, and the Lightning data module.
+"""Training data for every task: keyed datasets, a reproducible sampler, and the Lightning data module.
 
 Randomness is keyed, not streamed: the shuffle order is a function of (seed, epoch) and each
 sample's augmentation of (seed, epoch, index). Checkpoints also hold the train loader's position (how
@@ -8,19 +8,17 @@ sees exactly the batches an uninterrupted run would, whatever the number of load
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import lightning as L
 import torch
-from PIL import Image
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from visionyard.data.checks import DatasetReport
-from visionyard.data.image_folder import FolderScan, stratified_split
-from visionyard.data.transforms import eval_transform, train_transform
+from visionyard.data.formats import ClassSample, TaskData
+from visionyard.data.loading import LOADING, TaskLoading
 from visionyard.training_config import TrainingConfig
 
 Item = tuple[int, int] | int
@@ -30,23 +28,22 @@ def sample_seed(seed: int, epoch: int, index: int) -> int:
     return (seed * 1_000_003 + epoch * 7_919 + index) % (2**63)
 
 
-class ImageClassificationDataset(Dataset):
-    def __init__(self, samples: Sequence[tuple[Path, int]], transform: Callable, seed: int = 0):
+class KeyedDataset(Dataset):
+    """A task's samples through its loading steps; an ``(epoch, index)`` item seeds the augmentation."""
+
+    def __init__(self, samples: Sequence[Any], loading: TaskLoading, transform: Callable, seed: int = 0):
         self.samples = list(samples)
-        self.transform = transform
-        self.seed = seed
+        self.loading, self.transform, self.seed = loading, transform, seed
 
     def __len__(self) -> int:
         return len(self.samples)
 
-    def __getitem__(self, item: Item) -> tuple[torch.Tensor, int]:
+    def __getitem__(self, item: Item) -> tuple[Any, ...]:
         epoch, index = item if isinstance(item, tuple) else (None, item)
-        path, label = self.samples[index]
-        with Image.open(path) as raw:
-            image = raw.convert("RGB")
+        inputs = self.loading.load(self.samples[index])
         if epoch is not None:
             torch.manual_seed(sample_seed(self.seed, epoch, index))
-        return self.transform(image), label
+        return self.loading.finish(*self.transform(*inputs))
 
 
 class EpochShuffleSampler(Sampler[tuple[int, int]]):
@@ -112,41 +109,48 @@ class ResumableLoader(DataLoader):
 
 
 @dataclass(frozen=True)
-class ClassificationSplits:
+class Splits:
     classes: list[str]
-    train: list[tuple[Path, int]]
-    val: list[tuple[Path, int]]
-    test: list[tuple[Path, int]]
+    train: list[Any]
+    val: list[Any]
+    test: list[Any]
 
 
-def build_splits(scan: FolderScan, report: DatasetReport, cfg: TrainingConfig) -> ClassificationSplits:
-    """Label files by the train classes; leave out files the check found invalid."""
-    classes = scan.classes
-    index = {name: i for i, name in enumerate(classes)}
-    invalid = report.invalid_files
-    files = dict(scan.files)
-    if "val" not in files:
-        files["train"], files["val"] = stratified_split(files["train"], cfg.validation.val_split, cfg.seed)
-
-    def labelled(split: str) -> list[tuple[Path, int]]:
-        return [
-            (path, index[name])
-            for name, paths in sorted(files.get(split, {}).items())
-            if name in index
-            for path in paths
-            if str(path) not in invalid
-        ]
-
-    return ClassificationSplits(classes, labelled("train"), labelled("val"), labelled("test"))
+def carve_splits(data: TaskData, cfg: TrainingConfig) -> Splits:
+    """The dataset's splits; without a val split, a seeded ``val_split`` fraction of train (per class for
+    classification) becomes it."""
+    train, val = data.splits.get("train", []), data.splits.get("val")
+    if val is None:
+        groups: dict[Any, list[Any]] = {}
+        for sample in train:
+            groups.setdefault(sample.label if isinstance(sample, ClassSample) else None, []).append(sample)
+        train, val = [], []
+        for key, members in groups.items():
+            kept, held_out = _hold_out(members, cfg.validation.val_split, f"{cfg.seed}:{key}")
+            train.extend(kept)
+            val.extend(held_out)
+    return Splits(data.classes, list(train), list(val), list(data.splits.get("test", [])))
 
 
-class ClassificationDataModule(L.LightningDataModule):
-    def __init__(self, splits: ClassificationSplits, cfg: TrainingConfig, pin_memory: bool = False):
+def _hold_out(samples: list[Any], fraction: float, seed: str) -> tuple[list[Any], list[Any]]:
+    """At least one sample each way when there are two or more."""
+    if len(samples) < 2:
+        return samples, []
+    order = list(range(len(samples)))
+    random.Random(seed).shuffle(order)
+    n_val = min(max(round(len(samples) * fraction), 1), len(samples) - 1)
+    held = set(order[:n_val])
+    return [s for i, s in enumerate(samples) if i not in held], [samples[i] for i in sorted(held)]
+
+
+class TaskDataModule(L.LightningDataModule):
+    def __init__(self, task: str, splits: Splits, cfg: TrainingConfig, pin_memory: bool = False):
         super().__init__()
         self.splits, self.cfg, self.pin_memory = splits, cfg, pin_memory
-        self.train_set = ImageClassificationDataset(splits.train, train_transform(cfg), cfg.seed)
-        self.val_set = ImageClassificationDataset(splits.val, eval_transform(cfg))
-        self.test_set = ImageClassificationDataset(splits.test, eval_transform(cfg))
+        self.loading = LOADING[task]
+        self.train_set = KeyedDataset(splits.train, self.loading, self.loading.transform(cfg, True), cfg.seed)
+        self.val_set = KeyedDataset(splits.val, self.loading, self.loading.transform(cfg, False))
+        self.test_set = KeyedDataset(splits.test, self.loading, self.loading.transform(cfg, False))
         self._train_loader: ResumableLoader | None = None
         self._restored: dict[str, int] | None = None
 
@@ -184,4 +188,5 @@ class ClassificationDataModule(L.LightningDataModule):
             "num_workers": workers,
             "persistent_workers": workers > 0,
             "pin_memory": self.pin_memory,
+            "collate_fn": self.loading.collate,
         }

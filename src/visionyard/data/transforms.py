@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from torchvision import tv_tensors
 from torchvision.transforms import InterpolationMode, v2
 
 from visionyard.training_config import TrainingConfig
@@ -20,28 +21,64 @@ _AUTO_AUGMENT = {
 
 
 def eval_transform(cfg: TrainingConfig) -> v2.Compose:
-    p = cfg.preprocessing
-    size = (p.image_size, p.image_size)
-    return v2.Compose([v2.ToImage(), v2.Resize(size, _INTERPOLATION[p.interpolation], antialias=True), *_finish(cfg)])
+    return v2.Compose([*_resize(cfg, train=False), *_finish(cfg)])
 
 
 def train_transform(cfg: TrainingConfig) -> v2.Compose:
+    return v2.Compose([*_resize(cfg, train=True), *_finish(cfg)])
+
+
+def dense_transform(
+    cfg: TrainingConfig, train: bool, *, normalize: bool = True, mask_fill: int = 0, boxes: bool = False
+) -> v2.Compose:
+    """For detection, segmentation and change detection: one call transforms every input of a sample
+    (images, ``BoundingBoxes``, ``Mask``) with the same geometry; masks are resized with nearest
+    neighbours and filled with ``mask_fill`` where a rotation uncovers them. Boxes that a crop or a
+    rotation leaves empty are dropped with their labels (``boxes``: the sample is ``(image, target)``).
+    """
+    steps = _resize(cfg, train, mask_fill)
+    steps.append(v2.ToDtype({tv_tensors.Image: torch.float32, "others": None}, scale=True))
+    if normalize and cfg.preprocessing.normalize:
+        steps.append(v2.Normalize(list(cfg.preprocessing.mean), list(cfg.preprocessing.std)))
+    if boxes:
+        steps.append(v2.SanitizeBoundingBoxes())
+    return v2.Compose(steps)
+
+
+def _resize(cfg: TrainingConfig, train: bool, mask_fill: int = 0) -> list[v2.Transform]:
+    """To the configured square size; with augmentation (when enabled) for training."""
     a, p = cfg.augmentation, cfg.preprocessing
-    if not a.enabled:
-        return eval_transform(cfg)
     size = (p.image_size, p.image_size)
     interpolation = _INTERPOLATION[p.interpolation]
+    augment = train and a.enabled
     steps: list[v2.Transform] = [v2.ToImage()]
-    if a.random_resized_crop:
+    if augment and a.random_resized_crop:
         steps.append(v2.RandomResizedCrop(size, scale=a.crop_scale, interpolation=interpolation, antialias=True))
     else:
         steps.append(v2.Resize(size, interpolation, antialias=True))
+    if augment:
+        steps.extend(_augmentations(cfg, interpolation, mask_fill))
+    return steps
+
+
+def _finish(cfg: TrainingConfig) -> list[v2.Transform]:
+    p = cfg.preprocessing
+    steps: list[v2.Transform] = [v2.ToDtype(torch.float32, scale=True)]
+    if p.normalize:
+        steps.append(v2.Normalize(list(p.mean), list(p.std)))
+    return steps
+
+
+def _augmentations(cfg: TrainingConfig, interpolation: InterpolationMode, mask_fill: int = 0) -> list[v2.Transform]:
+    a, p = cfg.augmentation, cfg.preprocessing
+    steps: list[v2.Transform] = []
     if a.horizontal_flip:
         steps.append(v2.RandomHorizontalFlip(a.horizontal_flip))
     if a.vertical_flip:
         steps.append(v2.RandomVerticalFlip(a.vertical_flip))
     if a.rotation:
-        steps.append(v2.RandomRotation(a.rotation, interpolation=interpolation))
+        fill = {tv_tensors.Mask: mask_fill, "others": 0}
+        steps.append(v2.RandomRotation(a.rotation, interpolation=interpolation, fill=fill))
     jitter = a.color_jitter
     if any((jitter.brightness, jitter.contrast, jitter.saturation, jitter.hue)):
         steps.append(v2.ColorJitter(jitter.brightness, jitter.contrast, jitter.saturation, jitter.hue))
@@ -52,12 +89,4 @@ def train_transform(cfg: TrainingConfig) -> v2.Compose:
         steps.append(v2.RandomApply([v2.GaussianBlur(kernel, sigma=a.blur_sigma)], p=a.blur))
     if a.auto_augment != "none":
         steps.append(_AUTO_AUGMENT[a.auto_augment](interpolation=interpolation))
-    return v2.Compose([*steps, *_finish(cfg)])
-
-
-def _finish(cfg: TrainingConfig) -> list[v2.Transform]:
-    p = cfg.preprocessing
-    steps: list[v2.Transform] = [v2.ToDtype(torch.float32, scale=True)]
-    if p.normalize:
-        steps.append(v2.Normalize(list(p.mean), list(p.std)))
     return steps

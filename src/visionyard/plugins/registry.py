@@ -50,6 +50,11 @@ class PluginEntry(BaseModel):
     def ok(self) -> bool:
         return self.error is None and self.metadata is not None
 
+    @property
+    def task(self) -> str:
+        assert self.metadata is not None, "only a working entry has a task"
+        return self.metadata.task_type
+
 
 class UnknownModelError(LookupError):
     def __init__(self, name: str, known: Iterable[str], broken: str | None = None):

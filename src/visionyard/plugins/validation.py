@@ -42,7 +42,10 @@ def run_config_model(schema: ConfigSchema) -> type[TrainingConfig]:
 
 
 def resolve_config(
-    schema: ConfigSchema, user: Mapping[str, Any] | None = None, preset: str | None = None
+    schema: ConfigSchema,
+    user: Mapping[str, Any] | None = None,
+    preset: str | None = None,
+    task: str = "classification",
 ) -> dict[str, Any]:
     """Return the full, validated run config as plain JSON-able data, or raise ConfigError."""
     problems: list[ConfigProblem] = []
@@ -59,7 +62,22 @@ def resolve_config(
         resolved: BaseModel = run_config_model(schema).model_validate(merged)
     except ValidationError as exc:
         raise ConfigError(problems_from_pydantic(exc)) from None
-    return resolved.model_dump(mode="json")
+    config = resolved.model_dump(mode="json")
+    problems = _task_problems(config, task)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _task_problems(config: dict[str, Any], task: str) -> list[ConfigProblem]:
+    """Settings that only make sense for classification (mixing two images' labels)."""
+    if task == "classification":
+        return []
+    return [
+        ConfigProblem(f"augmentation.{key}", f"mixes class labels, so it applies to classification only, not {task}")
+        for key in ("mixup_alpha", "cutmix_alpha")
+        if config["augmentation"][key] > 0
+    ]
 
 
 def problems_from_pydantic(exc: ValidationError) -> list[ConfigProblem]:

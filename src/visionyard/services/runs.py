@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from visionyard.config import Settings
+from visionyard.data import formats
 from visionyard.db.models import Run, utcnow
 from visionyard.plugins.registry import PluginRegistry
 from visionyard.plugins.validation import (
@@ -71,7 +72,8 @@ def prepare_run(
     entry = registry.get(model)
     assert entry.config_schema is not None
     data_path = resolve_dataset(settings, dataset)
-    config = resolve_config(entry.config_schema, user_config, preset)
+    _check_fits(data_path, entry.task, model)
+    config = resolve_config(entry.config_schema, user_config, preset, entry.task)
     base_checkpoint = None
     if base_run is not None:
         base = _existing(settings, base_run)
@@ -101,6 +103,18 @@ def prepare_run(
     return RunRequest(folder, model, data_path, config, base_checkpoint=base_checkpoint)
 
 
+def _check_fits(data_path: Path, task: str, model: str) -> None:
+    """The dataset must hold a layout the model's task reads (the full check runs in the worker)."""
+    found = formats.sniff(data_path)
+    if not any(task in formats.FORMAT_TASKS[f] for f in found):
+        readable = sorted(f for f, tasks in formats.FORMAT_TASKS.items() if task in tasks)
+        holds = f"it holds {', '.join(found)} data" if found else "no known dataset layout was found in it"
+        raise RunSetupError(
+            f"{model!r} is a {task} model and needs a {' or '.join(readable)} dataset; "
+            f"{data_path.name!r} does not fit: {holds} (see docs/datasets.md)"
+        )
+
+
 def prepare_resume(settings: Settings, registry: PluginRegistry, run_id: str, overrides: dict[str, Any]) -> RunRequest:
     """Continue a stopped, failed or finished run from last.ckpt; ``epochs`` may grow to extend it."""
     folder = _existing(settings, run_id)
@@ -122,7 +136,7 @@ def prepare_resume(settings: Settings, registry: PluginRegistry, run_id: str, ov
             raise RunSetupError("a onecycle schedule cannot be extended; it is fixed to its planned length")
         entry = registry.get(record["model"])
         assert entry.config_schema is not None
-        config = resolve_config(entry.config_schema, deep_merge(config, changes))
+        config = resolve_config(entry.config_schema, deep_merge(config, changes), task=entry.task)
         folder.write_config(config)
     return RunRequest(folder, record["model"], Path(record["dataset"]), config, resume=True)
 

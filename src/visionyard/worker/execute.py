@@ -16,13 +16,14 @@ from typing import Any
 import lightning as L
 
 from visionyard.config import Settings
-from visionyard.data.checks import DatasetReport, check_image_folder
-from visionyard.data.datamodule import ClassificationDataModule, build_splits
+from visionyard.data import formats
+from visionyard.data.checks import DatasetReport
+from visionyard.data.datamodule import Splits, TaskDataModule, carve_splits
 from visionyard.engine.callbacks import ControlCallback, FreezeStages, KeyedSeeding, MetricsRecorder
 from visionyard.engine.reporting import Control, FlagControl, NullReporter, Reporter
 from visionyard.engine.trainer import HardwareError, build_trainer, resolve_accelerator
 from visionyard.engine.weights import PretrainedWeightsMissing, find_pretrained, load_matching, read_state_dict
-from visionyard.metrics.classification import HEADLINE
+from visionyard.metrics.headlines import headline
 from visionyard.plugins.registry import PluginRegistry, UnknownModelError
 from visionyard.plugins.validation import ConfigError
 from visionyard.training_config import TrainingConfig
@@ -32,7 +33,7 @@ log = logging.getLogger("visionyard.worker")
 
 
 class DatasetCheckFailed(ValueError):
-    def __init__(self, report: DatasetReport, problems: list[Any]):
+    def __init__(self, report: DatasetReport | None, problems: list[Any]):
         self.report = report
         lines = [str(p) for p in problems[:10]]
         more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
@@ -70,9 +71,10 @@ def execute_run(
     folder.update_run(status="running", attempt=record.get("attempt", 0) + 1, started_at=now(), error=None)
     handler = _attach_log_file(folder.log_file)
     cfg = TrainingConfig.from_run_config(request.config)
-    monitor, mode = cfg.validation.monitored(HEADLINE)
+    task = registry.get(request.model).task
+    monitor, mode = cfg.validation.monitored(headline(task))
     try:
-        status = _train(request, settings, registry, cfg, monitor, mode, control or FlagControl(), reporter)
+        status = _train(request, settings, registry, task, cfg, control or FlagControl(), reporter)
         outcome = _outcome(status, folder.read_metrics(), monitor, mode)
     except Exception as exc:
         log.error("run failed: %s\n%s", exc, traceback.format_exc())
@@ -98,29 +100,13 @@ def _train(
     request: RunRequest,
     settings: Settings,
     registry: PluginRegistry,
+    task: str,
     cfg: TrainingConfig,
-    monitor: str,
-    mode: str,
     control: Control,
     reporter: Reporter | None,
 ) -> str:
     folder = request.folder
-    report, scan = check_image_folder(request.dataset)
-    for issue in report.issues:
-        log.warning("dataset: %s", issue)
-    problems = report.blocking(cfg.data.skip_invalid_images)
-    if problems or scan is None:
-        raise DatasetCheckFailed(report, problems)
-    splits = build_splits(scan, report, cfg)
-    if not splits.val:
-        raise DatasetCheckFailed(report, ["the validation split is empty: add images or a val/ folder"])
-    log.info(
-        "dataset %s: %d classes, %d train / %d val images",
-        request.dataset,
-        len(splits.classes),
-        len(splits.train),
-        len(splits.val),
-    )
+    splits = _checked_splits(request.dataset, task, cfg)
 
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     plugin = registry.load_class(request.model)(request.config, splits.classes)
@@ -150,14 +136,43 @@ def _train(
             raise ValueError(f"freeze_stages={cfg.freeze_stages} but {request.model} has {len(stages)} stages")
         callbacks.append(FreezeStages(stages[: cfg.freeze_stages]))
     pin = resolve_accelerator(cfg) == "cuda"
+    monitor, mode = cfg.validation.monitored(headline(task))
     trainer = build_trainer(folder, cfg, monitor, mode, callbacks, reporter, progress=request.progress)
     ckpt = folder.last_ckpt if request.resume else None
-    plugin.train(trainer, ClassificationDataModule(splits, cfg, pin_memory=pin), ckpt_path=ckpt)
+    plugin.train(trainer, TaskDataModule(task, splits, cfg, pin_memory=pin), ckpt_path=ckpt)
     if control_callback.outcome == "pause":
         return "paused"
     if control_callback.outcome == "stop":
         return "stopped"
     return "completed"
+
+
+def _checked_splits(dataset: Path, task: str, cfg: TrainingConfig) -> Splits:
+    """The dataset read in the task's format and checked; blocking problems fail the run."""
+    try:
+        data = formats.load(dataset, task)
+    except formats.FormatMismatch as exc:
+        raise DatasetCheckFailed(None, [str(exc)]) from None
+    for issue in data.report.issues:
+        log.warning("dataset: %s", issue)
+    problems = data.report.blocking(cfg.data.skip_invalid_images)
+    if problems:
+        raise DatasetCheckFailed(data.report, problems)
+    splits = carve_splits(data, cfg)
+    if not splits.train:
+        raise DatasetCheckFailed(data.report, ["the train split has no usable samples"])
+    if not splits.val:
+        raise DatasetCheckFailed(data.report, ["the validation split is empty: add samples or a val/ split"])
+    log.info(
+        "dataset %s (%s, %s): %d classes, %d train / %d val samples",
+        dataset,
+        data.format,
+        task,
+        len(splits.classes),
+        len(splits.train),
+        len(splits.val),
+    )
+    return splits
 
 
 def _outcome(status: str, rows: list[dict[str, Any]], monitor: str, mode: str) -> RunOutcome:

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from visionyard.api.deps import ContextDep
 from visionyard.plugins.registry import PluginEntry
-from visionyard.plugins.schema import ConfigSchema, ModelMetadata
+from visionyard.plugins.schema import ConfigSchema, ModelMetadata, TaskType
 from visionyard.plugins.validation import resolve_config, run_config_model
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
@@ -40,7 +40,7 @@ class Validated(BaseModel):
 @router.get("")
 async def list_models(
     ctx: ContextDep,
-    task: Annotated[str | None, Query(max_length=50, alias="task")] = None,
+    task: Annotated[TaskType | None, Query(alias="task")] = None,
     framework: Annotated[str | None, Query(max_length=50)] = None,
     refresh: bool = False,
 ) -> ModelList:
@@ -92,4 +92,4 @@ async def validate_config(
     """The resolved config when valid; a 422 with every field path and reason when not."""
     entry = await _entry(ctx, name)
     assert entry.config_schema is not None
-    return Validated(valid=True, config=resolve_config(entry.config_schema, config, preset))
+    return Validated(valid=True, config=resolve_config(entry.config_schema, config, preset, entry.task))

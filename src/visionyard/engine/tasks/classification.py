@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import lightning as L
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchmetrics import MeanMetric
 from torchvision.transforms import v2
 
-from visionyard.engine.optim import build_optimizer, build_scheduler
+from visionyard.engine.tasks.base import TaskModule
 from visionyard.metrics.classification import classification_metrics
 from visionyard.training_config import TrainingConfig
 
 
-class ClassificationModule(L.LightningModule):
+class ClassificationModule(TaskModule):
+    epoch_metrics = ("train_loss", "train_acc")
+
     def __init__(self, model: nn.Module, num_classes: int, cfg: TrainingConfig, monitor: str, mode: str):
-        super().__init__()
-        self.model = model
+        super().__init__(model, cfg, monitor, mode)
         self.num_classes = num_classes
-        self.cfg = cfg
-        self.monitor, self.mode = monitor, mode
-        self.train_loss = MeanMetric()
         self.train_acc = classification_metrics(num_classes)["acc"]
         self.val_metrics = classification_metrics(num_classes).clone(prefix="val_")
         self.batch_mix = _batch_mix(cfg, num_classes)
@@ -38,27 +32,10 @@ class ClassificationModule(L.LightningModule):
             images, targets = self.batch_mix(images, labels)
         logits = self.model(images)
         loss = F.cross_entropy(logits, targets)
-        self.train_loss(loss.detach(), len(labels))
+        self.log_train_loss(loss, len(labels))
         self.train_acc.update(logits, labels)
-        self.log("train_loss", self.train_loss, on_step=True, on_epoch=True, prog_bar=True)
         self.log("train_acc", self.train_acc, on_step=False, on_epoch=True)
         return loss
-
-    def on_train_epoch_start(self) -> None:
-        self.train_loss.reset()
-        self.train_acc.reset()
-
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        # the epoch's running means, for a resume mid-epoch (Lightning does not save logged aggregates)
-        checkpoint["train_epoch_metrics"] = {
-            name: getattr(self, name).metric_state for name in ("train_loss", "train_acc")
-        }
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        for name, state in checkpoint.get("train_epoch_metrics", {}).items():
-            metric = getattr(self, name)
-            for key, value in state.items():
-                setattr(metric, key, value)
 
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         images, labels = batch
@@ -72,14 +49,6 @@ class ClassificationModule(L.LightningModule):
         self.log_dict(metrics)
         self.log("val_acc", accuracy, prog_bar=True)
         self.val_metrics.reset()
-
-    def configure_optimizers(self) -> Any:
-        optimizer = build_optimizer(self.parameters(), self.cfg)
-        total_steps = int(self.trainer.estimated_stepping_batches)
-        scheduler = build_scheduler(optimizer, self.cfg, total_steps, self.monitor, self.mode)
-        if scheduler is None:
-            return optimizer
-        return {"optimizer": optimizer, "lr_scheduler": scheduler}
 
 
 def _batch_mix(cfg: TrainingConfig, num_classes: int) -> v2.Transform | None:

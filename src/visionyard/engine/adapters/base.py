@@ -1,0 +1,127 @@
+"""What every task's adapter shares: build (with local pretrained weights), fit with the platform's
+trainer, validate, weights-only checkpoints, TorchScript and ONNX export."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import lightning as L
+import torch
+from torch import nn
+
+from visionyard.engine.weights import load_matching, read_state_dict, state_dict_of
+from visionyard.metrics.headlines import headline
+from visionyard.plugins.sdk import ModelPlugin
+from visionyard.storage.atomic import write_with
+from visionyard.training_config import TrainingConfig
+
+EXPORT_FORMATS = ("torchscript", "onnx")
+
+
+class TorchModulePlugin(ModelPlugin):
+    task: ClassVar[str]
+    input_names: ClassVar[tuple[str, ...]] = ("images",)
+    output_names: ClassVar[tuple[str, ...]] = ("logits",)
+
+    @abstractmethod
+    def create_model(self) -> nn.Module:
+        """A fresh network for ``self.class_names``, configured from ``self.options``."""
+
+    @abstractmethod
+    def task_module(self, cfg: TrainingConfig, monitor: str, mode: str) -> L.LightningModule:
+        """The task's LightningModule around ``self.model``."""
+
+    @property
+    def training_config(self) -> TrainingConfig:
+        return TrainingConfig.from_run_config(self.config)
+
+    def build(self, pretrained_weights: Path | None = None) -> nn.Module:
+        self.model = self.create_model()
+        if pretrained_weights is not None:
+            load_matching(self.model, read_state_dict(pretrained_weights))
+        return self.model
+
+    def training_module(self) -> L.LightningModule:
+        cfg = self.training_config
+        monitor, mode = cfg.validation.monitored(headline(self.task))
+        return self.task_module(cfg, monitor, mode)
+
+    def train(self, trainer: L.Trainer, datamodule: L.LightningDataModule, ckpt_path: Path | None = None) -> None:
+        trainer.fit(self.training_module(), datamodule=datamodule, ckpt_path=ckpt_path)
+
+    def validate(self, dataloader: Any) -> dict[str, float]:
+        """The task's validation metrics (and loss, where the task has one) over ``dataloader``."""
+        trainer = L.Trainer(
+            logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False
+        )
+        [metrics] = trainer.validate(self.training_module(), dataloader, verbose=False)
+        return {k: float(v) for k, v in metrics.items()}
+
+    def save_checkpoint(self, path: Path, **meta: Any) -> None:
+        payload = {"state_dict": self._require_model().state_dict(), "meta": meta}
+        write_with(path, lambda handle: torch.save(payload, handle))
+
+    def load_checkpoint(self, path: Path) -> dict[str, Any]:
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+        self._require_model().load_state_dict(state_dict_of(loaded, path))
+        return dict(loaded.get("meta", {})) if isinstance(loaded, dict) else {}
+
+    def example_inputs(self, batch: int = 1) -> tuple[torch.Tensor, ...]:
+        """Preprocessed inputs of the configured size, for tracing and export."""
+        size = self.training_config.preprocessing.image_size
+        return tuple(torch.rand(batch, 3, size, size) for _ in self.input_names)
+
+    def exportable(self) -> nn.Module:
+        """The module that export writes (the model itself, or a wrapper giving plain tensors)."""
+        return self._require_model()
+
+    def export(self, path: Path, format: str, **options: Any) -> Path:
+        if format not in EXPORT_FORMATS:
+            raise ValueError(f"unknown export format {format!r}; valid: {', '.join(EXPORT_FORMATS)}")
+        module = self.exportable().eval()
+        example = self.example_inputs()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if format == "torchscript":
+            scripted = self.torchscript(module, example)
+            write_with(path, lambda handle: torch.jit.save(scripted, handle))
+        else:
+            torch.onnx.export(
+                module,
+                example,
+                str(path),
+                input_names=list(self.input_names),
+                output_names=list(self.output_names),
+                dynamic_axes=self.dynamic_axes(),
+                opset_version=int(options.get("opset", 17)),
+                dynamo=False,
+            )
+        return path
+
+    def torchscript(self, module: nn.Module, example: tuple[torch.Tensor, ...]) -> torch.jit.ScriptModule:
+        return torch.jit.trace(module, example)
+
+    def dynamic_axes(self) -> dict[str, dict[int, str]]:
+        return {name: {0: "batch"} for name in (*self.input_names, *self.output_names)}
+
+    def stages(self) -> list[nn.Module]:
+        children = list(self._require_model().children())
+        return children[:-1]
+
+    def _require_model(self) -> nn.Module:
+        if self.model is None:
+            raise RuntimeError("call build() first")
+        return self.model
+
+    def _names(self, labels: Sequence[int]) -> list[str]:
+        return [self.class_names[int(label)] for label in labels]
+
+
+def torchvision_weight_files(architecture: str) -> list[Path]:
+    """Where torch hub keeps the published weights of a torchvision architecture."""
+    from torchvision import models
+
+    hub = Path(torch.hub.get_dir()) / "checkpoints"
+    return [hub / Path(w.url).name for w in models.get_model_weights(architecture)]

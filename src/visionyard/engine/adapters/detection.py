@@ -1,0 +1,81 @@
+"""Detection adapters: a torchvision-style detector (a list of images in; a loss dict in train mode,
+one ``{"boxes", "labels", "scores"}`` dict per image in eval mode; label 0 = background)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import lightning as L
+import torch
+from torch import nn
+
+from visionyard.engine.adapters.base import TorchModulePlugin, torchvision_weight_files
+from visionyard.engine.tasks.detection import DetectionModule, from_model_labels
+from visionyard.training_config import TrainingConfig
+
+
+class TorchModuleDetector(TorchModulePlugin):
+    """``create_model`` answers a detector with ``self.num_classes + 1`` classes, 0 being background."""
+
+    task = "detection"
+    output_names = ("boxes", "labels", "scores")
+
+    def task_module(self, cfg: TrainingConfig, monitor: str, mode: str) -> L.LightningModule:
+        return DetectionModule(self._require_model(), self.class_names, cfg, monitor, mode)
+
+    @torch.inference_mode()
+    def infer(self, images: torch.Tensor | list[torch.Tensor], score_threshold: float = 0.25) -> list[dict[str, Any]]:
+        predictions = from_model_labels(self._require_model().eval()(list(images)))
+        results = []
+        for p in predictions:
+            keep = p["scores"] >= score_threshold
+            labels = p["labels"][keep].tolist()
+            results.append(
+                {
+                    "boxes": p["boxes"][keep].tolist(),
+                    "labels": labels,
+                    "class_names": self._names(labels),
+                    "scores": p["scores"][keep].tolist(),
+                }
+            )
+        return results
+
+    def example_inputs(self, batch: int = 1) -> tuple[Any, ...]:
+        size = self.training_config.preprocessing.image_size
+        return ([torch.rand(3, size, size) for _ in range(batch)],)
+
+    def torchscript(self, module: nn.Module, example: tuple[Any, ...]) -> torch.jit.ScriptModule:
+        """Detectors are scripted (their control flow depends on the data); the scripted model answers
+        ``(losses, detections)``."""
+        return torch.jit.script(module)
+
+    def dynamic_axes(self) -> dict[str, dict[int, str]]:
+        return {"images": {1: "height", 2: "width"}, **{name: {0: "detections"} for name in self.output_names}}
+
+    def stages(self) -> list[nn.Module]:
+        return list(self._require_model().backbone.body.children())
+
+
+class TorchvisionDetector(TorchModuleDetector):
+    """A torchvision detection architecture; options (and ``builder_options``) become builder arguments."""
+
+    architecture: ClassVar[str]
+
+    def builder_options(self) -> dict[str, Any]:
+        return {}
+
+    def create_model(self) -> nn.Module:
+        from torchvision import models
+
+        return models.get_model(
+            self.architecture,
+            weights=None,
+            weights_backbone=None,
+            num_classes=self.num_classes + 1,
+            **self.builder_options(),
+            **self.options,
+        )
+
+    def pretrained_candidates(self) -> list[Path]:
+        return torchvision_weight_files(self.architecture)

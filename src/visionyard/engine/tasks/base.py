@@ -1,0 +1,51 @@
+"""What every task's LightningModule shares: the optimiser and schedule, and epoch means that survive a
+mid-epoch resume (Lightning does not save logged aggregates, so the module does)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import lightning as L
+import torch
+from torch import nn
+from torchmetrics import MeanMetric
+
+from visionyard.engine.optim import build_optimizer, build_scheduler
+from visionyard.training_config import TrainingConfig
+
+
+class TaskModule(L.LightningModule):
+    epoch_metrics: ClassVar[tuple[str, ...]] = ("train_loss",)
+    """Metric attributes accumulated over a training epoch; reset at its start, saved in checkpoints."""
+
+    def __init__(self, model: nn.Module, cfg: TrainingConfig, monitor: str, mode: str):
+        super().__init__()
+        self.model = model
+        self.cfg = cfg
+        self.monitor, self.mode = monitor, mode
+        self.train_loss = MeanMetric()
+
+    def log_train_loss(self, loss: torch.Tensor, batch_size: int) -> None:
+        self.train_loss(loss.detach(), batch_size)
+        self.log("train_loss", self.train_loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=batch_size)
+
+    def on_train_epoch_start(self) -> None:
+        for name in self.epoch_metrics:
+            getattr(self, name).reset()
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["train_epoch_metrics"] = {name: getattr(self, name).metric_state for name in self.epoch_metrics}
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        for name, state in checkpoint.get("train_epoch_metrics", {}).items():
+            metric = getattr(self, name)
+            for key, value in state.items():
+                setattr(metric, key, value)
+
+    def configure_optimizers(self) -> Any:
+        optimizer = build_optimizer(self.parameters(), self.cfg)
+        total_steps = int(self.trainer.estimated_stepping_batches)
+        scheduler = build_scheduler(optimizer, self.cfg, total_steps, self.monitor, self.mode)
+        if scheduler is None:
+            return optimizer
+        return {"optimizer": optimizer, "lr_scheduler": scheduler}

@@ -1,0 +1,43 @@
+"""Change detection as a LightningModule: a two-input network, one change logit per pixel,
+trained with the hybrid BCE + Dice loss (spec/004)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from visionyard.engine.losses import BCEDiceLoss
+from visionyard.engine.tasks.base import TaskModule
+from visionyard.metrics.change_detection import change_metrics
+from visionyard.training_config import TrainingConfig
+
+Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+class ChangeDetectionModule(TaskModule):
+    def __init__(self, model: nn.Module, loss: BCEDiceLoss, cfg: TrainingConfig, monitor: str, mode: str):
+        super().__init__(model, cfg, monitor, mode)
+        self.loss = loss
+        self.val_metrics = change_metrics().clone(prefix="val_")
+
+    def forward(self, before: torch.Tensor, after: torch.Tensor) -> torch.Tensor:
+        """Change logits ``(N, 1, H, W)``."""
+        return self.model(before, after)
+
+    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        before, after, labels = batch
+        loss = self.loss(self(before, after), labels)
+        self.log_train_loss(loss, len(labels))
+        return loss
+
+    def validation_step(self, batch: Batch, batch_idx: int) -> None:
+        before, after, labels = batch
+        logits = self(before, after)
+        self.log("val_loss", self.loss(logits, labels), prog_bar=True, batch_size=len(labels))
+        self.val_metrics.update(logits[:, 0].sigmoid(), labels.long())
+
+    def on_validation_epoch_end(self) -> None:
+        metrics = self.val_metrics.compute()
+        self.log("val_f1", metrics.pop("val_f1"), prog_bar=True)
+        self.log_dict(metrics)
+        self.val_metrics.reset()

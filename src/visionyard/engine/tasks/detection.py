@@ -1,0 +1,57 @@
+"""Object detection as a LightningModule around a torchvision-style detector.
+
+The model takes a list of images and, in train mode, a list of targets, and answers its loss
+dict; in eval mode it answers one ``{"boxes", "labels", "scores"}`` dict per image. Label 0 is
+the model's background: dataset labels ``0..K-1`` go in as ``1..K`` and come back shifted down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from visionyard.engine.tasks.base import TaskModule
+from visionyard.metrics.detection import detection_metric, summarise_detection
+from visionyard.training_config import TrainingConfig
+
+Target = dict[str, torch.Tensor]
+
+
+def to_model_labels(targets: Sequence[Target]) -> list[Target]:
+    return [{**t, "labels": t["labels"] + 1} for t in targets]
+
+
+def from_model_labels(predictions: Sequence[Target]) -> list[Target]:
+    return [{**p, "labels": p["labels"] - 1} for p in predictions]
+
+
+class DetectionModule(TaskModule):
+    def __init__(self, model: nn.Module, class_names: Sequence[str], cfg: TrainingConfig, monitor: str, mode: str):
+        super().__init__(model, cfg, monitor, mode)
+        self.class_names = list(class_names)
+        self.val_map = detection_metric()
+
+    def forward(self, images: list[torch.Tensor]) -> list[Target]:
+        return from_model_labels(self.model(images))
+
+    def training_step(self, batch: tuple[list[torch.Tensor], list[Target]], batch_idx: int) -> torch.Tensor:
+        images, targets = batch
+        losses: dict[str, torch.Tensor] = self.model(list(images), to_model_labels(targets))
+        loss = sum(losses.values(), torch.zeros((), device=self.device))
+        self.log_train_loss(loss, len(images))
+        for name, value in losses.items():
+            self.log(f"train_{name}", value.detach(), on_step=False, on_epoch=True, batch_size=len(images))
+        return loss
+
+    def validation_step(self, batch: tuple[list[torch.Tensor], list[Target]], batch_idx: int) -> None:
+        images, targets = batch
+        self.val_map.update(self(list(images)), list(targets))
+
+    def on_validation_epoch_end(self) -> None:
+        metrics: dict[str, Any] = summarise_detection(self.val_map.compute(), self.class_names)
+        self.val_map.reset()
+        self.log("val_map", metrics.pop("val_map"), prog_bar=True)
+        self.log_dict(metrics)

@@ -1,0 +1,48 @@
+"""Semantic segmentation as a LightningModule: per-pixel cross-entropy with an ignore index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from visionyard.engine.tasks.base import TaskModule
+from visionyard.metrics.segmentation import IGNORE_INDEX, segmentation_metric, summarise_segmentation
+from visionyard.training_config import TrainingConfig
+
+
+def logits_of(output: torch.Tensor | dict[str, torch.Tensor]) -> torch.Tensor:
+    """torchvision's segmentation models answer ``{"out": logits, "aux": ...}``; others the logits."""
+    return output["out"] if isinstance(output, dict) else output
+
+
+class SegmentationModule(TaskModule):
+    def __init__(self, model: nn.Module, class_names: Sequence[str], cfg: TrainingConfig, monitor: str, mode: str):
+        super().__init__(model, cfg, monitor, mode)
+        self.class_names = list(class_names)
+        self.val_confusion = segmentation_metric(len(self.class_names))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return logits_of(self.model(images))
+
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        images, masks = batch
+        loss = F.cross_entropy(self(images), masks, ignore_index=IGNORE_INDEX)
+        self.log_train_loss(loss, len(images))
+        return loss
+
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        images, masks = batch
+        logits = self(images)
+        loss = F.cross_entropy(logits, masks, ignore_index=IGNORE_INDEX)
+        self.log("val_loss", loss, prog_bar=True, batch_size=len(images))
+        self.val_confusion.update(logits.argmax(1), masks)
+
+    def on_validation_epoch_end(self) -> None:
+        metrics: dict[str, Any] = summarise_segmentation(self.val_confusion.compute(), self.class_names)
+        self.val_confusion.reset()
+        self.log("val_miou", metrics.pop("val_miou"), prog_bar=True)
+        self.log_dict(metrics)

@@ -1,0 +1,133 @@
+"""Built-in detection models: torchvision Faster R-CNN (MobileNetV3-Large 320 FPN) and SSDlite320."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from visionyard.sdk import ConfigField, ConfigSchema, ModelMetadata, TorchvisionDetector
+
+PRESETS = {
+    "quick": {
+        "epochs": 12,
+        "batch_size": 8,
+        "lr": 1e-3,
+        "preprocessing.image_size": 128,
+        "scheduler": {"type": "cosine", "warmup_epochs": 1},
+        "augmentation.random_resized_crop": False,
+    },
+    "standard": {
+        "epochs": 40,
+        "batch_size": 16,
+        "lr": 5e-4,
+        "preprocessing.image_size": 320,
+        "scheduler": {"type": "cosine", "warmup_epochs": 2},
+        "augmentation": {"random_resized_crop": False, "color_jitter": {"brightness": 0.2, "contrast": 0.2}},
+        "early_stopping": {"enabled": True, "patience": 10},
+    },
+    "finetune": {"epochs": 15, "pretrained": True, "lr": 1e-4, "scheduler.type": "cosine"},
+}
+
+
+def _detections_field(name: str, default: int) -> ConfigField:
+    """Fields are named as the torchvision builder's keyword arguments."""
+    return ConfigField(
+        name=name,
+        type="int",
+        default=default,
+        min=1,
+        max=1000,
+        group="model",
+        advanced=True,
+        description="most boxes kept per image",
+    )
+
+
+class FasterRCNNMobileNet(TorchvisionDetector):
+    architecture = "fasterrcnn_mobilenet_v3_large_320_fpn"
+
+    @classmethod
+    def metadata(cls) -> ModelMetadata:
+        return ModelMetadata(
+            name="fasterrcnn_mobilenet_v3_320",
+            version="1.0.0",
+            author="visionyard",
+            framework="torchvision",
+            task_type="detection",
+            description="Faster R-CNN with a MobileNetV3-Large FPN backbone at low resolution: a two-stage "
+            "detector that trains on a CPU.",
+            tags=("faster-rcnn", "two-stage", "mobilenet"),
+            min_gpu_memory_gb=2.0,
+            recommended_batch_size=8,
+            supported_image_sizes=(128, 224, 320, 448),
+        )
+
+    @classmethod
+    def config_schema(cls) -> ConfigSchema:
+        return ConfigSchema(
+            fields=(
+                ConfigField(
+                    name="box_score_thresh",
+                    type="float",
+                    default=0.05,
+                    min=0.0,
+                    max=1.0,
+                    step=0.01,
+                    group="model",
+                    description="lowest score of a box kept at inference",
+                ),
+                _detections_field("box_detections_per_img", 100),
+            ),
+            presets=PRESETS,
+        )
+
+    def builder_options(self) -> dict[str, Any]:
+        """The input is resized (and normalised) inside the model: to the configured size, with the
+        configured mean and std."""
+        p = self.training_config.preprocessing
+        options: dict[str, Any] = {"min_size": p.image_size, "max_size": p.image_size}
+        if p.normalize:
+            options |= {"image_mean": list(p.mean), "image_std": list(p.std)}
+        else:
+            options |= {"image_mean": [0.0, 0.0, 0.0], "image_std": [1.0, 1.0, 1.0]}
+        return options
+
+
+class SSDLite(TorchvisionDetector):
+    """Single-stage; the model resizes every input to 320x320 and scales it to [-1, 1] itself."""
+
+    architecture = "ssdlite320_mobilenet_v3_large"
+
+    @classmethod
+    def metadata(cls) -> ModelMetadata:
+        return ModelMetadata(
+            name="ssdlite320_mobilenet_v3",
+            version="1.0.0",
+            author="visionyard",
+            framework="torchvision",
+            task_type="detection",
+            description="SSDlite with a MobileNetV3-Large backbone: a single-stage detector for phones and edge "
+            "devices (inputs are resized to 320x320).",
+            tags=("ssd", "single-stage", "mobilenet", "mobile"),
+            min_gpu_memory_gb=2.0,
+            recommended_batch_size=16,
+            supported_image_sizes=(320,),
+        )
+
+    @classmethod
+    def config_schema(cls) -> ConfigSchema:
+        return ConfigSchema(
+            fields=(
+                ConfigField(
+                    name="score_thresh",
+                    type="float",
+                    default=0.01,
+                    min=0.0,
+                    max=1.0,
+                    step=0.01,
+                    group="model",
+                    description="lowest score of a box kept at inference",
+                ),
+                _detections_field("detections_per_img", 300),
+            ),
+            presets=PRESETS,
+        )
