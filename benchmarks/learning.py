@@ -5,11 +5,13 @@ MODEL DATASET --preset quick`` does, in this process) and prints the headline me
 epoch, the epochs and the wall time.
 
     .venv/bin/python benchmarks/learning.py [--models fasterrcnn_mobilenet_v3_320 unet snunet_cbam] [--epochs N]
+        [--set optimizer.type='"sgd"' --set lr=0.02]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import tempfile
 import time
@@ -34,6 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["fasterrcnn_mobilenet_v3_320", "unet", "snunet_cbam"])
     parser.add_argument("--epochs", type=int, help="instead of the preset's")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config overrides (JSON values)")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="vy-learning-"))
     settings = Settings(home=home)
@@ -42,9 +45,13 @@ def main() -> None:
     rows = []
     for model in args.models:
         task = registry.get(model).task
-        overrides = {"data.num_workers": min(4, os.cpu_count() or 1), "hardware.accelerator": "cpu"}
+        workers = min(4, (os.cpu_count() or 2) - 1)  # leave a core to the training process
+        overrides = {"data.num_workers": workers, "hardware.accelerator": "cpu"}
         if args.epochs:
             overrides["epochs"] = args.epochs
+        for item in args.set:
+            key, _, value = item.partition("=")
+            overrides[key] = json.loads(value)
         request = prepare_run(settings, registry, model, DATASETS[task], overrides, preset="quick")
         start = time.perf_counter()
         outcome = execute_run(replace(request, progress=False), settings, registry)

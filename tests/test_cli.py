@@ -13,6 +13,7 @@ import pytest
 
 from tests.helpers import TINY, last_json, run_cli
 from visionyard.config import Settings
+from visionyard.metrics.headlines import headline
 from visionyard.services.context import Context
 from visionyard.services.runs import get_run
 
@@ -46,6 +47,7 @@ def test_train_json_reports_the_run_and_writes_its_folder(shared_home: Path, tin
         (["train", "small_cnn", "no-such-data"], "dataset 'no-such-data' not found"),
         (["train", "--resume", "../../etc"], "invalid run id '../../etc'"),
         (["models", "show", "mobilenet"], "did you mean mobilenet_v3_small"),
+        (["train", "unet", "DATA"], "'unet' is a segmentation model and needs a coco or masks dataset"),
     ],
 )
 def test_bad_input_exits_non_zero_with_one_clear_line(args, message, shared_home: Path, tiny_dataset: Path):
@@ -53,6 +55,25 @@ def test_bad_input_exits_non_zero_with_one_clear_line(args, message, shared_home
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("model", "task"),
+    [("fasterrcnn_mobilenet_v3_320", "detection"), ("unet", "segmentation"), ("snunet_cbam", "change_detection")],
+)
+def test_train_runs_every_task(model: str, task: str, shared_home: Path, task_datasets: dict[str, Path]):
+    data = str(task_datasets[task])
+    result = run_cli(
+        "train", model, data, "--epochs", "2", *TINY_ARGS, "--set", "batch_size=4", "--json", home=shared_home
+    )
+    assert result.returncode == 0, result.stderr
+    report = last_json(result.stdout)
+    assert (report["status"], report["epochs_completed"]) == ("completed", 2)
+    assert report["best_metrics"]["monitor"] == headline(task) and headline(task) in report["final_metrics"]
+    run_dir = Path(report["run_dir"])
+    assert (run_dir / "checkpoints" / "best.ckpt").is_file() and (run_dir / "checkpoints" / "last.ckpt").is_file()
+    assert [row["epoch"] for row in json.loads((run_dir / "metrics.json").read_text())] == [1, 2]
 
 
 def test_an_empty_dataset_fails_the_run_with_the_check_report(shared_home: Path, tmp_path: Path):

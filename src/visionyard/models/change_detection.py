@@ -9,6 +9,7 @@ from visionyard.sdk import ConfigField, ConfigSchema, ModelMetadata, TorchModule
 
 PRESETS = {
     "quick": {
+        "model.base_channel": 16,
         "epochs": 10,
         "batch_size": 8,
         "lr": 2e-3,

@@ -8,7 +8,7 @@ from visionyard.sdk import ConfigField, ConfigSchema, ModelMetadata, Torchvision
 
 PRESETS = {
     "quick": {
-        "epochs": 12,
+        "epochs": 10,
         "batch_size": 8,
         "lr": 1e-3,
         "preprocessing.image_size": 128,
@@ -76,8 +76,19 @@ class FasterRCNNMobileNet(TorchvisionDetector):
                     description="lowest score of a box kept at inference",
                 ),
                 _detections_field("box_detections_per_img", 100),
+                ConfigField(
+                    name="box_batch_size_per_image",
+                    type="int",
+                    default=256,
+                    min=16,
+                    max=1024,
+                    group="model",
+                    advanced=True,
+                    description="proposals sampled per image to train the box head (torchvision uses 512 for COCO; "
+                    "the head's cost grows with it)",
+                ),
             ),
-            presets=PRESETS,
+            presets={**PRESETS, "quick": {**PRESETS["quick"], "model.box_batch_size_per_image": 64}},
         )
 
     def builder_options(self) -> dict[str, Any]:

@@ -27,6 +27,10 @@ PRESETS = {
     },
     "finetune": {"epochs": 20, "pretrained": True, "lr": 1e-4, "scheduler.type": "cosine"},
 }
+UNET_PRESETS = {
+    "quick": {**PRESETS["quick"], "model.base_channel": 16},
+    "standard": PRESETS["standard"],
+}
 
 
 class LRASPPMobileNet(TorchvisionSegmenter):
@@ -101,7 +105,7 @@ class UNetSegmenter(TorchModuleSegmenter):
                     description="bilinear up-sampling (else transposed convolutions)",
                 ),
             ),
-            presets=PRESETS,
+            presets=UNET_PRESETS,
         )
 
     def create_model(self) -> nn.Module:
