@@ -36,7 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["fasterrcnn_mobilenet_v3_320", "unet", "snunet_cbam"])
     parser.add_argument("--epochs", type=int, help="instead of the preset's")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config overrides (JSON values)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override (JSON value)")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="vy-learning-"))
     settings = Settings(home=home)
