@@ -74,7 +74,7 @@ def execute_run(
     task = registry.get(request.model).task
     monitor, mode = cfg.validation.monitored(headline(task))
     try:
-        status = _train(request, settings, registry, task, cfg, control or FlagControl(), reporter)
+        status = _train(request, settings, registry, task, cfg, (monitor, mode), control or FlagControl(), reporter)
         outcome = _outcome(status, folder.read_metrics(), monitor, mode)
     except Exception as exc:
         log.error("run failed: %s\n%s", exc, traceback.format_exc())
@@ -102,6 +102,7 @@ def _train(
     registry: PluginRegistry,
     task: str,
     cfg: TrainingConfig,
+    monitored: tuple[str, str],
     control: Control,
     reporter: Reporter | None,
 ) -> str:
@@ -136,8 +137,7 @@ def _train(
             raise ValueError(f"freeze_stages={cfg.freeze_stages} but {request.model} has {len(stages)} stages")
         callbacks.append(FreezeStages(stages[: cfg.freeze_stages]))
     pin = resolve_accelerator(cfg) == "cuda"
-    monitor, mode = cfg.validation.monitored(headline(task))
-    trainer = build_trainer(folder, cfg, monitor, mode, callbacks, reporter, progress=request.progress)
+    trainer = build_trainer(folder, cfg, *monitored, callbacks, reporter, progress=request.progress)
     ckpt = folder.last_ckpt if request.resume else None
     plugin.train(trainer, TaskDataModule(task, splits, cfg, pin_memory=pin), ckpt_path=ckpt)
     if control_callback.outcome == "pause":
