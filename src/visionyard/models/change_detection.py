@@ -9,8 +9,7 @@ from visionyard.sdk import ConfigField, ConfigSchema, ModelMetadata, TorchModule
 
 PRESETS = {
     "quick": {
-        "model.base_channel": 16,
-        "epochs": 10,
+        "epochs": 5,
         "batch_size": 8,
         "lr": 2e-3,
         "preprocessing.image_size": 64,

@@ -28,7 +28,7 @@ PRESETS = {
     "finetune": {"epochs": 20, "pretrained": True, "lr": 1e-4, "scheduler.type": "cosine"},
 }
 UNET_PRESETS = {
-    "quick": {**PRESETS["quick"], "model.base_channel": 16},
+    "quick": {**PRESETS["quick"], "epochs": 30, "model.base_channel": 16},
     "standard": PRESETS["standard"],
 }
 
