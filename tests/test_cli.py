@@ -85,7 +85,15 @@ def test_an_empty_dataset_fails_the_run_with_the_check_report(shared_home: Path,
 
 def test_models_list_and_show(shared_home: Path):
     listing = json.loads(run_cli("models", "list", "--json", "--framework", "torchvision", home=shared_home).stdout)
-    assert sorted(m["name"] for m in listing["models"]) == ["mobilenet_v3_small", "resnet18"]
+    assert sorted(m["name"] for m in listing["models"]) == [
+        "fasterrcnn_mobilenet_v3_320",
+        "lraspp_mobilenet_v3",
+        "mobilenet_v3_small",
+        "resnet18",
+        "ssdlite320_mobilenet_v3",
+    ]
+    listing = json.loads(run_cli("models", "list", "--json", "--task", "change_detection", home=shared_home).stdout)
+    assert [m["name"] for m in listing["models"]] == ["snunet_cbam"]
     shown = json.loads(run_cli("models", "show", "small_cnn", "--json", home=shared_home).stdout)
     assert [f["name"] for f in shown["config_schema"]["fields"]] == ["width", "depth", "dropout"]
     assert set(shown["config_schema"]["presets"]) == {"quick", "standard", "finetune"}

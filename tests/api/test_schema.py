@@ -29,4 +29,5 @@ def test_no_request_gets_a_server_error(server: Server):
                 failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:300]}")
 
         check()
-    assert not failures, "\n".join(failures[:10])
+    log = (server.home / "server.log").read_text(errors="replace").splitlines()
+    assert not failures, "\n".join([*failures[:10], "server log tail:", *log[-60:]])

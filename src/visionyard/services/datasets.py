@@ -42,8 +42,12 @@ def check_name(name: str) -> str:
 
 
 def inside_roots(ctx: Context, path: Path) -> Path | None:
-    """``path`` resolved, if it lies inside a data root (links followed), else None."""
-    resolved = path.expanduser().resolve()
+    """``path`` resolved, if it lies inside a data root (links followed), else None (also for a path
+    the file system cannot take: a NUL byte, a lone surrogate, a link loop)."""
+    try:
+        resolved = path.expanduser().resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
     for root in ctx.settings.data_roots:
         if resolved.is_relative_to(root) and resolved != root:
             return resolved

@@ -104,11 +104,12 @@ def prepare_run(
 
 
 def _check_fits(data_path: Path, task: str, model: str) -> None:
-    """The dataset must hold a layout the model's task reads (the full check runs in the worker)."""
+    """A dataset of another layout than the model's task reads is refused here. One with no known layout
+    goes on: the worker's full check says what is wrong with it (an empty class folder, say)."""
     found = formats.sniff(data_path)
-    if not any(task in formats.FORMAT_TASKS[f] for f in found):
+    if found and not any(task in formats.FORMAT_TASKS[f] for f in found):
         readable = sorted(f for f, tasks in formats.FORMAT_TASKS.items() if task in tasks)
-        holds = f"it holds {', '.join(found)} data" if found else "no known dataset layout was found in it"
+        holds = f"it holds {', '.join(found)} data"
         raise RunSetupError(
             f"{model!r} is a {task} model and needs a {' or '.join(readable)} dataset; "
             f"{data_path.name!r} does not fit: {holds} (see docs/datasets.md)"

@@ -94,6 +94,8 @@ def load(root: Path, task: str, *, verify: bool = True) -> TaskData:
         raise ValueError(f"unknown task {task!r}; tasks: {', '.join(TASKS)}")
     found = sniff(root)
     fits = [name for name in found if task in FORMAT_TASKS[name]]
+    if not fits and not found and task == "classification" and root.is_dir():
+        fits = ["image_folder"]  # class folders without images yet: the image-folder check says what is missing
     if not fits:
         wanted = [name for name, tasks in FORMAT_TASKS.items() if task in tasks]
         has = f"it holds {', '.join(found)}" if found else "no known layout is there"

@@ -17,6 +17,7 @@ from typing import Any
 from visionyard.data.checks import DatasetIssue, DatasetReport
 from visionyard.data.formats.common import (
     Probe,
+    box_counts,
     corrupt,
     fit_box,
     is_file,
@@ -143,11 +144,7 @@ def load(root: Path, task: str, verify: bool) -> TaskData:
         if segmentation:
             counts[split] = {"images": len(samples)}
         else:
-            per_class = dict.fromkeys(names, 0)
-            for sample in samples:
-                for label in sample.labels:
-                    per_class[names[label]] += 1
-            counts[split] = per_class
+            counts[split] = box_counts(samples, names)
     data.report = DatasetReport(root=str(root), task=task, format="coco", classes=classes, counts=counts, issues=issues)
     return data
 

@@ -15,11 +15,12 @@ import yaml
 from PIL import Image
 
 from visionyard.data.checks import DatasetIssue
-from visionyard.data.formats.samples import Box
+from visionyard.data.formats.samples import Box, DetectionSample
 from visionyard.data.image_folder import IMAGE_SUFFIXES, SPLITS
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 # kind -> (severity, skippable): the table in docs/datasets.md
 KINDS: dict[str, tuple[str, bool]] = {
@@ -74,6 +75,27 @@ def parallel(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         return [fn(x) for x in items]
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 4)) as pool:
         return list(pool.map(fn, items))
+
+
+def read_samples(
+    read: Callable[[T], tuple[S | None, list[DatasetIssue]]], jobs: Iterable[T], issues: list[DatasetIssue]
+) -> list[S]:
+    """Run ``read`` over ``jobs`` in parallel; keep the samples it accepts, add its issues to ``issues``."""
+    samples = []
+    for sample, sample_issues in parallel(read, jobs):
+        issues.extend(sample_issues)
+        if sample is not None:
+            samples.append(sample)
+    return samples
+
+
+def box_counts(samples: Iterable[DetectionSample], classes: list[str]) -> dict[str, int]:
+    """Annotations per class, for a detection report."""
+    counts = dict.fromkeys(classes, 0)
+    for sample in samples:
+        for label in sample.labels:
+            counts[classes[label]] += 1
+    return counts
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from visionyard.data.formats.common import (
     issue,
     list_files,
     non_image_issues,
-    parallel,
     probe,
+    read_samples,
     splits_with,
 )
 from visionyard.data.formats.samples import IGNORE_INDEX, SegmentationSample, TaskData
@@ -55,11 +55,7 @@ def load(root: Path, task: str, verify: bool) -> TaskData:
             images, others = list_files(root / split / "images")
             issues.extend(non_image_issues(others))
             jobs = [(image, mask_path(root / split, image), len(classes), verify) for image in images]
-            samples = []
-            for sample, sample_issues in parallel(_read_one, jobs):
-                issues.extend(sample_issues)
-                if sample is not None:
-                    samples.append(sample)
+            samples = read_samples(_read_one, jobs, issues)
             data.splits[split] = samples
             counts[split] = {"images": len(samples)}
     data.report = DatasetReport(

@@ -13,14 +13,15 @@ from pathlib import Path
 
 from visionyard.data.checks import DatasetIssue, DatasetReport
 from visionyard.data.formats.common import (
+    box_counts,
     class_lines,
     corrupt,
     fit_box,
     issue,
     list_files,
     non_image_issues,
-    parallel,
     probe,
+    read_samples,
     read_text,
     yaml_names,
 )
@@ -70,17 +71,8 @@ def load(root: Path, task: str, verify: bool) -> TaskData:
             files, others = list_files(images)
             issues.extend(non_image_issues(others))
             jobs = [(image, label_path(images, labels, image), len(classes), verify) for image in files]
-            samples = []
-            for sample, sample_issues in parallel(_read_one, jobs):
-                issues.extend(sample_issues)
-                if sample is not None:
-                    samples.append(sample)
-            data.splits[split] = samples
-            per_class = dict.fromkeys(classes, 0)
-            for sample in samples:
-                for label in sample.labels:
-                    per_class[classes[label]] += 1
-            counts[split] = per_class
+            data.splits[split] = read_samples(_read_one, jobs, issues)
+            counts[split] = box_counts(data.splits[split], classes)
     data.report = DatasetReport(root=str(root), task=task, format="yolo", classes=classes, counts=counts, issues=issues)
     return data
 
