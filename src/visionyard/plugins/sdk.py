@@ -17,7 +17,6 @@ from visionyard.plugins.schema import ConfigField, ConfigSchema, ModelMetadata
 
 if TYPE_CHECKING:
     import lightning as L
-    import torch
     from torch import nn
 
 __all__ = ["ConfigField", "ConfigSchema", "ModelMetadata", "ModelPlugin"]
@@ -63,8 +62,9 @@ class ModelPlugin(ABC):
         """The task's metrics over a data loader."""
 
     @abstractmethod
-    def infer(self, images: torch.Tensor) -> list[dict[str, Any]]:
-        """Predictions for a batch of preprocessed images, one dict per image."""
+    def infer(self, images: Any) -> list[dict[str, Any]]:
+        """Predictions for a batch of preprocessed images, one dict per image: a tensor batch, a list of
+        images for detectors, the ``(before, after)`` pair of batches for change detection."""
 
     @abstractmethod
     def save_checkpoint(self, path: Path, **meta: Any) -> None:
