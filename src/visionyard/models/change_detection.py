@@ -34,6 +34,12 @@ PRESETS = {
 }
 
 
+def _loss_weight(name: str, description: str) -> ConfigField:
+    return ConfigField(
+        name=name, type="float", default=0.5, min=0.0, max=1.0, step=0.05, group="loss", description=description
+    )
+
+
 class SNUNet(TorchModuleChangeDetector):
     @classmethod
     def metadata(cls) -> ModelMetadata:
@@ -72,26 +78,8 @@ class SNUNet(TorchModuleChangeDetector):
                     group="model",
                     description="ensemble channel attention and CBAM spatial attention over the four outputs",
                 ),
-                ConfigField(
-                    name="weight_bce",
-                    type="float",
-                    default=0.5,
-                    min=0.0,
-                    max=1.0,
-                    step=0.05,
-                    group="loss",
-                    description="weight of binary cross-entropy in the loss",
-                ),
-                ConfigField(
-                    name="weight_dice",
-                    type="float",
-                    default=0.5,
-                    min=0.0,
-                    max=1.0,
-                    step=0.05,
-                    group="loss",
-                    description="weight of the Dice loss",
-                ),
+                _loss_weight("weight_bce", "weight of binary cross-entropy in the loss"),
+                _loss_weight("weight_dice", "weight of the Dice loss"),
             ),
             presets=PRESETS,
         )
