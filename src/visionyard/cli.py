@@ -13,6 +13,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from visionyard import cli_evaluate
 from visionyard.cli_remote import DEFAULT_SERVER, runs_app
 from visionyard.config import Settings
 
@@ -292,6 +293,39 @@ def worker(run_id: str) -> None:
     except NotClaimed as exc:
         raise fail(str(exc)) from None
     err.print(f"run {run_id}: {status}")
+
+
+@app.command(hidden=True)
+def job(job_id: str) -> None:
+    """Execute one claimed job, a test run (started by the scheduler)."""
+    import faulthandler
+
+    from visionyard.services.context import Context
+    from visionyard.worker.jobs import run_job
+    from visionyard.worker.service import NotClaimed
+
+    faulthandler.enable()
+    try:
+        status = run_job(Context(), job_id)
+    except NotClaimed as exc:
+        raise fail(str(exc)) from None
+    err.print(f"job {job_id}: {status}")
+
+
+@app.command(hidden=True)
+def predictor(address: str) -> None:
+    """Serve predictions on a Unix socket (started by the API; the key comes on stdin)."""
+    import logging
+
+    from visionyard.worker.predictor import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    serve(address, bytes.fromhex(sys.stdin.readline().strip()))
+
+
+app.command()(cli_evaluate.val)
+app.command()(cli_evaluate.test)
+app.command()(cli_evaluate.predict)
 
 
 @app.command()

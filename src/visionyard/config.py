@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     plugin_import_timeout: float = Field(60.0, gt=0, description="seconds one plugin may take to import")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default a SQLite file under HOME")
     max_concurrent_runs: int = Field(1, ge=1, description="runs trained at once (one per device slot)")
+    max_concurrent_jobs: int = Field(1, ge=1, description="test runs (and other jobs) done at once")
     max_restarts: int = Field(2, ge=0, description="default restarts of a run whose worker died")
     heartbeat_interval: float = Field(2.0, gt=0, description="seconds between worker heartbeats")
     heartbeat_timeout: float = Field(10.0, gt=0, description="a worker silent this long is taken for dead")
@@ -28,6 +29,8 @@ class Settings(BaseSettings):
     restart_backoff: float = Field(1.0, ge=0, description="first restart delay in seconds, doubled each time")
     api_token: str | None = Field(None, description="bearer token the API requires (always off loopback)")
     upload_max_bytes: int = Field(2 * 1024**3, gt=0, description="largest dataset upload, uncompressed")
+    predict_max_bytes: int = Field(32 * 1024**2, gt=0, description="largest predict request (all images)")
+    predict_max_images: int = Field(16, ge=1, description="most images in one predict request")
     upload_max_files: int = Field(200_000, gt=0, description="most files in one dataset upload")
 
     @cached_property

@@ -17,7 +17,7 @@ from visionyard.api import errors
 from visionyard.api.auth import TokenGuard
 from visionyard.api.compat import changedetect, deepvision
 from visionyard.api.events import EventHub
-from visionyard.api.routes import datasets, health, models, runs
+from visionyard.api.routes import datasets, evaluations, health, models, predict, runs
 from visionyard.scheduler.supervisor import Scheduler
 from visionyard.services.context import Context
 
@@ -44,6 +44,8 @@ def create_app(ctx: Context | None = None, schedule: bool = True) -> FastAPI:
             if scheduler is not None:
                 scheduler.shutdown()
             await hub.stop()
+            if "predictor" in vars(context):
+                context.predictor.close()
 
     app = FastAPI(
         title="visionyard",
@@ -53,8 +55,9 @@ def create_app(ctx: Context | None = None, schedule: bool = True) -> FastAPI:
     )
     app.state.context = context
     errors.install(app)
-    for router in (health.router, models.router, runs.router, datasets.router, deepvision.router, changedetect.router):
-        app.include_router(router)
+    routers = (health, models, runs, evaluations, predict, datasets, deepvision, changedetect)
+    for module in routers:
+        app.include_router(module.router)
 
     @app.get("/ping", tags=["health"])
     def ping() -> dict[str, str]:

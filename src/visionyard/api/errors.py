@@ -17,7 +17,11 @@ from starlette.exceptions import HTTPException
 from visionyard.plugins.registry import UnknownModelError
 from visionyard.plugins.validation import ConfigError
 from visionyard.services.datasets import DatasetNotFound, DatasetRejected
+from visionyard.services.evaluations import EvaluationNotFound
+from visionyard.services.images import ImageRejected
+from visionyard.services.jobs import JobNotFinished, JobNotFound
 from visionyard.services.lifecycle import TransitionError
+from visionyard.services.predictor import PredictionFailed, PredictorUnavailable
 from visionyard.services.runs import RunNotFound, RunSetupError
 from visionyard.storage.run_folder import InvalidRunId
 
@@ -48,6 +52,11 @@ DOMAIN_ERRORS: list[tuple[type[Exception], int, str]] = [
     (TransitionError, 409, "transition_not_allowed"),
     (DatasetRejected, 422, "invalid_dataset"),
     (RunSetupError, 422, "invalid_run"),
+    (EvaluationNotFound, 404, "evaluation_not_found"),
+    (JobNotFound, 404, "job_not_found"),
+    (JobNotFinished, 409, "job_not_finished"),
+    (PredictionFailed, 422, "prediction_failed"),
+    (PredictorUnavailable, 503, "predictor_unavailable"),
 ]
 
 
@@ -69,6 +78,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(UnknownModelError)
     async def unknown_model(request: Request, exc: UnknownModelError) -> JSONResponse:
         return _respond(404, "model_not_found", str(exc))
+
+    @app.exception_handler(ImageRejected)
+    async def image_rejected(request: Request, exc: ImageRejected) -> JSONResponse:
+        return _respond(exc.status, exc.code, str(exc))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -109,3 +109,17 @@ class LogTail(BaseModel):
     run_id: str
     source: str
     lines: list[str]
+
+
+class TestCreate(Input):
+    checkpoint: str = Field("best", max_length=200, description="best, last, epoch:N or a checkpoint file name")
+    dataset: str | None = Field(None, max_length=4096, description="another dataset with the same classes")
+    split: Literal["test", "val", "train"] | None = Field(None, description="default: the dataset's test split")
+    score_threshold: float = Field(0.25, ge=0.0, le=1.0, description="detections counted from this score")
+
+
+class RecordPage(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int

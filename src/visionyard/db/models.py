@@ -125,6 +125,30 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Job(Base):
+    """Work on a trained run done in a worker process: a test run now (exports later).
+
+    ``queued`` -> ``running`` -> ``completed`` | ``failed``; ``params`` says what to do, ``result``
+    holds the headline figures (the files are in the run folder's ``<kind>s/<id>/``)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_run_id_kind", "run_id", "kind"), Index("ix_jobs_status", "status"))
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    params: Mapped[dict[str, Any]]
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    worker_pid: Mapped[int | None] = mapped_column(Integer)
+    worker_host: Mapped[str | None] = mapped_column(String(255))
+    worker_started: Mapped[float | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
 class Dataset(Base):
     """A dataset folder registered by name (found folders under a data root need no row)."""
 

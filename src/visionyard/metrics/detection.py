@@ -22,7 +22,8 @@ IOU_THRESHOLDS = np.linspace(0.5, 0.95, round((0.95 - 0.5) / 0.05) + 1).tolist()
 RECALL_THRESHOLDS = np.linspace(0.0, 1.00, round((1.00 - 0.0) / 0.01) + 1).tolist()
 
 
-def detection_metric() -> MeanAveragePrecision:
+def detection_metric(extended: bool = False) -> MeanAveragePrecision:
+    """``extended`` adds COCOeval's precision array (per IoU, recall threshold, class, area, max detections)."""
     metric = MeanAveragePrecision(
         box_format="xyxy",
         iou_type="bbox",
@@ -30,6 +31,7 @@ def detection_metric() -> MeanAveragePrecision:
         rec_thresholds=RECALL_THRESHOLDS,
         class_metrics=True,
         backend="pycocotools",
+        extended_summary=extended,
     )
     metric.warn_on_many_detections = False  # COCO keeps the best 100 per image on purpose
     return metric

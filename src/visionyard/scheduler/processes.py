@@ -26,12 +26,12 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def start_worker(settings: Settings, run_id: str, log_file: Path) -> subprocess.Popen[bytes]:
-    """``visionyard worker RUN_ID`` in its own session, output appended to the run's worker.log."""
+def start_worker(settings: Settings, run_id: str, log_file: Path, command: str = "worker") -> subprocess.Popen[bytes]:
+    """``visionyard worker RUN_ID`` (or ``job JOB_ID``) in its own session, output appended to ``log_file``."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "visionyard", "worker", run_id],
+            [sys.executable, "-m", "visionyard", command, run_id],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

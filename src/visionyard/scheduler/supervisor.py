@@ -1,7 +1,9 @@
 """The scheduler loop: start workers for claimed runs, notice dead ones, reconcile on start.
 
 One tick: reap worker processes that exited; check heartbeats and stop deadlines of every
-running run (ours or adopted from a previous server); claim runs into free slots.
+running run (ours or adopted from a previous server); claim runs into free slots. Jobs (test runs)
+are claimed into their own slots; a job whose worker is gone fails (it is short, and can be asked
+for again).
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from visionyard.db.models import Run, utcnow
+from visionyard.db.models import Job, Run, utcnow
 from visionyard.scheduler import processes
 from visionyard.scheduler.claims import claim_next
-from visionyard.services import lifecycle, recovery
+from visionyard.services import jobs, lifecycle, recovery
 from visionyard.services.context import Context
 from visionyard.storage.run_folder import RunFolder
 
@@ -28,6 +30,7 @@ class Scheduler:
     def __init__(self, ctx: Context, tick_seconds: float = 0.5):
         self.ctx, self.tick_seconds = ctx, tick_seconds
         self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.job_children: dict[str, subprocess.Popen[bytes]] = {}
         self._halt = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -53,6 +56,8 @@ class Scheduler:
         self.reap()
         self.watch()
         self.fill()
+        self.watch_jobs()
+        self.fill_jobs()
 
     def reconcile(self) -> None:
         """At start: adopt running runs whose worker lives, and recover the others."""
@@ -63,6 +68,7 @@ class Scheduler:
                     continue
                 lifecycle.add_event(session, run.id, "reconcile", action="recovered", pid=run.worker_pid)
                 self._worker_gone(session, run, "no live worker when the server started")
+        self.watch_jobs()
 
     def reap(self) -> None:
         for run_id, proc in list(self.children.items()):
@@ -110,6 +116,43 @@ class Scheduler:
                 continue
             self.children[run_id] = proc
             log.info("run %s: worker %d started", run_id, proc.pid)
+
+    def watch_jobs(self) -> None:
+        """Reap our job workers; fail running jobs whose worker (ours or another process's) is gone."""
+        exits = {job_id: proc.poll() for job_id, proc in self.job_children.items()}
+        exited = {job_id: code for job_id, code in exits.items() if code is not None}
+        for job_id in exited:
+            del self.job_children[job_id]
+        running = select(Job).where(Job.status == jobs.RUNNING)
+        with self.ctx.db.session() as session:
+            if session.scalar(running.limit(1)) is None:
+                return
+        unclaimed_grace = utcnow() - timedelta(seconds=self.ctx.settings.heartbeat_timeout)
+        with self.ctx.db.serialised() as session:
+            for job in session.scalars(running):
+                if job.id in self.job_children:
+                    continue
+                if job.id in exited:
+                    jobs.finish_job(session, job, jobs.FAILED, error=processes.describe_exit(exited[job.id]))
+                elif job.worker_pid is None:
+                    if job.started_at is not None and job.started_at < unclaimed_grace:
+                        jobs.finish_job(session, job, jobs.FAILED, error="no worker took the job")
+                elif not processes.alive(job.worker_pid, job.worker_host, job.worker_started):
+                    jobs.finish_job(session, job, jobs.FAILED, error="its worker is gone")
+
+    def fill_jobs(self) -> None:
+        while not self._halt.is_set():
+            job_id = jobs.claim_next_job(self.ctx.db, self.ctx.settings.max_concurrent_jobs)
+            if job_id is None:
+                return
+            with self.ctx.db.session() as session:
+                job = session.get_one(Job, job_id)
+                log_file = jobs.job_folder(self.ctx, job) / "worker.log"
+            try:
+                self.job_children[job_id] = processes.start_worker(self.ctx.settings, job_id, log_file, "job")
+            except OSError as exc:
+                with self.ctx.db.serialised() as session:
+                    jobs.finish_job(session, session.get_one(Job, job_id), jobs.FAILED, error=f"cannot start: {exc}")
 
     def _worker_gone(self, session: Session, run: Run, reason: str) -> None:
         """A pending stop or pause is honoured (from the last checkpoint); otherwise restart or fail."""

@@ -9,6 +9,7 @@ from functools import cached_property
 from visionyard.config import Settings
 from visionyard.db.session import Database
 from visionyard.plugins.registry import PluginRegistry
+from visionyard.services.predictor import PredictorClient
 from visionyard.services.runs import registry_for
 
 CATALOG_TTL = 10.0
@@ -26,6 +27,11 @@ class Context:
     def db(self) -> Database:
         self.settings.root.mkdir(parents=True, exist_ok=True)
         return Database(self.settings.database)
+
+    @cached_property
+    def predictor(self) -> PredictorClient:
+        """The predict endpoint's model process, started on first use."""
+        return PredictorClient(self.settings)
 
     def registry(self, refresh: bool = False) -> PluginRegistry:
         """The catalog, read in a subprocess and cached (never imports plugin code here)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from visionyard.storage.atomic import write_json, write_text
+from visionyard.storage.evaluation_folder import EvaluationFolder
 
 RUN_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -64,6 +65,25 @@ class RunFolder:
     @property
     def last_ckpt(self) -> Path:
         return self.checkpoints / "last.ckpt"
+
+    @property
+    def validation(self) -> Path:
+        """Detailed validation results, one folder per kept epoch (the latest and the best)."""
+        return self.root / "validation"
+
+    def validation_epoch(self, epoch: int) -> EvaluationFolder:
+        return EvaluationFolder(self.validation / f"epoch-{epoch:04d}")
+
+    def validation_epochs(self) -> list[tuple[int, EvaluationFolder]]:
+        """Kept validation epochs that are complete, oldest first."""
+        if not self.validation.is_dir():
+            return []
+        found = [(p.name.removeprefix("epoch-"), EvaluationFolder(p)) for p in self.validation.glob("epoch-*")]
+        return sorted((int(epoch), folder) for epoch, folder in found if epoch.isdigit() and folder.exists())
+
+    def job_folder(self, kind: str, job_id: str) -> Path:
+        """Where a job of the run (a test, an export) keeps its files: ``tests/<id>``, ``exports/<id>``."""
+        return self.root / f"{kind}s" / check_run_id(job_id)
 
     @property
     def log_file(self) -> Path:

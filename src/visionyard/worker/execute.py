@@ -20,6 +20,7 @@ from visionyard.data import formats
 from visionyard.data.checks import DatasetReport
 from visionyard.data.datamodule import Splits, TaskDataModule, carve_splits
 from visionyard.engine.callbacks import ControlCallback, FreezeStages, KeyedSeeding, MetricsRecorder
+from visionyard.engine.evaluation.callback import ValidationDetails
 from visionyard.engine.reporting import Control, FlagControl, NullReporter, Reporter
 from visionyard.engine.trainer import HardwareError, build_trainer, resolve_accelerator
 from visionyard.engine.weights import PretrainedWeightsMissing, find_pretrained, load_matching, read_state_dict
@@ -109,6 +110,7 @@ def _train(
     folder = request.folder
     splits = _checked_splits(request.dataset, task, cfg)
 
+    folder.update_run(classes=splits.classes)
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     plugin = registry.load_class(request.model)(request.config, splits.classes)
     pretrained = None
@@ -125,9 +127,13 @@ def _train(
     reporter = reporter or NullReporter()
     rows = folder.read_metrics() if request.resume else []
     control_callback = ControlCallback(control, folder)
+    details = ValidationDetails(
+        folder, task, splits.classes, splits.val, request.dataset, monitored, cfg.preprocessing.image_size
+    )
     callbacks: list[L.Callback] = [
         KeyedSeeding(cfg.seed),
         MetricsRecorder(folder, reporter, rows),
+        details,
         control_callback,
         *request.extra_callbacks,
     ]

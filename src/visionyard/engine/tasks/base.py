@@ -25,6 +25,18 @@ class TaskModule(L.LightningModule):
         self.monitor, self.mode = monitor, mode
         self.train_loss = MeanMetric()
 
+    def inputs_of(self, batch: Any) -> Any:
+        """The model inputs of a batch (what ``infer_batch`` takes)."""
+        return batch[0]
+
+    def infer_batch(self, inputs: Any) -> Any:
+        """Raw outputs for a batch of preprocessed inputs (logits, or detections)."""
+        return self(inputs)
+
+    def per_image_loss(self, outputs: Any, batch: Any) -> torch.Tensor | None:
+        """One loss per image of a validation batch, where the task has a loss in eval mode."""
+        return None
+
     def log_train_loss(self, loss: torch.Tensor, batch_size: int) -> None:
         self.train_loss(loss.detach(), batch_size)
         self.log("train_loss", self.train_loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=batch_size)

@@ -3,6 +3,8 @@ trained with the hybrid BCE + Dice loss (spec/004)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -30,11 +32,22 @@ class ChangeDetectionModule(TaskModule):
         self.log_train_loss(loss, len(labels))
         return loss
 
-    def validation_step(self, batch: Batch, batch_idx: int) -> None:
+    def inputs_of(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        return batch[0], batch[1]
+
+    def infer_batch(self, inputs: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        return self(*inputs)
+
+    def per_image_loss(self, outputs: torch.Tensor, batch: Batch) -> torch.Tensor:
+        labels = batch[2]
+        return torch.stack([self.loss(outputs[i : i + 1], labels[i : i + 1]) for i in range(len(labels))])
+
+    def validation_step(self, batch: Batch, batch_idx: int) -> dict[str, Any]:
         before, after, labels = batch
         logits = self(before, after)
         self.log("val_loss", self.loss(logits, labels), prog_bar=True, batch_size=len(labels))
         self.val_metrics.update(logits[:, 0].sigmoid(), labels.long())
+        return {"outputs": logits, "losses": self.per_image_loss(logits, batch)}
 
     def on_validation_epoch_end(self) -> None:
         metrics = self.val_metrics.compute()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -37,11 +39,16 @@ class ClassificationModule(TaskModule):
         self.log("train_acc", self.train_acc, on_step=False, on_epoch=True)
         return loss
 
-    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+    def per_image_loss(self, outputs: torch.Tensor, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        return F.cross_entropy(outputs, batch[1], reduction="none")
+
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> dict[str, Any]:
         images, labels = batch
         logits = self.model(images)
-        self.log("val_loss", F.cross_entropy(logits, labels), prog_bar=True, batch_size=len(labels))
+        losses = self.per_image_loss(logits, batch)
+        self.log("val_loss", losses.mean(), prog_bar=True, batch_size=len(labels))
         self.val_metrics.update(logits, labels)
+        return {"outputs": logits, "losses": losses}
 
     def on_validation_epoch_end(self) -> None:
         metrics = self.val_metrics.compute()

@@ -46,9 +46,13 @@ class DetectionModule(TaskModule):
             self.log(f"train_{name}", value.detach(), on_step=False, on_epoch=True, batch_size=len(images))
         return loss
 
-    def validation_step(self, batch: tuple[list[torch.Tensor], list[Target]], batch_idx: int) -> None:
-        images, targets = batch
-        self.val_map.update(self(list(images)), list(targets))
+    def inputs_of(self, batch: tuple[list[torch.Tensor], list[Target]]) -> list[torch.Tensor]:
+        return list(batch[0])
+
+    def validation_step(self, batch: tuple[list[torch.Tensor], list[Target]], batch_idx: int) -> dict[str, Any]:
+        detections = self(self.inputs_of(batch))
+        self.val_map.update(detections, list(batch[1]))
+        return {"outputs": detections, "losses": None}
 
     def on_validation_epoch_end(self) -> None:
         metrics: dict[str, Any] = summarise_detection(self.val_map.compute(), self.class_names)

@@ -34,12 +34,20 @@ class SegmentationModule(TaskModule):
         self.log_train_loss(loss, len(images))
         return loss
 
-    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+    def per_image_loss(self, outputs: torch.Tensor, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """Cross-entropy averaged over each image's labelled pixels."""
+        masks = batch[1]
+        pixels = F.cross_entropy(outputs, masks, ignore_index=IGNORE_INDEX, reduction="none")
+        valid = (masks != IGNORE_INDEX).flatten(1)
+        return pixels.flatten(1).sum(1) / valid.sum(1).clamp(min=1)
+
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> dict[str, Any]:
         images, masks = batch
         logits = self(images)
         loss = F.cross_entropy(logits, masks, ignore_index=IGNORE_INDEX)
         self.log("val_loss", loss, prog_bar=True, batch_size=len(images))
         self.val_confusion.update(logits.argmax(1), masks)
+        return {"outputs": logits, "losses": self.per_image_loss(logits, batch)}
 
     def on_validation_epoch_end(self) -> None:
         metrics: dict[str, Any] = summarise_segmentation(self.val_confusion.compute(), self.class_names)

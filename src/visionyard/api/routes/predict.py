@@ -1,0 +1,55 @@
+"""POST /api/v1/runs/{id}/predict: uploaded images through a checkpoint of the run, in the predictor
+process (see :mod:`visionyard.services.predictor`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile
+
+from visionyard.api.deps import ContextDep
+from visionyard.api.errors import ApiError
+from visionyard.services import predictions
+
+router = APIRouter(prefix="/api/v1/runs/{run_id}", tags=["predict"])
+
+_FORM = {
+    "type": "object",
+    "properties": {
+        "files": {"type": "array", "items": {"type": "string", "format": "binary"}, "description": "images"},
+        "before": {"type": "array", "items": {"type": "string", "format": "binary"}, "description": "change: before"},
+        "after": {"type": "array", "items": {"type": "string", "format": "binary"}, "description": "change: after"},
+        "checkpoint": {"type": "string", "default": "best", "description": "best, last, epoch:N or a file name"},
+        "score_threshold": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.25},
+        "overlay": {"type": "boolean", "default": False, "description": "add a PNG (base64) with predictions drawn"},
+    },
+}
+
+
+@router.post(
+    "/predict", openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _FORM}}}}
+)
+async def predict(run_id: str, request: Request, ctx: ContextDep) -> dict[str, Any]:
+    """Predictions for one or more images (``files``; change detection: ``before`` and ``after`` in pairs)."""
+    limit, most = ctx.settings.predict_max_bytes, ctx.settings.predict_max_images
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():
+        raise ApiError(411, "length_required", "send the images as multipart/form-data with a Content-Length")
+    if int(length) > limit:
+        raise ApiError(413, "request_too_large", f"the request is {length} bytes; the limit is {limit}")
+    try:
+        form = await request.form(max_files=3 * most, max_fields=10)
+    except Exception as exc:
+        raise ApiError(422, "invalid_request", f"not a multipart form: {exc}") from None
+    uploads = {
+        name: [await _read(f) for f in form.getlist(name) if isinstance(f, UploadFile)]
+        for name in ("files", "before", "after")
+    }
+    options = predictions.PredictOptions.parse(form.get("checkpoint"), form.get("score_threshold"), form.get("overlay"))
+    return await to_thread.run_sync(predictions.predict, ctx, run_id, uploads, options)
+
+
+async def _read(upload: UploadFile) -> tuple[str, bytes]:
+    return upload.filename or "upload", await upload.read()

@@ -1,0 +1,159 @@
+"""The CLI verbs Ultralytics users know, on a trained run: ``val``, ``test`` and ``predict``.
+
+``val`` and ``test`` are test jobs recorded like the server's and executed in this process;
+``predict`` loads the checkpoint here. Results stay in the run folder, browsable through the API.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+out = Console()
+err = Console(stderr=True)
+
+Checkpoint = Annotated[str, typer.Option(help="best, last, epoch:N or a checkpoint file name")]
+AsJson = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
+
+
+def val(
+    run_id: Annotated[str, typer.Argument(help="a trained run")],
+    checkpoint: Checkpoint = "best",
+    as_json: AsJson = False,
+) -> None:
+    """Validate a checkpoint on the run's validation split, with per-image results."""
+    _test_here(run_id, None, checkpoint, "val", as_json)
+
+
+def test(
+    run_id: Annotated[str, typer.Argument(help="a trained run")],
+    data: Annotated[str | None, typer.Argument(help="a dataset with the same classes (default: the run's)")] = None,
+    checkpoint: Checkpoint = "best",
+    split: Annotated[str | None, typer.Option(help="test (default), val or train")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Test a checkpoint on a dataset's test split, with per-image results."""
+    _test_here(run_id, data, checkpoint, split, as_json)
+
+
+def predict(
+    run_id: Annotated[str, typer.Argument(help="a trained run")],
+    images: Annotated[list[Path], typer.Argument(help="image files (change detection: before/after pairs)")],
+    checkpoint: Checkpoint = "best",
+    score_threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="smallest detection score kept")] = 0.25,
+    save_overlay: Annotated[Path | None, typer.Option(help="write each image with its predictions drawn here")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Predict images with a checkpoint of a run, in this process."""
+    from visionyard.services.context import Context
+    from visionyard.services.predictions import PredictOptions
+    from visionyard.services.predictions import predict as predict_images
+    from visionyard.worker.predictor import ModelCache, Predictor
+
+    ctx = Context()
+    ctx.db.migrate()
+    uploads = _uploads(ctx, run_id, images)
+    options = PredictOptions(checkpoint, score_threshold, save_overlay is not None)
+    result = _guarded(lambda: predict_images(ctx, run_id, uploads, options, Predictor(ModelCache(ctx.registry()))))
+    if save_overlay is not None:
+        save_overlay.mkdir(parents=True, exist_ok=True)
+        for entry in result["predictions"]:
+            target = save_overlay / f"{Path(entry['files'][-1]).stem}.png"
+            target.write_bytes(base64.b64decode(entry.pop("overlay_png")))
+            err.print(f"overlay -> {target}")
+    if as_json:
+        print(json.dumps(result))
+        return
+    table = Table("image", "prediction", title=f"run {run_id}, {result['checkpoint']} (epoch {result['epoch']})")
+    for entry in result["predictions"]:
+        table.add_row(" + ".join(entry["files"]), _describe(result["task"], entry))
+    out.print(table)
+
+
+def _test_here(run_id: str, data: str | None, checkpoint: str, split: str | None, as_json: bool) -> None:
+    from visionyard.services import jobs
+    from visionyard.services.context import Context
+    from visionyard.worker.jobs import run_job
+
+    ctx = Context()
+    ctx.db.migrate()
+    spec = jobs.TestSpec(checkpoint=checkpoint, dataset=data, split=split)
+    job = _guarded(lambda: jobs.create_test(ctx, run_id, spec))
+    jobs.claim_job(ctx.db, job.id)
+    p = job.params
+    err.print(f"test [bold]{job.id}[/] of run {run_id}: {p['checkpoint']} on {p['dataset']}/{p['split']}")
+    status = run_job(ctx, job.id)
+    with ctx.db.session() as session:
+        done = jobs.get_job(session, run_id, job.id)
+        result, error, folder = dict(done.result), done.error, jobs.job_folder(ctx, done)
+    if as_json:
+        print(json.dumps({"id": job.id, "status": status, "error": error, "folder": str(folder), **result}))
+    elif status == jobs.COMPLETED:
+        table = Table("metric", "value", title=f"{result['count']} images; per-image results in {folder}")
+        for name, value in result["metrics"].items():
+            table.add_row(name, f"{value:.4f}")
+        out.print(table)
+    if status != jobs.COMPLETED:
+        err.print(f"[bold red]error:[/] {error}")
+        raise typer.Exit(1)
+
+
+def _uploads(ctx: Any, run_id: str, images: list[Path]) -> dict[str, list[tuple[str, bytes]]]:
+    from visionyard.services.runs import get_run
+
+    with ctx.db.session() as session:
+        task = _guarded(lambda: get_run(session, run_id).task)
+    try:
+        files = [(str(p), p.read_bytes()) for p in images]
+    except OSError as exc:
+        raise _fail(f"cannot read {exc.filename}: {exc.strerror}") from None
+    if task == "change_detection":
+        return {"before": files[0::2], "after": files[1::2]}
+    return {"files": files}
+
+
+def _describe(task: str, entry: dict[str, Any]) -> str:
+    if task == "classification":
+        return f"{entry['class_name']} ({entry['confidence']:.2f})"
+    if task == "detection":
+        found = ", ".join(f"{n} {s:.2f}" for n, s in zip(entry["class_names"], entry["scores"], strict=True))
+        return f"{len(entry['scores'])} objects: {found}" if found else "nothing found"
+    if task == "segmentation":
+        return ", ".join(f"{name} {share:.0%}" for name, share in entry["class_fractions"].items())
+    return f"{entry['changed_fraction']:.1%} changed"
+
+
+def _guarded(action: Any) -> Any:
+    """The action's result; a user-fixable error becomes one line and exit code 2."""
+    from visionyard.plugins.registry import UnknownModelError
+    from visionyard.services.datasets import DatasetNotFound, DatasetRejected
+    from visionyard.services.images import ImageRejected
+    from visionyard.services.predictor import PredictionFailed
+    from visionyard.services.runs import RunNotFound, RunSetupError
+    from visionyard.storage.run_folder import InvalidRunId
+
+    expected = (
+        RunSetupError,
+        RunNotFound,
+        InvalidRunId,
+        DatasetNotFound,
+        DatasetRejected,
+        ImageRejected,
+        PredictionFailed,
+        UnknownModelError,
+    )
+    try:
+        return action()
+    except expected as exc:
+        raise _fail(str(exc)) from None
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)

@@ -1,0 +1,63 @@
+"""Evaluate a model over a list of samples: batches through the task module, predictions mapped back
+to each image, records and report written by the task's recorder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from lightning.fabric.utilities.apply_func import move_data_to_device
+from PIL import Image
+from torch.utils.data import DataLoader
+
+from visionyard.data.datamodule import KeyedDataset
+from visionyard.data.formats import ChangeSample
+from visionyard.data.loading import LOADING
+from visionyard.engine.evaluation.recorders import Recorder
+from visionyard.engine.predictions import Size, to_predictions
+from visionyard.engine.tasks.base import TaskModule
+from visionyard.training_config import TrainingConfig
+
+DEFAULT_SCORE_THRESHOLD = 0.25
+"""Detections at or above this score count for per-image correctness and TP/FP tables."""
+
+
+def image_size(sample: Any) -> Size:
+    with Image.open(sample.after if isinstance(sample, ChangeSample) else sample.image) as image:
+        return image.size
+
+
+def record_batch(
+    recorder: Recorder, task: str, samples: Sequence[Any], outputs: Any, losses: Any, input_size: int
+) -> None:
+    sizes = [image_size(s) for s in samples]
+    recorder.add(samples, to_predictions(task, outputs, sizes, recorder.class_names, input_size), losses)
+
+
+def evaluate_samples(
+    module: TaskModule,
+    task: str,
+    samples: Sequence[Any],
+    cfg: TrainingConfig,
+    recorder: Recorder,
+    device: torch.device,
+    meta: dict[str, Any],
+) -> dict[str, float]:
+    """Run every sample through ``module`` (eval mode, no gradients); answers the recorder's metrics."""
+    loading = LOADING[task]
+    dataset = KeyedDataset(samples, loading, loading.transform(cfg, False))
+    loader = DataLoader(
+        dataset, batch_size=cfg.batch_size, num_workers=cfg.data.num_workers, collate_fn=loading.collate
+    )
+    module.eval().to(device)
+    seen = 0
+    with torch.inference_mode():
+        for batch in loader:
+            batch = move_data_to_device(batch, device)
+            count = len(batch[-1])
+            outputs = module.infer_batch(module.inputs_of(batch))
+            losses = module.per_image_loss(outputs, batch)
+            record_batch(recorder, task, samples[seen : seen + count], outputs, losses, cfg.preprocessing.image_size)
+            seen += count
+    return recorder.finish(meta)

@@ -1,0 +1,251 @@
+"""Browsing evaluations (validation epochs and test runs): reports, filtered per-image records, images
+drawn with ground truth beside prediction, downloads and side-by-side comparison. Torch-free."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from PIL import Image
+from sqlalchemy.orm import Session
+
+from visionyard import visualize
+from visionyard.db.models import Job, Run
+from visionyard.services import datasets, jobs
+from visionyard.services.runs import get_run
+from visionyard.storage.evaluation_folder import EvaluationFolder
+from visionyard.storage.run_folder import RunFolder
+
+if TYPE_CHECKING:
+    from visionyard.services.context import Context
+
+SortKey = Literal["index", "confidence", "loss", "iou"]
+CSV_SKIPPED = ("probabilities", "truth", "prediction", "matched", "best_iou")
+
+
+class EvaluationNotFound(LookupError):
+    pass
+
+
+@dataclass
+class RecordFilter:
+    correct: bool | None = None
+    class_name: str | None = None
+    min_confidence: float | None = None
+    max_confidence: float | None = None
+    sort: SortKey = "index"
+    descending: bool = False
+
+    def matches(self, record: dict[str, Any]) -> bool:
+        confidence = record.get("confidence")
+        return (
+            (self.correct is None or record["correct"] == self.correct)
+            and (self.class_name is None or self.class_name in record["classes"])
+            and (self.min_confidence is None or (confidence is not None and confidence >= self.min_confidence))
+            and (self.max_confidence is None or (confidence is not None and confidence <= self.max_confidence))
+        )
+
+    def apply(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        chosen = [r for r in records if self.matches(r)]
+        present = [r for r in chosen if r.get(self.sort) is not None]
+        present.sort(key=lambda r: (r[self.sort], r["index"]), reverse=self.descending)
+        return present + [r for r in chosen if r.get(self.sort) is None]
+
+
+def list_validations(ctx: Context, session: Session, run_id: str) -> list[dict[str, Any]]:
+    run = get_run(session, run_id)
+    best = run.best_metrics.get("epoch")
+    kept = RunFolder.of(ctx.settings.runs_dir, run_id).validation_epochs()
+    latest = kept[-1][0] if kept else None
+    return [
+        {"epoch": epoch, "best": epoch == best, "latest": epoch == latest, "metrics": _report(folder)["metrics"]}
+        for epoch, folder in kept
+    ]
+
+
+def validation_folder(ctx: Context, session: Session, run_id: str, which: str) -> EvaluationFolder:
+    """``latest``, ``best`` or an epoch number."""
+    run = get_run(session, run_id)
+    kept = dict(RunFolder.of(ctx.settings.runs_dir, run_id).validation_epochs())
+    if which == "latest":
+        epoch = max(kept, default=None)
+    elif which == "best":
+        epoch = run.best_metrics.get("epoch")
+    else:
+        epoch = int(which) if which.isdigit() else None
+    if epoch is None or epoch not in kept:
+        have = ", ".join(str(e) for e in sorted(kept)) or "none yet"
+        raise EvaluationNotFound(
+            f"run {run_id} has no validation results for {which!r}; kept epochs: {have} (and latest, best)"
+        )
+    return kept[epoch]
+
+
+def test_folder(ctx: Context, session: Session, run_id: str, job_id: str) -> EvaluationFolder:
+    job = jobs.get_job(session, run_id, job_id, "test")
+    if job.status != jobs.COMPLETED:
+        raise jobs.JobNotFinished(f"test {job_id} is {job.status}" + (f": {job.error}" if job.error else ""))
+    return EvaluationFolder(jobs.job_folder(ctx, job))
+
+
+def report(folder: EvaluationFolder) -> dict[str, Any]:
+    return _report(folder)
+
+
+def records(folder: EvaluationFolder, where: RecordFilter, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    chosen = where.apply(_records(folder))
+    return chosen[offset : offset + limit], len(chosen)
+
+
+def record(folder: EvaluationFolder, index: int) -> dict[str, Any]:
+    rows = _records(folder)
+    if not 0 <= index < len(rows):
+        raise EvaluationNotFound(f"no image {index}: the evaluation has {len(rows)}")
+    return rows[index]
+
+
+def render(
+    ctx: Context, session: Session, run_id: str, folder: EvaluationFolder, index: int, score_threshold: float | None
+) -> bytes:
+    """PNG of one image: ground truth beside the prediction."""
+    meta, row = _report(folder), record(folder, index)
+    run = get_run(session, run_id)
+    task, classes = meta["task"], meta["classes"]
+    image = _open(_dataset_file(ctx, run, meta, row["image"]))
+    if task == "classification":
+        text = f"truth: {row['truth_name']}\npred: {row['class_name']} {row['confidence']:.2f}"
+        return visualize.to_png(visualize.caption(image, text, ok=row["correct"]))
+    if task == "detection":
+        threshold = meta["score_threshold"] if score_threshold is None else score_threshold
+        truth, found = row["truth"], row["prediction"]
+        keep = [i for i, score in enumerate(found["scores"]) if score >= threshold]
+        predicted = visualize.draw_boxes(
+            image,
+            [found["boxes"][i] for i in keep],
+            [found["labels"][i] for i in keep],
+            classes,
+            [found["scores"][i] for i in keep],
+        )
+        panels = [("ground truth", visualize.draw_boxes(image, truth["boxes"], truth["labels"], classes))]
+        return visualize.to_png(visualize.side_by_side([*panels, (f"prediction (score >= {threshold:g})", predicted)]))
+    truth_mask, mask = _mask(folder, row["truth_mask"]), _mask(folder, row["mask"])
+    if task == "change_detection":
+        before = _open(_dataset_file(ctx, run, meta, row["before"]))
+        panels = [
+            ("before", before),
+            ("after", image),
+            ("true change", visualize.overlay_mask(image, truth_mask, 2)),
+            ("predicted change", visualize.overlay_mask(image, mask, 2)),
+        ]
+    else:
+        panels = [
+            ("image", image),
+            ("ground truth", visualize.overlay_mask(image, truth_mask, len(classes))),
+            ("prediction", visualize.overlay_mask(image, mask, len(classes))),
+        ]
+    return visualize.to_png(visualize.side_by_side(panels))
+
+
+def download(folder: EvaluationFolder, fmt: Literal["json", "csv"]) -> bytes:
+    """JSON: the report with every record. CSV: one row per image, its scalar fields."""
+    rows = _records(folder)
+    if fmt == "json":
+        return json.dumps({"report": _report(folder), "records": rows}, indent=1).encode()
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns and k not in CSV_SKIPPED)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "|".join(v) if isinstance(v, list) else v for k, v in row.items()})
+    return buffer.getvalue().encode()
+
+
+def compare(ctx: Context, session: Session, run_id: str, job_ids: list[str]) -> dict[str, Any]:
+    """Completed test runs of one run side by side: each metric per test, and its change from the first."""
+    folders = [test_folder(ctx, session, run_id, job_id) for job_id in job_ids]
+    reports = [_report(f) for f in folders]
+    names: list[str] = []
+    for r in reports:
+        names.extend(k for k in r["metrics"] if k not in names)
+    tests = [{k: r.get(k) for k in ("job_id", "checkpoint", "epoch", "dataset", "split", "count")} for r in reports]
+    rows = []
+    for name in names:
+        values = [r["metrics"].get(name) for r in reports]
+        first = values[0]
+        deltas = [None if v is None or first is None else v - first for v in values]
+        rows.append({"metric": name, "values": values, "deltas": deltas})
+    return {"tests": tests, "metrics": rows}
+
+
+def best_epoch(session: Session, run_id: str) -> dict[str, Any]:
+    run = get_run(session, run_id)
+    best = dict(run.best_metrics)
+    if "epoch" not in best:
+        raise EvaluationNotFound(f"run {run_id} has no validated epoch yet")
+    monitor = best.pop("monitor", None)
+    return {"run_id": run_id, "epoch": best["epoch"], "monitor": monitor, "value": best.get(monitor), "metrics": best}
+
+
+def test_public(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "run_id": job.run_id,
+        "status": job.status,
+        **{k: job.params.get(k) for k in ("checkpoint", "checkpoint_kind", "checkpoint_epoch", "dataset", "split")},
+        "score_threshold": job.params.get("score_threshold"),
+        "metrics": job.result.get("metrics", {}),
+        "count": job.result.get("count"),
+        "error": job.error,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
+
+
+def _report(folder: EvaluationFolder) -> dict[str, Any]:
+    if not folder.exists():
+        raise EvaluationNotFound(f"no results in {folder.root.name}")
+    return _read_json(folder.report_json, folder.report_json.stat().st_mtime_ns)
+
+
+def _records(folder: EvaluationFolder) -> list[dict[str, Any]]:
+    _report(folder)
+    return _read_json(folder.records_json, folder.records_json.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _read_json(path: Path, mtime_ns: int) -> Any:
+    """Parsed once per file version (filters and pages of one evaluation reuse it)."""
+    return json.loads(path.read_text())
+
+
+def _dataset_file(ctx: Context, run: Run, meta: dict[str, Any], relative: str) -> Path:
+    """A dataset file a record names, only inside the evaluation's dataset, itself under a data root
+    or the run's own dataset folder."""
+    root = Path(meta["dataset_root"]).resolve()
+    trusted = root == Path(run.dataset_path).resolve() or datasets.inside_roots(ctx, root) is not None
+    path = (root / relative).resolve()
+    if not trusted or not path.is_relative_to(root) or not path.is_file():
+        raise EvaluationNotFound(f"image {relative!r} is not available")
+    return path
+
+
+def _mask(folder: EvaluationFolder, relative: str) -> np.ndarray:
+    path = (folder.root / relative).resolve()
+    if not path.is_relative_to(folder.root.resolve()) or not path.is_file():
+        raise EvaluationNotFound(f"mask {relative!r} is not available")
+    with Image.open(path) as image:
+        return np.asarray(image)
+
+
+def _open(path: Path) -> Image.Image:
+    with Image.open(path) as image:
+        return image.convert("RGB")

@@ -1,0 +1,112 @@
+"""The predict use case (torch-free): checks the request and the images, then asks the predictor
+process (which keeps models loaded) for the predictions."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from visionyard.services import jobs
+from visionyard.services.images import ImageRejected, check_image
+from visionyard.services.runs import RunSetupError, get_run
+from visionyard.storage.run_folder import RunFolder
+
+if TYPE_CHECKING:
+    from visionyard.services.context import Context
+
+Upload = tuple[str, bytes]
+
+
+@dataclass(frozen=True)
+class PredictOptions:
+    checkpoint: str = "best"
+    score_threshold: float = 0.25
+    overlay: bool = False
+
+    @classmethod
+    def parse(cls, checkpoint: Any, score_threshold: Any, overlay: Any) -> PredictOptions:
+        """From form fields (strings, or absent)."""
+        options = cls()
+        if checkpoint is not None:
+            if not isinstance(checkpoint, str) or not 0 < len(checkpoint) <= 200:
+                raise RunSetupError("checkpoint: best, last, epoch:N or a checkpoint file name")
+            options = cls(checkpoint, options.score_threshold, options.overlay)
+        if score_threshold is not None:
+            try:
+                threshold = float(score_threshold) if isinstance(score_threshold, str) else None
+            except ValueError:
+                threshold = None
+            if threshold is None or not 0.0 <= threshold <= 1.0:
+                raise RunSetupError("score_threshold: a number from 0 to 1")
+            options = cls(options.checkpoint, threshold, options.overlay)
+        if overlay is not None:
+            if not isinstance(overlay, str) or overlay.lower() not in ("true", "false", "1", "0"):
+                raise RunSetupError("overlay: true or false")
+            options = cls(options.checkpoint, options.score_threshold, overlay.lower() in ("true", "1"))
+        return options
+
+
+class Predictor(Protocol):
+    def predict(self, request: dict[str, Any]) -> dict[str, Any]: ...
+
+
+def predict(
+    ctx: Context,
+    run_id: str,
+    uploads: dict[str, list[Upload]],
+    options: PredictOptions,
+    predictor: Predictor | None = None,
+) -> dict[str, Any]:
+    """``predictor``: the server's predictor process unless given (the CLI predicts in its own process)."""
+    with ctx.db.session() as session:
+        run = get_run(session, run_id)
+        checkpoint = jobs.resolve_checkpoint(session, ctx.settings.runs_dir, run, options.checkpoint)
+        model, task, config, dataset = run.model, run.task, dict(run.config), Path(run.dataset_path)
+    named = _images(task, uploads, ctx.settings.predict_max_images)
+    limit = ctx.settings.predict_max_bytes
+    sizes = [[check_image(data, name, limit) for name, data in item] for item in named]
+    request = {
+        "model": model,
+        "task": task,
+        "config": config,
+        "classes": jobs.run_classes(ctx, run_id, dataset, task),
+        "checkpoint": str(RunFolder.of(ctx.settings.runs_dir, run_id).root / checkpoint["checkpoint"]),
+        "images": [item[0][1] if len(item) == 1 else tuple(data for _, data in item) for item in named],
+        "score_threshold": options.score_threshold,
+        "overlay": options.overlay,
+    }
+    reply = (predictor or ctx.predictor).predict(request)
+    results = []
+    for item, size, prediction, overlay in zip(named, sizes, reply["predictions"], reply["overlays"], strict=True):
+        entry = {"files": [name for name, _ in item], "width": size[-1][0], "height": size[-1][1], **prediction}
+        if overlay is not None:
+            entry["overlay_png"] = base64.b64encode(overlay).decode("ascii")
+        results.append(entry)
+    return {
+        "run_id": run_id,
+        "checkpoint": checkpoint["checkpoint"],
+        "epoch": checkpoint["checkpoint_epoch"],
+        "task": task,
+        "cached": reply["cached"],
+        "timings": reply["timings"],
+        "predictions": results,
+    }
+
+
+def _images(task: str, uploads: dict[str, list[Upload]], most: int) -> list[list[Upload]]:
+    """One entry per prediction: ``[image]``, or ``[before, after]`` for change detection."""
+    if task == "change_detection":
+        before, after = uploads.get("before", []), uploads.get("after", [])
+        if uploads.get("files") or not before or len(before) != len(after):
+            raise ImageRejected(422, "invalid_images", "change detection takes images in pairs: `before` and `after`")
+        named = [[b, a] for b, a in zip(before, after, strict=True)]
+    else:
+        files = uploads.get("files", [])
+        if not files or uploads.get("before") or uploads.get("after"):
+            raise ImageRejected(422, "invalid_images", "send one or more images as `files`")
+        named = [[f] for f in files]
+    if len(named) > most:
+        raise ImageRejected(413, "too_many_images", f"{len(named)} images; the limit is {most} per request")
+    return named

@@ -1,0 +1,86 @@
+"""The worker side of jobs: ``visionyard job JOB_ID`` (started by the scheduler) or a foreground CLI
+verb executes one claimed job and records its outcome."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from visionyard.db.models import Job
+from visionyard.services import jobs
+from visionyard.services.context import Context
+from visionyard.services.runs import get_run
+from visionyard.worker.service import NotClaimed
+
+log = logging.getLogger("visionyard.worker")
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job's work needs, read from the database before it starts."""
+
+    ctx: Context
+    job_id: str
+    run_id: str
+    params: dict[str, Any]
+    model: str
+    task: str
+    config: dict[str, Any]
+    dataset_path: Path
+    folder: Path
+
+
+def run_job(ctx: Context, job_id: str) -> str:
+    """Execute a claimed (running) job to its end; answers the final status."""
+    me = psutil.Process()
+    with ctx.db.serialised() as session:
+        job = session.get(Job, job_id)
+        if job is None or job.status != jobs.RUNNING:
+            raise NotClaimed(f"job {job_id} is {job.status if job else 'unknown'}, not running: nothing to do")
+        job.worker_pid, job.worker_host, job.worker_started = me.pid, socket.gethostname(), me.create_time()
+        run = get_run(session, job.run_id)
+        work = JobContext(
+            ctx,
+            job.id,
+            run.id,
+            dict(job.params),
+            run.model,
+            run.task,
+            dict(run.config),
+            Path(run.dataset_path),
+            jobs.job_folder(ctx, job),
+        )
+        kind = job.kind
+    work.folder.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(work.folder / "job.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    try:
+        result, status, error = JOB_KINDS[kind](work), jobs.COMPLETED, None
+    except Exception as exc:
+        log.error("job %s failed: %s\n%s", job_id, exc, traceback.format_exc())
+        result, status, error = {}, jobs.FAILED, f"{type(exc).__name__}: {exc}"
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    with ctx.db.serialised() as session:
+        job = session.get_one(Job, job_id)
+        if job.status == jobs.RUNNING and job.worker_pid == me.pid:
+            jobs.finish_job(session, job, status, result, error)
+        return job.status
+
+
+def _test(work: JobContext) -> dict[str, Any]:
+    from visionyard.worker.testing import run_test
+
+    return run_test(work)
+
+
+JOB_KINDS: dict[str, Callable[[JobContext], dict[str, Any]]] = {"test": _test}

@@ -1,0 +1,169 @@
+"""``visionyard predictor SOCKET``: the process that runs models for the predict endpoint.
+
+It keeps the most recently used models loaded (keyed by checkpoint file and its modification
+time, so a checkpoint rewritten by training is loaded afresh), runs one request at a time, and
+exits when its parent (the API server) is gone.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import os
+import sys
+import threading
+import time
+from collections import OrderedDict
+from multiprocessing.connection import Connection, Listener
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from visionyard import visualize
+from visionyard.config import Settings
+from visionyard.engine.predictions import preprocess, to_predictions
+from visionyard.engine.tasks.base import TaskModule
+from visionyard.plugins.registry import PluginRegistry
+from visionyard.services.runs import registry_for
+from visionyard.training_config import TrainingConfig
+
+log = logging.getLogger("visionyard.predictor")
+CACHED_MODELS = 4
+TOP_K = 5
+
+
+class ModelCache:
+    def __init__(self, registry: PluginRegistry, capacity: int = CACHED_MODELS):
+        self.registry, self.capacity = registry, capacity
+        self._models: OrderedDict[tuple[str, str, int], TaskModule] = OrderedDict()
+
+    def get(self, model: str, config: dict[str, Any], classes: list[str], checkpoint: Path) -> tuple[TaskModule, bool]:
+        """The task module with the checkpoint's weights, and whether it was cached."""
+        key = (model, str(checkpoint), checkpoint.stat().st_mtime_ns)
+        if key in self._models:
+            self._models.move_to_end(key)
+            return self._models[key], True
+        plugin = self.registry.load_class(model)(config, classes)
+        plugin.build()
+        plugin.load_checkpoint(checkpoint)
+        module = plugin.training_module().eval()
+        self._models[key] = module
+        while len(self._models) > self.capacity:
+            self._models.popitem(last=False)
+        return module, False
+
+
+class Predictor:
+    def __init__(self, cache: ModelCache):
+        self.cache = cache
+        self._lock = threading.Lock()
+
+    def predict(self, request: dict[str, Any]) -> dict[str, Any]:
+        started = time.perf_counter()
+        task, classes = request["task"], request["classes"]
+        cfg = TrainingConfig.from_run_config(request["config"])
+        with self._lock:
+            module, cached = self.cache.get(request["model"], request["config"], classes, Path(request["checkpoint"]))
+            loaded = time.perf_counter()
+            images = [_open(item) for item in request["images"]]
+            sizes = [(pair[1] if task == "change_detection" else pair).size for pair in images]
+            with torch.inference_mode():
+                outputs = module.infer_batch(preprocess(task, cfg, images))
+            raw = to_predictions(task, outputs, sizes, classes, cfg.preprocessing.image_size)
+        inferred = time.perf_counter()
+        threshold = float(request.get("score_threshold", 0.25))
+        predictions = [shape(task, p, classes, threshold) for p in raw]
+        overlays = [
+            visualize.to_png(overlay(task, image, shaped, r.get("mask"), classes)) if request.get("overlay") else None
+            for image, shaped, r in zip(images, predictions, raw, strict=True)
+        ]
+        return {
+            "predictions": predictions,
+            "overlays": overlays,
+            "cached": cached,
+            "timings": {
+                "load_ms": round((loaded - started) * 1000, 3),
+                "inference_ms": round((inferred - loaded) * 1000, 3),
+            },
+        }
+
+
+def shape(task: str, p: dict[str, Any], classes: list[str], threshold: float) -> dict[str, Any]:
+    """A prediction as the API answers it: top-k classes, detections over the threshold, masks as PNG."""
+    if task == "classification":
+        scores, labels = p["probabilities"].topk(min(TOP_K, len(classes)))
+        top = [
+            {"label": int(label), "class_name": classes[int(label)], "confidence": float(score)}
+            for score, label in zip(scores, labels, strict=True)
+        ]
+        return {"label": p["label"], "class_name": p["class_name"], "confidence": p["confidence"], "top_k": top}
+    if task == "detection":
+        keep = [i for i, score in enumerate(p["scores"]) if score >= threshold]
+        return {key: [p[key][i] for i in keep] for key in ("boxes", "labels", "class_names", "scores")}
+    mask = p["mask"]
+    shaped = {k: v for k, v in p.items() if k != "mask"}
+    shaped["mask_png"] = base64.b64encode(visualize.to_png(Image.fromarray(mask))).decode("ascii")
+    if task == "segmentation":
+        counts = np.bincount(mask.ravel(), minlength=len(classes))
+        shaped["class_fractions"] = {classes[c]: float(n / mask.size) for c, n in enumerate(counts) if n}
+    return shaped
+
+
+def overlay(task: str, image: Any, p: dict[str, Any], mask: np.ndarray | None, classes: list[str]) -> Image.Image:
+    if task == "classification":
+        return visualize.caption(image, f"{p['class_name']} {p['confidence']:.2f}")
+    if task == "detection":
+        return visualize.draw_boxes(image, p["boxes"], p["labels"], classes, p["scores"])
+    assert mask is not None
+    if task == "change_detection":
+        return visualize.overlay_mask(image[1], mask, 2)
+    return visualize.overlay_mask(image, mask, len(classes))
+
+
+def _open(item: Any) -> Any:
+    if isinstance(item, (list, tuple)):
+        return tuple(_open(part) for part in item)
+    with Image.open(io.BytesIO(item)) as image:
+        return image.convert("RGB")
+
+
+def serve(address: str, key: bytes) -> None:
+    settings = Settings()
+    predictor = Predictor(ModelCache(registry_for(settings)))
+    listener = Listener(address, family="AF_UNIX", authkey=key)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    log.info("predictor listening on %s", address)
+    while True:
+        try:
+            connection = listener.accept()
+        except Exception:
+            log.exception("a connection was refused")
+            continue
+        threading.Thread(target=_answer, args=(predictor, connection), daemon=True).start()
+
+
+def _answer(predictor: Predictor, connection: Connection) -> None:
+    with connection:
+        while True:
+            try:
+                request = connection.recv()
+            except (EOFError, OSError):
+                return
+            try:
+                reply = predictor.predict(request)
+            except Exception as exc:
+                log.exception("prediction failed")
+                reply = {"error": f"{type(exc).__name__}: {exc}"}
+            connection.send(reply)
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    log.info("the server is gone; predictor exits")
+    sys.stdout.flush()
+    os._exit(0)
