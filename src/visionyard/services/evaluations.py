@@ -164,7 +164,9 @@ def download(folder: EvaluationFolder, fmt: Literal["json", "csv"]) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "|".join(v) if isinstance(v, list) else v for k, v in row.items()})
+        writer.writerow(
+            {k: "|".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items() if k in columns}
+        )
     return buffer.getvalue().encode()
 
 
