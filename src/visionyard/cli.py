@@ -278,38 +278,36 @@ def _is_loopback(host: str) -> bool:
 @app.command(hidden=True)
 def worker(run_id: str) -> None:
     """Train one claimed run (started by the scheduler)."""
+    from visionyard.worker.service import run_worker
+
+    _in_worker_process(f"run {run_id}", run_worker, run_id)
+
+
+@app.command(hidden=True)
+def job(job_id: str) -> None:
+    """Execute one claimed job, a test run (started by the scheduler)."""
+    from visionyard.worker.jobs import run_job
+
+    _in_worker_process(f"job {job_id}", run_job, job_id)
+
+
+def _in_worker_process(label: str, execute: Any, item_id: str) -> None:
+    """A scheduler-started worker: native crashes and logs go to its output (worker.log)."""
     import faulthandler
     import logging
 
     from visionyard.services.context import Context
-    from visionyard.worker.service import NotClaimed, run_worker
+    from visionyard.worker.service import NotClaimed
 
     faulthandler.enable()
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("visionyard").addHandler(handler)
     try:
-        status = run_worker(Context(), run_id)
+        status = execute(Context(), item_id)
     except NotClaimed as exc:
         raise fail(str(exc)) from None
-    err.print(f"run {run_id}: {status}")
-
-
-@app.command(hidden=True)
-def job(job_id: str) -> None:
-    """Execute one claimed job, a test run (started by the scheduler)."""
-    import faulthandler
-
-    from visionyard.services.context import Context
-    from visionyard.worker.jobs import run_job
-    from visionyard.worker.service import NotClaimed
-
-    faulthandler.enable()
-    try:
-        status = run_job(Context(), job_id)
-    except NotClaimed as exc:
-        raise fail(str(exc)) from None
-    err.print(f"job {job_id}: {status}")
+    err.print(f"{label}: {status}")
 
 
 @app.command(hidden=True)

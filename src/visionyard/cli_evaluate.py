@@ -155,5 +155,6 @@ def _guarded(action: Any) -> Any:
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
+    from visionyard.cli import fail
+
+    return fail(message)

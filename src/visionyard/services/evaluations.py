@@ -64,7 +64,7 @@ def list_validations(ctx: Context, session: Session, run_id: str) -> list[dict[s
     kept = RunFolder.of(ctx.settings.runs_dir, run_id).validation_epochs()
     latest = kept[-1][0] if kept else None
     return [
-        {"epoch": epoch, "best": epoch == best, "latest": epoch == latest, "metrics": _report(folder)["metrics"]}
+        {"epoch": epoch, "best": epoch == best, "latest": epoch == latest, "metrics": report(folder)["metrics"]}
         for epoch, folder in kept
     ]
 
@@ -94,10 +94,6 @@ def test_folder(ctx: Context, session: Session, run_id: str, job_id: str) -> Eva
     return EvaluationFolder(jobs.job_folder(ctx, job))
 
 
-def report(folder: EvaluationFolder) -> dict[str, Any]:
-    return _report(folder)
-
-
 def records(folder: EvaluationFolder, where: RecordFilter, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
     chosen = where.apply(_records(folder))
     return chosen[offset : offset + limit], len(chosen)
@@ -114,7 +110,7 @@ def render(
     ctx: Context, session: Session, run_id: str, folder: EvaluationFolder, index: int, score_threshold: float | None
 ) -> bytes:
     """PNG of one image: ground truth beside the prediction."""
-    meta, row = _report(folder), record(folder, index)
+    meta, row = report(folder), record(folder, index)
     run = get_run(session, run_id)
     task, classes = meta["task"], meta["classes"]
     image = _open(_dataset_file(ctx, run, meta, row["image"]))
@@ -156,7 +152,7 @@ def download(folder: EvaluationFolder, fmt: Literal["json", "csv"]) -> bytes:
     """JSON: the report with every record. CSV: one row per image, its scalar fields."""
     rows = _records(folder)
     if fmt == "json":
-        return json.dumps({"report": _report(folder), "records": rows}, indent=1).encode()
+        return json.dumps({"report": report(folder), "records": rows}, indent=1).encode()
     columns: list[str] = []
     for row in rows:
         columns.extend(k for k in row if k not in columns and k not in CSV_SKIPPED)
@@ -173,7 +169,7 @@ def download(folder: EvaluationFolder, fmt: Literal["json", "csv"]) -> bytes:
 def compare(ctx: Context, session: Session, run_id: str, job_ids: list[str]) -> dict[str, Any]:
     """Completed test runs of one run side by side: each metric per test, and its change from the first."""
     folders = [test_folder(ctx, session, run_id, job_id) for job_id in job_ids]
-    reports = [_report(f) for f in folders]
+    reports = [report(f) for f in folders]
     names: list[str] = []
     for r in reports:
         names.extend(k for k in r["metrics"] if k not in names)
@@ -212,14 +208,14 @@ def test_public(job: Job) -> dict[str, Any]:
     }
 
 
-def _report(folder: EvaluationFolder) -> dict[str, Any]:
+def report(folder: EvaluationFolder) -> dict[str, Any]:
     if not folder.exists():
         raise EvaluationNotFound(f"no results in {folder.root.name}")
     return _read_json(folder.report_json, folder.report_json.stat().st_mtime_ns)
 
 
 def _records(folder: EvaluationFolder) -> list[dict[str, Any]]:
-    _report(folder)
+    report(folder)
     return _read_json(folder.records_json, folder.records_json.stat().st_mtime_ns)
 
 

@@ -28,24 +28,27 @@ class PredictOptions:
     @classmethod
     def parse(cls, checkpoint: Any, score_threshold: Any, overlay: Any) -> PredictOptions:
         """From form fields (strings, or absent)."""
-        options = cls()
-        if checkpoint is not None:
-            if not isinstance(checkpoint, str) or not 0 < len(checkpoint) <= 200:
-                raise RunSetupError("checkpoint: best, last, epoch:N or a checkpoint file name")
-            options = cls(checkpoint, options.score_threshold, options.overlay)
-        if score_threshold is not None:
-            try:
-                threshold = float(score_threshold) if isinstance(score_threshold, str) else None
-            except ValueError:
-                threshold = None
-            if threshold is None or not 0.0 <= threshold <= 1.0:
-                raise RunSetupError("score_threshold: a number from 0 to 1")
-            options = cls(options.checkpoint, threshold, options.overlay)
-        if overlay is not None:
-            if not isinstance(overlay, str) or overlay.lower() not in ("true", "false", "1", "0"):
-                raise RunSetupError("overlay: true or false")
-            options = cls(options.checkpoint, options.score_threshold, overlay.lower() in ("true", "1"))
-        return options
+        defaults = cls()
+        if checkpoint is None:
+            checkpoint = defaults.checkpoint
+        elif not isinstance(checkpoint, str) or not 0 < len(checkpoint) <= 200:
+            raise RunSetupError("checkpoint: best, last, epoch:N or a checkpoint file name")
+        threshold = defaults.score_threshold if score_threshold is None else _unit_number(score_threshold)
+        if threshold is None:
+            raise RunSetupError("score_threshold: a number from 0 to 1")
+        flag = str(overlay).lower() if isinstance(overlay, str) else "false" if overlay is None else None
+        if flag not in ("true", "false", "1", "0"):
+            raise RunSetupError("overlay: true or false")
+        return cls(checkpoint, threshold, flag in ("true", "1"))
+
+
+def _unit_number(value: Any) -> float | None:
+    """A form value as a number in [0, 1], or None."""
+    try:
+        number = float(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return number if number is not None and 0.0 <= number <= 1.0 else None
 
 
 class Predictor(Protocol):

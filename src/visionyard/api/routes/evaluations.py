@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from visionyard.api.deps import ContextDep, SessionDep
 from visionyard.api.schemas import RecordPage, TestCreate
 from visionyard.services import evaluations, jobs
-from visionyard.services.context import Context
 from visionyard.storage.evaluation_folder import EvaluationFolder
 
 router = APIRouter(prefix="/api/v1/runs/{run_id}", tags=["evaluation"])
@@ -114,7 +113,7 @@ def get_test(run_id: str, test_id: str, ctx: ContextDep, session: SessionDep) ->
     job = jobs.get_job(session, run_id, test_id, "test")
     body = evaluations.test_public(job)
     if job.status == jobs.COMPLETED:
-        body["report"] = evaluations.report(_test(ctx, session, run_id, test_id))
+        body["report"] = evaluations.report(evaluations.test_folder(ctx, session, run_id, test_id))
     return body
 
 
@@ -126,14 +125,14 @@ def delete_test(run_id: str, test_id: str, ctx: ContextDep) -> Response:
 
 @router.get("/tests/{test_id}/images")
 def test_images(run_id: str, test_id: str, ctx: ContextDep, session: SessionDep, filters: FiltersDep) -> RecordPage:
-    return filters.page(_test(ctx, session, run_id, test_id))
+    return filters.page(evaluations.test_folder(ctx, session, run_id, test_id))
 
 
 @router.get("/tests/{test_id}/images/{index}/render", response_class=Response)
 def test_render(
     run_id: str, test_id: str, index: Index, ctx: ContextDep, session: SessionDep, score_threshold: Threshold = None
 ) -> Response:
-    folder = _test(ctx, session, run_id, test_id)
+    folder = evaluations.test_folder(ctx, session, run_id, test_id)
     return png(evaluations.render(ctx, session, run_id, folder, index, score_threshold))
 
 
@@ -142,11 +141,7 @@ def download_test(
     run_id: str, test_id: str, ctx: ContextDep, session: SessionDep, format: Literal["csv", "json"] = "json"
 ) -> Response:
     """Per-image results as CSV, or the report with every record as JSON."""
-    data = evaluations.download(_test(ctx, session, run_id, test_id), format)
+    data = evaluations.download(evaluations.test_folder(ctx, session, run_id, test_id), format)
     media = "text/csv" if format == "csv" else "application/json"
     disposition = f'attachment; filename="test-{test_id}.{format}"'
     return Response(content=data, media_type=media, headers={"Content-Disposition": disposition})
-
-
-def _test(ctx: Context, session: Any, run_id: str, test_id: str) -> EvaluationFolder:
-    return evaluations.test_folder(ctx, session, run_id, test_id)
