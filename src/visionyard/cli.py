@@ -13,7 +13,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from visionyard import cli_evaluate
+from visionyard import cli_evaluate, cli_export
 from visionyard.cli_remote import DEFAULT_SERVER, runs_app
 from visionyard.config import Settings
 
@@ -324,6 +324,8 @@ def predictor(address: str) -> None:
 app.command()(cli_evaluate.val)
 app.command()(cli_evaluate.test)
 app.command()(cli_evaluate.predict)
+app.command()(cli_export.export)
+app.command()(cli_export.benchmark)
 
 
 @app.command()

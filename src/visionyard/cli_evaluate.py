@@ -48,9 +48,10 @@ def predict(
     checkpoint: Checkpoint = "best",
     score_threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="smallest detection score kept")] = 0.25,
     save_overlay: Annotated[Path | None, typer.Option(help="write each image with its predictions drawn here")] = None,
+    export: Annotated[str | None, typer.Option(help="predict with this completed export of the run")] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Predict images with a checkpoint of a run, in this process."""
+    """Predict images with a checkpoint of a run (or one of its exports), in this process."""
     from visionyard.services.context import Context
     from visionyard.services.predictions import PredictOptions
     from visionyard.services.predictions import predict as predict_images
@@ -59,8 +60,8 @@ def predict(
     ctx = Context()
     ctx.db.migrate()
     uploads = _uploads(ctx, run_id, images)
-    options = PredictOptions(checkpoint, score_threshold, save_overlay is not None)
-    result = _guarded(lambda: predict_images(ctx, run_id, uploads, options, Predictor(ModelCache(ctx.registry()))))
+    options = PredictOptions(checkpoint, score_threshold, save_overlay is not None, export)
+    result = guarded(lambda: predict_images(ctx, run_id, uploads, options, Predictor(ModelCache(ctx.registry()))))
     if save_overlay is not None:
         save_overlay.mkdir(parents=True, exist_ok=True)
         for entry in result["predictions"]:
@@ -84,7 +85,7 @@ def _test_here(run_id: str, data: str | None, checkpoint: str, split: str | None
     ctx = Context()
     ctx.db.migrate()
     spec = jobs.TestSpec(checkpoint=checkpoint, dataset=data, split=split)
-    job = _guarded(lambda: jobs.create_test(ctx, run_id, spec))
+    job = guarded(lambda: jobs.create_test(ctx, run_id, spec))
     jobs.claim_job(ctx.db, job.id)
     p = job.params
     err.print(f"test [bold]{job.id}[/] of run {run_id}: {p['checkpoint']} on {p['dataset']}/{p['split']}")
@@ -108,7 +109,7 @@ def _uploads(ctx: Any, run_id: str, images: list[Path]) -> dict[str, list[tuple[
     from visionyard.services.runs import get_run
 
     with ctx.db.session() as session:
-        task = _guarded(lambda: get_run(session, run_id).task)
+        task = guarded(lambda: get_run(session, run_id).task)
     try:
         files = [(str(p), p.read_bytes()) for p in images]
     except OSError as exc:
@@ -129,11 +130,14 @@ def _describe(task: str, entry: dict[str, Any]) -> str:
     return f"{entry['changed_fraction']:.1%} changed"
 
 
-def _guarded(action: Any) -> Any:
+def guarded(action: Any) -> Any:
     """The action's result; a user-fixable error becomes one line and exit code 2."""
+    from visionyard.export_formats import ExportRequestInvalid, FormatUnavailable
     from visionyard.plugins.registry import UnknownModelError
     from visionyard.services.datasets import DatasetNotFound, DatasetRejected
+    from visionyard.services.exports import ExportNotUsable
     from visionyard.services.images import ImageRejected
+    from visionyard.services.jobs import JobNotFinished, JobNotFound
     from visionyard.services.predictor import PredictionFailed
     from visionyard.services.runs import RunNotFound, RunSetupError
     from visionyard.storage.run_folder import InvalidRunId
@@ -147,6 +151,11 @@ def _guarded(action: Any) -> Any:
         ImageRejected,
         PredictionFailed,
         UnknownModelError,
+        ExportRequestInvalid,
+        FormatUnavailable,
+        ExportNotUsable,
+        JobNotFound,
+        JobNotFinished,
     )
     try:
         return action()

@@ -14,12 +14,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from visionyard.export_formats import ExportRequestInvalid, FormatUnavailable
 from visionyard.plugins.registry import UnknownModelError
 from visionyard.plugins.validation import ConfigError
 from visionyard.services.datasets import DatasetNotFound, DatasetRejected
 from visionyard.services.evaluations import EvaluationNotFound
+from visionyard.services.exports import ExportFileNotFound, ExportNotUsable
 from visionyard.services.images import ImageRejected
-from visionyard.services.jobs import JobNotFinished, JobNotFound
+from visionyard.services.jobs import JobNotFinished, JobNotFound, NoCheckpoint
 from visionyard.services.lifecycle import TransitionError
 from visionyard.services.predictor import PredictionFailed, PredictorUnavailable
 from visionyard.services.runs import RunNotFound, RunSetupError
@@ -51,12 +53,17 @@ DOMAIN_ERRORS: list[tuple[type[Exception], int, str]] = [
     (DatasetNotFound, 404, "dataset_not_found"),
     (TransitionError, 409, "transition_not_allowed"),
     (DatasetRejected, 422, "invalid_dataset"),
+    (NoCheckpoint, 409, "no_checkpoint"),
     (RunSetupError, 422, "invalid_run"),
     (EvaluationNotFound, 404, "evaluation_not_found"),
     (JobNotFound, 404, "job_not_found"),
     (JobNotFinished, 409, "job_not_finished"),
     (PredictionFailed, 422, "prediction_failed"),
     (PredictorUnavailable, 503, "predictor_unavailable"),
+    (ExportRequestInvalid, 422, "invalid_export"),
+    (FormatUnavailable, 422, "format_unavailable"),
+    (ExportNotUsable, 409, "export_failed_parity"),
+    (ExportFileNotFound, 404, "file_not_found"),
 ]
 
 

@@ -118,6 +118,12 @@ class TestCreate(Input):
     score_threshold: float = Field(0.25, ge=0.0, le=1.0, description="detections counted from this score")
 
 
+class ExportCreate(Input):
+    format: str = Field(min_length=1, max_length=50, description="a format from /api/v1/exports/formats")
+    checkpoint: str = Field("best", min_length=1, max_length=200, description="best, last, epoch:N or a file name")
+    options: dict[str, Any] = Field(default_factory=dict, description="the format's options")
+
+
 class RecordPage(BaseModel):
     items: list[dict[str, Any]]
     total: int

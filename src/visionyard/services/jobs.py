@@ -1,4 +1,4 @@
-"""Jobs on a trained run (test runs), done by worker processes: create, claim, finish, list.
+"""Jobs on a trained run (test runs, exports), done by worker processes: create, claim, finish, list.
 
 Torch-free. Everything a job's worker needs is checked and written into ``params`` when the job is
 created, so a bad request is a 4xx here and not a failed job later.
@@ -26,13 +26,19 @@ if TYPE_CHECKING:
     from visionyard.services.context import Context
 
 QUEUED, RUNNING, COMPLETED, FAILED = "queued", "running", "completed", "failed"
-FINISHED = (COMPLETED, FAILED)
+FAILED_PARITY = "failed_parity"
+"""An export written but outside its parity tolerance."""
+FINISHED = (COMPLETED, FAILED, FAILED_PARITY)
 SPLITS = ("test", "val", "train")
 
 
 class JobNotFound(LookupError):
     def __init__(self, job_id: str):
         super().__init__(f"no job {job_id!r}")
+
+
+class NoCheckpoint(RunSetupError):
+    """A run with no checkpoint yet (HTTP 409: nothing to test, export or predict with)."""
 
 
 class JobNotFinished(ValueError):
@@ -81,6 +87,8 @@ def resolve_checkpoint(session: Session, runs_dir: Path, run: Run, selector: str
     """The checkpoint file a selector names, with its epoch, as job params (path relative to the run)."""
     rows = list(session.scalars(select(Checkpoint).where(Checkpoint.run_id == run.id).order_by(Checkpoint.id)))
     folder = RunFolder.of(runs_dir, run.id)
+    if not any((folder.root / r.path).is_file() for r in rows):
+        raise NoCheckpoint(f"run {run.id} ({run.status}) has no checkpoint yet")
     if selector in ("best", "last"):
         chosen = [r for r in rows if r.kind == selector]
     elif selector.startswith("epoch:") and selector.removeprefix("epoch:").isdigit():

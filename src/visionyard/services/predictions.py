@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from visionyard.services import jobs
+from visionyard.services import exports, jobs
 from visionyard.services.images import ImageRejected, check_image
 from visionyard.services.runs import RunSetupError, get_run
 from visionyard.storage.run_folder import RunFolder
@@ -24,11 +24,15 @@ class PredictOptions:
     checkpoint: str = "best"
     score_threshold: float = 0.25
     overlay: bool = False
+    export: str | None = None
+    """An export of the run to predict with (its own runtime) instead of the checkpoint."""
 
     @classmethod
-    def parse(cls, checkpoint: Any, score_threshold: Any, overlay: Any) -> PredictOptions:
+    def parse(cls, checkpoint: Any, score_threshold: Any, overlay: Any, export: Any = None) -> PredictOptions:
         """From form fields (strings, or absent)."""
         defaults = cls()
+        if export is not None and (not isinstance(export, str) or not 0 < len(export) <= 64):
+            raise RunSetupError("export: the id of a completed export of the run")
         if checkpoint is None:
             checkpoint = defaults.checkpoint
         elif not isinstance(checkpoint, str) or not 0 < len(checkpoint) <= 200:
@@ -39,7 +43,7 @@ class PredictOptions:
         flag = str(overlay).lower() if isinstance(overlay, str) else "false" if overlay is None else None
         if flag not in ("true", "false", "1", "0"):
             raise RunSetupError("overlay: true or false")
-        return cls(checkpoint, threshold, flag in ("true", "1"))
+        return cls(checkpoint, threshold, flag in ("true", "1"), export)
 
 
 def _unit_number(value: Any) -> float | None:
@@ -63,10 +67,18 @@ def predict(
     predictor: Predictor | None = None,
 ) -> dict[str, Any]:
     """``predictor``: the server's predictor process unless given (the CLI predicts in its own process)."""
+    folder = RunFolder.of(ctx.settings.runs_dir, run_id)
     with ctx.db.session() as session:
         run = get_run(session, run_id)
-        checkpoint = jobs.resolve_checkpoint(session, ctx.settings.runs_dir, run, options.checkpoint)
         model, task, config, dataset = run.model, run.task, dict(run.config), Path(run.dataset_path)
+        if options.export is None:
+            checkpoint = jobs.resolve_checkpoint(session, ctx.settings.runs_dir, run, options.checkpoint)
+            served = None
+        else:
+            export = exports.usable(session, run_id, options.export)
+            checkpoint = {k: export.params[k] for k in ("checkpoint", "checkpoint_epoch")}
+            main = jobs.job_folder(ctx, export) / export.result["files"][0]
+            served = {"id": export.id, "format": export.params["format"], "path": str(main)}
     named = _images(task, uploads, ctx.settings.predict_max_images)
     limit = ctx.settings.predict_max_bytes
     sizes = [[check_image(data, name, limit) for name, data in item] for item in named]
@@ -75,7 +87,8 @@ def predict(
         "task": task,
         "config": config,
         "classes": jobs.run_classes(ctx, run_id, dataset, task),
-        "checkpoint": str(RunFolder.of(ctx.settings.runs_dir, run_id).root / checkpoint["checkpoint"]),
+        "checkpoint": str(folder.root / checkpoint["checkpoint"]),
+        "export": served,
         "images": [item[0][1] if len(item) == 1 else tuple(data for _, data in item) for item in named],
         "score_threshold": options.score_threshold,
         "overlay": options.overlay,
@@ -91,6 +104,7 @@ def predict(
         "run_id": run_id,
         "checkpoint": checkpoint["checkpoint"],
         "epoch": checkpoint["checkpoint_epoch"],
+        "export": served and {"id": served["id"], "format": served["format"]},
         "task": task,
         "cached": reply["cached"],
         "timings": reply["timings"],

@@ -22,6 +22,14 @@ from visionyard.worker.service import NotClaimed
 log = logging.getLogger("visionyard.worker")
 
 
+class JobOutcome(Exception):
+    """A job that ends with a status of its own and keeps its result (an export outside its parity tolerance)."""
+
+    def __init__(self, status: str, result: dict[str, Any], message: str):
+        super().__init__(message)
+        self.status, self.result = status, result
+
+
 @dataclass(frozen=True)
 class JobContext:
     """What a job's work needs, read from the database before it starts."""
@@ -64,6 +72,9 @@ def run_job(ctx: Context, job_id: str) -> str:
     logging.getLogger().addHandler(handler)
     try:
         result, status, error = JOB_KINDS[kind](work), jobs.COMPLETED, None
+    except JobOutcome as exc:
+        log.error("job %s ended %s: %s", job_id, exc.status, exc)
+        result, status, error = exc.result, exc.status, str(exc)
     except Exception as exc:
         log.error("job %s failed: %s\n%s", job_id, exc, traceback.format_exc())
         result, status, error = {}, jobs.FAILED, f"{type(exc).__name__}: {exc}"
@@ -83,4 +94,10 @@ def _test(work: JobContext) -> dict[str, Any]:
     return run_test(work)
 
 
-JOB_KINDS: dict[str, Callable[[JobContext], dict[str, Any]]] = {"test": _test}
+def _export(work: JobContext) -> dict[str, Any]:
+    from visionyard.worker.exporting import run_export
+
+    return run_export(work)
+
+
+JOB_KINDS: dict[str, Callable[[JobContext], dict[str, Any]]] = {"test": _test, "export": _export}

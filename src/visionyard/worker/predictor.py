@@ -1,8 +1,8 @@
 """``visionyard predictor SOCKET``: the process that runs models for the predict endpoint.
 
-It keeps the most recently used models loaded (keyed by checkpoint file and its modification
-time, so a checkpoint rewritten by training is loaded afresh), runs one request at a time, and
-exits when its parent (the API server) is gone.
+It keeps the most recently used models loaded (checkpoints, or exports with their own runtime; keyed
+by file and its modification time, so a checkpoint rewritten by training is loaded afresh), runs one
+request at a time, and exits when its parent (the API server) is gone.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from multiprocessing.connection import Connection, Listener
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -25,8 +26,8 @@ from PIL import Image
 
 from visionyard import visualize
 from visionyard.config import Settings
+from visionyard.engine.export.runtimes import load_runtime
 from visionyard.engine.predictions import preprocess, to_predictions
-from visionyard.engine.tasks.base import TaskModule
 from visionyard.plugins.registry import PluginRegistry
 from visionyard.services.runs import registry_for
 from visionyard.training_config import TrainingConfig
@@ -36,25 +37,41 @@ CACHED_MODELS = 4
 TOP_K = 5
 
 
+class Model(Protocol):
+    def infer_batch(self, inputs: Any) -> Any: ...
+
+
 class ModelCache:
+    """Loaded task modules and exports, keyed by their file and its modification time."""
+
     def __init__(self, registry: PluginRegistry, capacity: int = CACHED_MODELS):
         self.registry, self.capacity = registry, capacity
-        self._models: OrderedDict[tuple[str, str, int], TaskModule] = OrderedDict()
+        self._models: OrderedDict[tuple[str, str, int], Model] = OrderedDict()
 
-    def get(self, model: str, config: dict[str, Any], classes: list[str], checkpoint: Path) -> tuple[TaskModule, bool]:
+    def get(self, model: str, config: dict[str, Any], classes: list[str], checkpoint: Path) -> tuple[Model, bool]:
         """The task module with the checkpoint's weights, and whether it was cached."""
-        key = (model, str(checkpoint), checkpoint.stat().st_mtime_ns)
+
+        def load() -> Model:
+            plugin = self.registry.load_class(model)(config, classes)
+            plugin.build()
+            plugin.load_checkpoint(checkpoint)
+            return plugin.training_module().eval()
+
+        return self._cached(model, checkpoint, load)
+
+    def export(self, format: str, path: Path, task: str) -> tuple[Model, bool]:
+        """An export loaded with its own runtime, and whether it was cached."""
+        return self._cached(format, path, lambda: load_runtime(format, path, task))
+
+    def _cached(self, kind: str, path: Path, load: Callable[[], Model]) -> tuple[Model, bool]:
+        key = (kind, str(path), path.stat().st_mtime_ns)
         if key in self._models:
             self._models.move_to_end(key)
             return self._models[key], True
-        plugin = self.registry.load_class(model)(config, classes)
-        plugin.build()
-        plugin.load_checkpoint(checkpoint)
-        module = plugin.training_module().eval()
-        self._models[key] = module
+        self._models[key] = loaded = load()
         while len(self._models) > self.capacity:
             self._models.popitem(last=False)
-        return module, False
+        return loaded, False
 
 
 class Predictor:
@@ -67,7 +84,13 @@ class Predictor:
         task, classes = request["task"], request["classes"]
         cfg = TrainingConfig.from_run_config(request["config"])
         with self._lock:
-            module, cached = self.cache.get(request["model"], request["config"], classes, Path(request["checkpoint"]))
+            export = request.get("export")
+            if export:
+                module, cached = self.cache.export(export["format"], Path(export["path"]), task)
+            else:
+                module, cached = self.cache.get(
+                    request["model"], request["config"], classes, Path(request["checkpoint"])
+                )
             loaded = time.perf_counter()
             images = [_open(item) for item in request["images"]]
             sizes = [(pair[1] if task == "change_detection" else pair).size for pair in images]

@@ -24,6 +24,7 @@ _FORM = {
         "checkpoint": {"type": "string", "default": "best", "description": "best, last, epoch:N or a file name"},
         "score_threshold": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.25},
         "overlay": {"type": "boolean", "default": False, "description": "add a PNG (base64) with predictions drawn"},
+        "export": {"type": "string", "description": "predict with this completed export (its own runtime)"},
     },
 }
 
@@ -47,7 +48,9 @@ async def predict(run_id: str, request: Request, ctx: ContextDep) -> dict[str, A
         name: [await _read(f) for f in form.getlist(name) if isinstance(f, UploadFile)]
         for name in ("files", "before", "after")
     }
-    options = predictions.PredictOptions.parse(form.get("checkpoint"), form.get("score_threshold"), form.get("overlay"))
+    options = predictions.PredictOptions.parse(
+        form.get("checkpoint"), form.get("score_threshold"), form.get("overlay"), form.get("export")
+    )
     return await to_thread.run_sync(predictions.predict, ctx, run_id, uploads, options)
 
 

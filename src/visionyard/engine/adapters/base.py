@@ -79,6 +79,7 @@ class TorchModulePlugin(ModelPlugin):
         return self._require_model()
 
     def export(self, path: Path, format: str, **options: Any) -> Path:
+        """TorchScript, or ONNX (options ``opset``, ``dynamic_batch``); inputs as ``example_inputs`` gives them."""
         if format not in EXPORT_FORMATS:
             raise ValueError(f"unknown export format {format!r}; valid: {', '.join(EXPORT_FORMATS)}")
         module = self.exportable().eval()
@@ -94,7 +95,7 @@ class TorchModulePlugin(ModelPlugin):
                 str(path),
                 input_names=list(self.input_names),
                 output_names=list(self.output_names),
-                dynamic_axes=self.dynamic_axes(),
+                dynamic_axes=self._axes(bool(options.get("dynamic_batch", True))),
                 opset_version=int(options.get("opset", 17)),
                 dynamo=False,
             )
@@ -104,7 +105,14 @@ class TorchModulePlugin(ModelPlugin):
         return torch.jit.trace(module, example)
 
     def dynamic_axes(self) -> dict[str, dict[int, str]]:
+        """Free dimensions of the ONNX graph's inputs and outputs (a free batch is named ``batch``)."""
         return {name: {0: "batch"} for name in (*self.input_names, *self.output_names)}
+
+    def _axes(self, dynamic_batch: bool) -> dict[str, dict[int, str]]:
+        axes = self.dynamic_axes()
+        if dynamic_batch:
+            return axes
+        return {name: {i: n for i, n in dims.items() if n != "batch"} for name, dims in axes.items()}
 
     def stages(self) -> list[nn.Module]:
         children = list(self._require_model().children())

@@ -15,6 +15,19 @@ from visionyard.engine.tasks.detection import DetectionModule, from_model_labels
 from visionyard.training_config import TrainingConfig
 
 
+class DetectionsOfOneImage(nn.Module):
+    """A detector's answer for one image as ``(boxes, labels, scores)``, in that order whatever order the
+    detector's dict has (SSD's is boxes, scores, labels), for ONNX export."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, images: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        found = self.model(images)[0]
+        return found["boxes"], found["labels"], found["scores"]
+
+
 class TorchModuleDetector(TorchModulePlugin):
     """``create_model`` answers a detector with ``self.num_classes + 1`` classes, 0 being background."""
 
@@ -45,10 +58,13 @@ class TorchModuleDetector(TorchModulePlugin):
         size = self.training_config.preprocessing.image_size
         return ([torch.rand(3, size, size) for _ in range(batch)],)
 
+    def exportable(self) -> nn.Module:
+        return DetectionsOfOneImage(self._require_model())
+
     def torchscript(self, module: nn.Module, example: tuple[Any, ...]) -> torch.jit.ScriptModule:
-        """Detectors are scripted (their control flow depends on the data); the scripted model answers
-        ``(losses, detections)``."""
-        return torch.jit.script(module)
+        """The detector itself is scripted (its control flow depends on the data); the scripted model takes
+        a list of images and answers ``(losses, detections)``."""
+        return torch.jit.script(self._require_model().eval())
 
     def dynamic_axes(self) -> dict[str, dict[int, str]]:
         return {"images": {1: "height", 2: "width"}, **{name: {0: "detections"} for name in self.output_names}}

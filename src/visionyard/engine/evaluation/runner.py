@@ -35,6 +35,18 @@ def record_batch(
     recorder.add(samples, to_predictions(task, outputs, sizes, recorder.class_names, input_size), losses)
 
 
+def loader(task: str, samples: Sequence[Any], cfg: TrainingConfig, batch_size: int | None = None) -> DataLoader:
+    """Batches of ``samples`` as the validation loader makes them, in order."""
+    loading = LOADING[task]
+    dataset = KeyedDataset(samples, loading, loading.transform(cfg, False))
+    return DataLoader(
+        dataset,
+        batch_size=batch_size or cfg.batch_size,
+        num_workers=cfg.data.num_workers,
+        collate_fn=loading.collate,
+    )
+
+
 def evaluate_samples(
     module: TaskModule,
     task: str,
@@ -45,15 +57,10 @@ def evaluate_samples(
     meta: dict[str, Any],
 ) -> dict[str, float]:
     """Run every sample through ``module`` (eval mode, no gradients); answers the recorder's metrics."""
-    loading = LOADING[task]
-    dataset = KeyedDataset(samples, loading, loading.transform(cfg, False))
-    loader = DataLoader(
-        dataset, batch_size=cfg.batch_size, num_workers=cfg.data.num_workers, collate_fn=loading.collate
-    )
     module.eval().to(device)
     seen = 0
     with torch.inference_mode():
-        for batch in loader:
+        for batch in loader(task, samples, cfg):
             batch = move_data_to_device(batch, device)
             count = len(batch[-1])
             outputs = module.infer_batch(module.inputs_of(batch))

@@ -1,0 +1,1 @@
+"""Deployment formats: writing, loading with each runtime, parity check, benchmark and self-description."""

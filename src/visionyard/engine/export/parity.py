@@ -1,0 +1,148 @@
+"""The parity check: an export run next to the PyTorch model on validation images.
+
+Both answer the same preprocessed batches; the meter compares their raw outputs (largest
+difference, top-1 / box / pixel agreement) and both outputs go through the task's recorder, so
+the task metric of each is computed the way a validation computes it.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torchvision.ops import box_iou
+
+from visionyard.engine.evaluation.recorders import MATCH_IOU, recorder_for
+from visionyard.engine.evaluation.runner import DEFAULT_SCORE_THRESHOLD, loader, record_batch
+from visionyard.engine.export.runtimes import Runtime
+from visionyard.engine.tasks.base import TaskModule
+from visionyard.export_formats import Tolerance
+from visionyard.metrics.headlines import headline
+from visionyard.storage.evaluation_folder import EvaluationFolder
+from visionyard.training_config import TrainingConfig
+
+
+class ParityMeter:
+    """Accumulates the largest raw difference and the agreement of two models' outputs."""
+
+    def __init__(self, task: str, input_size: int, score_threshold: float = DEFAULT_SCORE_THRESHOLD):
+        self.task, self.input_size, self.score_threshold = task, input_size, score_threshold
+        self.max_abs_diff = 0.0
+        self.agreeing = 0
+        self.compared = 0
+
+    def update(self, reference: Any, candidate: Any) -> None:
+        if self.task == "detection":
+            for ref, cand in zip(reference, candidate, strict=True):
+                self._detections(ref, cand)
+            return
+        ref, cand = reference.float().cpu(), candidate.float().cpu()
+        if ref.shape != cand.shape:
+            raise ValueError(f"the export answers shape {tuple(cand.shape)}; PyTorch {tuple(ref.shape)}")
+        self.max_abs_diff = max(self.max_abs_diff, float((ref - cand).abs().max()))
+        change = self.task == "change_detection"
+        same = (ref >= 0) == (cand >= 0) if change else ref.argmax(dim=1) == cand.argmax(dim=1)
+        self.agreeing += int(same.sum())
+        self.compared += same.numel()
+
+    def _detections(self, ref: dict[str, torch.Tensor], cand: dict[str, torch.Tensor]) -> None:
+        """Boxes over the score threshold match one to one by label and IoU; unmatched ones on either
+        side disagree. The difference is taken over matched scores and boxes (as a share of the input)."""
+        a, b = _kept(ref, self.score_threshold), _kept(cand, self.score_threshold)
+        self.compared += max(len(a["scores"]), len(b["scores"]))
+        if not len(a["scores"]) or not len(b["scores"]):
+            return
+        iou = box_iou(a["boxes"], b["boxes"])
+        iou[a["labels"][:, None] != b["labels"][None, :]] = 0
+        taken: set[int] = set()
+        for i in a["scores"].argsort(descending=True).tolist():
+            order = [j for j in iou[i].argsort(descending=True).tolist() if j not in taken]
+            if not order or iou[i, order[0]] < MATCH_IOU:
+                continue
+            j = order[0]
+            taken.add(j)
+            self.agreeing += 1
+            box = float((a["boxes"][i] - b["boxes"][j]).abs().max()) / self.input_size
+            self.max_abs_diff = max(self.max_abs_diff, box, float((a["scores"][i] - b["scores"][j]).abs()))
+
+    def summary(self) -> dict[str, Any]:
+        agreement = self.agreeing / self.compared if self.compared else None
+        return {"max_abs_diff": self.max_abs_diff, "agreement": agreement, "compared": self.compared}
+
+
+def _kept(found: dict[str, torch.Tensor], threshold: float) -> dict[str, torch.Tensor]:
+    keep = found["scores"].float().cpu() >= threshold
+    return {k: v.cpu()[keep].float() if k != "labels" else v.cpu()[keep] for k, v in found.items()}
+
+
+@dataclass(frozen=True)
+class ParityReport:
+    numbers: dict[str, Any]
+    failures: list[str]
+
+
+def check_parity(
+    module: TaskModule,
+    runtime: Runtime,
+    task: str,
+    samples: Sequence[Any],
+    cfg: TrainingConfig,
+    classes: Sequence[str],
+    dataset_root: Path,
+    tolerance: Tolerance,
+    score_threshold: float = DEFAULT_SCORE_THRESHOLD,
+) -> ParityReport:
+    """Both models over ``samples``; numbers, and what fell outside ``tolerance`` (empty when it passes)."""
+    size = cfg.preprocessing.image_size
+    meter = ParityMeter(task, size, score_threshold)
+    module.eval().cpu()
+    with tempfile.TemporaryDirectory() as scratch:
+        recorders = {
+            side: recorder_for(
+                task, classes, EvaluationFolder(Path(scratch) / side), dataset_root, "val", score_threshold
+            )
+            for side in ("pytorch", "export")
+        }
+        seen = 0
+        with torch.inference_mode():
+            for batch in loader(task, samples, cfg):
+                inputs = module.inputs_of(batch)
+                reference, candidate = module.infer_batch(inputs), runtime.infer_batch(inputs)
+                meter.update(reference, candidate)
+                part = samples[seen : seen + len(batch[-1])]
+                record_batch(recorders["pytorch"], task, part, reference, None, size)
+                record_batch(recorders["export"], task, part, candidate, None, size)
+                seen += len(part)
+        metrics = {side: r.finish({"kind": "parity"}) for side, r in recorders.items()}
+    name = headline(task)
+    reference, exported = metrics["pytorch"].get(name), metrics["export"].get(name)
+    numbers = {
+        **meter.summary(),
+        "images": len(samples),
+        "metric": name,
+        "pytorch_metric": reference,
+        "export_metric": exported,
+        "metric_delta": None if _missing(reference, exported) else exported - reference,
+    }
+    return ParityReport(numbers, _failures(numbers, tolerance))
+
+
+def _missing(*values: float | None) -> bool:
+    return any(v is None or math.isnan(v) for v in values)
+
+
+def _failures(n: dict[str, Any], tolerance: Tolerance) -> list[str]:
+    failures = []
+    if tolerance.max_abs_diff is not None and n["max_abs_diff"] > tolerance.max_abs_diff:
+        failures.append(f"max abs diff {n['max_abs_diff']:.3g} > {tolerance.max_abs_diff:.3g}")
+    if n["agreement"] is not None and n["agreement"] < tolerance.min_agreement:
+        failures.append(f"agreement {n['agreement']:.4f} < {tolerance.min_agreement}")
+    if n["metric_delta"] is not None and -n["metric_delta"] > tolerance.max_metric_drop:
+        drop = -n["metric_delta"]
+        failures.append(f"{n['metric']} drops by {drop:.4f} ({n['pytorch_metric']:.4f} to {n['export_metric']:.4f})")
+    return failures

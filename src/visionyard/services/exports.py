@@ -1,0 +1,156 @@
+"""Exports of a run (torch-free): queue one as a job, list and describe them, hand out their files,
+and the run's benchmark table (one row per export, and the PyTorch model they were measured against)."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from visionyard.db.models import Job
+from visionyard.export_formats import FORMATS, parse_request
+from visionyard.services import jobs
+from visionyard.services.runs import get_run, new_run_id
+from visionyard.storage.run_folder import RunFolder
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from visionyard.services.context import Context
+
+KIND = "export"
+SIDECAR, SNIPPET, BUNDLE = "model.json", "DEPLOY.md", "bundle.zip"
+
+
+class ExportNotUsable(ValueError):
+    """An export asked to serve predictions that did not pass (HTTP 409)."""
+
+
+class ExportFileNotFound(LookupError):
+    """A file an export does not have (HTTP 404)."""
+
+
+def formats() -> list[dict[str, Any]]:
+    """Every format with its options, default tolerance and whether this host can build it."""
+    return [spec.describe() for spec in FORMATS.values()]
+
+
+def create_export(ctx: Context, run_id: str, format: str, checkpoint: str, options: dict[str, Any]) -> Job:
+    spec, parsed = parse_request(format, options)
+    with ctx.db.session() as session:
+        run = get_run(session, run_id)
+        chosen = jobs.resolve_checkpoint(session, ctx.settings.runs_dir, run, checkpoint)
+    params = {**chosen, "format": spec.name, "options": parsed.model_dump()}
+    job = Job(id=new_run_id(), run_id=run_id, kind=KIND, status=jobs.QUEUED, params=params)
+    with ctx.db.write() as session:
+        session.add(job)
+    return job
+
+
+def list_exports(session: Session, run_id: str) -> list[Job]:
+    return jobs.list_jobs(session, run_id, KIND)
+
+
+def get_export(session: Session, run_id: str, export_id: str) -> Job:
+    return jobs.get_job(session, run_id, export_id, KIND)
+
+
+def public(ctx: Context, job: Job, details: bool = False) -> dict[str, Any]:
+    """The export as the API shows it; ``details`` adds its sidecar and deployment snippet."""
+    body = {
+        "id": job.id,
+        "run_id": job.run_id,
+        "status": job.status,
+        "format": job.params["format"],
+        **{k: job.params.get(k) for k in ("checkpoint", "checkpoint_kind", "checkpoint_epoch", "options")},
+        **{k: job.result.get(k) for k in ("files", "size_bytes", "size_mb", "parity", "tolerance", "benchmark")},
+        "error": job.error,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+    }
+    if details:
+        folder = jobs.job_folder(ctx, job)
+        sidecar, snippet = folder / SIDECAR, folder / SNIPPET
+        body["sidecar"] = json.loads(sidecar.read_text()) if sidecar.is_file() else None
+        body["snippet"] = snippet.read_text() if snippet.is_file() else None
+    return body
+
+
+def download(ctx: Context, session: Session, run_id: str, export_id: str, file: str | None) -> tuple[Path, str]:
+    """The export's model (one file, or a zip of its files and sidecar), or one named file of it;
+    the path and the name to download it as."""
+    job = usable(session, run_id, export_id, allow_failed_parity=True)
+    folder = jobs.job_folder(ctx, job)
+    names = list(job.result["files"])
+    prefix = f"{run_id}-{job.params['format']}"
+    if file is not None:
+        if file not in (*names, SIDECAR, SNIPPET):
+            listed = ", ".join([*names, SIDECAR, SNIPPET])
+            raise ExportFileNotFound(f"export {export_id} has no file {file!r}; its files: {listed}")
+        return folder / file, f"{prefix}-{file}"
+    if len(names) == 1:
+        return folder / names[0], f"{prefix}{Path(names[0]).suffix}"
+    bundle = folder / BUNDLE
+    if not bundle.is_file():
+        partial = bundle.with_suffix(".partial")
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in (*names, SIDECAR, SNIPPET):
+                if (folder / name).is_file():
+                    archive.write(folder / name, name)
+        partial.replace(bundle)
+    return bundle, f"{prefix}.zip"
+
+
+def usable(session: Session, run_id: str, export_id: str, allow_failed_parity: bool = False) -> Job:
+    """A finished export with files; one that failed its parity check only where ``allow_failed_parity``."""
+    job = get_export(session, run_id, export_id)
+    allowed = (jobs.COMPLETED, jobs.FAILED_PARITY) if allow_failed_parity else (jobs.COMPLETED,)
+    if job.status not in allowed:
+        if job.status == jobs.FAILED_PARITY:
+            raise ExportNotUsable(f"export {export_id} failed its parity check ({job.error}); it does not serve")
+        raise jobs.JobNotFinished(f"export {export_id} is {job.status}" + (f": {job.error}" if job.error else ""))
+    return job
+
+
+def benchmark_table(ctx: Context, session: Session, run_id: str) -> dict[str, Any]:
+    """Ultralytics-style: format, size, metric, ms per image, images per second; PyTorch first."""
+    get_run(session, run_id)
+    measured = [j for j in list_exports(session, run_id) if j.result.get("benchmark")]
+    rows = []
+    if measured:
+        latest = measured[-1]
+        checkpoint = RunFolder.of(ctx.settings.runs_dir, run_id).root / latest.params["checkpoint"]
+        size = checkpoint.stat().st_size if checkpoint.is_file() else None
+        rows.append(_row("pytorch", None, "reference", latest.params, size, latest.result, "pytorch"))
+    for job in measured:
+        rows.append(_row(job.params["format"], job.id, job.status, job.params, job.result["size_bytes"], job.result))
+    return {"run_id": run_id, "rows": rows}
+
+
+def _row(
+    format: str,
+    export_id: str | None,
+    status: str,
+    params: dict[str, Any],
+    size: int | None,
+    result: dict[str, Any],
+    side: str = "export",
+) -> dict[str, Any]:
+    parity, speed = result["parity"], result["benchmark"][side]
+    return {
+        "format": format,
+        "export_id": export_id,
+        "status": status,
+        "checkpoint": params["checkpoint"],
+        "size_mb": None if size is None else round(size / 2**20, 3),
+        "metric": parity["metric"],
+        "value": parity[f"{side}_metric"],
+        "metric_delta": None if side == "pytorch" else parity["metric_delta"],
+        "agreement": None if side == "pytorch" else parity["agreement"],
+        "ms_per_image": speed["p50_ms"],
+        "p95_ms": speed["p95_ms"],
+        "images_per_s": speed["images_per_s"],
+        "speedup": round(result["benchmark"]["pytorch"]["p50_ms"] / speed["p50_ms"], 3),
+    }

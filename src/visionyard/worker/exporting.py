@@ -1,0 +1,132 @@
+"""An export job: write a checkpoint of a run in a deployment format, with its sidecar and snippet,
+then check it against the PyTorch model (parity) and measure both (benchmark). An export outside its
+tolerance ends as ``failed_parity``, its numbers kept."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from itertools import cycle, islice
+from typing import Any
+
+import numpy as np
+import torch
+
+from visionyard.data import formats
+from visionyard.data.datamodule import carve_splits
+from visionyard.engine.evaluation.runner import loader
+from visionyard.engine.export import metadata
+from visionyard.engine.export.benchmark import benchmark
+from visionyard.engine.export.parity import check_parity
+from visionyard.engine.export.runtimes import load_runtime
+from visionyard.engine.export.writers import FILES, write
+from visionyard.engine.tasks.base import TaskModule
+from visionyard.export_formats import FORMATS
+from visionyard.services import jobs
+from visionyard.storage.atomic import write_json, write_text
+from visionyard.storage.run_folder import RunFolder
+from visionyard.training_config import TrainingConfig
+from visionyard.worker.jobs import JobContext, JobOutcome
+
+log = logging.getLogger("visionyard.worker")
+
+
+def run_export(work: JobContext) -> dict[str, Any]:
+    p = work.params
+    spec = FORMATS[p["format"]]
+    reason = spec.unavailable()
+    if reason is not None:
+        raise RuntimeError(f"format {spec.name!r} is not available on this host: {reason}")
+    options = spec.options.model_validate(p["options"])
+    cfg = TrainingConfig.from_run_config(work.config)
+    classes = jobs.run_classes(work.ctx, work.run_id, work.dataset_path, work.task)
+    plugin = work.ctx.registry().load_class(work.model)(work.config, classes)
+    plugin.build()
+    plugin.load_checkpoint(RunFolder.of(work.ctx.settings.runs_dir, work.run_id).root / p["checkpoint"])
+    module = plugin.training_module().eval()
+    splits = carve_splits(formats.load(work.dataset_path, work.task, verify=False), cfg)
+    samples = splits.val[: options.parity_images]
+    if not samples:
+        raise RuntimeError("the run's dataset has no validation images to check the export on")
+
+    meta = metadata.describe(
+        format=spec.name,
+        files=FILES[spec.name],
+        task=work.task,
+        model=work.model,
+        run_id=work.run_id,
+        checkpoint=p["checkpoint"],
+        epoch=p["checkpoint_epoch"],
+        classes=classes,
+        cfg=cfg,
+        input_names=plugin.input_names,
+        per_image=work.task == "detection",
+        options=options.model_dump(),
+    )
+    log.info("exporting %s (epoch %s) to %s", p["checkpoint"], p["checkpoint_epoch"], spec.title)
+    calibration_samples = splits.train or splits.val
+    files = write(
+        plugin,
+        spec.name,
+        options,
+        work.folder,
+        meta,
+        lambda: _calibration(module, work.task, calibration_samples, cfg, p["options"].get("calibration_images", 0)),
+    )
+    write_json(work.folder / metadata.SIDECAR, meta)
+    snippet = metadata.snippet(meta)
+    if snippet:
+        write_text(work.folder / metadata.SNIPPET, snippet)
+
+    threads = torch.get_num_threads()
+    runtime = load_runtime(spec.name, files[0], work.task, threads)
+    tolerance = options.tolerance(spec.tolerance)
+    log.info("parity check on %d validation images", len(samples))
+    parity = check_parity(
+        module, runtime, work.task, samples, cfg, classes, work.dataset_path, tolerance, options.score_threshold
+    )
+    log.info("parity: %s", parity.numbers)
+    single, batch = _inputs(module, work.task, samples, cfg, options.throughput_batch)
+    speed = benchmark(
+        {"pytorch": module.infer_batch, "export": runtime.infer_batch},
+        single,
+        batch,
+        options.throughput_batch,
+        options.benchmark_runs,
+    )
+    log.info("benchmark (%d threads): %s", threads, speed)
+    size = sum(f.stat().st_size for f in files)
+    result = {
+        "format": spec.name,
+        "files": [f.name for f in files],
+        "size_bytes": size,
+        "size_mb": round(size / 2**20, 3),
+        "parity": parity.numbers,
+        "tolerance": vars(tolerance),
+        "benchmark": {**speed, "threads": threads},
+    }
+    if parity.failures:
+        raise JobOutcome(jobs.FAILED_PARITY, result, "parity check failed: " + "; ".join(parity.failures))
+    return result
+
+
+def _calibration(
+    module: TaskModule, task: str, samples: Sequence[Any], cfg: TrainingConfig, count: int
+) -> Iterator[list[np.ndarray]]:
+    """One image's model inputs at a time (every export takes a batch of one)."""
+    for batch in loader(task, samples[:count], cfg):
+        inputs = module.inputs_of(batch)
+        if task == "detection":
+            yield from ([image.numpy()] for image in inputs)
+        else:
+            tensors = list(inputs) if task == "change_detection" else [inputs]
+            for i in range(len(tensors[0])):
+                yield [t[i : i + 1].numpy() for t in tensors]
+
+
+def _inputs(module: TaskModule, task: str, samples: Sequence[Any], cfg: TrainingConfig, size: int) -> tuple[Any, Any]:
+    """Model inputs of one image and of ``size`` images (validation images, repeated when too few)."""
+    repeated = list(islice(cycle(samples), size))
+    single = module.inputs_of(next(iter(loader(task, samples[:1], cfg, 1))))
+    batch = module.inputs_of(next(iter(loader(task, repeated, cfg, size))))
+    return single, batch
