@@ -67,15 +67,14 @@ def benchmark(
     if as_json:
         print(json.dumps(table))
         return
-    view = Table(
-        "format", "status", "size MB", "metric", "Δ metric", "ms/image", "p95 ms", "images/s", title=f"run {run_id}"
-    )
+    metric = table["rows"][0]["metric"] if table["rows"] else "metric"
+    view = Table("format", "status", "MB", metric, "Δ", "ms/img", "p95 ms", "img/s", title=f"run {run_id}")
     for row in table["rows"]:
         view.add_row(
             row["format"],
             row["status"],
-            _number(row["size_mb"], ".2f"),
-            f"{row['metric']} {_number(row['value'], '.4f')}",
+            _number(row["size_mb"], ".1f"),
+            _number(row["value"], ".4f"),
             _number(row["metric_delta"], "+.4f"),
             _number(row["ms_per_image"], ".2f"),
             _number(row["p95_ms"], ".2f"),
@@ -119,7 +118,8 @@ def _print_export(result: dict[str, Any]) -> None:
         err.print(f"[bold red]{result['status']}:[/] {result['error']}")
     if not parity:
         return
-    table = Table("", "PyTorch", result["format"], title=f"{', '.join(result['files'])} in {result['folder']}")
+    err.print(f"{', '.join(result['files'])} in {result['folder']}")
+    table = Table("", "PyTorch", result["format"])
     table.add_row(parity["metric"], _number(parity["pytorch_metric"], ".4f"), _number(parity["export_metric"], ".4f"))
     table.add_row("agreement", "", _number(parity["agreement"], ".4f"))
     table.add_row("max abs diff", "", f"{parity['max_abs_diff']:.3g}")
