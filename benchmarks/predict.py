@@ -31,6 +31,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from common import make_colour_images
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,18 +41,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def make_dataset(root: Path) -> None:
-    rng = np.random.default_rng(0)
-    for split in ("train", "val"):
-        for c, name in enumerate(("red", "green", "blue")):
-            folder = root / split / name
-            folder.mkdir(parents=True, exist_ok=True)
-            for i in range(8):
-                pixels = rng.integers(0, 80, (224, 224, 3), dtype=np.uint8)
-                pixels[..., c] += 150
-                Image.fromarray(pixels).save(folder / f"{i}.jpg", quality=90)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -66,7 +55,7 @@ def main() -> None:
 
     home = Path(tempfile.mkdtemp(prefix="visionyard-bench-predict-"))
     env = {**os.environ, "VISIONYARD_HOME": str(home)}
-    make_dataset(home / "data" / "rgb")
+    make_colour_images(home / "data" / "rgb")
     config = ["--set=preprocessing.image_size=224", "--set=data.num_workers=0", "--batch-size=8", "--epochs=1"]
     trained = subprocess.run(
         [sys.executable, "-m", "visionyard", "train", "resnet18", "rgb", *config, "--json"],

@@ -49,34 +49,17 @@ def run_export(work: JobContext) -> dict[str, Any]:
     if not samples:
         raise RuntimeError("the run's dataset has no validation images to check the export on")
 
-    meta = metadata.describe(
-        format=spec.name,
-        files=FILES[spec.name],
-        task=work.task,
-        model=work.model,
-        run_id=work.run_id,
-        checkpoint=p["checkpoint"],
-        epoch=p["checkpoint_epoch"],
-        classes=classes,
-        cfg=cfg,
-        input_names=plugin.input_names,
-        per_image=work.task == "detection",
-        options=options.model_dump(),
-    )
     log.info("exporting %s (epoch %s) to %s", p["checkpoint"], p["checkpoint_epoch"], spec.title)
-    calibration_samples = splits.train or splits.val
+    calibration = splits.train or splits.val
+    count = p["options"].get("calibration_images", 0)
     files = write(
         plugin,
         spec.name,
         options,
         work.folder,
-        meta,
-        lambda: _calibration(module, work.task, calibration_samples, cfg, p["options"].get("calibration_images", 0)),
+        _describe(work, plugin, spec.name, options.model_dump(), classes, cfg),
+        lambda: _calibration(module, work.task, calibration, cfg, count),
     )
-    write_json(work.folder / metadata.SIDECAR, meta)
-    snippet = metadata.snippet(meta)
-    if snippet:
-        write_text(work.folder / metadata.SNIPPET, snippet)
 
     threads = torch.get_num_threads()
     runtime = load_runtime(spec.name, files[0], work.task, threads)
@@ -87,13 +70,8 @@ def run_export(work: JobContext) -> dict[str, Any]:
     )
     log.info("parity: %s", parity.numbers)
     single, batch = _inputs(module, work.task, samples, cfg, options.throughput_batch)
-    speed = benchmark(
-        {"pytorch": module.infer_batch, "export": runtime.infer_batch},
-        single,
-        batch,
-        options.throughput_batch,
-        options.benchmark_runs,
-    )
+    models = {"pytorch": module.infer_batch, "export": runtime.infer_batch}
+    speed = benchmark(models, single, batch, options.throughput_batch, options.benchmark_runs)
     log.info("benchmark (%d threads): %s", threads, speed)
     size = sum(f.stat().st_size for f in files)
     result = {
@@ -108,6 +86,32 @@ def run_export(work: JobContext) -> dict[str, Any]:
     if parity.failures:
         raise JobOutcome(jobs.FAILED_PARITY, result, "parity check failed: " + "; ".join(parity.failures))
     return result
+
+
+def _describe(
+    work: JobContext, plugin: Any, format: str, options: dict[str, Any], classes: list[str], cfg: TrainingConfig
+) -> dict[str, Any]:
+    """The sidecar, written beside the export with its deployment snippet (and embedded where the format can)."""
+    meta = metadata.describe(
+        format=format,
+        files=FILES[format],
+        task=work.task,
+        model=work.model,
+        run_id=work.run_id,
+        checkpoint=work.params["checkpoint"],
+        epoch=work.params["checkpoint_epoch"],
+        classes=classes,
+        cfg=cfg,
+        input_names=plugin.input_names,
+        per_image=work.task == "detection",
+        options=options,
+    )
+    work.folder.mkdir(parents=True, exist_ok=True)
+    write_json(work.folder / metadata.SIDECAR, meta)
+    snippet = metadata.snippet(meta)
+    if snippet:
+        write_text(work.folder / metadata.SNIPPET, snippet)
+    return meta
 
 
 def _calibration(

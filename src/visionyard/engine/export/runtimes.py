@@ -65,6 +65,9 @@ class OnnxRuntime(Runtime):
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Threads that spin after a call take the CPU from whatever runs next (PyTorch in the benchmark,
+        # another model in the predictor).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.names = [i.name for i in self.session.get_inputs()]
         super().__init__(task, _fixed_batch(self.session.get_inputs()[0].shape, task))
