@@ -63,7 +63,7 @@ def benchmark(
             result = _export_here(ctx, run_id, name, checkpoint, {})
             err.print(f"{name}: {result['status']}" + (f" ({result['error']})" if result["error"] else ""))
     with ctx.db.session() as session:
-        table = guarded(lambda: exports.benchmark_table(ctx, session, run_id))
+        table = guarded(lambda: exports.benchmark_table(session, run_id))
     if as_json:
         print(json.dumps(table))
         return

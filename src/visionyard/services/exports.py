@@ -12,7 +12,6 @@ from visionyard.db.models import Job
 from visionyard.export_formats import FORMATS, parse_request
 from visionyard.services import jobs
 from visionyard.services.runs import get_run, new_run_id
-from visionyard.storage.run_folder import RunFolder
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -114,16 +113,24 @@ def usable(session: Session, run_id: str, export_id: str, allow_failed_parity: b
     return job
 
 
-def benchmark_table(ctx: Context, session: Session, run_id: str) -> dict[str, Any]:
+def benchmark_table(session: Session, run_id: str) -> dict[str, Any]:
     """Ultralytics-style: format, size, metric, ms per image, images per second; PyTorch first."""
     get_run(session, run_id)
     measured = [j for j in list_exports(session, run_id) if j.result.get("benchmark")]
     rows = []
     if measured:
         latest = measured[-1]
-        checkpoint = RunFolder.of(ctx.settings.runs_dir, run_id).root / latest.params["checkpoint"]
-        size = checkpoint.stat().st_size if checkpoint.is_file() else None
-        rows.append(_row("pytorch", None, "reference", latest.params, size, latest.result, "pytorch"))
+        rows.append(
+            _row(
+                "pytorch",
+                None,
+                "reference",
+                latest.params,
+                latest.result.get("pytorch_size_bytes"),
+                latest.result,
+                "pytorch",
+            )
+        )
     for job in measured:
         rows.append(_row(job.params["format"], job.id, job.status, job.params, job.result["size_bytes"], job.result))
     return {"run_id": run_id, "rows": rows}

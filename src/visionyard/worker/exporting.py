@@ -79,6 +79,7 @@ def run_export(work: JobContext) -> dict[str, Any]:
         "files": [f.name for f in files],
         "size_bytes": size,
         "size_mb": round(size / 2**20, 3),
+        "pytorch_size_bytes": sum(t.numel() * t.element_size() for t in module.model.state_dict().values()),
         "parity": parity.numbers,
         "tolerance": vars(tolerance),
         "benchmark": {**speed, "threads": threads},

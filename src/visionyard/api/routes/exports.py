@@ -60,6 +60,6 @@ def download_export(
 
 
 @router.get("/runs/{run_id}/benchmark")
-def benchmark(run_id: str, ctx: ContextDep, session: SessionDep) -> dict[str, Any]:
+def benchmark(run_id: str, session: SessionDep) -> dict[str, Any]:
     """One row per measured export and one for the PyTorch model: size, metric, ms per image, images/s."""
-    return exports.benchmark_table(ctx, session, run_id)
+    return exports.benchmark_table(session, run_id)
