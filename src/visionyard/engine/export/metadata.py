@@ -142,16 +142,18 @@ def run(*x):
     return session.run(None, dict(zip(names, x)))
 """,
     "torchscript": """import torch
+import torchvision  # registers the detection ops (nms, roi_align) scripted detectors call
 
 module = torch.jit.load("{file}").eval()
 
 
 def run(*x):
     tensors = [torch.from_numpy(a) for a in x]
-    if meta["task"] == "detection":  # a scripted detector takes a list and answers (losses, detections)
-        found = module(tensors)[1][0]
-        return [found["boxes"].numpy(), found["labels"].numpy(), found["scores"].numpy()]
-    return [module(*tensors).detach().numpy()]
+    with torch.inference_mode():
+        if meta["task"] == "detection":  # a scripted detector takes a list and answers (losses, detections)
+            found = module(tensors)[1][0]
+            return [found["boxes"].numpy(), found["labels"].numpy(), found["scores"].numpy()]
+        return [module(*tensors).numpy()]
 """,
     "openvino": """import openvino as ov
 
@@ -174,7 +176,8 @@ print(meta["class_names"][int(p.argmax())], float(p.max()))
 boxes, labels, scores = run(x)
 size = pre["resize"]["width"]
 keep = scores >= meta["postprocessing"]["score_threshold"]
-for box, label, score in zip(boxes[keep] * [width / size, height / size] * 2, labels[keep], scores[keep]):
+scale = np.array([width, height, width, height]) / size
+for box, label, score in zip(boxes[keep] * scale, labels[keep], scores[keep]):
     print(meta["class_names"][int(label) - 1], round(float(score), 3), box.round(1).tolist())
 """,
     "segmentation": """x, size = preprocess("image.jpg")
