@@ -114,48 +114,28 @@ def usable(session: Session, run_id: str, export_id: str, allow_failed_parity: b
 
 
 def benchmark_table(session: Session, run_id: str) -> dict[str, Any]:
-    """Ultralytics-style: format, size, metric, ms per image, images per second; PyTorch first."""
+    """Ultralytics-style: format, size, metric, ms per image, images per second; PyTorch first (as measured
+    beside the latest export)."""
     get_run(session, run_id)
     measured = [j for j in list_exports(session, run_id) if j.result.get("benchmark")]
-    rows = []
-    if measured:
-        latest = measured[-1]
-        rows.append(
-            _row(
-                "pytorch",
-                None,
-                "reference",
-                latest.params,
-                latest.result.get("pytorch_size_bytes"),
-                latest.result,
-                "pytorch",
-            )
-        )
-    for job in measured:
-        rows.append(_row(job.params["format"], job.id, job.status, job.params, job.result["size_bytes"], job.result))
-    return {"run_id": run_id, "rows": rows}
+    reference = [_row(measured[-1], reference=True)] if measured else []
+    return {"run_id": run_id, "rows": reference + [_row(job) for job in measured]}
 
 
-def _row(
-    format: str,
-    export_id: str | None,
-    status: str,
-    params: dict[str, Any],
-    size: int | None,
-    result: dict[str, Any],
-    side: str = "export",
-) -> dict[str, Any]:
+def _row(job: Job, reference: bool = False) -> dict[str, Any]:
+    result, side = job.result, "pytorch" if reference else "export"
     parity, speed = result["parity"], result["benchmark"][side]
+    size = result.get("pytorch_size_bytes") if reference else result["size_bytes"]
     return {
-        "format": format,
-        "export_id": export_id,
-        "status": status,
-        "checkpoint": params["checkpoint"],
+        "format": "pytorch" if reference else job.params["format"],
+        "export_id": None if reference else job.id,
+        "status": "reference" if reference else job.status,
+        "checkpoint": job.params["checkpoint"],
         "size_mb": None if size is None else round(size / 2**20, 3),
         "metric": parity["metric"],
         "value": parity[f"{side}_metric"],
-        "metric_delta": None if side == "pytorch" else parity["metric_delta"],
-        "agreement": None if side == "pytorch" else parity["agreement"],
+        "metric_delta": None if reference else parity["metric_delta"],
+        "agreement": None if reference else parity["agreement"],
         "ms_per_image": speed["p50_ms"],
         "p95_ms": speed["p95_ms"],
         "images_per_s": speed["images_per_s"],
