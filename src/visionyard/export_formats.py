@@ -16,6 +16,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+SIDECAR = "model.json"
+"""The metadata file beside every export's model files."""
+SNIPPET = "DEPLOY.md"
+"""The deployment snippet beside it."""
 MAX_OPSET = 20
 """Highest opset torch's TorchScript-based ONNX exporter writes."""
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from visionyard.db.models import Job
-from visionyard.export_formats import FORMATS, parse_request
+from visionyard.export_formats import FORMATS, SIDECAR, SNIPPET, parse_request
 from visionyard.services import jobs
 from visionyard.services.runs import get_run, new_run_id
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from visionyard.services.context import Context
 
 KIND = "export"
-SIDECAR, SNIPPET, BUNDLE = "model.json", "DEPLOY.md", "bundle.zip"
+BUNDLE = "bundle.zip"
 
 
 class ExportNotUsable(ValueError):

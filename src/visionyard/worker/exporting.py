@@ -21,7 +21,7 @@ from visionyard.engine.export.parity import check_parity
 from visionyard.engine.export.runtimes import load_runtime
 from visionyard.engine.export.writers import FILES, write
 from visionyard.engine.tasks.base import TaskModule
-from visionyard.export_formats import FORMATS
+from visionyard.export_formats import FORMATS, SIDECAR, SNIPPET
 from visionyard.services import jobs
 from visionyard.storage.atomic import write_json, write_text
 from visionyard.storage.run_folder import RunFolder
@@ -108,10 +108,10 @@ def _describe(
         options=options,
     )
     work.folder.mkdir(parents=True, exist_ok=True)
-    write_json(work.folder / metadata.SIDECAR, meta)
+    write_json(work.folder / SIDECAR, meta)
     snippet = metadata.snippet(meta)
     if snippet:
-        write_text(work.folder / metadata.SNIPPET, snippet)
+        write_text(work.folder / SNIPPET, snippet)
     return meta
 
 

@@ -13,10 +13,8 @@ from typing import Any
 
 from visionyard import __version__
 from visionyard.engine.predictions import CHANGE_THRESHOLD
+from visionyard.export_formats import SIDECAR
 from visionyard.training_config import TrainingConfig
-
-SIDECAR = "model.json"
-SNIPPET = "DEPLOY.md"
 
 POSTPROCESSING: dict[str, dict[str, Any]] = {
     "classification": {"outputs": ["logits"], "activation": "softmax", "class": "argmax over the last dimension"},
