@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     predict_max_bytes: int = Field(32 * 1024**2, gt=0, description="largest predict request (all images)")
     predict_max_images: int = Field(16, ge=1, description="most images in one predict request")
     upload_max_files: int = Field(200_000, gt=0, description="most files in one dataset upload")
+    public_url: str = Field("http://127.0.0.1:8000", description="where users reach this service (links in MLflow)")
+    mlflow_tracking_uri: str | None = Field(None, description="MLflow store (sqlite:/// or http://); off if unset")
+    mlflow_experiment: str = Field("visionyard", min_length=1, description="MLflow experiment of the runs")
+    storage_url: str | None = Field(None, description="artifact store (s3://bucket/prefix); HOME/runs if unset")
+    s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, moto); AWS if unset")
 
     @cached_property
     def root(self) -> Path:
@@ -69,3 +74,8 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.root / "cache"
+
+    @property
+    def registry_dir(self) -> Path:
+        """Published model versions: ``<name>/<version>/``."""
+        return self.root / "registry"

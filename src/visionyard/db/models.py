@@ -58,6 +58,11 @@ class Run(Base):
     dataset_path: Mapped[str] = mapped_column(String(4096))
     preset: Mapped[str | None] = mapped_column(String(100))
     base_run: Mapped[str | None] = mapped_column(String(64))
+    base_version_id: Mapped[int | None] = mapped_column(Integer)
+    """The published model version the run started from (transfer learning), if any."""
+    dataset_fingerprint: Mapped[str | None] = mapped_column(String(80))
+    tracking_id: Mapped[str | None] = mapped_column(String(64))
+    """The MLflow run mirroring this one, once the tracking mirror has created it."""
     config: Mapped[dict[str, Any]]
     epochs: Mapped[int] = mapped_column(Integer)
     attempt: Mapped[int] = mapped_column(Integer, default=0)
@@ -158,3 +163,85 @@ class Dataset(Base):
     path: Mapped[str] = mapped_column(String(4096))
     source: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TrainedModel(Base):
+    """A name under which run checkpoints are published as numbered versions (spec/000 TrainedModel)."""
+
+    __tablename__ = "trained_models"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    task: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(200))
+    """The plugin whose weights every version holds."""
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModelVersion(Base):
+    """One published checkpoint, copied out of its run so that it outlives checkpoint retention."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (UniqueConstraint("model_id", "version"), Index("ix_model_versions_run_id", "run_id"))
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("trained_models.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"))
+    checkpoint: Mapped[str] = mapped_column(String(255))
+    """The run's checkpoint it was published from (relative to the run folder)."""
+    epoch: Mapped[int] = mapped_column(Integer)
+    metrics: Mapped[dict[str, Any]]
+    config: Mapped[dict[str, Any]]
+    classes: Mapped[dict[str, Any]]
+    """``{"names": [...]}``: the classes the weights predict."""
+    dataset: Mapped[str] = mapped_column(String(200))
+    dataset_fingerprint: Mapped[str | None] = mapped_column(String(80))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    tracking_version: Mapped[str | None] = mapped_column(String(32))
+    """The MLflow registry version mirroring this one."""
+
+
+class ModelAlias(Base):
+    """A movable name (``staging``, ``production``, ...) pointing at one version of a model."""
+
+    __tablename__ = "model_aliases"
+    __table_args__ = (UniqueConstraint("model_id", "alias"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("trained_models.id", ondelete="CASCADE"))
+    alias: Mapped[str] = mapped_column(String(64))
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id", ondelete="CASCADE"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AliasChange(Base):
+    """The audit trail of aliases: who moved which alias from which version to which, and when."""
+
+    __tablename__ = "alias_changes"
+    __table_args__ = (Index("ix_alias_changes_model_id_id", "model_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("trained_models.id", ondelete="CASCADE"))
+    alias: Mapped[str] = mapped_column(String(64))
+    from_version: Mapped[int | None] = mapped_column(Integer)
+    to_version: Mapped[int | None] = mapped_column(Integer)
+    """None when the alias was removed."""
+    actor: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Cursor(Base):
+    """How far a follower of the event log (the MLflow mirror) has got."""
+
+    __tablename__ = "cursors"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

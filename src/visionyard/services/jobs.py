@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from visionyard.data import formats
 from visionyard.db.models import Checkpoint, Job, Run, utcnow
-from visionyard.services import datasets
+from visionyard.services import datasets, lifecycle
 from visionyard.services.runs import RunSetupError, get_run, new_run_id
 from visionyard.storage.run_folder import RunFolder, check_run_id
 
@@ -169,3 +169,4 @@ def finish_job(
 ) -> None:
     job.status, job.finished_at = status, utcnow()
     job.result, job.error = result or job.result, error
+    lifecycle.add_event(session, job.run_id, "job", id=job.id, kind=job.kind, status=status)
