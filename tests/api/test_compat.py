@@ -411,8 +411,8 @@ def test_train_refuses_a_dataset_that_is_not_change_detection(client: TestClient
 @pytest.mark.parametrize(
     ("changes", "status", "needle"),
     [
-        ({"dataset_uri": "s3://landcover/datasets/levir-cd"}, 422, "later release"),
-        ({"config_uri": "s3://landcover/configs/train_config.yaml"}, 422, "later release"),
+        ({"dataset_uri": "s3:///levir-cd"}, 422, "not an s3:// URI"),
+        ({"config_uri": "s3://landcover/configs/train_config.txt"}, 422, "YAML"),
         ({"dataset_uri": "https://example.com/levir-cd"}, 422, "not supported"),
         ({"dataset_uri": "/etc"}, 422, "data root"),
         ({"dataset_uri": "data/../../.."}, 422, "data root"),

@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 
 from visionyard.config import Settings
 from visionyard.db.models import MetricRow, Run
-from visionyard.plugins.validation import ConfigError, ConfigProblem
+from visionyard.plugins.validation import ConfigError, ConfigProblem, deep_merge
 from visionyard.services import control, datasets, metrics, runs
 from visionyard.services.lifecycle import COMPLETED, FAILED, QUEUED, RESTARTING, RUNNING, TransitionError
+from visionyard.storage import remote
 from visionyard.storage.run_folder import RunFolder, list_run_folders
 from visionyard.training_config import TrainingConfig
 
@@ -42,7 +43,7 @@ SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 class CompatRejected(ValueError):
-    """A request field naming something that may not be used (bad name, outside the roots, S3)."""
+    """A request field naming something that may not be used (bad name, outside the roots, a bad S3 URI)."""
 
     def __init__(self, field: str, reason: str):
         self.field, self.reason = field, reason
@@ -81,7 +82,10 @@ def named_config(settings: Settings, name: str, field: str = "config_name") -> P
 
 
 def config_at(settings: Settings, uri: str, field: str = "config_uri") -> Path:
-    """A config file by name (experiment folder first, then HOME/configs) or by a path inside HOME/configs."""
+    """A config file by name (experiment folder first, then HOME/configs), by a path inside HOME/configs, or an
+    ``s3://`` URI of one YAML object (fetched into the cache)."""
+    if remote.is_remote(uri):
+        return remote_config(settings, uri, field)
     raw = local_ref(uri, field)
     folder = settings.root / "configs"
     if "/" not in raw:
@@ -100,6 +104,15 @@ def config_at(settings: Settings, uri: str, field: str = "config_uri") -> Path:
     if not _is_file(path):
         raise ConfigNotFound(raw, config_names(settings))
     return path
+
+
+def remote_config(settings: Settings, uri: str, field: str) -> Path:
+    try:
+        return remote.fetch_config(settings, uri)
+    except remote.RemoteNotFound as exc:
+        raise ConfigNotFound(uri, []) from exc
+    except remote.RemoteError as exc:
+        raise CompatRejected(field, str(exc)) from exc
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -147,7 +160,8 @@ def split_config(values: Mapping[Any, Any]) -> tuple[str | None, dict[str, Any]]
 
 
 def local_ref(uri: str, field: str) -> str:
-    """A local path from a path or ``file://`` URI; other schemes (S3 included) are refused for now."""
+    """A local path from a path or ``file://`` URI; other schemes are refused (``s3://`` is taken only where a
+    field fetches it: spec/004's ``dataset_uri`` and ``config_uri``)."""
     if "\x00" in uri:
         raise CompatRejected(field, "contains a NUL character")
     scheme = SCHEME.match(uri)
@@ -155,7 +169,7 @@ def local_ref(uri: str, field: str) -> str:
         return uri
     name = scheme.group(1).lower()
     if name == "s3":
-        raise CompatRejected(field, "S3 URIs come with a later release; give a local path inside a data root for now")
+        raise CompatRejected(field, "s3:// URIs are not taken here; give a local path inside a data root")
     if name != "file":
         raise CompatRejected(field, f"{name}:// URIs are not supported; give a local path")
     parts = urlsplit(uri)
@@ -250,12 +264,14 @@ def start_job(ctx: Context, dataset_uri: str, config_uri: str, register_model: b
     """Queue spec/004's training job; the model comes from the YAML (default ``snunet_cbam``)."""
     path = config_at(ctx.settings, config_uri)
     yaml_model, config = split_config(read_config(path))
-    raw = local_ref(dataset_uri, "dataset_uri")
-    dataset = raw if "/" not in raw else str(data_folder(ctx, raw, "dataset_uri"))
-    run = runs.create_run(ctx, runs.RunSpec(model=yaml_model or CHANGEDETECT_MODEL, dataset=dataset, config=config))
+    if remote.is_remote(dataset_uri):
+        dataset = dataset_uri  # fetched into the cache by datasets.resolve, and named by its URI
+    else:
+        raw = local_ref(dataset_uri, "dataset_uri")
+        dataset = raw if "/" not in raw else str(data_folder(ctx, raw, "dataset_uri"))
     if register_model:
-        log.warning("run %s: register_model is accepted but model registration comes with a later release", run.id)
-    return run
+        config = deep_merge(config, {"registry": {"publish": True}})
+    return runs.create_run(ctx, runs.RunSpec(model=yaml_model or CHANGEDETECT_MODEL, dataset=dataset, config=config))
 
 
 def stop_all(ctx: Context) -> list[str]:

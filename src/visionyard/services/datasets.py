@@ -17,6 +17,7 @@ from visionyard.data.catalog import DatasetSummary, SampleImage
 from visionyard.data.checks import DatasetReport
 from visionyard.data.image_folder import IMAGE_SUFFIXES
 from visionyard.db.models import Dataset
+from visionyard.storage import remote
 
 if TYPE_CHECKING:
     from visionyard.services.context import Context
@@ -29,6 +30,14 @@ class DatasetNotFound(LookupError):
         self.ref = ref
         hint = f"; known datasets: {', '.join(known[:20])}" if known else "; run `visionyard demo` for demo data"
         super().__init__(f"dataset {ref!r} not found{hint}")
+
+
+class RemoteDatasetNotFound(DatasetNotFound):
+    """An ``s3://`` dataset whose bucket, object or prefix is not there (the message says which)."""
+
+    def __init__(self, ref: str, reason: str):
+        LookupError.__init__(self, f"dataset {reason}")
+        self.ref = ref
 
 
 class DatasetRejected(ValueError):
@@ -75,7 +84,10 @@ def known(ctx: Context) -> dict[str, Path]:
 
 
 def resolve(ctx: Context, ref: str) -> tuple[str, Path]:
-    """(name, folder) of a dataset given by name, or by a path inside a data root."""
+    """(name, folder) of a dataset given by name, or by a path inside a data root; or an ``s3://`` URI
+    (a prefix or a .zip), named by its URI and fetched into the cache (docs/storage.md)."""
+    if remote.is_remote(ref):
+        return ref, fetch_remote(ctx, ref)
     datasets = known(ctx)
     if ref in datasets:
         return ref, datasets[ref]
@@ -84,6 +96,16 @@ def resolve(ctx: Context, ref: str) -> tuple[str, Path]:
         if path is not None and path.is_dir():
             return path.name, path
     raise DatasetNotFound(ref, sorted(datasets))
+
+
+def fetch_remote(ctx: Context, uri: str) -> Path:
+    """The cache folder of a remote dataset, brought up to date; its errors as the dataset errors."""
+    try:
+        return remote.fetch_dataset(ctx.settings, uri)
+    except remote.RemoteNotFound as exc:
+        raise RemoteDatasetNotFound(uri, str(exc)) from exc
+    except remote.RemoteError as exc:
+        raise DatasetRejected(str(exc)) from exc
 
 
 def list_datasets(ctx: Context) -> list[DatasetSummary]:

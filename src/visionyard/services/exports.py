@@ -12,6 +12,7 @@ from visionyard.db.models import Job
 from visionyard.export_formats import FORMATS, SIDECAR, SNIPPET, parse_request
 from visionyard.services import jobs
 from visionyard.services.runs import get_run, new_run_id
+from visionyard.storage.artifacts import artifact_store
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ def create_export(ctx: Context, run_id: str, format: str, checkpoint: str, optio
     spec, parsed = parse_request(format, options)
     with ctx.db.session() as session:
         run = get_run(session, run_id)
-        chosen = jobs.resolve_checkpoint(session, ctx.settings.runs_dir, run, checkpoint)
+        chosen = jobs.resolve_checkpoint(session, ctx.settings.runs_dir, run, checkpoint, artifact_store(ctx.settings))
     params = {**chosen, "format": spec.name, "options": parsed.model_dump()}
     job = Job(id=new_run_id(), run_id=run_id, kind=KIND, status=jobs.QUEUED, params=params)
     with ctx.db.write() as session:
@@ -70,8 +71,8 @@ def public(ctx: Context, job: Job, details: bool = False) -> dict[str, Any]:
         "finished_at": job.finished_at,
     }
     if details:
-        folder = jobs.job_folder(ctx, job)
-        sidecar, snippet = folder / SIDECAR, folder / SNIPPET
+        folder, store = jobs.job_folder(ctx, job), artifact_store(ctx.settings)
+        sidecar, snippet = store.ensure_local(folder / SIDECAR), store.ensure_local(folder / SNIPPET)
         body["sidecar"] = json.loads(sidecar.read_text()) if sidecar.is_file() else None
         body["snippet"] = snippet.read_text() if snippet.is_file() else None
     return body
@@ -81,18 +82,20 @@ def download(ctx: Context, session: Session, run_id: str, export_id: str, file: 
     """The export's model (one file, or a zip of its files and sidecar), or one named file of it;
     the path and the name to download it as."""
     job = usable(session, run_id, export_id, allow_failed_parity=True)
-    folder = jobs.job_folder(ctx, job)
+    folder, store = jobs.job_folder(ctx, job), artifact_store(ctx.settings)
     names = list(job.result["files"])
     prefix = f"{run_id}-{job.params['format']}"
     if file is not None:
         if file not in (*names, SIDECAR, SNIPPET):
             listed = ", ".join([*names, SIDECAR, SNIPPET])
             raise ExportFileNotFound(f"export {export_id} has no file {file!r}; its files: {listed}")
-        return folder / file, f"{prefix}-{file}"
+        return store.ensure_local(folder / file), f"{prefix}-{file}"
     if len(names) == 1:
-        return folder / names[0], f"{prefix}{Path(names[0]).suffix}"
+        return store.ensure_local(folder / names[0]), f"{prefix}{Path(names[0]).suffix}"
     bundle = folder / BUNDLE
     if not bundle.is_file():
+        for name in (*names, SIDECAR, SNIPPET):
+            store.ensure_local(folder / name)
         partial = bundle.with_suffix(".partial")
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
             for name in (*names, SIDECAR, SNIPPET):

@@ -7,6 +7,7 @@ created, so a bad request is a 4xx here and not a failed job later.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +20,14 @@ from visionyard.data import formats
 from visionyard.db.models import Checkpoint, Job, Run, utcnow
 from visionyard.services import datasets, lifecycle
 from visionyard.services.runs import RunSetupError, get_run, new_run_id
+from visionyard.storage.artifacts import ArtifactStore, StorageError, artifact_store
 from visionyard.storage.run_folder import RunFolder, check_run_id
 
 if TYPE_CHECKING:
     from visionyard.db.session import Database
     from visionyard.services.context import Context
+
+log = logging.getLogger("visionyard.jobs")
 
 QUEUED, RUNNING, COMPLETED, FAILED = "queued", "running", "completed", "failed"
 FAILED_PARITY = "failed_parity"
@@ -59,7 +63,9 @@ class TestSpec:
 def create_test(ctx: Context, run_id: str, spec: TestSpec) -> Job:
     with ctx.db.session() as session:
         run = get_run(session, run_id)
-        checkpoint = resolve_checkpoint(session, ctx.settings.runs_dir, run, spec.checkpoint)
+        checkpoint = resolve_checkpoint(
+            session, ctx.settings.runs_dir, run, spec.checkpoint, artifact_store(ctx.settings)
+        )
         task, own = run.task, (run.dataset, Path(run.dataset_path))
     name, path = datasets.resolve(ctx, spec.dataset) if spec.dataset else own
     try:
@@ -83,11 +89,15 @@ def create_test(ctx: Context, run_id: str, spec: TestSpec) -> Job:
     return job
 
 
-def resolve_checkpoint(session: Session, runs_dir: Path, run: Run, selector: str) -> dict[str, Any]:
-    """The checkpoint file a selector names, with its epoch, as job params (path relative to the run)."""
+def resolve_checkpoint(
+    session: Session, runs_dir: Path, run: Run, selector: str, store: ArtifactStore | None = None
+) -> dict[str, Any]:
+    """The checkpoint file a selector names, with its epoch, as job params (path relative to the run).
+
+    With a ``store``, a checkpoint that is only in the artifact store counts, and the chosen one is pulled."""
     rows = list(session.scalars(select(Checkpoint).where(Checkpoint.run_id == run.id).order_by(Checkpoint.id)))
     folder = RunFolder.of(runs_dir, run.id)
-    if not any((folder.root / r.path).is_file() for r in rows):
+    if not any(_available(folder.root / r.path, store) for r in rows):
         raise NoCheckpoint(f"run {run.id} ({run.status}) has no checkpoint yet")
     if selector in ("best", "last"):
         chosen = [r for r in rows if r.kind == selector]
@@ -96,17 +106,24 @@ def resolve_checkpoint(session: Session, runs_dir: Path, run: Run, selector: str
         chosen = sorted((r for r in rows if r.epoch == epoch), key=lambda r: r.kind != "best")
     else:
         chosen = [r for r in rows if selector in (r.path, Path(r.path).name)]
-    chosen = [r for r in chosen if (folder.root / r.path).is_file()]
-    if not chosen:
+    row = next((r for r in chosen if _available(folder.root / r.path, store, pull=True)), None)
+    if row is None:
         listed = ", ".join(f"{Path(r.path).name} (epoch {r.epoch})" for r in rows) or "none yet"
         raise RunSetupError(f"run {run.id} has no checkpoint {selector!r}; use best, last, epoch:N or one of: {listed}")
-    row = chosen[0]
     return {"checkpoint": row.path, "checkpoint_kind": row.kind, "checkpoint_epoch": row.epoch}
+
+
+def _available(path: Path, store: ArtifactStore | None, pull: bool = False) -> bool:
+    """The file is here; or, with a store, in the store (and then pulled here when ``pull``)."""
+    if store is None or path.is_file():
+        return path.is_file()
+    return store.ensure_local(path).is_file() if pull else store.exists(path)
 
 
 def run_classes(ctx: Context, run_id: str, dataset_path: Path, task: str) -> list[str]:
     """The classes a run was trained on (recorded in run.json; older runs: its dataset's)."""
     folder = RunFolder.of(ctx.settings.runs_dir, run_id)
+    artifact_store(ctx.settings).ensure_local(folder.run_json)
     recorded = json.loads(folder.run_json.read_text()).get("classes") if folder.exists() else None
     return list(recorded) if recorded else formats.load(dataset_path, task, verify=False).classes
 
@@ -136,6 +153,10 @@ def delete_job(ctx: Context, run_id: str, job_id: str, kind: str) -> None:
         folder = job_folder(ctx, job)
         session.delete(job)
     shutil.rmtree(folder, ignore_errors=True)
+    try:
+        artifact_store(ctx.settings).delete(folder)
+    except StorageError as exc:
+        log.warning("job %s: its files stay in the artifact store: %s", job_id, exc)
 
 
 def claim_next_job(db: Database, max_running: int) -> str | None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from visionyard.services import exports, jobs
 from visionyard.services.images import ImageRejected, check_image
 from visionyard.services.runs import RunSetupError, get_run
+from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.run_folder import RunFolder
 
 if TYPE_CHECKING:
@@ -67,17 +68,18 @@ def predict(
     predictor: Predictor | None = None,
 ) -> dict[str, Any]:
     """``predictor``: the server's predictor process unless given (the CLI predicts in its own process)."""
-    folder = RunFolder.of(ctx.settings.runs_dir, run_id)
+    folder, store = RunFolder.of(ctx.settings.runs_dir, run_id), artifact_store(ctx.settings)
     with ctx.db.session() as session:
         run = get_run(session, run_id)
         model, task, config, dataset = run.model, run.task, dict(run.config), Path(run.dataset_path)
         if options.export is None:
-            checkpoint = jobs.resolve_checkpoint(session, ctx.settings.runs_dir, run, options.checkpoint)
+            checkpoint = jobs.resolve_checkpoint(session, ctx.settings.runs_dir, run, options.checkpoint, store)
             served = None
         else:
             export = exports.usable(session, run_id, options.export)
             checkpoint = {k: export.params[k] for k in ("checkpoint", "checkpoint_epoch")}
-            main = jobs.job_folder(ctx, export) / export.result["files"][0]
+            files = [store.ensure_local(jobs.job_folder(ctx, export) / name) for name in export.result["files"]]
+            main = files[0]  # pulled with the files beside it (OpenVINO's weights) when only in the store
             served = {"id": export.id, "format": export.params["format"], "path": str(main)}
     named = _images(task, uploads, ctx.settings.predict_max_images)
     limit = ctx.settings.predict_max_bytes

@@ -23,6 +23,7 @@ from visionyard.engine.export.writers import FILES, write
 from visionyard.engine.tasks.base import TaskModule
 from visionyard.export_formats import FORMATS, SIDECAR, SNIPPET
 from visionyard.services import jobs
+from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.atomic import write_json, write_text
 from visionyard.storage.run_folder import RunFolder
 from visionyard.training_config import TrainingConfig
@@ -42,7 +43,8 @@ def run_export(work: JobContext) -> dict[str, Any]:
     classes = jobs.run_classes(work.ctx, work.run_id, work.dataset_path, work.task)
     plugin = work.ctx.registry().load_class(work.model)(work.config, classes)
     plugin.build()
-    plugin.load_checkpoint(RunFolder.of(work.ctx.settings.runs_dir, work.run_id).root / p["checkpoint"])
+    checkpoint = RunFolder.of(work.ctx.settings.runs_dir, work.run_id).root / p["checkpoint"]
+    plugin.load_checkpoint(artifact_store(work.ctx.settings).ensure_local(checkpoint))
     module = plugin.training_module().eval()
     splits = carve_splits(formats.load(work.dataset_path, work.task, verify=False), cfg)
     samples = splits.val[: options.parity_images]

@@ -17,7 +17,9 @@ from visionyard.db.models import Job
 from visionyard.services import jobs
 from visionyard.services.context import Context
 from visionyard.services.runs import get_run
+from visionyard.storage.artifacts import artifact_store
 from visionyard.worker.service import NotClaimed
+from visionyard.worker.syncing import FolderPusher
 
 log = logging.getLogger("visionyard.worker")
 
@@ -81,6 +83,7 @@ def run_job(ctx: Context, job_id: str) -> str:
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()
+    FolderPusher(artifact_store(ctx.settings), work.folder).close()  # the job's files, before it is reported done
     with ctx.db.serialised() as session:
         job = session.get_one(Job, job_id)
         if job.status == jobs.RUNNING and job.worker_pid == me.pid:

@@ -14,6 +14,7 @@ from visionyard.data.datamodule import carve_splits
 from visionyard.engine.evaluation.recorders import recorder_for
 from visionyard.engine.evaluation.runner import evaluate_samples
 from visionyard.services.jobs import run_classes
+from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.evaluation_folder import EvaluationFolder
 from visionyard.storage.run_folder import RunFolder
 from visionyard.training_config import TrainingConfig
@@ -38,7 +39,7 @@ def run_test(work: JobContext) -> dict[str, Any]:
     plugin = work.ctx.registry().load_class(work.model)(work.config, classes)
     plugin.build()
     checkpoint = RunFolder.of(work.ctx.settings.runs_dir, work.run_id).root / p["checkpoint"]
-    plugin.load_checkpoint(checkpoint)
+    plugin.load_checkpoint(artifact_store(work.ctx.settings).ensure_local(checkpoint))
     log.info(
         "testing %s (epoch %s) on %s/%s: %d samples",
         p["checkpoint"],

@@ -1,7 +1,8 @@
 """spec/004's change-detection training service under ``/train``: jobs are ordinary runs.
 
-Local paths only for now: an ``s3://`` URI is refused with a clear message. ``register_model`` is
-accepted but not stored (model registration comes with a later release).
+Datasets and configs are names, local paths inside the roots, or ``s3://`` URIs (fetched into the
+cache). ``register_model: true`` publishes the best checkpoint to the model registry when the run
+completes (``registry.publish`` in its config).
 """
 
 from __future__ import annotations
@@ -24,9 +25,13 @@ router = APIRouter(prefix="/train", tags=["compat: change detection"], route_cla
 class JobCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dataset_uri: str = Field(min_length=1, max_length=4096, description="a dataset name, or a folder in a data root")
-    config_uri: str = Field(min_length=1, max_length=4096, description="a YAML file in HOME/configs (or a name)")
-    register_model: bool = Field(False, description="accepted; registration comes with a later release")
+    dataset_uri: str = Field(
+        min_length=1, max_length=4096, description="a dataset name, a folder in a data root, or s3://bucket/prefix/"
+    )
+    config_uri: str = Field(
+        min_length=1, max_length=4096, description="a YAML file in HOME/configs (or a name), or s3://bucket/key.yaml"
+    )
+    register_model: bool = Field(False, description="publish the best checkpoint to the registry on completion")
 
 
 class JobCreated(BaseModel):
