@@ -139,7 +139,8 @@ def guarded(action: Any) -> Any:
     from visionyard.services.images import ImageRejected
     from visionyard.services.jobs import JobNotFinished, JobNotFound
     from visionyard.services.predictor import PredictionFailed
-    from visionyard.services.runs import RunNotFound, RunSetupError
+    from visionyard.services.registry import PublishRejected, RegistryConflict, RegistryNotFound
+    from visionyard.services.runs import RunNotFound, RunPublished, RunSetupError
     from visionyard.storage.run_folder import InvalidRunId
 
     expected = (
@@ -156,6 +157,10 @@ def guarded(action: Any) -> Any:
         ExportNotUsable,
         JobNotFound,
         JobNotFinished,
+        RegistryNotFound,
+        PublishRejected,
+        RegistryConflict,
+        RunPublished,
     )
     try:
         return action()

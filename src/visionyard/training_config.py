@@ -121,6 +121,22 @@ class DataConfig(_Section):
     skip_invalid_images: bool = Field(False, description="skip bad files instead of failing the run")
 
 
+class CheckpointConfig(_Section):
+    keep_latest: int = Field(
+        0, ge=0, le=1000, description="also keep a checkpoint of each of the N latest epochs (best and last always)"
+    )
+
+
+class RegistryConfig(_Section):
+    publish: bool = Field(False, description="publish the best checkpoint to the model registry when the run completes")
+    name: str | None = Field(
+        None, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="registered model name"
+    )
+    alias: str | None = Field(
+        None, max_length=64, pattern=r"^[a-z][a-z0-9_-]*$", description="alias given to the new version"
+    )
+
+
 class TrainingConfig(_Section):
     """Everything a run needs besides the model's own fields."""
 
@@ -140,6 +156,8 @@ class TrainingConfig(_Section):
     early_stopping: EarlyStoppingConfig = EarlyStoppingConfig()
     hardware: HardwareConfig = HardwareConfig()
     data: DataConfig = DataConfig()
+    checkpoints: CheckpointConfig = CheckpointConfig()
+    registry: RegistryConfig = RegistryConfig()
 
     @classmethod
     def from_run_config(cls, config: dict[str, Any]) -> TrainingConfig:

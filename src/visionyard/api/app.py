@@ -17,7 +17,7 @@ from visionyard.api import errors
 from visionyard.api.auth import TokenGuard
 from visionyard.api.compat import changedetect, deepvision
 from visionyard.api.events import EventHub
-from visionyard.api.routes import datasets, evaluations, exports, health, models, predict, runs
+from visionyard.api.routes import datasets, evaluations, exports, health, models, predict, registry, runs, storage
 from visionyard.scheduler.supervisor import Scheduler
 from visionyard.services.context import Context
 
@@ -55,7 +55,19 @@ def create_app(ctx: Context | None = None, schedule: bool = True) -> FastAPI:
     )
     app.state.context = context
     errors.install(app)
-    routers = (health, models, runs, evaluations, exports, predict, datasets, deepvision, changedetect)
+    routers = (
+        health,
+        models,
+        runs,
+        evaluations,
+        exports,
+        predict,
+        registry,
+        storage,
+        datasets,
+        deepvision,
+        changedetect,
+    )
     for module in routers:
         app.include_router(module.router)
 

@@ -24,7 +24,9 @@ from visionyard.services.images import ImageRejected
 from visionyard.services.jobs import JobNotFinished, JobNotFound, NoCheckpoint
 from visionyard.services.lifecycle import TransitionError
 from visionyard.services.predictor import PredictionFailed, PredictorUnavailable
-from visionyard.services.runs import RunNotFound, RunSetupError
+from visionyard.services.registry import PublishRejected, RegistryConflict, RegistryNotFound
+from visionyard.services.runs import RunNotFound, RunPublished, RunSetupError
+from visionyard.storage.artifacts import StorageError
 from visionyard.storage.run_folder import InvalidRunId
 
 log = logging.getLogger("visionyard.api")
@@ -64,6 +66,11 @@ DOMAIN_ERRORS: list[tuple[type[Exception], int, str]] = [
     (FormatUnavailable, 422, "format_unavailable"),
     (ExportNotUsable, 409, "export_failed_parity"),
     (ExportFileNotFound, 404, "file_not_found"),
+    (RegistryNotFound, 404, "registry_not_found"),
+    (PublishRejected, 422, "invalid_publish"),
+    (RegistryConflict, 409, "registry_conflict"),
+    (RunPublished, 409, "run_published"),
+    (StorageError, 503, "storage_unavailable"),
 ]
 
 

@@ -18,6 +18,9 @@ class RunCreate(Input):
     config: dict[str, Any] = Field(default_factory=dict, description="config values, nested or dotted keys")
     preset: str | None = Field(None, max_length=100)
     base_run: str | None = Field(None, max_length=64, description="start from this run's best weights")
+    base_model: str | None = Field(
+        None, max_length=200, description="start from a published version: name, name:3 or name@production"
+    )
     name: str | None = Field(None, max_length=200)
     max_restarts: int | None = Field(None, ge=0, le=20, description="restarts after a worker dies")
 
@@ -39,6 +42,9 @@ class RunSummary(BaseModel):
     dataset: str
     preset: str | None
     base_run: str | None
+    base_version_id: int | None
+    dataset_fingerprint: str | None
+    tracking_id: str | None = Field(description="the MLflow run mirroring this one")
     epochs: int
     current_epoch: int
     current_step: int
@@ -129,3 +135,94 @@ class RecordPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class PublishRequest(Input):
+    run_id: str = Field(min_length=1, max_length=64, description="the run whose checkpoint is published")
+    checkpoint: str = Field("best", max_length=200, description="best, last, epoch:N or a checkpoint file name")
+    description: str | None = Field(None, max_length=2000)
+    alias: str | None = Field(None, max_length=64, description="also point this alias at the new version")
+    actor: str | None = Field(None, max_length=100, description="who publishes (recorded in the alias history)")
+
+
+class AliasRequest(Input):
+    version: int = Field(ge=1, description="the version the alias points at")
+    reason: str | None = Field(None, max_length=500)
+    actor: str | None = Field(None, max_length=100, description="who moves the alias (recorded)")
+
+
+class RunOfVersion(BaseModel):
+    id: str
+    name: str | None
+    status: str
+    epochs: int
+    current_epoch: int
+    best_metrics: dict[str, Any]
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ModelVersionPublic(BaseModel):
+    name: str
+    version: int
+    aliases: list[str]
+    task: str
+    model: str
+    run_id: str
+    run: RunOfVersion | None = Field(description="the training run (spec/000 TrainingRun)")
+    checkpoint: str = Field(description="the run's checkpoint it was copied from")
+    epoch: int
+    metrics: dict[str, Any] = Field(description="the metrics of the published epoch")
+    classes: list[str]
+    dataset: str
+    dataset_fingerprint: str | None = Field(description="sha256 over the dataset's file names, sizes and contents")
+    size: int
+    sha256: str
+    description: str | None
+    created_by: str
+    created_at: datetime
+    tracking_version: str | None = Field(description="the MLflow registry version mirroring this one")
+
+
+class ExportOfVersion(BaseModel):
+    id: str
+    format: str | None
+    status: str
+    result: dict[str, Any]
+
+
+class ModelVersionDetail(ModelVersionPublic):
+    config: dict[str, Any]
+    exports: list[ExportOfVersion] = Field(description="exports made from the same checkpoint")
+
+
+class TrainedModelPublic(BaseModel):
+    name: str
+    task: str
+    model: str
+    description: str | None
+    created_at: datetime
+    latest_version: int | None
+    aliases: dict[str, int] = Field(description="alias -> version")
+    versions: list[ModelVersionPublic]
+
+
+class AliasChangePublic(BaseModel):
+    alias: str
+    from_version: int | None
+    to_version: int | None = Field(description="null when the alias was removed")
+    actor: str
+    reason: str | None
+    at: datetime
+
+
+class BestEpoch(BaseModel):
+    name: str
+    version: int
+    run_id: str
+    monitor: str
+    mode: str
+    epoch: int
+    value: float
+    metrics: dict[str, Any]
+    published_epoch: int

@@ -122,6 +122,30 @@ class ControlCallback(L.Callback):
         return True
 
 
+class EpochCheckpoints(L.Callback):
+    """``epoch-NNNN.ckpt`` at every epoch end, keeping the ``keep`` latest (best and last are separate files)."""
+
+    PATTERN = "epoch-*.ckpt"
+
+    def __init__(self, folder: RunFolder, keep: int, reporter: Reporter):
+        self.folder, self.keep, self.reporter = folder, keep, reporter
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        trainer.save_checkpoint(self.folder.checkpoints / f"epoch-{trainer.current_epoch + 1:04d}.ckpt")
+        prune_epoch_checkpoints(self.folder, self.keep, self.reporter)
+
+
+def prune_epoch_checkpoints(folder: RunFolder, keep: int, reporter: Reporter) -> list[Path]:
+    """Delete all but the ``keep`` latest epoch checkpoints of a run; best, last and manual ones stay."""
+    files = sorted(folder.checkpoints.glob(EpochCheckpoints.PATTERN))
+    doomed = files[: max(0, len(files) - keep)]
+    for path in doomed:
+        path.unlink(missing_ok=True)
+        reporter.checkpoint_removed(str(path))
+        log.info("checkpoint retention: removed %s", path.name)
+    return doomed
+
+
 class CompactProgressBar(RichProgressBar):
     """Rich progress on stderr showing the step loss and the latest validation metrics."""
 

@@ -17,6 +17,14 @@ class Reporter(Protocol):
         """A checkpoint file was written; ``epoch`` is the 1-based epoch it was taken in."""
         ...
 
+    def checkpoint_removed(self, path: str) -> None:
+        """A checkpoint file was deleted by the run's retention."""
+        ...
+
+    def dataset_read(self, fingerprint: dict[str, Any]) -> None:
+        """The dataset was checked; its fingerprint (``digest``, ``files``, ``bytes``)."""
+        ...
+
 
 class Control(Protocol):
     def requested(self, epoch: int, step: int, epoch_end: bool) -> ControlRequest | None:
@@ -29,6 +37,12 @@ class NullReporter:
         pass
 
     def checkpoint_saved(self, kind: str, path: str, epoch: int, step: int) -> None:
+        pass
+
+    def checkpoint_removed(self, path: str) -> None:
+        pass
+
+    def dataset_read(self, fingerprint: dict[str, Any]) -> None:
         pass
 
 

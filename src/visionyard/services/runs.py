@@ -5,6 +5,7 @@ No Typer or HTTP types here: the CLI (and later the API) call these functions.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import shutil
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, defer
 
 from visionyard.config import Settings
 from visionyard.data import formats
-from visionyard.db.models import Run, utcnow
+from visionyard.db.models import ModelVersion, Run, TrainedModel, utcnow
 from visionyard.plugins.registry import PluginRegistry
 from visionyard.plugins.validation import (
     ConfigProblem,
@@ -26,11 +27,15 @@ from visionyard.plugins.validation import (
     resolve_config,
 )
 from visionyard.services import datasets, lifecycle
+from visionyard.storage import remote
+from visionyard.storage.artifacts import StorageError, artifact_store
 from visionyard.storage.run_folder import RunFolder, check_run_id
 from visionyard.worker.request import RunRequest
 
 if TYPE_CHECKING:
     from visionyard.services.context import Context
+
+log = logging.getLogger("visionyard.runs")
 
 
 class RunSetupError(ValueError):
@@ -82,7 +87,9 @@ def prepare_run(
             raise RunSetupError(
                 f"base run {base_run} trained {base_record['model']!r}; its weights cannot initialise {model!r}"
             )
-        base_checkpoint = base.best_ckpt if base.best_ckpt.is_file() else base.last_ckpt
+        store = artifact_store(settings)
+        best = store.ensure_local(base.best_ckpt)
+        base_checkpoint = best if best.is_file() else store.ensure_local(base.last_ckpt)
         if not base_checkpoint.is_file():
             raise RunSetupError(f"base run {base_run} has no checkpoint")
     folder = RunFolder.of(settings.runs_dir, new_run_id())
@@ -122,6 +129,7 @@ def prepare_resume(settings: Settings, registry: PluginRegistry, run_id: str, ov
     record = folder.read_run()
     if record["status"] == "running":
         raise RunSetupError(f"run {run_id} is running")
+    artifact_store(settings).ensure_local(folder.root)
     if not folder.last_ckpt.is_file():
         raise RunSetupError(f"run {run_id} has no last.ckpt to resume from")
     problems: list[ConfigProblem] = []
@@ -144,9 +152,14 @@ def prepare_resume(settings: Settings, registry: PluginRegistry, run_id: str, ov
 
 def _existing(settings: Settings, run_id: str) -> RunFolder:
     folder = RunFolder.of(settings.runs_dir, run_id)
+    artifact_store(settings).ensure_local(folder.run_json)
     if not folder.exists():
         raise RunSetupError(f"no run {run_id!r} in {settings.runs_dir}")
     return folder
+
+
+class RunPublished(ValueError):
+    """A run that model versions were published from (HTTP 409 on delete)."""
 
 
 class RunNotFound(LookupError):
@@ -166,6 +179,8 @@ class RunSpec:
     base_run: str | None = None
     name: str | None = None
     max_restarts: int | None = None
+    base_model: str | None = None
+    """A published version to start from: ``name``, ``name:3`` or ``name@production``."""
 
 
 def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
@@ -173,22 +188,30 @@ def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
     folder on this machine (the foreground CLI); otherwise it must lie under a data root."""
     registry = ctx.registry()
     dataset_name = spec.dataset
-    if not local_paths:
+    if not local_paths or remote.is_remote(spec.dataset):
         dataset_name, path = datasets.resolve(ctx, spec.dataset)
         spec = replace(spec, dataset=str(path))
+    if spec.base_run and spec.base_model:
+        raise RunSetupError("start from a base run or a published model version, not both")
     request = prepare_run(ctx.settings, registry, spec.model, spec.dataset, spec.config, spec.preset, spec.base_run)
     entry = registry.get(spec.model)
     assert entry.metadata is not None
+    try:
+        base_version = _base_version(ctx, spec, entry.metadata.task_type, request.config)
+    except Exception:
+        shutil.rmtree(request.folder.root, ignore_errors=True)
+        raise
     run = Run(
         id=request.folder.run_id,
         name=spec.name,
         status=lifecycle.QUEUED,
         model=spec.model,
         task=entry.metadata.task_type,
-        dataset=Path(dataset_name).name if local_paths else dataset_name,
+        dataset=dataset_name if not local_paths or remote.is_remote(dataset_name) else Path(dataset_name).name,
         dataset_path=str(request.dataset),
         preset=spec.preset,
         base_run=spec.base_run,
+        base_version_id=base_version,
         config=request.config,
         epochs=request.config["epochs"],
         max_restarts=ctx.settings.max_restarts if spec.max_restarts is None else spec.max_restarts,
@@ -203,6 +226,16 @@ def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
         shutil.rmtree(request.folder.root, ignore_errors=True)
         raise
     return run
+
+
+def _base_version(ctx: Context, spec: RunSpec, task: str, config: dict[str, Any]) -> int | None:
+    if not spec.base_model:
+        return None
+    from visionyard.services import registry
+
+    with ctx.db.session() as session:
+        version, _ = registry.base_for(session, ctx.settings, spec.base_model, spec.model, task, config)
+        return version.id
 
 
 def get_run(session: Session, run_id: str) -> Run:
@@ -228,16 +261,49 @@ def delete_run(ctx: Context, run_id: str) -> None:
         run = get_run(session, run_id)
         if run.status in lifecycle.ACTIVE:
             raise lifecycle.TransitionError(run, "delete")
+        published = session.execute(
+            select(TrainedModel.name, ModelVersion.version)
+            .join(TrainedModel, TrainedModel.id == ModelVersion.model_id)
+            .where(ModelVersion.run_id == run_id)
+        ).all()
+        if published:
+            names = ", ".join(f"{name} v{version}" for name, version in published)
+            raise RunPublished(f"run {run_id} is published as {names}; it stays while its versions exist")
         session.delete(run)
-    shutil.rmtree(RunFolder.of(ctx.settings.runs_dir, run_id).root, ignore_errors=True)
+    folder = RunFolder.of(ctx.settings.runs_dir, run_id).root
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        artifact_store(ctx.settings).delete(folder)
+    except StorageError as exc:
+        log.warning("run %s: its files stay in the artifact store: %s", run_id, exc)
 
 
-def worker_request(settings: Settings, run: Run) -> RunRequest:
+def worker_request(settings: Settings, session: Session, run: Run) -> RunRequest:
     """What a worker executes for a claimed run: it continues from last.ckpt whenever there is one."""
     folder = RunFolder.of(settings.runs_dir, run.id)
+    store = artifact_store(settings)
+    try:
+        store.ensure_local(folder.root)  # another host, or files pruned here: last.ckpt, metrics.json
+    except StorageError as exc:
+        log.warning("run %s: %s", run.id, exc)
     resume = folder.last_ckpt.is_file()
     base = None
     if run.base_run and not resume:
         base_folder = RunFolder.of(settings.runs_dir, run.base_run)
-        base = base_folder.best_ckpt if base_folder.best_ckpt.is_file() else base_folder.last_ckpt
-    return RunRequest(folder, run.model, Path(run.dataset_path), run.config, resume=resume, base_checkpoint=base)
+        best = store.ensure_local(base_folder.best_ckpt)
+        base = best if best.is_file() else store.ensure_local(base_folder.last_ckpt)
+    if run.base_version_id is not None and not resume:
+        base = store.ensure_local(published_weights(settings, session, run.base_version_id))
+    dataset = Path(run.dataset_path)
+    if remote.is_remote(run.dataset) and not dataset.is_dir():
+        dataset = remote.fetch_dataset(settings, run.dataset)  # cache pruned, or another host
+    return RunRequest(folder, run.model, dataset, run.config, resume=resume, base_checkpoint=base)
+
+
+def published_weights(settings: Settings, session: Session, version_id: int) -> Path:
+    """The checkpoint file of a published model version (the registry's copy)."""
+    from visionyard.services.registry import VERSION_FILE, version_folder
+
+    version = session.get_one(ModelVersion, version_id)
+    name = session.get_one(TrainedModel, version.model_id).name
+    return version_folder(settings, name, version.version) / VERSION_FILE

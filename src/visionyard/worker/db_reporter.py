@@ -38,7 +38,7 @@ class DatabaseReporter:
 
     def checkpoint_saved(self, kind: str, path: str, epoch: int, step: int) -> None:
         file = Path(path)
-        relative = str(file.relative_to(self.folder)) if file.is_relative_to(self.folder) else str(file)
+        relative = self._relative(file)
         size = file.stat().st_size
         with self.ctx.db.write() as session:
             row = session.scalar(
@@ -53,6 +53,20 @@ class DatabaseReporter:
             record.metrics, record.created_at = (row.values if row else None), utcnow()
             session.add(record)
             lifecycle.add_event(session, self.run_id, "checkpoint", kind=kind, path=relative, epoch=epoch, step=step)
+
+    def checkpoint_removed(self, path: str) -> None:
+        relative = self._relative(Path(path))
+        with self.ctx.db.write() as session:
+            session.execute(delete(Checkpoint).where(Checkpoint.run_id == self.run_id, Checkpoint.path == relative))
+            lifecycle.add_event(session, self.run_id, "checkpoint_removed", path=relative)
+
+    def dataset_read(self, fingerprint: dict[str, Any]) -> None:
+        with self.ctx.db.write() as session:
+            session.get_one(Run, self.run_id).dataset_fingerprint = fingerprint["digest"]
+            lifecycle.add_event(session, self.run_id, "dataset", **fingerprint)
+
+    def _relative(self, file: Path) -> str:
+        return str(file.relative_to(self.folder)) if file.is_relative_to(self.folder) else str(file)
 
     def _better(self, row: dict[str, Any], best: dict[str, Any]) -> bool:
         if self.monitor not in row:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,8 @@ from visionyard.config import Settings
 from visionyard.data import formats
 from visionyard.data.checks import DatasetReport
 from visionyard.data.datamodule import Splits, TaskDataModule, carve_splits
-from visionyard.engine.callbacks import ControlCallback, FreezeStages, KeyedSeeding, MetricsRecorder
+from visionyard.data.fingerprint import fingerprint
+from visionyard.engine.callbacks import ControlCallback, EpochCheckpoints, FreezeStages, KeyedSeeding, MetricsRecorder
 from visionyard.engine.evaluation.callback import ValidationDetails
 from visionyard.engine.reporting import Control, FlagControl, NullReporter, Reporter
 from visionyard.engine.trainer import HardwareError, build_trainer, resolve_accelerator
@@ -29,6 +30,7 @@ from visionyard.plugins.registry import PluginRegistry, UnknownModelError
 from visionyard.plugins.validation import ConfigError
 from visionyard.training_config import TrainingConfig
 from visionyard.worker.request import RunRequest
+from visionyard.worker.syncing import PushingReporter, run_pusher
 
 log = logging.getLogger("visionyard.worker")
 
@@ -67,6 +69,8 @@ def execute_run(
     reporter: Reporter | None = None,
 ) -> RunOutcome:
     folder = request.folder
+    pusher = run_pusher(settings, folder.root)  # pulls what the store has and is missing here
+    reporter = PushingReporter(reporter or NullReporter(), pusher)  # a push after every checkpoint
     folder.create()
     record = folder.read_run()
     folder.update_run(status="running", attempt=record.get("attempt", 0) + 1, started_at=now(), error=None)
@@ -94,6 +98,7 @@ def execute_run(
         final_metrics=outcome.final_metrics,
         error=outcome.error,
     )
+    pusher.close()  # the last push, with the outcome in run.json
     return outcome
 
 
@@ -108,9 +113,12 @@ def _train(
     reporter: Reporter | None,
 ) -> str:
     folder = request.folder
+    reporter = reporter or NullReporter()
     splits = _checked_splits(request.dataset, task, cfg)
-
-    folder.update_run(classes=splits.classes)
+    dataset_print = fingerprint(request.dataset, settings.cache_dir)
+    log.info("dataset fingerprint %s (%d files, %d bytes)", *astuple(dataset_print))
+    folder.update_run(classes=splits.classes, dataset_fingerprint=dataset_print.digest)
+    reporter.dataset_read(dataset_print.as_dict())
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     plugin = registry.load_class(request.model)(request.config, splits.classes)
     pretrained = None
@@ -124,7 +132,6 @@ def _train(
         fresh = load_matching(model, read_state_dict(request.base_checkpoint))
         log.info("initialised from %s; left fresh: %s", request.base_checkpoint, ", ".join(fresh) or "nothing")
 
-    reporter = reporter or NullReporter()
     rows = folder.read_metrics() if request.resume else []
     control_callback = ControlCallback(control, folder)
     details = ValidationDetails(
@@ -142,6 +149,8 @@ def _train(
         if cfg.freeze_stages > len(stages):
             raise ValueError(f"freeze_stages={cfg.freeze_stages} but {request.model} has {len(stages)} stages")
         callbacks.append(FreezeStages(stages[: cfg.freeze_stages]))
+    if cfg.checkpoints.keep_latest:
+        callbacks.append(EpochCheckpoints(folder, cfg.checkpoints.keep_latest, reporter))
     pin = resolve_accelerator(cfg) == "cuda"
     trainer = build_trainer(folder, cfg, *monitored, callbacks, reporter, progress=request.progress)
     ckpt = folder.last_ckpt if request.resume else None

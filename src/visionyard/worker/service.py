@@ -21,6 +21,7 @@ from visionyard.engine.reporting import ControlRequest, FlagControl
 from visionyard.services import lifecycle, recovery
 from visionyard.services.context import Context
 from visionyard.services.runs import get_run, worker_request
+from visionyard.training_config import TrainingConfig
 from visionyard.worker.db_reporter import DatabaseReporter
 
 log = logging.getLogger("visionyard.worker")
@@ -114,7 +115,7 @@ def run_worker(ctx: Context, run_id: str, local: FlagControl | None = None, prog
 
         with ctx.db.session() as session:
             run = get_run(session, run_id)
-            request = worker_request(ctx.settings, run)
+            request = worker_request(ctx.settings, session, run)
             reporter = DatabaseReporter(ctx, run)
         request.progress = progress
         started = time.monotonic()
@@ -124,7 +125,33 @@ def run_worker(ctx: Context, run_id: str, local: FlagControl | None = None, prog
         log.info("run %s: %s after %.1f s", run_id, outcome.status, time.monotonic() - started)
     finally:
         heartbeat.halt()
-    return record_outcome(ctx, run_id, outcome)
+    status = record_outcome(ctx, run_id, outcome)
+    if status == lifecycle.COMPLETED:
+        publish_if_asked(ctx, run_id)
+    return status
+
+
+def publish_if_asked(ctx: Context, run_id: str) -> None:
+    """spec/004 ``register_model``: a completed run whose config asks for it publishes its best
+    checkpoint. A failure is logged and recorded; the run stays completed."""
+    from visionyard.services import registry
+
+    with ctx.db.session() as session:
+        run = get_run(session, run_id)
+        asked = TrainingConfig.from_run_config(run.config).registry
+        name = asked.name or run.model
+    if not asked.publish:
+        return
+    spec = registry.PublishSpec(
+        run_id, name, alias=asked.alias, actor="visionyard", description="published on completion"
+    )
+    try:
+        version = registry.publish(ctx, spec)
+        log.info("run %s published as %s v%d", run_id, name, version.version)
+    except Exception as exc:
+        log.exception("run %s: publishing as %s failed", run_id, name)
+        with ctx.db.write() as session:
+            lifecycle.add_event(session, run_id, "registry", action="publish_failed", model=name, error=str(exc))
 
 
 def record_outcome(ctx: Context, run_id: str, outcome: Any) -> str:

@@ -1,0 +1,80 @@
+"""/api/v1/registry: published model versions, their runs and exports, aliases with their history,
+and the version files (spec/000 TrainedModelService)."""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from fastapi import APIRouter, status
+from fastapi.responses import FileResponse
+
+from visionyard.api.deps import ContextDep, SessionDep
+from visionyard.api.schemas import (
+    AliasChangePublic,
+    AliasRequest,
+    BestEpoch,
+    ModelVersionDetail,
+    PublishRequest,
+    TrainedModelPublic,
+)
+from visionyard.services import registry
+
+router = APIRouter(prefix="/api/v1/registry", tags=["registry"])
+VersionRef = str
+"""A version number, an alias or ``latest``."""
+
+
+@router.get("/models")
+def list_models(session: SessionDep) -> list[TrainedModelPublic]:
+    """Every registered model with its versions, aliases and training runs."""
+    return [TrainedModelPublic.model_validate(m) for m in registry.list_models(session)]
+
+
+@router.get("/models/{name}")
+def get_model(name: str, session: SessionDep) -> TrainedModelPublic:
+    return TrainedModelPublic.model_validate(registry.model_public(session, registry.get_model(session, name)))
+
+
+@router.post("/models/{name}/versions", status_code=status.HTTP_201_CREATED)
+async def publish(name: str, body: PublishRequest, ctx: ContextDep) -> ModelVersionDetail:
+    """Copy a run's checkpoint into the registry as the next version of ``name`` (created if new)."""
+    spec = registry.PublishSpec(body.run_id, name, body.checkpoint, body.description, body.alias, body.actor or "api")
+    version = await to_thread.run_sync(registry.publish, ctx, spec)
+    with ctx.db.session() as session:
+        return ModelVersionDetail.model_validate(registry.version_detail(session, name, version.version))
+
+
+@router.get("/models/{name}/versions/{ref}")
+def get_version(name: str, ref: VersionRef, session: SessionDep) -> ModelVersionDetail:
+    """A version (by number, alias or ``latest``) with its config, run, metrics and exports."""
+    return ModelVersionDetail.model_validate(registry.version_detail(session, name, ref))
+
+
+@router.get("/models/{name}/versions/{ref}/best-epoch")
+def best_epoch(name: str, ref: VersionRef, session: SessionDep) -> BestEpoch:
+    """The best epoch of the version's run on its monitored metric."""
+    return BestEpoch.model_validate(registry.best_epoch(session, name, ref))
+
+
+@router.get("/models/{name}/versions/{ref}/download", response_class=FileResponse)
+def download(name: str, ref: VersionRef, ctx: ContextDep, session: SessionDep) -> FileResponse:
+    """The version's checkpoint (weights, loadable with ``torch.load(weights_only=True)``)."""
+    version, path = registry.version_file(ctx.settings, session, name, ref)
+    return FileResponse(path, filename=f"{name}-v{version.version}.ckpt", media_type="application/octet-stream")
+
+
+@router.put("/models/{name}/aliases/{alias}")
+def set_alias(name: str, alias: str, body: AliasRequest, ctx: ContextDep) -> AliasChangePublic:
+    """Point an alias (``staging``, ``production``, any name) at a version; the move is recorded."""
+    change = registry.set_alias(ctx, name, alias, body.version, body.actor or "api", body.reason)
+    return AliasChangePublic.model_validate(change)
+
+
+@router.delete("/models/{name}/aliases/{alias}")
+def remove_alias(name: str, alias: str, ctx: ContextDep) -> AliasChangePublic:
+    return AliasChangePublic.model_validate(registry.remove_alias(ctx, name, alias, "api"))
+
+
+@router.get("/models/{name}/aliases")
+def alias_history(name: str, session: SessionDep) -> list[AliasChangePublic]:
+    """Every alias change of the model, oldest first: who, when, from which version to which."""
+    return [AliasChangePublic.model_validate(c) for c in registry.alias_history(session, name)]

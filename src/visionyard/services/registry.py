@@ -1,0 +1,510 @@
+"""The model registry (torch-free): publish run checkpoints as numbered versions of a named model,
+move aliases between versions with an audit trail, and start new runs from a version.
+
+A version is a copy of the checkpoint (``HOME/registry/<name>/<version>/model.ckpt`` with a
+``version.json`` beside it), so checkpoint retention or a later epoch never changes what was
+published. Publishing and alias moves are appended to the event log as ``registry`` events, which
+the MLflow mirror follows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from visionyard.db.models import AliasChange, Job, MetricRow, ModelAlias, ModelVersion, Run, TrainedModel, utcnow
+from visionyard.metrics.headlines import headline
+from visionyard.services import jobs, lifecycle
+from visionyard.services.runs import RunSetupError, get_run
+from visionyard.storage.artifacts import artifact_store
+from visionyard.storage.atomic import write_json
+from visionyard.training_config import TrainingConfig
+
+if TYPE_CHECKING:
+    from visionyard.config import Settings
+    from visionyard.services.context import Context
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+ALIAS = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+RESERVED_ALIAS = re.compile(r"^(latest|v\d+)$")
+"""``latest`` names the newest version; ``v<N>`` is reserved by MLflow's registry."""
+VERSION_FILE = "model.ckpt"
+VERSION_JSON = "version.json"
+COPY_CHUNK = 1024 * 1024
+
+
+class RegistryNotFound(LookupError):
+    """A registered model, version or alias that does not exist (HTTP 404)."""
+
+
+class PublishRejected(ValueError):
+    """A publish or alias request that cannot be honoured as given (HTTP 422)."""
+
+
+class RegistryConflict(ValueError):
+    """A request that clashes with what the registry holds (HTTP 409)."""
+
+
+class IncompatibleBase(RunSetupError):
+    """A published version whose weights cannot start the asked-for run (HTTP 422)."""
+
+
+@dataclass
+class PublishSpec:
+    run_id: str
+    name: str
+    checkpoint: str = "best"
+    """``best``, ``last``, ``epoch:N`` or a checkpoint file of the run."""
+    description: str | None = None
+    alias: str | None = None
+    actor: str = "api"
+
+
+def check_name(name: str) -> str:
+    if not NAME.fullmatch(name):
+        raise PublishRejected(f"invalid model name {name!r}: letters, digits, '.', '_' and '-' (at most 100)")
+    return name
+
+
+def check_alias(alias: str) -> str:
+    if not ALIAS.fullmatch(alias) or RESERVED_ALIAS.fullmatch(alias):
+        raise PublishRejected(
+            f"invalid alias {alias!r}: lowercase letters, digits, '_' and '-', starting with a letter; "
+            "'latest' and 'v<number>' are reserved"
+        )
+    return alias
+
+
+def version_folder(settings: Settings, name: str, version: int) -> Path:
+    return settings.registry_dir / check_name(name) / str(version)
+
+
+# ---- publishing ------------------------------------------------------------------------------
+
+
+def publish(ctx: Context, spec: PublishSpec) -> ModelVersion:
+    """Copy a run's checkpoint into the registry as the next version of ``spec.name``."""
+    check_name(spec.name)
+    if spec.alias is not None:
+        check_alias(spec.alias)
+    with ctx.db.session() as session:
+        run = get_run(session, spec.run_id)
+        if run.status in lifecycle.ACTIVE:
+            raise RegistryConflict(f"run {run.id} is {run.status}; publish it when it has stopped or completed")
+        chosen = jobs.resolve_checkpoint(
+            session, ctx.settings.runs_dir, run, spec.checkpoint, artifact_store(ctx.settings)
+        )
+        metrics = _checkpoint_metrics(session, run, chosen)
+        classes = jobs.run_classes(ctx, run.id, Path(run.dataset_path), run.task)
+        facts = _run_facts(run)
+    incoming = ctx.settings.registry_dir / spec.name / f".incoming-{secrets.token_hex(4)}"
+    try:
+        size, digest = _copy(ctx.settings.runs_dir / run.id / chosen["checkpoint"], incoming / VERSION_FILE)
+        return _record_version(ctx, spec, run.id, facts, chosen, metrics, classes, incoming, (size, digest))
+    finally:
+        shutil.rmtree(incoming, ignore_errors=True)
+
+
+def _record_version(
+    ctx: Context,
+    spec: PublishSpec,
+    run_id: str,
+    facts: dict[str, Any],
+    chosen: dict[str, Any],
+    metrics: dict[str, Any],
+    classes: list[str],
+    incoming: Path,
+    written: tuple[int, str],
+) -> ModelVersion:
+    """Number the copied checkpoint as the model's next version, under the registry's write lock."""
+    with ctx.db.serialised() as session:
+        model = session.scalar(select(TrainedModel).where(TrainedModel.name == spec.name))
+        if model is None:
+            model = TrainedModel(name=spec.name, task=facts["task"], model=facts["model"])
+            session.add(model)
+            session.flush()
+        elif (model.task, model.model) != (facts["task"], facts["model"]):
+            raise RegistryConflict(
+                f"model {spec.name!r} holds {model.model} ({model.task}) weights; run {run_id} trained "
+                f"{facts['model']} ({facts['task']}): publish it under another name"
+            )
+        number = (
+            session.scalar(select(func.max(ModelVersion.version)).where(ModelVersion.model_id == model.id)) or 0
+        ) + 1
+        folder = version_folder(ctx.settings, spec.name, number)
+        version = ModelVersion(
+            model_id=model.id,
+            version=number,
+            run_id=run_id,
+            checkpoint=chosen["checkpoint"],
+            epoch=chosen["checkpoint_epoch"],
+            metrics=metrics,
+            config=facts["config"],
+            classes={"names": classes},
+            dataset=facts["dataset"],
+            dataset_fingerprint=facts["dataset_fingerprint"],
+            size=written[0],
+            sha256=written[1],
+            description=spec.description,
+            created_by=spec.actor,
+        )
+        session.add(version)
+        session.flush()
+        write_json(incoming / VERSION_JSON, _version_record(model, version))
+        shutil.rmtree(folder, ignore_errors=True)
+        incoming.replace(folder)
+        artifact_store(ctx.settings).push(folder)
+        lifecycle.add_event(
+            session, run_id, "registry", action="publish", model=spec.name, version=number, version_id=version.id
+        )
+        if spec.alias is not None:
+            _move_alias(session, model, spec.alias, version, spec.actor, "set when published")
+    return version
+
+
+def _run_facts(run: Run) -> dict[str, Any]:
+    return {
+        "task": run.task,
+        "model": run.model,
+        "config": run.config,
+        "dataset": run.dataset,
+        "dataset_fingerprint": run.dataset_fingerprint,
+    }
+
+
+def _checkpoint_metrics(session: Session, run: Run, chosen: dict[str, Any]) -> dict[str, Any]:
+    row = session.scalar(
+        select(MetricRow).where(MetricRow.run_id == run.id, MetricRow.epoch == chosen["checkpoint_epoch"])
+    )
+    return dict(row.values) if row else {}
+
+
+def _copy(source: Path, target: Path) -> tuple[int, str]:
+    """Copy to a temp file and rename; answers the size and SHA-256 of what was written."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    digest, size = hashlib.sha256(), 0
+    with source.open("rb") as reader, partial.open("wb") as writer:
+        while chunk := reader.read(COPY_CHUNK):
+            digest.update(chunk)
+            writer.write(chunk)
+            size += len(chunk)
+    partial.replace(target)
+    return size, digest.hexdigest()
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+
+def get_model(session: Session, name: str) -> TrainedModel:
+    model = session.scalar(select(TrainedModel).where(TrainedModel.name == name))
+    if model is None:
+        known = session.scalars(select(TrainedModel.name).order_by(TrainedModel.name).limit(20)).all()
+        hint = f"; registered models: {', '.join(known)}" if known else "; nothing is published yet"
+        raise RegistryNotFound(f"no registered model {name!r}{hint}")
+    return model
+
+
+def find_version(session: Session, name: str, ref: str | int) -> tuple[TrainedModel, ModelVersion]:
+    """A version by number, by alias, or ``latest``."""
+    model = get_model(session, name)
+    versions = select(ModelVersion).where(ModelVersion.model_id == model.id)
+    ref = str(ref)
+    if ref == "latest":
+        found = session.scalar(versions.order_by(ModelVersion.version.desc()).limit(1))
+    elif ref.isdigit():
+        found = session.scalar(versions.where(ModelVersion.version == int(ref)))
+    else:
+        alias = session.scalar(select(ModelAlias).where(ModelAlias.model_id == model.id, ModelAlias.alias == ref))
+        found = session.get(ModelVersion, alias.version_id) if alias else None
+    if found is None:
+        raise RegistryNotFound(f"model {name!r} has no version {ref!r}; use a version number, an alias or latest")
+    return model, found
+
+
+def parse_reference(ref: str) -> tuple[str, str]:
+    """``name``, ``name:3``, ``name@production`` → (name, version reference)."""
+    for separator in (":", "@"):
+        if separator in ref:
+            name, _, which = ref.partition(separator)
+            return name, which or "latest"
+    return ref, "latest"
+
+
+def list_models(session: Session) -> list[dict[str, Any]]:
+    """Every registered model with its versions, aliases and the runs behind them (spec/000
+    ``GetPublishedTrainedModelsIncludingTrainRuns``)."""
+    models = session.scalars(select(TrainedModel).order_by(TrainedModel.name)).all()
+    return [model_public(session, m) for m in models]
+
+
+def model_public(session: Session, model: TrainedModel) -> dict[str, Any]:
+    versions = session.scalars(
+        select(ModelVersion).where(ModelVersion.model_id == model.id).order_by(ModelVersion.version)
+    ).all()
+    aliases = aliases_of(session, model)
+    by_version: dict[int, list[str]] = {}
+    for alias, number in aliases.items():
+        by_version.setdefault(number, []).append(alias)
+    runs = {r.id: r for r in session.scalars(select(Run).where(Run.id.in_({v.run_id for v in versions})))}
+    return {
+        "name": model.name,
+        "task": model.task,
+        "model": model.model,
+        "description": model.description,
+        "created_at": model.created_at,
+        "latest_version": versions[-1].version if versions else None,
+        "aliases": aliases,
+        "versions": [
+            version_public(v, model, sorted(by_version.get(v.version, [])), runs.get(v.run_id)) for v in versions
+        ],
+    }
+
+
+def aliases_of(session: Session, model: TrainedModel) -> dict[str, int]:
+    rows = session.execute(
+        select(ModelAlias.alias, ModelVersion.version)
+        .join(ModelVersion, ModelVersion.id == ModelAlias.version_id)
+        .where(ModelAlias.model_id == model.id)
+        .order_by(ModelAlias.alias)
+    )
+    return {alias: number for alias, number in rows}
+
+
+def version_public(
+    version: ModelVersion, model: TrainedModel, aliases: list[str], run: Run | None, details: bool = False
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": model.name,
+        "version": version.version,
+        "aliases": aliases,
+        "task": model.task,
+        "model": model.model,
+        "run_id": version.run_id,
+        "run": _run_summary(run),
+        "checkpoint": version.checkpoint,
+        "epoch": version.epoch,
+        "metrics": version.metrics,
+        "classes": version.classes.get("names", []),
+        "dataset": version.dataset,
+        "dataset_fingerprint": version.dataset_fingerprint,
+        "size": version.size,
+        "sha256": version.sha256,
+        "description": version.description,
+        "created_by": version.created_by,
+        "created_at": version.created_at,
+        "tracking_version": version.tracking_version,
+    }
+    if details:
+        body["config"] = version.config
+    return body
+
+
+def _run_summary(run: Run | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        "id": run.id,
+        "name": run.name,
+        "status": run.status,
+        "epochs": run.epochs,
+        "current_epoch": run.current_epoch,
+        "best_metrics": run.best_metrics,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+    }
+
+
+def version_detail(session: Session, name: str, ref: str | int) -> dict[str, Any]:
+    """One version with its config, run and the exports made from the same checkpoint (spec/000
+    ``GetTrainedModelById``)."""
+    model, version = find_version(session, name, ref)
+    aliases = sorted(a for a, n in aliases_of(session, model).items() if n == version.version)
+    body = version_public(version, model, aliases, session.get(Run, version.run_id), details=True)
+    body["exports"] = [
+        {"id": j.id, "format": j.params.get("format"), "status": j.status, "result": j.result}
+        for j in _exports_of(session, version)
+    ]
+    return body
+
+
+def _exports_of(session: Session, version: ModelVersion) -> list[Job]:
+    candidates = session.scalars(
+        select(Job).where(Job.run_id == version.run_id, Job.kind == "export").order_by(Job.created_at, Job.id)
+    )
+    return [
+        j
+        for j in candidates
+        if j.params.get("checkpoint") == version.checkpoint and j.params.get("checkpoint_epoch") == version.epoch
+    ]
+
+
+def best_epoch(session: Session, name: str, ref: str | int) -> dict[str, Any]:
+    """The epoch of the version's run that scored best on its monitored metric (spec/000
+    ``GetBestEpochForTrainedModelById``), with that epoch's metrics."""
+    model, version = find_version(session, name, ref)
+    monitor, mode = TrainingConfig.from_run_config(version.config).validation.monitored(headline(model.task))
+    rows = session.scalars(select(MetricRow).where(MetricRow.run_id == version.run_id).order_by(MetricRow.epoch)).all()
+    scored = [r for r in rows if isinstance(r.values.get(monitor), int | float)]
+    if not scored:
+        raise RegistryNotFound(f"run {version.run_id} of {name} v{version.version} has no epoch with {monitor}")
+    pick = min if mode == "min" else max
+    best = pick(scored, key=lambda r: r.values[monitor])
+    return {
+        "name": name,
+        "version": version.version,
+        "run_id": version.run_id,
+        "monitor": monitor,
+        "mode": mode,
+        "epoch": best.epoch,
+        "value": best.values[monitor],
+        "metrics": best.values,
+        "published_epoch": version.epoch,
+    }
+
+
+def version_file(settings: Settings, session: Session, name: str, ref: str | int) -> tuple[ModelVersion, Path]:
+    model, version = find_version(session, name, ref)
+    path = artifact_store(settings).ensure_local(version_folder(settings, model.name, version.version) / VERSION_FILE)
+    if not path.is_file():
+        raise RegistryNotFound(f"the file of {name} v{version.version} is missing from {path.parent}")
+    return version, path
+
+
+# ---- aliases ---------------------------------------------------------------------------------
+
+
+def set_alias(
+    ctx: Context, name: str, alias: str, ref: str | int, actor: str, reason: str | None = None
+) -> dict[str, Any]:
+    """Point ``alias`` at a version (creating or moving it); the move is recorded."""
+    check_alias(alias)
+    with ctx.db.serialised() as session:
+        model, version = find_version(session, name, ref)
+        change = _move_alias(session, model, alias, version, actor, reason)
+        return alias_change_public(change)
+
+
+def remove_alias(ctx: Context, name: str, alias: str, actor: str, reason: str | None = None) -> dict[str, Any]:
+    with ctx.db.serialised() as session:
+        model = get_model(session, name)
+        row = session.scalar(select(ModelAlias).where(ModelAlias.model_id == model.id, ModelAlias.alias == alias))
+        if row is None:
+            raise RegistryNotFound(f"model {name!r} has no alias {alias!r}")
+        previous = session.get_one(ModelVersion, row.version_id)
+        session.delete(row)
+        change = _record(session, model, alias, previous, None, actor, reason)
+        return alias_change_public(change)
+
+
+def _move_alias(
+    session: Session, model: TrainedModel, alias: str, version: ModelVersion, actor: str, reason: str | None
+) -> AliasChange:
+    row = session.scalar(select(ModelAlias).where(ModelAlias.model_id == model.id, ModelAlias.alias == alias))
+    previous = session.get(ModelVersion, row.version_id) if row else None
+    if row is None:
+        session.add(ModelAlias(model_id=model.id, alias=alias, version_id=version.id))
+    else:
+        row.version_id = version.id
+        row.updated_at = utcnow()
+    return _record(session, model, alias, previous, version, actor, reason)
+
+
+def _record(
+    session: Session,
+    model: TrainedModel,
+    alias: str,
+    previous: ModelVersion | None,
+    version: ModelVersion | None,
+    actor: str,
+    reason: str | None,
+) -> AliasChange:
+    change = AliasChange(
+        model_id=model.id,
+        alias=alias,
+        from_version=previous.version if previous else None,
+        to_version=version.version if version else None,
+        actor=actor,
+        reason=reason,
+    )
+    session.add(change)
+    session.flush()
+    run_id = (version or previous).run_id if (version or previous) else None
+    lifecycle.add_event(
+        session,
+        run_id,
+        "registry",
+        action="alias",
+        model=model.name,
+        alias=alias,
+        from_version=change.from_version,
+        to_version=change.to_version,
+        actor=actor,
+    )
+    return change
+
+
+def alias_history(session: Session, name: str) -> list[dict[str, Any]]:
+    model = get_model(session, name)
+    changes = session.scalars(select(AliasChange).where(AliasChange.model_id == model.id).order_by(AliasChange.id))
+    return [alias_change_public(c) for c in changes]
+
+
+def alias_change_public(change: AliasChange) -> dict[str, Any]:
+    return {
+        "alias": change.alias,
+        "from_version": change.from_version,
+        "to_version": change.to_version,
+        "actor": change.actor,
+        "reason": change.reason,
+        "at": change.created_at,
+    }
+
+
+# ---- transfer learning -----------------------------------------------------------------------
+
+
+def base_for(
+    session: Session, settings: Settings, reference: str, model: str, task: str, config: dict[str, Any]
+) -> tuple[ModelVersion, Path]:
+    """The version a new run starts from (``name``, ``name:3`` or ``name@alias``), checked to fit
+    the run's model: same plugin (the weights fit its layers), same task and input channels.
+    The number of classes may differ: the head keeps its fresh initialisation then."""
+    name, ref = parse_reference(reference)
+    registered, version = find_version(session, name, ref)
+    label = f"{registered.name} v{version.version}"
+    if registered.task != task:
+        raise IncompatibleBase(f"{label} is a {registered.task} model; it cannot start a {task} run")
+    if registered.model != model:
+        raise IncompatibleBase(
+            f"{label} holds {registered.model} weights; they do not fit {model!r} "
+            f"(start a {registered.model} run from it)"
+        )
+    theirs, ours = _channels(version.config), _channels(config)
+    if theirs != ours:
+        raise IncompatibleBase(f"{label} takes {theirs}-channel images; this run's config gives {ours}")
+    path = artifact_store(settings).ensure_local(
+        version_folder(settings, registered.name, version.version) / VERSION_FILE
+    )
+    if not path.is_file():
+        raise IncompatibleBase(f"the weights of {label} are missing from {path.parent}")
+    return version, path
+
+
+def _channels(config: dict[str, Any]) -> int:
+    model = config.get("model") or {}
+    return int(model.get("in_channels", model.get("input_channels", 3)))
+
+
+def _version_record(model: TrainedModel, version: ModelVersion) -> dict[str, Any]:
+    body = version_public(version, model, [], None, details=True)
+    body["created_at"] = lifecycle.iso(version.created_at)
+    return body
