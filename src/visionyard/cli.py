@@ -13,7 +13,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from visionyard import cli_evaluate, cli_export
+from visionyard import cli_evaluate, cli_export, cli_registry, cli_tracking
+from visionyard.cli_registry import registry_app
 from visionyard.cli_remote import DEFAULT_SERVER, runs_app
 from visionyard.config import Settings
 
@@ -21,6 +22,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Train image 
 models_app = typer.Typer(no_args_is_help=True, help="The model catalog.")
 app.add_typer(models_app, name="models")
 app.add_typer(runs_app, name="runs")
+app.add_typer(registry_app, name="registry")
+app.add_typer(cli_tracking.tracking_app, name="tracking")
 out = Console()
 err = Console(stderr=True)
 
@@ -42,6 +45,9 @@ def train(
     config: Annotated[Path | None, typer.Option(help="YAML file with config values")] = None,
     resume: Annotated[str | None, typer.Option(help="continue this run from its last checkpoint")] = None,
     base_run: Annotated[str | None, typer.Option("--base-run", help="start from this run's best weights")] = None,
+    base_model: Annotated[
+        str | None, typer.Option("--base-model", help="start from a published version: NAME, NAME:3 or NAME@ALIAS")
+    ] = None,
     submit: Annotated[bool, typer.Option(help="queue the run on the server instead of training here")] = False,
     server: Annotated[str, typer.Option(envvar="VISIONYARD_SERVER", help="server URL for --submit")] = DEFAULT_SERVER,
     as_json: Annotated[bool, typer.Option("--json", help="end stdout with one JSON line")] = False,
@@ -49,12 +55,12 @@ def train(
     """Train in the foreground (the run is recorded like any other). Ctrl-C stops with a checkpoint."""
     user = _user_config(config, set_, epochs=epochs, batch_size=batch_size, lr=lr)
     if submit:
-        _submit(server, model, data, user, preset, base_run, as_json)
+        _submit(server, model, data, user, preset, (base_run, base_model), as_json)
         return
     from visionyard.engine.reporting import FlagControl
     from visionyard.worker.service import run_worker
 
-    ctx, run_id = _foreground_run(model, data, user, preset, base_run, resume)
+    ctx, run_id = _foreground_run(model, data, user, preset, (base_run, base_model), resume)
     folder = ctx.settings.runs_dir / run_id
     err.print(f"run [bold]{run_id}[/] -> {folder}")
     control = FlagControl()
@@ -63,6 +69,10 @@ def train(
         run_worker(ctx, run_id, local=control, progress=True)
     finally:
         signal.signal(signal.SIGINT, previous)
+    if ctx.settings.mlflow_tracking_uri:
+        from visionyard.tracking import drain_once
+
+        err.print(drain_once(ctx.settings, ctx.db), highlight=False)
     with ctx.db.session() as session:
         from visionyard.services.runs import get_run
 
@@ -81,33 +91,47 @@ def train(
         raise typer.Exit(1)
 
 
+Bases = tuple[str | None, str | None]
+"""The base run and the published base version a new run starts from (either may be unset)."""
+
+
 def _foreground_run(
-    model: str, data: str, user: dict[str, Any], preset: str | None, base_run: str | None, resume: str | None
+    model: str, data: str, user: dict[str, Any], preset: str | None, bases: Bases, resume: str | None
 ) -> tuple[Any, str]:
     """Record the run (new, or an old one queued again) and claim it for this process."""
     from visionyard.plugins.registry import UnknownModelError
     from visionyard.plugins.validation import ConfigError
     from visionyard.scheduler.claims import claim_run
-    from visionyard.services import control, runs
+    from visionyard.services import control, datasets, runs
     from visionyard.services.context import Context
     from visionyard.services.lifecycle import TransitionError
+    from visionyard.services.registry import RegistryNotFound
     from visionyard.storage.run_folder import InvalidRunId
 
     ctx = Context(Settings())
     try:
         ctx.db.migrate()
         if resume:
-            if model or data or preset or base_run:
+            if model or data or preset or any(bases):
                 raise runs.RunSetupError("--resume takes no model, dataset, preset or base run")
             run_id = control.resume(ctx, resume, user).id
         else:
             if not model or not data:
                 raise runs.RunSetupError("give a MODEL and a DATA folder (or --resume RUN_ID)")
-            spec = runs.RunSpec(model, data, user, preset, base_run)
+            spec = runs.RunSpec(model, data, user, preset, bases[0], base_model=bases[1])
             run_id = runs.create_run(ctx, spec, local_paths=True).id
     except ConfigError as exc:
         raise fail("invalid config: " + "; ".join(f"{p.path}: {p.reason}" for p in exc.problems)) from None
-    except (UnknownModelError, runs.RunSetupError, InvalidRunId, runs.RunNotFound, TransitionError) as exc:
+    except (
+        UnknownModelError,
+        runs.RunSetupError,
+        InvalidRunId,
+        runs.RunNotFound,
+        TransitionError,
+        RegistryNotFound,
+        datasets.DatasetNotFound,
+        datasets.DatasetRejected,
+    ) as exc:
         raise fail(str(exc)) from None
     if not claim_run(ctx.db, run_id):
         raise fail(f"run {run_id} was taken by a running server; follow it with `visionyard runs show {run_id}`")
@@ -115,7 +139,7 @@ def _foreground_run(
 
 
 def _submit(
-    server: str, model: str, data: str, user: dict[str, Any], preset: str | None, base_run: str | None, as_json: bool
+    server: str, model: str, data: str, user: dict[str, Any], preset: str | None, bases: Bases, as_json: bool
 ) -> None:
     import os
 
@@ -123,7 +147,8 @@ def _submit(
 
     if not model or not data:
         raise fail("give a MODEL and a DATA name to submit")
-    body = {"model": model, "dataset": data, "config": user, "preset": preset, "base_run": base_run}
+    body = {"model": model, "dataset": data, "config": user, "preset": preset}
+    body |= {"base_run": bases[0], "base_model": bases[1]}
     run = submit(server, os.environ.get("VISIONYARD_API_TOKEN"), body)
     err.print(f"run [bold]{run['id']}[/] queued on {server}")
     if as_json:
@@ -326,6 +351,7 @@ app.command()(cli_evaluate.test)
 app.command()(cli_evaluate.predict)
 app.command()(cli_export.export)
 app.command()(cli_export.benchmark)
+app.command()(cli_registry.storage)
 
 
 @app.command()

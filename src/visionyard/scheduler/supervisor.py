@@ -22,6 +22,7 @@ from visionyard.scheduler.claims import claim_next
 from visionyard.services import jobs, lifecycle, recovery
 from visionyard.services.context import Context
 from visionyard.storage.run_folder import RunFolder
+from visionyard.tracking import MirrorThread, start_mirror
 
 log = logging.getLogger("visionyard.scheduler")
 
@@ -33,8 +34,11 @@ class Scheduler:
         self.job_children: dict[str, subprocess.Popen[bytes]] = {}
         self._halt = threading.Event()
         self._thread: threading.Thread | None = None
+        self._tracking: MirrorThread | None = None
 
     def start(self) -> None:
+        """Reconcile, then schedule in a thread; the MLflow mirror follows the event log when configured."""
+        self._tracking = start_mirror(self.ctx.settings, self.ctx.db)
         self.reconcile()
         self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
         self._thread.start()
@@ -42,6 +46,8 @@ class Scheduler:
     def shutdown(self) -> None:
         """Stop scheduling; running workers carry on and are adopted by the next server."""
         self._halt.set()
+        if self._tracking is not None:
+            self._tracking.stop()
         if self._thread is not None:
             self._thread.join(timeout=10)
 

@@ -1,0 +1,84 @@
+"""How visionyard's runs read in MLflow: params, metrics, tags and statuses (pure, no mlflow import)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import datetime
+from typing import Any
+
+MAX_PARAM_VALUE = 6000
+"""MLflow's limit on a param value (characters)."""
+MAX_KEY = 250
+BATCH = 100
+"""Params (and tags) per ``log_batch`` call; MLflow takes at most 100 of each."""
+
+STATUSES = {
+    "running": "RUNNING",
+    "completed": "FINISHED",
+    "failed": "FAILED",
+    "stopped": "KILLED",
+    "paused": "KILLED",
+    "restarting": "SCHEDULED",
+    "queued": "SCHEDULED",
+}
+"""visionyard status -> MLflow run status. A paused run is KILLED with tag ``visionyard.status=paused``."""
+TERMINAL = {"completed", "failed", "stopped", "paused"}
+"""Statuses on which the run folder's files are logged as artifacts (a worker has just ended)."""
+STARTED = {"running", "restarting", "paused", "completed", "failed", "stopped"}
+"""Statuses that say a worker has trained the run (with attempt >= 1): the run gets an MLflow run."""
+
+RUN_FILES = ("config.json", "run.json", "metrics.csv", "logs/training.log")
+"""Files of the run folder logged at the root of the run's artifacts (``logs/`` keeps its folder)."""
+NOT_METRICS = {"epoch", "step"}
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_\-. /]")
+
+
+def safe_key(key: str) -> str:
+    """A name MLflow accepts: letters, digits, ``_ - . / space``; at most 250 characters."""
+    return _UNSAFE.sub("_", key)[:MAX_KEY]
+
+
+def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """Nested config -> ``{"optimizer.type": "adamw", ...}`` with MLflow-sized string values."""
+    flat: dict[str, str] = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[safe_key(name)] = param_value(value)
+    return flat
+
+
+def param_value(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= MAX_PARAM_VALUE else text[: MAX_PARAM_VALUE - 1] + "…"
+
+
+def metric_values(row: dict[str, Any]) -> dict[str, float]:
+    """The numbers of an epoch row, but for its epoch and step (which MLflow has as the step)."""
+    return {
+        safe_key(key): float(value)
+        for key, value in row.items()
+        if key not in NOT_METRICS and isinstance(value, int | float) and not isinstance(value, bool)
+    }
+
+
+def millis(moment: datetime) -> int:
+    return math.floor(moment.timestamp() * 1000)
+
+
+def chunks(items: list[Any], size: int = BATCH) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def run_url(public_url: str, run_id: str) -> str:
+    return f"{public_url.rstrip('/')}/runs/{run_id}"
+
+
+def is_remote(tracking_uri: str) -> bool:
+    """An MLflow server (its own artifact store) rather than a database store this process writes."""
+    return tracking_uri.split(":", 1)[0].lower() in {"http", "https", "databricks"}
