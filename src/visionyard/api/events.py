@@ -122,8 +122,11 @@ class EventHub:
             async with asyncio.timeout(timeout):
                 await self._changed.wait()
 
-    async def stream(self, run_id: str, after: int, run_finished: bool) -> AsyncIterator[dict[str, str]]:
-        """SSE messages for one run from ``after`` on; ends once the run has finished."""
+    async def stream(self, run_id: str, after: int, finished_at: int | None) -> AsyncIterator[dict[str, str]]:
+        """SSE messages for one run from ``after`` on; ends once the run has finished.
+
+        ``finished_at`` is the id of the run's last event when it was seen finished (None while it
+        runs): the hub may not have polled that far yet, so the stream goes on until it has."""
         cursor = after
         while True:
             mark = self.latest
@@ -132,10 +135,10 @@ class EventHub:
                 cursor = message.id
                 yield message.sse
                 if message.finished is not None:
-                    run_finished = message.finished
+                    finished_at = message.id if message.finished else None
             if len(messages) == BATCH:
                 continue
             cursor = max(cursor, mark)  # that read saw all of this run's events up to the mark
-            if run_finished:
+            if finished_at is not None and cursor >= finished_at:
                 return
             await self._wait_beyond(mark, timeout=15.0)

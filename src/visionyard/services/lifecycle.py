@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from visionyard.db.models import Event, Run, utcnow
@@ -41,6 +42,10 @@ class TransitionError(ValueError):
 
 def add_event(session: Session, run_id: str | None, kind: str, /, **data: Any) -> None:
     session.add(Event(run_id=run_id, kind=kind, data=data))
+
+
+def last_event_id(session: Session, run_id: str) -> int:
+    return session.scalar(select(func.max(Event.id)).where(Event.run_id == run_id)) or 0
 
 
 def move(session: Session, run: Run, status: str, reason: str | None = None, **fields: Any) -> None:

@@ -109,9 +109,9 @@ def stream_metrics(
     run has finished (completed, failed or stopped)."""
     with ctx.db.session() as session:  # not a dependency: that would hold a connection per open stream
         run = runs.get_run(session, run_id)
-        finished = run.status in lifecycle.FINISHED
+        finished_at = lifecycle.last_event_id(session, run_id) if run.status in lifecycle.FINISHED else None
     start = last_event_id if last_event_id is not None else after or 0
-    return EventSourceResponse(hub.stream(run_id, start, finished), ping=15)
+    return EventSourceResponse(hub.stream(run_id, start, finished_at), ping=15)
 
 
 @router.get("/{run_id}/events")
