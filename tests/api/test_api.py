@@ -65,9 +65,11 @@ def test_create_list_and_control_a_queued_run(client: TestClient, api_home: Path
     assert page["total"] == 2 and [r["id"] for r in page["items"]] == [run["id"]]
     assert client.get("/api/v1/runs", params={"status": "running"}).json()["total"] == 0
 
+    assert places(client) == {run["id"]: 1, second["id"]: 2}
     assert client.post(f"/api/v1/runs/{run['id']}/pause").json()["status"] == "paused"
+    assert places(client) == {run["id"]: None, second["id"]: 1}
     assert client.post(f"/api/v1/runs/{run['id']}/pause").status_code == 409
-    assert client.post(f"/api/v1/runs/{run['id']}/resume").json()["status"] == "queued"
+    assert client.post(f"/api/v1/runs/{run['id']}/resume").json()["queue_position"] == 2
     assert client.post(f"/api/v1/runs/{second['id']}/stop").json()["status"] == "stopped"
     conflict = client.post(f"/api/v1/runs/{second['id']}/retry")
     assert conflict.status_code == 409 and conflict.json()["error"]["code"] == "transition_not_allowed"
@@ -76,6 +78,10 @@ def test_create_list_and_control_a_queued_run(client: TestClient, api_home: Path
     assert statuses == ["queued", "paused", "queued"]
     assert client.delete(f"/api/v1/runs/{second['id']}").status_code == 204
     assert not (api_home / "runs" / second["id"]).exists()
+
+
+def places(client: TestClient) -> dict[str, int | None]:
+    return {r["id"]: r["queue_position"] for r in client.get("/api/v1/runs").json()["items"]}
 
 
 @pytest.mark.parametrize(

@@ -55,6 +55,7 @@ class RunSummary(BaseModel):
     final_metrics: dict[str, Any]
     error: str | None
     control: str | None = Field(description="a pending request the worker has not acted on yet")
+    queue_position: int | None = Field(None, description="place in the queue (1 = next) while queued")
     worker_pid: int | None
     heartbeat_at: datetime | None
     created_at: datetime

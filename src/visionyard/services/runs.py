@@ -255,6 +255,12 @@ def find_runs(session: Session, statuses: list[str] | None, limit: int, offset: 
     return list(rows), total
 
 
+def queue_positions(session: Session) -> dict[str, int]:
+    """Queued runs' places in line (1 = next), in the order the scheduler claims them."""
+    query = select(Run.id).where(Run.status == lifecycle.QUEUED).order_by(Run.queued_at, Run.id)
+    return {run_id: place for place, run_id in enumerate(session.scalars(query), start=1)}
+
+
 def delete_run(ctx: Context, run_id: str) -> None:
     """Remove a run that is not active, with its folder."""
     with ctx.db.serialised() as session:

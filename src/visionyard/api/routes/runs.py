@@ -22,8 +22,9 @@ from visionyard.api.schemas import (
     RunSummary,
     Summary,
 )
-from visionyard.db.models import Checkpoint, Event
+from visionyard.db.models import Checkpoint, Event, Run
 from visionyard.services import control, lifecycle, metrics, runs
+from visionyard.services.context import Context
 from visionyard.services.recovery import worker_log_tail
 from visionyard.storage.run_folder import RunFolder
 
@@ -35,7 +36,16 @@ StatusFilter = Literal["queued", "running", "restarting", "paused", "completed",
 async def create_run(body: RunCreate, ctx: ContextDep) -> RunPublic:
     spec = runs.RunSpec(**body.model_dump())
     run = await to_thread.run_sync(runs.create_run, ctx, spec)
-    return RunPublic.model_validate(run)
+    return public(ctx, run)
+
+
+def public(ctx: Context, run: Run) -> RunPublic:
+    """The run with its place in the queue (only a queued run has one)."""
+    place = None
+    if run.status == lifecycle.QUEUED:
+        with ctx.db.session() as session:
+            place = runs.queue_positions(session).get(run.id)
+    return RunPublic.model_validate(run).model_copy(update={"queue_position": place})
 
 
 @router.get("")
@@ -46,12 +56,17 @@ def list_runs(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> RunList:
     items, total = runs.find_runs(session, list(status_ or []), limit, offset)
-    return RunList(items=[RunSummary.model_validate(r) for r in items], total=total, limit=limit, offset=offset)
+    places = runs.queue_positions(session)
+    summaries = [RunSummary.model_validate(r).model_copy(update={"queue_position": places.get(r.id)}) for r in items]
+    return RunList(items=summaries, total=total, limit=limit, offset=offset)
 
 
 @router.get("/{run_id}")
 def get_run(run_id: str, session: SessionDep) -> RunPublic:
-    return RunPublic.model_validate(runs.get_run(session, run_id))
+    run = runs.get_run(session, run_id)
+    return RunPublic.model_validate(run).model_copy(
+        update={"queue_position": runs.queue_positions(session).get(run.id)}
+    )
 
 
 @router.delete("/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -63,25 +78,25 @@ def delete_run(run_id: str, ctx: ContextDep) -> Response:
 @router.post("/{run_id}/pause")
 def pause_run(run_id: str, ctx: ContextDep) -> RunPublic:
     """Checkpoint at the next step and exit (status ``paused``); a queued run pauses at once."""
-    return RunPublic.model_validate(control.pause(ctx, run_id))
+    return public(ctx, control.pause(ctx, run_id))
 
 
 @router.post("/{run_id}/resume")
 def resume_run(run_id: str, ctx: ContextDep, body: ResumeRequest | None = None) -> RunPublic:
     """Queue a paused or stopped run again; it continues from its last checkpoint."""
     overrides = {"epochs": body.epochs} if body and body.epochs else {}
-    return RunPublic.model_validate(control.resume(ctx, run_id, overrides))
+    return public(ctx, control.resume(ctx, run_id, overrides))
 
 
 @router.post("/{run_id}/stop")
 def stop_run(run_id: str, ctx: ContextDep) -> RunPublic:
     """Checkpoint and stop; the worker is killed if it does not stop within the stop timeout."""
-    return RunPublic.model_validate(control.stop(ctx, run_id))
+    return public(ctx, control.stop(ctx, run_id))
 
 
 @router.post("/{run_id}/retry")
 def retry_run(run_id: str, ctx: ContextDep) -> RunPublic:
-    return RunPublic.model_validate(control.retry(ctx, run_id))
+    return public(ctx, control.retry(ctx, run_id))
 
 
 @router.get("/{run_id}/metrics")
@@ -154,4 +169,4 @@ def list_checkpoints(run_id: str, session: SessionDep) -> list[CheckpointPublic]
 @router.post("/{run_id}/checkpoints", status_code=status.HTTP_202_ACCEPTED)
 def request_checkpoint(run_id: str, ctx: ContextDep) -> RunPublic:
     """Ask the worker for a manual checkpoint at its next step (it appears in the list then)."""
-    return RunPublic.model_validate(control.checkpoint(ctx, run_id))
+    return public(ctx, control.checkpoint(ctx, run_id))
