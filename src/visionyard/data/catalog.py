@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from visionyard.data import formats
 from visionyard.data.formats.common import is_file
-from visionyard.data.formats.overview import overview
+from visionyard.data.formats.overview import Overview, overview
 from visionyard.data.image_folder import FolderScan, scan_folder
 
 Layout = Literal["image_folder", "split_folders", "coco", "yolo", "masks", "levir_cd"]
@@ -53,10 +53,22 @@ class DatasetSummary(BaseModel):
     non_image_count: int = Field(0, description="files with another extension; skipped by training")
 
 
+class SampleBox(BaseModel):
+    class_name: str
+    box: list[float] = Field(
+        min_length=4, max_length=4, description="x1, y1, x2, y2 as fractions (0..1) of the image's width and height"
+    )
+
+
 class SampleImage(BaseModel):
     path: str = Field(description="relative to the dataset folder, with '/' separators")
     class_name: str | None = Field(description="the image's class; None where it has no single class")
     split: str
+    boxes: list[SampleBox] | None = Field(
+        None,
+        description="detection formats (COCO, YOLO): the image's boxes, annotations that cannot be read left out; "
+        "None for formats without boxes",
+    )
 
 
 def find_datasets(root: Path) -> list[DatasetSummary]:
@@ -92,6 +104,7 @@ def sample_images(path: Path, per_class: int, split: str | None = None) -> list[
     over each class's sorted files; the same folder gives the same list every time. Formats whose
     images have no single class give ``per_class`` times the class count of each split's images,
     spread likewise, with ``class_name`` None (a change pair lists its before and after images).
+    Samples of detection formats carry their boxes, read from the annotation files (no image is opened).
 
     Only files that ``resolve_under(path, sample.path)`` accepts are listed.
     """
@@ -125,8 +138,17 @@ def _sample_files(root: Path, name: str, per_class: int, split: str | None) -> l
             for file in files:
                 relative = file.relative_to(root)
                 if is_file(file) and _servable(root, relative):
-                    samples.append(SampleImage(path=relative.as_posix(), class_name=None, split=split_name))
+                    boxes = _boxes(view, file)
+                    samples.append(
+                        SampleImage(path=relative.as_posix(), class_name=None, split=split_name, boxes=boxes)
+                    )
     return samples
+
+
+def _boxes(view: Overview, file: Path) -> list[SampleBox] | None:
+    if view.boxes is None:
+        return None
+    return [SampleBox(class_name=name, box=list(box)) for name, box in view.boxes(file)]
 
 
 def _check_split(root: Path, split: str | None, present: list[str]) -> None:

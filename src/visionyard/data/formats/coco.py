@@ -153,15 +153,7 @@ def _read_split(
     parsed: CocoFile, index: dict[int, int], segmentation: bool, verify: bool
 ) -> tuple[list[Any], list[DatasetIssue]]:
     split_dir = parsed.path.parent
-    issues: list[DatasetIssue] = []
-    by_image: dict[int | str, list[dict]] = defaultdict(list)
-    for annotation in parsed.annotations:
-        image_id = annotation.get("image_id")
-        if isinstance(image_id, int | str) and not isinstance(image_id, bool) and image_id in parsed.images:
-            by_image[image_id].append(annotation)
-        else:
-            what = f"annotation {shown(annotation.get('id'))} names image id {shown(image_id)}"
-            issues.append(issue("missing_image", f"{what}, not in the file", parsed.path))
+    by_image, issues = annotations_by_image(parsed)
     entries = list(parsed.images.values())
     paths = [image_path(split_dir, e["file_name"]) for e in entries]
     probes = parallel(lambda pair: _size(*pair, verify), zip(entries, paths, strict=True))
@@ -174,11 +166,25 @@ def _read_split(
         if found.size is None:
             issues.append(corrupt(path, found.problem))
             continue
-        build = _segmentation_sample if segmentation else _detection_sample
+        build = _segmentation_sample if segmentation else detection_sample
         sample, sample_issues = build(path, found.size, by_image.get(entry["id"], []), index)
         samples.append(sample)
         issues.extend(sample_issues)
     return samples, issues
+
+
+def annotations_by_image(parsed: CocoFile) -> tuple[dict[int | str, list[dict]], list[DatasetIssue]]:
+    """The file's annotations by the id of their image; those naming no image of the file are issues."""
+    by_image: dict[int | str, list[dict]] = defaultdict(list)
+    issues: list[DatasetIssue] = []
+    for annotation in parsed.annotations:
+        image_id = annotation.get("image_id")
+        if isinstance(image_id, int | str) and not isinstance(image_id, bool) and image_id in parsed.images:
+            by_image[image_id].append(annotation)
+        else:
+            what = f"annotation {shown(annotation.get('id'))} names image id {shown(image_id)}"
+            issues.append(issue("missing_image", f"{what}, not in the file", parsed.path))
+    return by_image, issues
 
 
 def _size(entry: dict, path: Path | None, verify: bool) -> Probe:
@@ -198,9 +204,11 @@ def _category(annotation: dict, index: dict[int, int], path: Path) -> tuple[int 
     return None, issue("unknown_category", message, path)
 
 
-def _detection_sample(
+def detection_sample(
     path: Path, size: tuple[int, int], annotations: list[dict], index: dict[int, int]
 ) -> tuple[DetectionSample, list[DatasetIssue]]:
+    """The image's boxes fitted to ``size`` with their class indexes (``index``: category id to
+    index), crowd annotations left out, and what is wrong with the annotations left out."""
     boxes, labels, issues = [], [], []
     for annotation in annotations:
         if annotation.get("iscrowd") in (1, True):

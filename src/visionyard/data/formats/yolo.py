@@ -25,7 +25,7 @@ from visionyard.data.formats.common import (
     read_text,
     yaml_names,
 )
-from visionyard.data.formats.samples import DetectionSample, TaskData
+from visionyard.data.formats.samples import Box, DetectionSample, TaskData
 from visionyard.data.image_folder import SPLITS
 
 NAME_FILES = ("data.yaml", "data.yml", "classes.txt")
@@ -82,12 +82,19 @@ def _read_one(job: tuple[Path, Path, int, bool]) -> tuple[DetectionSample | None
     found = probe(image, decode=verify)
     if found.size is None:
         return None, [corrupt(image, found.problem)]
+    boxes, classes, issues = read_labels(labels, found.size, n_classes)
+    return DetectionSample(image, tuple(boxes), tuple(classes)), issues
+
+
+def read_labels(labels: Path, size: tuple[int, int], n_classes: int) -> tuple[list[Box], list[int], list[DatasetIssue]]:
+    """A label file's boxes as corners in an image of ``size`` (``(1, 1)``: fractions of the image),
+    fitted to it, their class indexes, and what is wrong with the lines left out. No file: no boxes."""
     if not labels.exists():
-        return DetectionSample(image, (), ()), []
+        return [], [], []
     try:
         text = read_text(labels)
     except OSError as exc:
-        return DetectionSample(image, (), ()), [issue("bad_label_line", f"cannot read the label file: {exc}", labels)]
+        return [], [], [issue("bad_label_line", f"cannot read the label file: {exc}", labels)]
     boxes, classes, issues = [], [], []
     for number, line in enumerate(text.splitlines(), 1):
         fields = line.split()
@@ -103,15 +110,15 @@ def _read_one(job: tuple[Path, Path, int, bool]) -> tuple[DetectionSample | None
         if not 0 <= label < n_classes:
             issues.append(issue("unknown_category", f"{where}: class {label:g} is not in 0..{n_classes - 1}", labels))
             continue
-        width, height = found.size
+        width, height = size
         corners = ((cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height)
-        box, kind, why = fit_box(corners, found.size)
+        box, kind, why = fit_box(corners, size)
         if kind:
             issues.append(issue(kind, f"{where}: {why}", labels))
         if box is not None:
             boxes.append(box)
             classes.append(int(label))
-    return DetectionSample(image, tuple(boxes), tuple(classes)), issues
+    return boxes, classes, issues
 
 
 def _numbers(fields: list[str]) -> tuple[float, float, float, float, float] | None:
