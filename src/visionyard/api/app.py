@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import visionyard
-from visionyard.api import errors
+from visionyard.api import errors, webui
 from visionyard.api.auth import TokenGuard
 from visionyard.api.compat import changedetect, deepvision
 from visionyard.api.events import EventHub
@@ -74,6 +74,8 @@ def create_app(ctx: Context | None = None, schedule: bool = True) -> FastAPI:
     @app.get("/ping", tags=["health"])
     def ping() -> dict[str, str]:
         return {"status": "ok"}
+
+    webui.install(app)
 
     if context.settings.api_token:
         app.add_middleware(TokenGuard, token=context.settings.api_token)
