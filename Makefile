@@ -4,7 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve start test lint install demo clean
+UI_BUILD   := src/visionyard/webui/index.html
+UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json ui/package.json
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: serve start test lint install ui browser demo clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,10 +16,23 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,openvino,mlflow,s3]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(UI_BUILD)
+
+## The web UI (ui/, React + Vite), built into the package: `visionyard serve` serves it at /.
+ui: $(UI_BUILD)
+
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+
+$(UI_BUILD): ui/node_modules/.package-lock.json $(UI_SOURCES)
+	cd ui && npm run build
+
+## Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+browser:
+	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null)
 
 ## Demo data, then the service on http://127.0.0.1:8000 (API docs at /docs).
-serve: $(STAMP)
+serve: $(STAMP) $(UI_BUILD)
 	$(BIN)/visionyard serve --demo
 
 ## Demo data, then a demo training run in the foreground.
@@ -27,11 +44,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/ruff format --check src tests benchmarks examples
 
-test: lint
+test: lint $(UI_BUILD) browser
 	$(BIN)/pytest
 
 demo: $(STAMP)
 	$(BIN)/visionyard demo
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache ui/node_modules src/visionyard/webui

@@ -1,0 +1,44 @@
+/** Small display helpers shared by the pages. */
+
+const TASK_NAMES: Record<string, string> = {
+  classification: "Classification",
+  detection: "Detection",
+  segmentation: "Segmentation",
+  change_detection: "Change detection",
+};
+
+/** "detection" → "Detection", "change_detection" → "Change detection". */
+export function taskName(task: string): string {
+  return TASK_NAMES[task] ?? task.replace(/_/g, " ");
+}
+
+export function formatMetric(value: unknown): string {
+  if (typeof value !== "number") return value === undefined || value === null ? "—" : String(value);
+  if (Number.isInteger(value)) return String(value);
+  return Math.abs(value) >= 100 ? value.toFixed(1) : value.toFixed(4);
+}
+
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) return "—";
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(unit ? 1 : 0)} ${units[unit]}`;
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  return new Date(iso).toLocaleString();
+}
+
+/** The headline metric of a run: the first of the usual ones it has. */
+export function headline(metrics: Record<string, unknown>): [string, unknown] | null {
+  const order = ["val_acc", "val_map", "val_miou", "val_f1", "val_iou", "val_loss"];
+  for (const key of order) if (key in metrics) return [key, metrics[key]];
+  const first = Object.keys(metrics).find((k) => k.startsWith("val_"));
+  return first ? [first, metrics[first]] : null;
+}

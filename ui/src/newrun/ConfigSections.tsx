@@ -1,0 +1,70 @@
+import type { ReactNode } from "react";
+import { Section } from "../components/Section";
+import { FieldInput } from "./FieldInput";
+import type { FieldSpec, Raw, SectionSpec } from "./schema";
+
+/**
+ * The generated settings, one collapsible section per group. Without "Show advanced settings" only
+ * the basic fields show, plus any field the user changed or the server found wrong.
+ */
+export function ConfigSections({
+  sections,
+  showAdvanced,
+  rawOf,
+  baseTextOf,
+  presetName,
+  presetKeys,
+  onChange,
+  fieldErrors,
+  sectionErrors,
+  changed,
+  hints,
+}: {
+  sections: SectionSpec[];
+  showAdvanced: boolean;
+  rawOf: (field: FieldSpec) => Raw;
+  baseTextOf: (field: FieldSpec) => string;
+  presetName: string;
+  presetKeys: Set<string>;
+  onChange: (key: string, raw: Raw) => void;
+  fieldErrors: Record<string, string[]>;
+  sectionErrors: Record<string, string[]>;
+  changed: Set<string>;
+  hints: Record<string, ReactNode>;
+}) {
+  return (
+    <>
+      {sections.map((section) => {
+        const notable = (f: FieldSpec) => changed.has(f.key) || (fieldErrors[f.key]?.length ?? 0) > 0;
+        const fields = section.fields.filter((f) => showAdvanced || !f.advanced || notable(f));
+        const problems = sectionErrors[section.id] ?? [];
+        if (!fields.length && !problems.length) return null;
+        const open = !showAdvanced || problems.length > 0 || section.fields.some((f) => !f.advanced || notable(f));
+        return (
+          <Section key={section.id} title={section.title} open={open}>
+            {problems.map((reason) => (
+              <p key={reason} className="notice error">
+                {reason}
+              </p>
+            ))}
+            <div className="form-grid">
+              {fields.map((field) => (
+                <FieldInput
+                  key={field.key}
+                  field={field}
+                  raw={rawOf(field)}
+                  onChange={(raw) => onChange(field.key, raw)}
+                  errors={fieldErrors[field.key] ?? []}
+                  changed={changed.has(field.key)}
+                  baseText={baseTextOf(field)}
+                  presetName={presetKeys.has(field.key) ? presetName : undefined}
+                  hint={hints[field.key]}
+                />
+              ))}
+            </div>
+          </Section>
+        );
+      })}
+    </>
+  );
+}

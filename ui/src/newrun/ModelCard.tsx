@@ -1,0 +1,69 @@
+import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router-dom";
+import { api } from "../api";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { ModelFacts } from "./ModelFacts";
+import { describePreset } from "./schema";
+import { taskName } from "../format";
+import type { ModelDetail, ModelMetadata } from "./types";
+
+/** One model of the catalog: what it is, its own settings and presets, and a way to train it. */
+export function ModelCard({ model }: { model: ModelMetadata }) {
+  const path = `/api/v1/models/${encodeURIComponent(model.name)}`;
+  const detail = useQuery({ queryKey: [path], queryFn: () => api<ModelDetail>(path) });
+  const schema = detail.data?.config_schema;
+  const headingId = `model-${model.name}`;
+  const presets = Object.entries(schema?.presets ?? {});
+  const pretrainedPresets = presets.filter(([, p]) => p.pretrained === true).map(([name]) => name);
+  return (
+    <article className="card models-card" aria-labelledby={headingId}>
+      <header className="models-card-head">
+        <h2 id={headingId}>{model.name}</h2>
+        <span className={`badge models-task task-${model.task_type}`}>{taskName(model.task_type)}</span>
+      </header>
+      <p>{model.description || <span className="muted">No description.</span>}</p>
+      <ModelFacts model={model} />
+      <ErrorNotice error={detail.error} title="Its settings could not be read" />
+      {schema && (
+        <>
+          <h3>Model settings</h3>
+          {schema.fields.length ? (
+            <ul className="models-list">
+              {schema.fields.map((f) => (
+                <li key={f.name}>
+                  <code>{f.name}</code> <span className="muted">(default {JSON.stringify(f.default)})</span>
+                  {f.description && <span className="small muted">: {f.description}</span>}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="muted small">None beyond the platform's training settings.</p>
+          )}
+          <h3>Presets</h3>
+          {presets.length ? (
+            <ul className="models-list">
+              {presets.map(([name, preset]) => (
+                <li key={name}>
+                  <strong>{name}</strong>: <span className="small">{describePreset(preset)}</span>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="muted small">No presets: the platform defaults apply.</p>
+          )}
+          <p className="small muted">
+            Pretrained weights:{" "}
+            {pretrainedPresets.length
+              ? `the ${pretrainedPresets.join(", ")} preset starts from a local weights file when one is found.`
+              : "no preset uses them; “Start from pretrained weights” looks for a local weights file."}
+          </p>
+        </>
+      )}
+      <div className="models-actions">
+        <Link className="button primary" to={`/runs/new?model=${encodeURIComponent(model.name)}`}>
+          Train this model
+        </Link>
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,157 @@
+import { Link } from "react-router-dom";
+import { fits } from "./choices";
+import type { DatasetSummary } from "../datasets/types";
+import { taskName } from "../format";
+import type { ModelMetadata, Preset } from "./types";
+
+/** What to train: the model, the dataset, a preset and a name; with what the catalog says about the model. */
+export function TargetCard({
+  models,
+  datasets,
+  model,
+  dataset,
+  onModel,
+  onDataset,
+  presets,
+  preset,
+  onPreset,
+  presetSummary,
+  presetErrors,
+  name,
+  onName,
+}: {
+  models: ModelMetadata[];
+  datasets: DatasetSummary[];
+  model: ModelMetadata;
+  dataset: DatasetSummary | undefined;
+  onModel: (name: string) => void;
+  onDataset: (name: string) => void;
+  presets: Record<string, Preset>;
+  preset: string;
+  onPreset: (name: string) => void;
+  presetSummary: string;
+  presetErrors: string[];
+  name: string;
+  onName: (name: string) => void;
+}) {
+  const tasks = [...new Set(models.map((m) => m.task_type))];
+  const fitting = datasets.filter((d) => fits(d, model));
+  const others = datasets.filter((d) => !fits(d, model));
+  return (
+    <div className="card">
+      <div className="form-grid newrun-target">
+        <div className="newrun-field">
+          <label htmlFor="newrun-model">Model</label>
+          <select id="newrun-model" value={model.name} onChange={(e) => onModel(e.target.value)}>
+            {tasks.map((task) => (
+              <optgroup key={task} label={taskName(task)}>
+                {models
+                  .filter((m) => m.task_type === task)
+                  .map((m) => (
+                    <option key={m.name} value={m.name}>
+                      {m.name}
+                    </option>
+                  ))}
+              </optgroup>
+            ))}
+          </select>
+        </div>
+        <div className="newrun-field">
+          <label htmlFor="newrun-dataset">Dataset</label>
+          <select
+            id="newrun-dataset"
+            value={dataset?.name ?? ""}
+            onChange={(e) => onDataset(e.target.value)}
+            aria-describedby="newrun-dataset-help"
+          >
+            {!dataset && <option value="">No dataset fits this model</option>}
+            <optgroup label={`${taskName(model.task_type)} data`}>
+              {fitting.map((d) => (
+                <option key={d.name} value={d.name}>
+                  {datasetText(d)}
+                </option>
+              ))}
+            </optgroup>
+            {others.length > 0 && (
+              <optgroup label="Other tasks (cannot train this model)">
+                {others.map((d) => (
+                  <option key={d.name} value={d.name} disabled>
+                    {d.name} ({d.tasks.map(taskName).join(", ").toLowerCase()})
+                  </option>
+                ))}
+              </optgroup>
+            )}
+          </select>
+        </div>
+        <div className={`newrun-field${presetErrors.length ? " invalid" : ""}`}>
+          <label htmlFor="newrun-preset">Preset</label>
+          <select
+            id="newrun-preset"
+            value={preset}
+            onChange={(e) => onPreset(e.target.value)}
+            aria-describedby="newrun-preset-help"
+            aria-invalid={presetErrors.length > 0 || undefined}
+          >
+            <option value="">None (defaults)</option>
+            {Object.keys(presets).map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="newrun-field">
+          <label htmlFor="newrun-name">Run name</label>
+          <input
+            id="newrun-name"
+            value={name}
+            onChange={(e) => onName(e.target.value)}
+            maxLength={200}
+            placeholder="optional"
+            autoComplete="off"
+          />
+        </div>
+      </div>
+      <p className="newrun-about">
+        <strong>{model.name}</strong>: {model.description || "no description."}{" "}
+        <span className="muted small">
+          {modelLine(model)} · <Link to="/models">compare models</Link>
+        </span>
+      </p>
+      <p id="newrun-dataset-help" className="field-help">
+        {dataset
+          ? `${dataset.name}: ${dataset.format} data, splits ${dataset.splits.join(", ") || "none"}; classes ${
+              dataset.classes.slice(0, 8).join(", ") || "none"
+            }${dataset.classes.length > 8 ? ", …" : "."}`
+          : null}
+      </p>
+      {!dataset && (
+        <p className="notice info">
+          No dataset holds {taskName(model.task_type).toLowerCase()} data yet.{" "}
+          <Link to="/datasets">Add a dataset</Link> or pick a model for another task.
+        </p>
+      )}
+      <p id="newrun-preset-help" className="field-help">
+        {preset ? presetSummary : "Presets fill in tested settings for this model; your changes apply on top."}
+      </p>
+      {presetErrors.map((reason) => (
+        <p key={reason} className="field-error">
+          {reason}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+function datasetText(d: DatasetSummary): string {
+  const classes = d.classes.length ? `, ${d.classes.length} classes` : "";
+  return `${d.name} (${d.image_count.toLocaleString()} images${classes})`;
+}
+
+function modelLine(m: ModelMetadata): string {
+  const parts = [taskName(m.task_type), m.framework];
+  if (m.recommended_batch_size) parts.push(`batch size ${m.recommended_batch_size} recommended`);
+  if (m.supported_image_sizes.length) parts.push(`${m.supported_image_sizes.join(", ")} px images`);
+  if (m.min_gpu_memory_gb) parts.push(`${m.min_gpu_memory_gb} GB GPU or more`);
+  return parts.join(" · ");
+}

@@ -1,0 +1,127 @@
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { useSearchParams } from "react-router-dom";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { Loading } from "../components/Loading";
+import { Field } from "../predict/Field";
+import { FileDrop } from "../predict/FileDrop";
+import { useImageSlots } from "../predict/images";
+import { predict } from "../predict/predict";
+import { PredictionResult } from "../predict/PredictionResult";
+import { useSource, type SourceChoice } from "../predict/sources";
+import { SourcePicker } from "../predict/SourcePicker";
+import { IMAGE_KINDS, IMAGE_TYPES, MAX_IMAGE_BYTES } from "../predict/types";
+import { formatBytes } from "../format";
+import "../predict/predict.css";
+
+/** What predicts, starting from the address: ?run=&checkpoint=&export= or ?model=name:3 / name@alias. */
+function useChoice(): [SourceChoice, (changes: Partial<SourceChoice>) => void] {
+  const [params] = useSearchParams();
+  const [choice, setChoice] = useState<SourceChoice>(() => ({
+    mode: params.get("model") ? "registry" : "run",
+    run: params.get("run") ?? "",
+    checkpoint: params.get("checkpoint") ?? "",
+    export: params.get("export") ?? "",
+    model: params.get("model") ?? "",
+  }));
+  return [choice, (changes) => setChoice((current) => ({ ...current, ...changes }))];
+}
+
+export function PredictPage() {
+  const [choice, setChoice] = useChoice();
+  const { source, problem } = useSource(choice);
+  const pair = source?.task === "change_detection";
+  const { slots, choose } = useImageSlots(pair ? 2 : 1);
+  const [threshold, setThreshold] = useState(0.25);
+  const images = slots.filter((s) => s !== null);
+  const ready = source !== null && images.length === slots.length;
+
+  const result = useQuery({
+    queryKey: ["predict", source?.runId, source?.checkpoint, source?.exportId, source?.task, ...images.map((i) => i.id)],
+    queryFn: () => predict(source!, images),
+    enabled: ready,
+    retry: false,
+    staleTime: Infinity,
+    gcTime: 60_000,
+  });
+
+  const drops = pair
+    ? [
+        ["Before image", "Choose the before image"],
+        ["After image", "Choose the after image"],
+      ]
+    : [["Image", "Choose an image"]];
+
+  return (
+    <div className="predict-page">
+      <h1>Predict</h1>
+      <p className="muted">
+        Try a trained model on your own image: pick a run's checkpoint (or one of its exports) or a published
+        version, then drop an image.
+      </p>
+      <SourcePicker choice={choice} onChange={setChoice} />
+      {problem && (
+        <p className="notice error" role="alert">
+          {problem}
+        </p>
+      )}
+      <div className="drops">
+        {drops.map(([label, button], index) => (
+          <FileDrop
+            key={label}
+            label={label}
+            button={button}
+            hint={`Drop ${IMAGE_KINDS} here (up to ${formatBytes(MAX_IMAGE_BYTES)}).`}
+            accept={IMAGE_TYPES}
+            kind={IMAGE_KINDS}
+            maxSize={MAX_IMAGE_BYTES}
+            onFile={(file) => choose(index, file)}
+            chosen={slots[index]?.file.name}
+          />
+        ))}
+      </div>
+      {source?.task === "detection" && (
+        <div className="controls">
+          <Field label="Score threshold" className="inline-field slider">
+            {(id) => (
+              <>
+                <input
+                  id={id}
+                  type="range"
+                  min={0}
+                  max={1}
+                  step={0.01}
+                  value={threshold}
+                  onChange={(e) => setThreshold(Number(e.target.value))}
+                />
+                <output htmlFor={id}>{threshold.toFixed(2)}</output>
+              </>
+            )}
+          </Field>
+        </div>
+      )}
+      <section className="card" aria-label="Prediction" data-testid="prediction" aria-busy={result.isFetching}>
+        {!source && !problem && <p className="muted">Choose a run or a model version above.</p>}
+        {source && !ready && (
+          <p className="muted">{pair ? "Drop a before and an after image." : "Drop an image to see what the model sees."}</p>
+        )}
+        {result.isFetching && <Loading what="Predicting (the first call loads the model)" />}
+        <ErrorNotice error={result.error} title="The prediction failed" />
+        {result.data && !result.isFetching && ready && (
+          <PredictionResult
+            response={result.data}
+            images={images}
+            classes={source?.classes ?? null}
+            threshold={threshold}
+            reference={source?.reference ?? null}
+          />
+        )}
+        {(result.data || result.error) && !result.isFetching && (
+          <button type="button" onClick={() => result.refetch()}>
+            Predict again
+          </button>
+        )}
+      </section>
+    </div>
+  );
+}

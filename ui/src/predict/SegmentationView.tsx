@@ -1,0 +1,89 @@
+import { useState } from "react";
+import { errorText } from "../api";
+import { base64Blob } from "./colourMask";
+import { Field } from "./Field";
+import { Frame, MaskLayer } from "./Frame";
+import { cssColour } from "./palette";
+import type { PredictionEntry } from "./types";
+import { useColouredMask } from "./useColouredMask";
+
+/** The class mask over the image, with how much of the image each class covers. */
+export function SegmentationView({
+  entry,
+  image,
+  classes,
+  responseKey,
+}: {
+  entry: PredictionEntry;
+  image: string;
+  classes: string[] | null;
+  responseKey: string;
+}) {
+  const [opacity, setOpacity] = useState(0.55);
+  const mask = useColouredMask(responseKey, async () => base64Blob(entry.mask_png ?? ""), "classes");
+  const fractions = Object.entries(entry.class_fractions ?? {}).sort((a, b) => b[1] - a[1]);
+  return (
+    <div className="result-layout">
+      <div>
+        <Frame className="result-image">
+          <img src={image} alt={entry.files[0]} />
+          <MaskLayer url={mask.url} opacity={opacity} />
+        </Frame>
+        <OpacitySlider value={opacity} onChange={setOpacity} />
+        {mask.error !== null && <p className="field-error">The mask could not be drawn: {errorText(mask.error)}</p>}
+      </div>
+      <div>
+        <p className="top-label">
+          <strong>{fractions.filter(([name]) => name !== classes?.[0]).map(([name]) => name).join(", ") || "background only"}</strong>{" "}
+          <span className="muted">mean confidence {((entry.confidence ?? 0) * 100).toFixed(1)}%</span>
+        </p>
+        <table className="data small">
+          <thead>
+            <tr>
+              <th>Class</th>
+              <th className="num">Share of the image</th>
+            </tr>
+          </thead>
+          <tbody>
+            {fractions.map(([name, share]) => {
+              const index = classes?.indexOf(name) ?? -1;
+              return (
+                <tr key={name}>
+                  <td>
+                    {index > 0 && (
+                      <span className="swatch" style={{ background: cssColour(index) }} aria-hidden="true" />
+                    )}{" "}
+                    {name}
+                    {index === 0 && <span className="muted"> (not coloured)</span>}
+                  </td>
+                  <td className="num">{(share * 100).toFixed(1)}%</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+export function OpacitySlider({ value, onChange }: { value: number; onChange: (v: number) => void }) {
+  return (
+    <Field label="Mask opacity" className="inline-field slider">
+      {(id) => (
+        <>
+          <input
+            id={id}
+            type="range"
+            min={0}
+            max={1}
+            step={0.05}
+            value={value}
+            onChange={(e) => onChange(Number(e.target.value))}
+          />
+          <output htmlFor={id}>{Math.round(value * 100)}%</output>
+        </>
+      )}
+    </Field>
+  );
+}

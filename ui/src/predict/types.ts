@@ -1,0 +1,106 @@
+/** The predict API's shapes (POST /api/v1/runs/{id}/predict; worker/predictor.py ``shape``). */
+
+export interface RankedClass {
+  label: number;
+  class_name: string;
+  confidence: number;
+}
+
+export interface ClassificationResult {
+  label: number;
+  class_name: string;
+  confidence: number;
+  top_k: RankedClass[];
+}
+
+export interface DetectionResult {
+  /** x1, y1, x2, y2 in pixels of the image */
+  boxes: number[][];
+  labels: number[];
+  class_names: string[];
+  scores: number[];
+}
+
+export interface SegmentationResult {
+  /** base64 PNG, one band, pixel = class index */
+  mask_png: string;
+  classes_present: string[];
+  confidence: number;
+  class_fractions: Record<string, number>;
+}
+
+export interface ChangeResult {
+  /** base64 PNG, one band, 1 = changed */
+  mask_png: string;
+  changed_fraction: number;
+  confidence: number;
+}
+
+export type TaskResult = Partial<ClassificationResult & DetectionResult & SegmentationResult & ChangeResult>;
+
+export type PredictionEntry = TaskResult & {
+  files: string[];
+  /** of the (after) image */
+  width: number;
+  height: number;
+};
+
+export interface PredictResponse {
+  run_id: string;
+  checkpoint: string;
+  epoch: number;
+  export: { id: string; format: string } | null;
+  task: string;
+  cached: boolean;
+  timings: { load_ms: number; inference_ms: number };
+  predictions: PredictionEntry[];
+}
+
+export interface CheckpointPublic {
+  id: number;
+  kind: string;
+  path: string;
+  epoch: number;
+  step: number;
+  metrics: Record<string, unknown> | null;
+  size: number;
+  created_at: string;
+}
+
+export interface ExportPublic {
+  id: string;
+  run_id: string;
+  status: string;
+  format: string;
+  checkpoint: string | null;
+  checkpoint_epoch: number | null;
+  error: string | null;
+}
+
+/** What predicts: a run's checkpoint (or one of its exports); a registry version resolves to its run. */
+export interface PredictSource {
+  runId: string;
+  /** best, last, epoch:N or a checkpoint path of the run */
+  checkpoint: string;
+  exportId: string | null;
+  task: string;
+  /** class names by index, when known (colours and legends of masks) */
+  classes: string[] | null;
+  /** a registry reference, when chosen from the registry */
+  reference: string | null;
+}
+
+/** The server's default predict_max_bytes (the whole request); the API does not publish its setting. */
+export const MAX_IMAGE_BYTES = 32 * 1024 * 1024;
+
+/** Images the server reads and a browser shows. */
+export const IMAGE_TYPES = {
+  "image/png": [".png"],
+  "image/jpeg": [".jpg", ".jpeg"],
+  "image/bmp": [".bmp"],
+  "image/gif": [".gif"],
+  "image/webp": [".webp"],
+};
+
+/** TIFF is left out: browsers cannot show it, so nothing could be drawn over it. */
+export const IMAGE_KINDS = "a PNG, JPEG, BMP, GIF or WebP image";

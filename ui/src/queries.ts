@@ -1,0 +1,30 @@
+/**
+ * The catalog lists that several pages read (models, datasets, registry models, runs), each under
+ * one react-query key, so that a change made on one page refreshes the others.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { api } from "./api";
+import type { DatasetSummary } from "./datasets/types";
+import type { ModelList } from "./newrun/types";
+import type { TrainedModel } from "./registry/types";
+
+export const keys = {
+  models: ["models"],
+  datasets: ["datasets"],
+  registry: ["registry"],
+  /** the prefix of every list of runs */
+  runs: ["runs"],
+  storage: ["storage"],
+} as const;
+
+export function useModels() {
+  return useQuery({ queryKey: keys.models, queryFn: () => api<ModelList>("/api/v1/models") });
+}
+
+export function useDatasets() {
+  return useQuery({ queryKey: keys.datasets, queryFn: () => api<DatasetSummary[]>("/api/v1/datasets") });
+}
+
+export function useRegistryModels() {
+  return useQuery({ queryKey: keys.registry, queryFn: () => api<TrainedModel[]>("/api/v1/registry/models") });
+}

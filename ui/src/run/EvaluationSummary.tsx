@@ -1,0 +1,28 @@
+import { formatMetric } from "../format";
+import { ConfusionMatrixView } from "./ConfusionMatrixView";
+import { PerClassTable } from "./PerClassTable";
+import type { EvaluationReport } from "./types";
+
+/** The aggregate metrics, confusion matrix and per-class table of a validation epoch or a test run. */
+export function EvaluationSummary({ report }: { report: EvaluationReport }) {
+  const metrics = Object.entries(report.metrics).filter(([, v]) => typeof v === "number");
+  return (
+    <div className="evaluation-summary">
+      <h3>Metrics</h3>
+      <p className="muted small">
+        {report.count} images
+        {report.task === "detection" && ` · detections counted from score ${report.score_threshold}`}
+      </p>
+      <dl className="metric-cards">
+        {metrics.map(([name, value]) => (
+          <div key={name} className="metric-card">
+            <dt>{name}</dt>
+            <dd>{formatMetric(value)}</dd>
+          </div>
+        ))}
+      </dl>
+      {report.confusion_matrix && <ConfusionMatrixView matrix={report.confusion_matrix} />}
+      {report.per_class?.length > 0 && <PerClassTable rows={report.per_class} />}
+    </div>
+  );
+}

@@ -1,0 +1,228 @@
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useId, useRef, useState } from "react";
+import { api, query } from "../api";
+import { AuthImage } from "../components/AuthImage";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { Loading } from "../components/Loading";
+import { formatMetric } from "../format";
+import { ImageDetail } from "./ImageDetail";
+import { recordLabel, truthAndPrediction } from "./records";
+import type { RecordPage } from "./types";
+
+const PAGE = 24;
+const SORTS: [string, string][] = [
+  ["index:asc", "Dataset order"],
+  ["confidence:asc", "Confidence, lowest first"],
+  ["confidence:desc", "Confidence, highest first"],
+  ["loss:desc", "Loss, highest first"],
+  ["loss:asc", "Loss, lowest first"],
+  ["iou:asc", "IoU, lowest first"],
+  ["iou:desc", "IoU, highest first"],
+];
+
+/** The per-image results of one evaluation (a validation epoch or a test run): filters, sorting,
+ * pages of rendered tiles, and a detail view of one image. ``base`` is the evaluation's API path. */
+export function ImageBrowser({
+  base,
+  task,
+  classes,
+  threshold,
+}: {
+  base: string;
+  task: string;
+  classes: string[];
+  threshold: number;
+}) {
+  const id = useId();
+  const [correct, setCorrect] = useState("");
+  const [className, setClassName] = useState("");
+  const [sort, setSort] = useState("index:asc");
+  const [minConfidence, setMinConfidence] = useState("");
+  const [maxConfidence, setMaxConfidence] = useState("");
+  const [offset, setOffset] = useState(0);
+  const [open, setOpen] = useState<number | null>(null);
+  const grid = useRef<HTMLUListElement>(null);
+
+  const sorts = SORTS.filter(([key]) => !key.startsWith("iou") || task !== "classification");
+  const [sortKey, order] = sort.split(":");
+  const params = {
+    correct,
+    class_name: className,
+    min_confidence: minConfidence,
+    max_confidence: maxConfidence,
+    sort: sortKey,
+    order,
+    limit: PAGE,
+    offset,
+  };
+  const page = useQuery({
+    queryKey: [base, "images", params],
+    queryFn: () => api<RecordPage>(`${base}/images${query(params)}`),
+    placeholderData: keepPreviousData,
+  });
+  const filter =
+    <T,>(set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      setOffset(0);
+    };
+  const items = page.data?.items ?? [];
+  const total = page.data?.total ?? 0;
+  const openIndex = open === null ? -1 : items.findIndex((r) => r.index === open);
+
+  return (
+    <section className="image-browser" aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`}>Images</h3>
+      <div className="toolbar filters">
+        <label>
+          Correctness
+          <select value={correct} onChange={(e) => filter(setCorrect)(e.target.value)}>
+            <option value="">All images</option>
+            <option value="true">Correct only</option>
+            <option value="false">Mistakes only</option>
+          </select>
+        </label>
+        <label>
+          Class (truth or prediction)
+          <select value={className} onChange={(e) => filter(setClassName)(e.target.value)}>
+            <option value="">Any class</option>
+            {classes.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Sort by
+          <select value={sort} onChange={(e) => filter(setSort)(e.target.value)}>
+            {sorts.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Min confidence
+          <input
+            type="number"
+            min={0}
+            max={1}
+            step={0.05}
+            className="narrow"
+            value={minConfidence}
+            onChange={(e) => filter(setMinConfidence)(e.target.value)}
+          />
+        </label>
+        <label>
+          Max confidence
+          <input
+            type="number"
+            min={0}
+            max={1}
+            step={0.05}
+            className="narrow"
+            value={maxConfidence}
+            onChange={(e) => filter(setMaxConfidence)(e.target.value)}
+          />
+        </label>
+      </div>
+      <ErrorNotice error={page.error} title="Could not load the images" />
+      {page.isPending && <Loading what="Loading images" />}
+      {page.data && (
+        <>
+          <Pager offset={offset} total={total} onChange={setOffset} busy={page.isFetching} />
+          {total === 0 ? (
+            <p className="muted">No image matches these filters.</p>
+          ) : (
+            <ul className="image-grid" aria-label="Evaluated images" ref={grid}>
+              {items.map((record) => {
+                const words = truthAndPrediction(record, threshold);
+                return (
+                  <li key={record.index}>
+                    <figure className={record.correct ? "right" : "wrong"}>
+                      <button
+                        type="button"
+                        className="tile"
+                        data-index={record.index}
+                        aria-label={recordLabel(record, threshold)}
+                        onClick={() => setOpen(record.index)}
+                      >
+                        <AuthImage src={`${base}/images/${record.index}/render`} alt="" />
+                      </button>
+                      <figcaption>
+                        <span className={record.correct ? "verdict ok" : "verdict bad"} aria-hidden="true">
+                          {record.correct ? "✓" : "✗"}
+                        </span>{" "}
+                        {words ? (
+                          <>
+                            <span title="ground truth">{words.truth}</span> →{" "}
+                            <span title="prediction">{words.prediction}</span>
+                          </>
+                        ) : (
+                          <>IoU {formatMetric(record.iou)}</>
+                        )}
+                        <span className="muted">
+                          {" "}
+                          · {record.confidence === null ? "no score" : record.confidence.toFixed(2)}
+                        </span>
+                      </figcaption>
+                    </figure>
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+        </>
+      )}
+      {open !== null && (
+        <ImageDetail
+          base={base}
+          record={items[openIndex] ?? null}
+          index={open}
+          task={task}
+          classes={classes}
+          threshold={threshold}
+          onClose={() => {
+            // Back to the tile of the image last shown, as a keyboard user expects.
+            const tile = grid.current?.querySelector<HTMLButtonElement>(`button[data-index="${open}"]`);
+            setOpen(null);
+            tile?.focus();
+          }}
+          onPrevious={openIndex > 0 ? () => setOpen(items[openIndex - 1].index) : undefined}
+          onNext={openIndex >= 0 && openIndex < items.length - 1 ? () => setOpen(items[openIndex + 1].index) : undefined}
+        />
+      )}
+    </section>
+  );
+}
+
+function Pager({
+  offset,
+  total,
+  onChange,
+  busy,
+}: {
+  offset: number;
+  total: number;
+  onChange: (offset: number) => void;
+  busy: boolean;
+}) {
+  const last = Math.min(offset + PAGE, total);
+  return (
+    <div className="toolbar pager">
+      <span className="muted small" aria-live="polite">
+        {total ? `${offset + 1}–${last} of ${total} images` : "0 images"}
+        {busy ? " · loading…" : ""}
+      </span>
+      <span className="spacer" />
+      <button type="button" disabled={offset === 0} onClick={() => onChange(Math.max(0, offset - PAGE))}>
+        Previous page
+      </button>
+      <button type="button" disabled={last >= total} onClick={() => onChange(offset + PAGE)}>
+        Next page
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,115 @@
+import type { ReactNode } from "react";
+import { Link } from "react-router-dom";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { StatusBadge } from "../components/StatusBadge";
+import { formatMetric, formatTime, headline } from "../format";
+import type { RunPublic } from "../types";
+
+const REQUEST_TEXT: Record<string, string> = {
+  pause: "pause requested: the worker checkpoints and pauses at its next step",
+  stop: "stop requested: the worker checkpoints and stops at its next step",
+  checkpoint: "checkpoint requested: the worker saves one at its next step",
+};
+
+/** Title, status and the facts of a run; ``stream`` is the live-events indicator. */
+export function RunHeader({ run, stream }: { run: RunPublic; stream: ReactNode }) {
+  const percent = run.epochs ? Math.min(100, (100 * run.current_epoch) / run.epochs) : 0;
+  const best = headline(run.best_metrics);
+  return (
+    <header className="run-header">
+      <div className="run-title">
+        <h1>{run.name ?? run.id}</h1>
+        <StatusBadge status={run.status} />
+        {stream}
+      </div>
+      {run.name && <p className="muted small mono run-id">{run.id}</p>}
+      <dl className="facts run-facts">
+        <Fact term="Model">
+          <Link to="/models">{run.model}</Link>
+          {run.preset && <span className="muted"> · preset {run.preset}</span>}
+        </Fact>
+        <Fact term="Dataset">
+          <Link to={`/datasets/${encodeURIComponent(run.dataset)}`}>{run.dataset}</Link>
+        </Fact>
+        <Fact term="Task">{run.task}</Fact>
+        <Fact term="Epoch">
+          <span
+            className="progress"
+            role="progressbar"
+            aria-label="Epoch progress"
+            aria-valuemin={0}
+            aria-valuemax={run.epochs}
+            aria-valuenow={run.current_epoch}
+          >
+            <span style={{ width: `${percent}%` }} />
+          </span>
+          <span>
+            {run.current_epoch} / {run.epochs}
+            <span className="muted small"> · step {run.current_step}</span>
+          </span>
+        </Fact>
+        <Fact term="Attempt">
+          {run.attempt} <span className="muted small">(restarts {run.restarts} of {run.max_restarts})</span>
+        </Fact>
+        {run.status === "queued" && run.queue_position != null && <Fact term="Queue">position {run.queue_position}</Fact>}
+        {best && (
+          <Fact term="Best">
+            {best[0]} {formatMetric(best[1])}
+            {typeof run.best_metrics.epoch === "number" && (
+              <span className="muted small"> at epoch {run.best_metrics.epoch}</span>
+            )}
+          </Fact>
+        )}
+        <Fact term="Started">{formatTime(run.started_at ?? run.created_at)}</Fact>
+        {run.finished_at && <Fact term="Finished">{formatTime(run.finished_at)}</Fact>}
+        {run.base_run && (
+          <Fact term="Fine-tuned from">
+            <Link to={`/runs/${encodeURIComponent(run.base_run)}`}>{run.base_run}</Link>
+          </Fact>
+        )}
+        {run.tracking_id && (
+          <Fact term="MLflow run">
+            <span className="mono small" title="The MLflow run mirroring this one">
+              {run.tracking_id}
+            </span>
+          </Fact>
+        )}
+      </dl>
+      {run.control && (
+        <p className="notice info" role="status">
+          Pending: {REQUEST_TEXT[run.control] ?? `${run.control} requested`}
+        </p>
+      )}
+      {run.error && <RunError error={run.error} failed={run.status === "failed"} />}
+    </header>
+  );
+}
+
+function Fact({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <div className="fact">
+      <dt>{term}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+/** The run's error: its first line in words, the rest (worker log tail, traceback) folded away. */
+function RunError({ error, failed }: { error: string; failed: boolean }) {
+  const [summary, ...rest] = error.split("\n");
+  return (
+    <div className="run-error">
+      {failed ? (
+        <ErrorNotice error={new Error(summary)} title="The run failed" />
+      ) : (
+        <p className="notice info">Last error: {summary}</p>
+      )}
+      {rest.some((line) => line.trim()) && (
+        <details>
+          <summary className="small">Error details</summary>
+          <pre className="log">{rest.join("\n").trim()}</pre>
+        </details>
+      )}
+    </div>
+  );
+}

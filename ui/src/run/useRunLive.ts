@@ -1,0 +1,71 @@
+import { useQueryClient, type QueryKey } from "@tanstack/react-query";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { RunEvent } from "../sse";
+import type { RunPublic } from "../types";
+import { runKeys } from "./keys";
+import type { MetricRow } from "./types";
+
+const ENVELOPE = new Set(["id", "kind", "at", "run_id"]);
+const SETTLE_MS = 250;
+
+/** The run's live state from its events: epoch rows as they arrive (by epoch; a repeated epoch
+ * replaces the earlier row) and cache refreshes for status, control, checkpoint and job events.
+ * Refreshes are batched, so a replay of a long event log costs one refetch per query. */
+export function useRunLive(runId: string) {
+  const client = useQueryClient();
+  const [liveRows, setLiveRows] = useState<Record<number, MetricRow>>({});
+  const stale = useRef(new Map<string, QueryKey>());
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
+
+  const refresh = useCallback(
+    (...keys: QueryKey[]) => {
+      for (const key of keys) stale.current.set(JSON.stringify(key), key);
+      if (timer.current) return;
+      timer.current = setTimeout(() => {
+        timer.current = null;
+        const due = [...stale.current.values()];
+        stale.current.clear();
+        for (const queryKey of due) client.invalidateQueries({ queryKey, exact: true });
+      }, SETTLE_MS);
+    },
+    [client],
+  );
+
+  const onEvent = useCallback(
+    (type: string, event: RunEvent) => {
+      switch (type) {
+        case "epoch": {
+          const row = Object.fromEntries(Object.entries(event).filter(([k]) => !ENVELOPE.has(k))) as MetricRow;
+          setLiveRows((rows) => ({ ...rows, [row.epoch]: row }));
+          client.setQueryData<RunPublic>(runKeys.run(runId), (run) =>
+            run ? { ...run, current_epoch: row.epoch, current_step: row.step } : run,
+          );
+          refresh(runKeys.validations(runId));
+          break;
+        }
+        case "checkpoint":
+        case "checkpoint_removed":
+          refresh(runKeys.checkpoints(runId), runKeys.run(runId));
+          break;
+        case "job":
+          refresh(runKeys.tests(runId), runKeys.exports(runId), runKeys.benchmark(runId));
+          break;
+        case "status":
+          refresh(runKeys.run(runId), runKeys.logs(runId, "training"), runKeys.logs(runId, "worker"));
+          break;
+        default: // control, reconcile, registry, dataset
+          refresh(runKeys.run(runId));
+      }
+    },
+    [client, refresh, runId],
+  );
+
+  return { liveRows, onEvent };
+}
