@@ -1,0 +1,110 @@
+"""Starting runs from the form and controlling them while the charts follow the live events."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.conftest import chart_points, shoot, status_badge
+from tests.server import Server
+
+RUN_PAGE = re.compile(r"/runs/(\d{8}-\d{6}-[0-9a-f]{6})$")
+
+
+class Clicks:
+    """Every user action of a workflow goes through here, so that the test can count them."""
+
+    def __init__(self, page: Page) -> None:
+        self.page, self.count = page, 0
+
+    def click(self, target: Locator) -> None:
+        target.click()
+        self.count += 1
+
+    def select(self, target: Locator, value: str) -> None:
+        target.select_option(value)
+        self.count += 1
+
+
+def run_id_of(page: Page) -> str:
+    expect(page).to_have_url(RUN_PAGE, timeout=30_000)
+    return RUN_PAGE.search(page.url).group(1)
+
+
+def test_the_default_training_workflow_takes_two_clicks_from_the_home_page(page: Page, ui_server: Server):
+    clicks = Clicks(page)
+    page.goto("/")
+    clicks.click(page.get_by_role("navigation", name="Main").get_by_role("link", name="New run"))
+    expect(page.get_by_role("heading", name="New training run")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="The settings are valid.")).to_be_visible()
+    clicks.click(page.get_by_role("button", name="Start training"))
+
+    run_id = run_id_of(page)
+    run = ui_server.client.get(f"/api/v1/runs/{run_id}").json()
+    first_dataset = ui_server.client.get("/api/v1/datasets").json()[0]["name"]
+    assert (run["model"], run["dataset"], run["epochs"]) == ("small_cnn", first_dataset, 10)
+    expect(page.get_by_test_id("chart-loss")).to_have_attribute("data-points", re.compile(r"[1-9]"), timeout=120_000)
+    assert chart_points(page, "loss") >= 1
+    assert clicks.count == 2 < 5
+    shoot(page, "run-overview-live")
+    ui_server.client.post(f"/api/v1/runs/{run_id}/stop")
+
+
+def test_a_run_started_from_the_form_with_a_preset_is_paused_and_resumed_live(page: Page, ui_server: Server):
+    page.goto("/runs/new")
+    page.get_by_label("Model", exact=True).select_option("small_cnn")
+    page.get_by_label("Dataset", exact=True).select_option("tiny")
+    page.get_by_label("Preset").select_option("quick")
+    expect(page.get_by_text("Preset quick sets")).to_be_visible()
+    page.get_by_label("Run name").fill("paused-and-resumed")
+    page.get_by_label("Epochs", exact=True).fill("40")
+    shoot(page, "new-run-form")
+    page.get_by_role("button", name="Start training").click()
+
+    run_id = run_id_of(page)
+    expect(page.get_by_role("heading", name="paused-and-resumed")).to_be_visible()
+    expect(page.get_by_test_id("chart-loss")).to_have_attribute("data-points", re.compile(r"[1-9]"), timeout=120_000)
+    page.get_by_role("button", name="Pause").click()
+    expect(status_badge(page)).to_have_text("paused", timeout=60_000)
+    paused = ui_server.client.get(f"/api/v1/runs/{run_id}").json()
+    assert paused["status"] == "paused" and paused["current_epoch"] < 40
+    expect(page.get_by_role("button", name="Resume")).to_be_enabled()
+    points_at_pause = chart_points(page, "loss")
+    assert points_at_pause == paused["current_epoch"]
+
+    page.get_by_role("button", name="Resume").click()
+    expect(status_badge(page)).to_have_text("completed", timeout=180_000)
+    expect(page.get_by_test_id("chart-loss")).to_have_attribute("data-points", "40")
+    assert chart_points(page, "loss") == chart_points(page, "lr") == 40 > points_at_pause
+    expect(page.get_by_test_id("stream-state")).to_have_attribute("data-state", "ended")
+    shoot(page, "run-overview-completed")
+    run = ui_server.client.get(f"/api/v1/runs/{run_id}").json()
+    assert (run["status"], run["preset"], run["attempt"]) == ("completed", "quick", 2)
+    assert run["config"]["preprocessing"]["image_size"] == 64
+
+
+def test_settings_are_checked_inline_before_anything_is_submitted(page: Page, ui_server: Server, console):
+    console.expect(422, "/validate-config")
+    before = ui_server.client.get("/api/v1/runs").json()["total"]
+    page.goto("/runs/new")
+    page.get_by_label("Model", exact=True).select_option("small_cnn")
+    epochs = page.get_by_label("Epochs", exact=True)
+    epochs.fill("0")
+    expect(epochs).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("status").filter(has_text="1 setting needs fixing.")).to_be_visible()
+    page.get_by_role("button", name="Start training").click()
+    expect(epochs).to_be_focused()
+
+    # a rule across fields, which only the server's validate-config knows
+    epochs.fill("2")
+    page.get_by_label("Show advanced settings").check()
+    warmup = page.get_by_label("Warmup epochs")
+    warmup.fill("5")
+    expect(page.get_by_text("warmup_epochs must be smaller than epochs")).to_be_visible()
+    page.get_by_role("button", name="Start training").click()
+    expect(page.get_by_role("status").filter(has_text="needs fixing")).to_be_visible()
+    warmup.fill("1")
+    expect(page.get_by_role("status").filter(has_text="The settings are valid.")).to_be_visible()
+    assert page.url.endswith("/runs/new")
+    assert ui_server.client.get("/api/v1/runs").json()["total"] == before
