@@ -6,7 +6,7 @@ import { Field } from "./Field";
 import { useRegistryModels } from "../queries";
 import { runKeys, runPath } from "../run/keys";
 import { usePredictableRuns, type SourceChoice } from "./sources";
-import type { CheckpointPublic, ExportPublic } from "./types";
+import type { Checkpoint, ExportJob } from "../run/types";
 
 /** Choose what predicts: a run (a checkpoint of it, or one of its exports) or a registry version. */
 export function SourcePicker({
@@ -85,12 +85,12 @@ function RunSelects({ choice, onChange }: { choice: SourceChoice; onChange: (c: 
   const run = choice.run;
   const checkpoints = useQuery({
     queryKey: runKeys.checkpoints(run),
-    queryFn: () => api<CheckpointPublic[]>(runPath(run, "/checkpoints")),
+    queryFn: () => api<Checkpoint[]>(runPath(run, "/checkpoints")),
     enabled: Boolean(run),
   });
   const exports = useQuery({
     queryKey: runKeys.exports(run),
-    queryFn: () => api<ExportPublic[]>(runPath(run, "/exports")),
+    queryFn: () => api<ExportJob[]>(runPath(run, "/exports")),
     enabled: Boolean(run),
   });
   const usable = (exports.data ?? []).filter((e) => e.status === "completed");

@@ -56,27 +56,6 @@ export interface PredictResponse {
   predictions: PredictionEntry[];
 }
 
-export interface CheckpointPublic {
-  id: number;
-  kind: string;
-  path: string;
-  epoch: number;
-  step: number;
-  metrics: Record<string, unknown> | null;
-  size: number;
-  created_at: string;
-}
-
-export interface ExportPublic {
-  id: string;
-  run_id: string;
-  status: string;
-  format: string;
-  checkpoint: string | null;
-  checkpoint_epoch: number | null;
-  error: string | null;
-}
-
 /** What predicts: a run's checkpoint (or one of its exports); a registry version resolves to its run. */
 export interface PredictSource {
   runId: string;

@@ -3,6 +3,7 @@ import { useId, useRef, useState } from "react";
 import { api, query } from "../api";
 import { AuthImage } from "../components/AuthImage";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { FractionInput } from "../components/FractionInput";
 import { Loading } from "../components/Loading";
 import { formatMetric } from "../format";
 import { ImageDetail } from "./ImageDetail";
@@ -105,27 +106,11 @@ export function ImageBrowser({
         </label>
         <label>
           Min confidence
-          <input
-            type="number"
-            min={0}
-            max={1}
-            step={0.05}
-            className="narrow"
-            value={minConfidence}
-            onChange={(e) => filter(setMinConfidence)(e.target.value)}
-          />
+          <FractionInput value={minConfidence} onChange={filter(setMinConfidence)} />
         </label>
         <label>
           Max confidence
-          <input
-            type="number"
-            min={0}
-            max={1}
-            step={0.05}
-            className="narrow"
-            value={maxConfidence}
-            onChange={(e) => filter(setMaxConfidence)(e.target.value)}
-          />
+          <FractionInput value={maxConfidence} onChange={filter(setMaxConfidence)} />
         </label>
       </div>
       <ErrorNotice error={page.error} title="Could not load the images" />

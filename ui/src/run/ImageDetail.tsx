@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { query } from "../api";
 import { AuthImage } from "../components/AuthImage";
+import { FractionInput } from "../components/FractionInput";
 import { formatMetric } from "../format";
 import { scalarFields, truthAndPrediction } from "./records";
 import type { ImageRecord } from "./types";
@@ -100,15 +101,7 @@ export function ImageDetail({
       {detection && (
         <label className="inline small">
           Score threshold
-          <input
-            type="number"
-            min={0}
-            max={1}
-            step={0.05}
-            className="narrow"
-            value={scoreThreshold}
-            onChange={(e) => setScoreThreshold(e.target.value)}
-          />
+          <FractionInput value={scoreThreshold} onChange={setScoreThreshold} />
           <span className="field-help">predicted boxes drawn from this score</span>
         </label>
       )}

@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { post } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { FractionInput } from "../components/FractionInput";
 import { useDatasets } from "../queries";
 import type { RunPublic } from "../types";
 import { CheckpointSelect } from "./CheckpointSelect";
@@ -67,15 +68,7 @@ export function TestForm({ run }: { run: RunPublic }) {
         {run.task === "detection" && (
           <label>
             Score threshold
-            <input
-              type="number"
-              min={0}
-              max={1}
-              step={0.05}
-              required
-              value={threshold}
-              onChange={(e) => setThreshold(e.target.value)}
-            />
+            <FractionInput required value={threshold} onChange={setThreshold} />
             <span className="field-help">detections counted from this score</span>
           </label>
         )}
