@@ -14,6 +14,7 @@ import torch
 
 from visionyard.data import formats
 from visionyard.data.datamodule import carve_splits
+from visionyard.engine.adapters.detection import TRACE_CANDIDATES
 from visionyard.engine.evaluation.runner import loader
 from visionyard.engine.export import metadata
 from visionyard.engine.export.benchmark import benchmark
@@ -61,6 +62,7 @@ def run_export(work: JobContext) -> dict[str, Any]:
         work.folder,
         _describe(work, plugin, spec.name, options.model_dump(), classes, cfg),
         lambda: _calibration(module, work.task, calibration, cfg, count),
+        lambda: _calibration(module, work.task, calibration, cfg, TRACE_CANDIDATES),
     )
 
     threads = torch.get_num_threads()
@@ -120,7 +122,7 @@ def _describe(
 def _calibration(
     module: TaskModule, task: str, samples: Sequence[Any], cfg: TrainingConfig, count: int
 ) -> Iterator[list[np.ndarray]]:
-    """One image's model inputs at a time (every export takes a batch of one)."""
+    """One image's model inputs at a time (every export takes a batch of one), of the first ``count`` samples."""
     for batch in loader(task, samples[:count], cfg):
         inputs = module.inputs_of(batch)
         if task == "detection":

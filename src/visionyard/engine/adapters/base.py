@@ -4,7 +4,7 @@ trainer, validate, weights-only checkpoints, TorchScript and ONNX export."""
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -79,11 +79,12 @@ class TorchModulePlugin(ModelPlugin):
         return self._require_model()
 
     def export(self, path: Path, format: str, **options: Any) -> Path:
-        """TorchScript, or ONNX (options ``opset``, ``dynamic_batch``); inputs as ``example_inputs`` gives them."""
+        """TorchScript, or ONNX (options ``opset``, ``dynamic_batch``, ``examples``: real inputs to trace with,
+        each as ``example_inputs`` answers them; random ones of the configured size when none are given)."""
         if format not in EXPORT_FORMATS:
             raise ValueError(f"unknown export format {format!r}; valid: {', '.join(EXPORT_FORMATS)}")
         module = self.exportable().eval()
-        example = self.example_inputs()
+        example = self.trace_example(options.get("examples") or ())
         path.parent.mkdir(parents=True, exist_ok=True)
         if format == "torchscript":
             scripted = self.torchscript(module, example)
@@ -100,6 +101,10 @@ class TorchModulePlugin(ModelPlugin):
                 dynamo=False,
             )
         return path
+
+    def trace_example(self, examples: Iterable[tuple[Any, ...]]) -> tuple[Any, ...]:
+        """The inputs the graph is traced with: the first of ``examples``, else random ones."""
+        return next(iter(examples), None) or self.example_inputs()
 
     def torchscript(self, module: nn.Module, example: tuple[torch.Tensor, ...]) -> torch.jit.ScriptModule:
         return torch.jit.trace(module, example)

@@ -3,6 +3,8 @@ one ``{"boxes", "labels", "scores"}`` dict per image in eval mode; label 0 = bac
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -13,6 +15,9 @@ from torch import nn
 from visionyard.engine.adapters.base import TorchModulePlugin, torchvision_weight_files
 from visionyard.engine.tasks.detection import DetectionModule, from_model_labels
 from visionyard.training_config import TrainingConfig
+
+TRACE_CANDIDATES = 32
+"""Most example images tried when looking for one the detector finds a box on, to trace its ONNX graph with."""
 
 
 class DetectionsOfOneImage(nn.Module):
@@ -60,6 +65,23 @@ class TorchModuleDetector(TorchModulePlugin):
 
     def exportable(self) -> nn.Module:
         return DetectionsOfOneImage(self._require_model())
+
+    @torch.inference_mode()
+    def trace_example(self, examples: Iterable[tuple[Any, ...]]) -> tuple[Any, ...]:
+        """The first example (else a random image) on which the detector finds a box. Tracing keeps the
+        branches the traced image takes: where it finds no box, torchvision's detectors take their
+        "nothing found" shortcuts (Faster R-CNN skips reshaping the box deltas when the RPN proposes
+        nothing; NMS answers a constant empty result), and the graph is wrong for every other image."""
+        model = self._require_model().eval()
+        tried = 0
+        for example in (*islice(examples, TRACE_CANDIDATES), self.example_inputs()):
+            tried += 1
+            if len(model(list(example[0]))[0]["boxes"]):
+                return example
+        raise ValueError(
+            f"the detector finds no box on any of the {tried} images tried, and an ONNX graph traced on such an "
+            "image answers no box for any image: train it further, or export it with images it finds boxes on"
+        )
 
     def torchscript(self, module: nn.Module, example: tuple[Any, ...]) -> torch.jit.ScriptModule:
         """The detector itself is scripted (its control flow depends on the data); the scripted model takes

@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from visionyard.engine.adapters.base import TorchModulePlugin
 from visionyard.engine.export.metadata import embed_in_onnx
 from visionyard.export_formats import CommonOptions
 
 Calibration = Callable[[], Iterator[list[np.ndarray]]]
-"""Model inputs (one array per graph input) of training images, for static int8 calibration."""
+"""Model inputs (one array per graph input) of training images: for static int8 calibration, and as the
+images the ONNX graph is traced with."""
 
 QUANTIZED_OPS = ["Conv", "MatMul", "Gemm"]
 BACKBONE = "/backbone/"
@@ -42,8 +44,10 @@ def write(
     folder: Path,
     meta: dict[str, Any],
     calibration: Calibration | None = None,
+    examples: Calibration | None = None,
 ) -> list[Path]:
-    """The files written into ``folder``, main file first."""
+    """The files written into ``folder``, main file first; the ONNX graph is traced on ``examples`` (a
+    detector: the first it finds a box on), on random inputs when there are none."""
     folder.mkdir(parents=True, exist_ok=True)
     files = [folder / name for name in FILES[format]]
     o = options.model_dump()
@@ -52,7 +56,11 @@ def write(
         if format == "torchscript":
             plugin.export(files[0], "torchscript")
             return files
-        graph_options = {"opset": o["opset"], "dynamic_batch": o.get("dynamic_batch", True)}
+        graph_options = {
+            "opset": o["opset"],
+            "dynamic_batch": o.get("dynamic_batch", True),
+            "examples": _traceable(examples, plugin.task),
+        }
         fp32 = plugin.export(Path(scratch) / "fp32.onnx", "onnx", **graph_options)
         if format == "onnx":
             fp32.replace(files[0])
@@ -65,6 +73,13 @@ def write(
     if format.startswith("onnx"):
         embed_in_onnx(files[0], meta)
     return files
+
+
+def _traceable(examples: Calibration | None, task: str) -> Iterator[tuple[Any, ...]]:
+    """Model inputs as the plugin's ``example_inputs`` gives them: a list of one image for a detector."""
+    for arrays in examples() if examples is not None else ():
+        tensors = tuple(torch.from_numpy(a) for a in arrays)
+        yield (list(tensors),) if task == "detection" else tensors
 
 
 def _quantize(
