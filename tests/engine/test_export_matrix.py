@@ -29,9 +29,15 @@ DATASETS = {
     "change_detection": ("changes", 32),
 }
 TRAINING = {
-    # Detectors are trained until they find boxes over the score threshold, so that box parity is compared.
+    # Detectors are trained until they find boxes over the score threshold, so that box parity is compared, and
+    # until those boxes are stable: a barely trained detector scores every anchor near 1 / (3 classes + 1), the
+    # threshold, in ties of 1e-7 that NMS breaks by rounding, so even PyTorch on a batch and on single images
+    # answers different boxes. SSDlite leaves that regime after ~25 epochs of batches of 2 (val mAP ~0.5 from
+    # epoch 30); Faster R-CNN stays near the prior for any budget tried here, but its few dozen proposals leave
+    # no ties (PyTorch against itself agrees to 1e-7), and its boxes straddling the threshold are what the
+    # parity meter's score margin is for.
     "fasterrcnn_mobilenet_v3_320": {"epochs": 8, "lr": 0.002},
-    "ssdlite320_mobilenet_v3": {"epochs": 5, "lr": 0.01},
+    "ssdlite320_mobilenet_v3": {"epochs": 40, "lr": 0.003, "batch_size": 2},
 }
 FAST = ["-o", "benchmark_runs=3", "-o", "throughput_batch=2"]
 

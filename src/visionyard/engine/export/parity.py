@@ -26,12 +26,25 @@ from visionyard.metrics.headlines import headline
 from visionyard.storage.evaluation_folder import EvaluationFolder
 from visionyard.training_config import TrainingConfig
 
+SCORE_MARGIN = 0.01
+"""How far under the score threshold a box may score and still answer, for the parity meter, a box over the
+threshold on the other side. Rounding moves scores by ~1e-6 and a float-head int8 detector by 1e-4 to 0.02; a
+straddle is still measured as a score difference (full precision allows 1e-3), and a score moved further
+than this across the threshold still counts as a missing box."""
+
 
 class ParityMeter:
     """Accumulates the largest raw difference and the agreement of two models' outputs."""
 
-    def __init__(self, task: str, input_size: int, score_threshold: float = DEFAULT_SCORE_THRESHOLD):
+    def __init__(
+        self,
+        task: str,
+        input_size: int,
+        score_threshold: float = DEFAULT_SCORE_THRESHOLD,
+        score_margin: float = SCORE_MARGIN,
+    ):
         self.task, self.input_size, self.score_threshold = task, input_size, score_threshold
+        self.score_margin = score_margin
         self.max_abs_diff = 0.0
         self.agreeing = 0
         self.compared = 0
@@ -51,28 +64,50 @@ class ParityMeter:
         self.compared += same.numel()
 
     def _detections(self, ref: dict[str, torch.Tensor], cand: dict[str, torch.Tensor]) -> None:
-        """Boxes over the score threshold match one to one by label and IoU; unmatched ones on either
-        side disagree. The difference is taken over matched scores and boxes (as a share of the input)."""
-        a, b = _kept(ref, self.score_threshold), _kept(cand, self.score_threshold)
-        self.compared += max(len(a["scores"]), len(b["scores"]))
-        if not len(a["scores"]) or not len(b["scores"]):
-            return
-        iou = box_iou(a["boxes"], b["boxes"])
-        iou[a["labels"][:, None] != b["labels"][None, :]] = 0
-        taken: set[int] = set()
-        for i in a["scores"].argsort(descending=True).tolist():
-            order = [j for j in iou[i].argsort(descending=True).tolist() if j not in taken]
-            if not order or iou[i, order[0]] < MATCH_IOU:
-                continue
-            j = order[0]
-            taken.add(j)
-            self.agreeing += 1
+        """Boxes over the score threshold are what is compared. Each agrees with a box on the other side of
+        the same label and IoU >= ``MATCH_IOU`` that scores at least the threshold less ``score_margin``: a box
+        just over the threshold on one side and just under it on the other differs in score (which the
+        difference measures), not in what was found. Boxes match one to one, in order of reference score,
+        each to the free box of highest IoU; a pair under the threshold on both sides does not count.
+        Unmatched boxes over the threshold disagree (the larger side's count: a box that moved is one
+        disagreement). The difference is taken over matched scores and boxes (as a share of the input)."""
+        a, b = (_kept(found, self.score_threshold - self.score_margin) for found in (ref, cand))
+        over_a, over_b = a["scores"] >= self.score_threshold, b["scores"] >= self.score_threshold
+        pairs = _match(a, b, over_a, over_b)
+        matched_a, matched_b = {i for i, _ in pairs}, {j for _, j in pairs}
+        unmatched = (
+            sum(1 for i in over_a.nonzero().flatten().tolist() if i not in matched_a),
+            sum(1 for j in over_b.nonzero().flatten().tolist() if j not in matched_b),
+        )
+        self.compared += len(pairs) + max(unmatched)
+        self.agreeing += len(pairs)
+        for i, j in pairs:
             box = float((a["boxes"][i] - b["boxes"][j]).abs().max()) / self.input_size
             self.max_abs_diff = max(self.max_abs_diff, box, float((a["scores"][i] - b["scores"][j]).abs()))
 
     def summary(self) -> dict[str, Any]:
         agreement = self.agreeing / self.compared if self.compared else None
         return {"max_abs_diff": self.max_abs_diff, "agreement": agreement, "compared": self.compared}
+
+
+def _match(
+    a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], over_a: torch.Tensor, over_b: torch.Tensor
+) -> list[tuple[int, int]]:
+    """One-to-one pairs ``(i, j)`` of same-label boxes with IoU >= ``MATCH_IOU``, at least one of each pair over
+    the threshold; greedily in order of ``a``'s score, each to the free box of ``b`` of highest IoU."""
+    if not len(a["scores"]) or not len(b["scores"]):
+        return []
+    iou = box_iou(a["boxes"], b["boxes"])
+    iou[a["labels"][:, None] != b["labels"][None, :]] = 0
+    iou[~over_a[:, None] & ~over_b[None, :]] = 0
+    pairs: list[tuple[int, int]] = []
+    taken: set[int] = set()
+    for i in a["scores"].argsort(descending=True).tolist():
+        order = [j for j in iou[i].argsort(descending=True).tolist() if j not in taken]
+        if order and iou[i, order[0]] >= MATCH_IOU:
+            taken.add(order[0])
+            pairs.append((i, order[0]))
+    return pairs
 
 
 def _kept(found: dict[str, torch.Tensor], threshold: float) -> dict[str, torch.Tensor]:
