@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -8,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT
-from visionyard.plugins.registry import PluginRegistry, UnknownModelError
+from visionyard.plugins.discovery import Source
+from visionyard.plugins.registry import PluginRegistry, UnknownModelError, _read_events
 
 GOOD = """
 from torch import nn
@@ -133,3 +135,20 @@ def test_example_package_installs_with_pip_and_registers_through_its_entry_point
         env={"PYTHONPATH": str(target), "PATH": ""},
     )
     assert listing.stdout.strip() == "entry_point custom ['hidden', 'dropout']"
+
+
+def test_events_that_arrive_together_are_all_read_before_a_hang_is_blamed():
+    """A loaded machine delivers several event lines in one read: the plugin that hangs is the one
+    begun last, not one whose end sits in the same read."""
+    first, second = (Source(kind="folder", ref=f"/plugins/{n}", label=n) for n in ("first", "second"))
+    lines = "".join(
+        json.dumps({"event": e, "source": s.id}) + "\n"
+        for e, s in [("begin", first), ("end", first), ("begin", second)]
+    )
+    script = f"import sys, time\nsys.stdout.write({lines!r})\nsys.stdout.flush()\ntime.sleep(60)\n"
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert _read_events(proc, [first, second], timeout=1.0, entries=[]) == (1, "import did not finish within 1 s")
+    finally:
+        proc.kill()
+        proc.wait()

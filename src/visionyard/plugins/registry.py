@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import difflib
 import json
-import selectors
+import queue
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
+from typing import IO
 
 from pydantic import BaseModel, ConfigDict
 
@@ -183,26 +185,39 @@ def _scan_once(sources: list[Source], timeout: float, entries: list[PluginEntry]
 def _read_events(
     proc: subprocess.Popen[str], sources: list[Source], timeout: float, entries: list[PluginEntry]
 ) -> tuple[int, str | None]:
+    """Follow the subprocess's events until it ends or one import outlasts ``timeout``.
 
+    Lines are read by a thread: ``select`` on the pipe beside a buffered ``readline`` would miss the
+    lines already in the buffer when several arrive at once (a loaded machine), and blame the wrong
+    plugin for a hang.
+    """
     by_id = {s.id: s for s in sources}
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stdout is not None
+    threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
     finished = 0
-    with selectors.DefaultSelector() as selector:
-        assert proc.stdout is not None
-        selector.register(proc.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + timeout + STARTUP_ALLOWANCE
-        while True:
-            if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
-                return finished, f"import did not finish within {timeout:g} s"
-            line = proc.stdout.readline()
-            if not line:
-                return finished, None
-            event = json.loads(line)
-            if event["event"] == "begin":
-                deadline = time.monotonic() + timeout
-            elif event["event"] == "end":
-                finished += 1
-            elif event["event"] == "plugin" or event["event"] == "error":
-                entries.append(PluginEntry(source=by_id[event["source"]], **_fields(event)))
+    deadline = time.monotonic() + timeout + STARTUP_ALLOWANCE
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            return finished, f"import did not finish within {timeout:g} s"
+        if not line:
+            return finished, None
+        event = json.loads(line)
+        if event["event"] == "begin":
+            deadline = time.monotonic() + timeout
+        elif event["event"] == "end":
+            finished += 1
+        elif event["event"] == "plugin" or event["event"] == "error":
+            entries.append(PluginEntry(source=by_id[event["source"]], **_fields(event)))
+
+
+def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:
+    """Every line of ``stream`` into ``lines``, then ``""`` at its end."""
+    for line in stream:
+        lines.put(line)
+    lines.put("")
 
 
 def _fields(event: dict) -> dict:
