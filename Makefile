@@ -44,8 +44,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/ruff format --check src tests benchmarks examples
 
+## The whole suite in two processes; a module's tests stay in one (they share its fixtures).
 test: lint $(UI_BUILD) browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 demo: $(STAMP)
 	$(BIN)/visionyard demo
