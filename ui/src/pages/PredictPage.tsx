@@ -3,11 +3,11 @@ import { useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
-import { Field } from "../predict/Field";
 import { FileDrop } from "../predict/FileDrop";
 import { useImageSlots } from "../predict/images";
 import { predict } from "../predict/predict";
 import { PredictionResult } from "../predict/PredictionResult";
+import { Slider } from "../predict/Slider";
 import { useSource, type SourceChoice } from "../predict/sources";
 import { SourcePicker } from "../predict/SourcePicker";
 import { IMAGE_KINDS, IMAGE_TYPES, MAX_IMAGE_BYTES } from "../predict/types";
@@ -82,22 +82,7 @@ export function PredictPage() {
       </div>
       {source?.task === "detection" && (
         <div className="controls">
-          <Field label="Score threshold" className="inline-field slider">
-            {(id) => (
-              <>
-                <input
-                  id={id}
-                  type="range"
-                  min={0}
-                  max={1}
-                  step={0.01}
-                  value={threshold}
-                  onChange={(e) => setThreshold(Number(e.target.value))}
-                />
-                <output htmlFor={id}>{threshold.toFixed(2)}</output>
-              </>
-            )}
-          </Field>
+          <Slider label="Score threshold" value={threshold} step={0.01} shown={threshold.toFixed(2)} onChange={setThreshold} />
         </div>
       )}
       <section className="card" aria-label="Prediction" data-testid="prediction" aria-busy={result.isFetching}>

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { errorText } from "../api";
 import { base64Blob } from "./colourMask";
-import { Field } from "./Field";
+import { Slider } from "./Slider";
 import { Frame, MaskLayer } from "./Frame";
 import { cssColour } from "./palette";
 import type { PredictionEntry } from "./types";
@@ -68,22 +68,5 @@ export function SegmentationView({
 }
 
 export function OpacitySlider({ value, onChange }: { value: number; onChange: (v: number) => void }) {
-  return (
-    <Field label="Mask opacity" className="inline-field slider">
-      {(id) => (
-        <>
-          <input
-            id={id}
-            type="range"
-            min={0}
-            max={1}
-            step={0.05}
-            value={value}
-            onChange={(e) => onChange(Number(e.target.value))}
-          />
-          <output htmlFor={id}>{Math.round(value * 100)}%</output>
-        </>
-      )}
-    </Field>
-  );
+  return <Slider label="Mask opacity" value={value} step={0.05} shown={`${Math.round(value * 100)}%`} onChange={onChange} />;
 }

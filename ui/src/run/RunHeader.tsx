@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { Link } from "react-router-dom";
+import { EpochProgress } from "../components/EpochProgress";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { StatusBadge } from "../components/StatusBadge";
 import { formatMetric, formatTime, headline } from "../format";
@@ -13,7 +14,6 @@ const REQUEST_TEXT: Record<string, string> = {
 
 /** Title, status and the facts of a run; ``stream`` is the live-events indicator. */
 export function RunHeader({ run, stream }: { run: RunPublic; stream: ReactNode }) {
-  const percent = run.epochs ? Math.min(100, (100 * run.current_epoch) / run.epochs) : 0;
   const best = headline(run.best_metrics);
   return (
     <header className="run-header">
@@ -33,16 +33,7 @@ export function RunHeader({ run, stream }: { run: RunPublic; stream: ReactNode }
         </Fact>
         <Fact term="Task">{run.task}</Fact>
         <Fact term="Epoch">
-          <span
-            className="progress"
-            role="progressbar"
-            aria-label="Epoch progress"
-            aria-valuemin={0}
-            aria-valuemax={run.epochs}
-            aria-valuenow={run.current_epoch}
-          >
-            <span style={{ width: `${percent}%` }} />
-          </span>
+          <EpochProgress run={run} />
           <span>
             {run.current_epoch} / {run.epochs}
             <span className="muted small"> · step {run.current_step}</span>

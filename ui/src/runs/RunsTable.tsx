@@ -1,4 +1,5 @@
 import { Link } from "react-router-dom";
+import { EpochProgress } from "../components/EpochProgress";
 import { StatusBadge } from "../components/StatusBadge";
 import { formatMetric, formatTime, headline } from "../format";
 import type { RunSummary } from "../types";
@@ -30,7 +31,6 @@ export function RunsTable({ runs }: { runs: RunSummary[] }) {
 
 function RunRow({ run }: { run: RunSummary }) {
   const best = headline(run.best_metrics);
-  const fraction = run.epochs ? Math.min(1, run.current_epoch / run.epochs) : 0;
   return (
     <tr>
       <td>
@@ -55,17 +55,7 @@ function RunRow({ run }: { run: RunSummary }) {
         )}
       </td>
       <td>
-        <div
-          className="progress"
-          role="progressbar"
-          aria-label="Epochs done"
-          aria-valuemin={0}
-          aria-valuemax={run.epochs}
-          aria-valuenow={run.current_epoch}
-          aria-valuetext={`${run.current_epoch} of ${run.epochs} epochs`}
-        >
-          <span style={{ width: `${fraction * 100}%` }} />
-        </div>
+        <EpochProgress run={run} />
         <div className="small muted">
           {run.current_epoch}/{run.epochs} epochs
         </div>
