@@ -44,9 +44,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/ruff format --check src tests benchmarks examples
 
-## The whole suite in two processes; a module's tests stay in one (they share its fixtures).
+## The whole suite in two processes of one thread each (two torch processes of two threads each on
+## two cores spin against each other); a module's tests stay in one process (they share its fixtures).
 test: lint $(UI_BUILD) browser
-	$(BIN)/pytest -n 2 --dist loadfile
+	OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 --dist loadfile
 
 demo: $(STAMP)
 	$(BIN)/visionyard demo

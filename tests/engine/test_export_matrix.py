@@ -34,11 +34,13 @@ TRAINING = {
     # threshold, in ties of 1e-7 that NMS breaks by rounding, so even PyTorch on a batch and on single images
     # answers different boxes. SSDlite leaves that regime after ~25 epochs of batches of 2 (val mAP ~0.5 from
     # epoch 30); Faster R-CNN stays near the prior for any budget tried here, but its few dozen proposals leave
-    # no ties (PyTorch against itself agrees to 1e-7), and its boxes straddling the threshold are what the
-    # parity meter's score margin is for.
+    # no ties (PyTorch against itself agrees to 1e-7), so all its boxes are compared, from its own box score
+    # threshold of 0.05 (PARITY_FROM): its best scores sit around 0.18-0.25, over 0.25 or not by the rounding
+    # of the thread count it trained with.
     "fasterrcnn_mobilenet_v3_320": {"epochs": 8, "lr": 0.002},
     "ssdlite320_mobilenet_v3": {"epochs": 40, "lr": 0.003, "batch_size": 2},
 }
+PARITY_FROM = {"fasterrcnn_mobilenet_v3_320": ["-o", "score_threshold=0.05"]}
 FAST = ["-o", "benchmark_runs=3", "-o", "throughput_batch=2"]
 
 
@@ -104,7 +106,7 @@ def test_export_reloads_within_parity(
 ):
     task = registry.get(plugin_name).task
     run_id = run_of(home, trained, task, plugin_name)
-    code, result = invoke(home, "export", run_id, "--format", format, *FAST)
+    code, result = invoke(home, "export", run_id, "--format", format, *FAST, *PARITY_FROM.get(plugin_name, []))
     parity = result["parity"]
     assert code == 0 and result["status"] == "completed", result["error"]
     folder = Path(result["folder"])

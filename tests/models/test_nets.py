@@ -148,7 +148,7 @@ def test_snunet_overfits_one_pair() -> None:
     loss_fn = BCEDiceLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     losses = []
-    for _ in range(30):
+    for _ in range(60):
         optimizer.zero_grad()
         logits = model(before, after)
         loss = loss_fn(logits, mask)
