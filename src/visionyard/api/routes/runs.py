@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Response, status
@@ -29,6 +29,7 @@ from visionyard.services.recovery import worker_log_tail
 from visionyard.storage.run_folder import RunFolder
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
+Shown = TypeVar("Shown", bound=RunSummary)
 StatusFilter = Literal["queued", "running", "restarting", "paused", "completed", "failed", "stopped"]
 
 
@@ -41,11 +42,15 @@ async def create_run(body: RunCreate, ctx: ContextDep) -> RunPublic:
 
 def public(ctx: Context, run: Run) -> RunPublic:
     """The run with its place in the queue (only a queued run has one)."""
-    place = None
+    places: dict[str, int] = {}
     if run.status == lifecycle.QUEUED:
         with ctx.db.session() as session:
-            place = runs.queue_positions(session).get(run.id)
-    return RunPublic.model_validate(run).model_copy(update={"queue_position": place})
+            places = runs.queue_positions(session)
+    return placed(RunPublic, run, places)
+
+
+def placed(schema: type[Shown], run: Run, places: dict[str, int]) -> Shown:
+    return schema.model_validate(run).model_copy(update={"queue_position": places.get(run.id)})
 
 
 @router.get("")
@@ -57,16 +62,12 @@ def list_runs(
 ) -> RunList:
     items, total = runs.find_runs(session, list(status_ or []), limit, offset)
     places = runs.queue_positions(session)
-    summaries = [RunSummary.model_validate(r).model_copy(update={"queue_position": places.get(r.id)}) for r in items]
-    return RunList(items=summaries, total=total, limit=limit, offset=offset)
+    return RunList(items=[placed(RunSummary, r, places) for r in items], total=total, limit=limit, offset=offset)
 
 
 @router.get("/{run_id}")
 def get_run(run_id: str, session: SessionDep) -> RunPublic:
-    run = runs.get_run(session, run_id)
-    return RunPublic.model_validate(run).model_copy(
-        update={"queue_position": runs.queue_positions(session).get(run.id)}
-    )
+    return placed(RunPublic, runs.get_run(session, run_id), runs.queue_positions(session))
 
 
 @router.delete("/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
