@@ -4,9 +4,9 @@ import { Link, useSearchParams } from "react-router-dom";
 import { api, query } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
+import { Pager } from "../components/Pager";
 import { keys } from "../queries";
 import { ACTIVE, STATUS_FILTERS, statusesOf } from "../runs/filters";
-import { Pager } from "../runs/Pager";
 import "../runs/runs.css";
 import { RunsTable } from "../runs/RunsTable";
 import type { Page, RunSummary } from "../types";
@@ -74,12 +74,15 @@ export function RunsPage() {
             <p className="small muted">The search looks through the {SEARCH_DEPTH} newest runs.</p>
           )
         ) : (
-          <Pager
-            offset={offset}
-            limit={PAGE_SIZE}
-            total={runs.data.total}
-            onOffset={(o) => update({ offset: o ? String(o) : "" })}
-          />
+          (runs.data.total > PAGE_SIZE || offset > 0) && (
+            <Pager
+              offset={offset}
+              limit={PAGE_SIZE}
+              total={runs.data.total}
+              unit="runs"
+              onOffset={(o) => update({ offset: o ? String(o) : "" })}
+            />
+          )
         )}
       </>
     );

@@ -4,6 +4,7 @@ import { api, query } from "../api";
 import { AuthImage } from "../components/AuthImage";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { FractionInput } from "../components/FractionInput";
+import { Pager } from "../components/Pager";
 import { Loading } from "../components/Loading";
 import { formatMetric } from "../format";
 import { ImageDetail } from "./ImageDetail";
@@ -117,7 +118,7 @@ export function ImageBrowser({
       {page.isPending && <Loading what="Loading images" />}
       {page.data && (
         <>
-          <Pager offset={offset} total={total} onChange={setOffset} busy={page.isFetching} />
+          <Pager offset={offset} limit={PAGE} total={total} unit="images" onOffset={setOffset} busy={page.isFetching} />
           {total === 0 ? (
             <p className="muted">No image matches these filters.</p>
           ) : (
@@ -180,34 +181,5 @@ export function ImageBrowser({
         />
       )}
     </section>
-  );
-}
-
-function Pager({
-  offset,
-  total,
-  onChange,
-  busy,
-}: {
-  offset: number;
-  total: number;
-  onChange: (offset: number) => void;
-  busy: boolean;
-}) {
-  const last = Math.min(offset + PAGE, total);
-  return (
-    <div className="toolbar pager">
-      <span className="muted small" aria-live="polite">
-        {total ? `${offset + 1}–${last} of ${total} images` : "0 images"}
-        {busy ? " · loading…" : ""}
-      </span>
-      <span className="spacer" />
-      <button type="button" disabled={offset === 0} onClick={() => onChange(Math.max(0, offset - PAGE))}>
-        Previous page
-      </button>
-      <button type="button" disabled={last >= total} onClick={() => onChange(offset + PAGE)}>
-        Next page
-      </button>
-    </div>
   );
 }
