@@ -16,7 +16,8 @@ from visionyard.training_config import TrainingConfig
 
 class TaskModule(L.LightningModule):
     epoch_metrics: ClassVar[tuple[str, ...]] = ("train_loss",)
-    """Metric attributes accumulated over a training epoch; reset at its start, saved in checkpoints."""
+    """Metric attributes accumulated over a training epoch; reset at its start, saved in checkpoints.
+    Means whose names are known only at run time go through ``log_epoch_mean`` and are kept alike."""
 
     def __init__(self, model: nn.Module, cfg: TrainingConfig, monitor: str, mode: str):
         super().__init__()
@@ -24,6 +25,7 @@ class TaskModule(L.LightningModule):
         self.cfg = cfg
         self.monitor, self.mode = monitor, mode
         self.train_loss = MeanMetric()
+        self.epoch_means = nn.ModuleDict()
 
     def inputs_of(self, batch: Any) -> Any:
         """The model inputs of a batch (what ``infer_batch`` takes)."""
@@ -41,16 +43,31 @@ class TaskModule(L.LightningModule):
         self.train_loss(loss.detach(), batch_size)
         self.log("train_loss", self.train_loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=batch_size)
 
+    def log_epoch_mean(self, name: str, value: torch.Tensor, batch_size: int) -> None:
+        """The epoch mean of a per-step value named at run time (a detector's own loss terms)."""
+        metric = self._epoch_mean(name)
+        metric.update(value.detach(), batch_size)
+        attribute = f"epoch_means.{name}"
+        self.log(name, metric, on_step=False, on_epoch=True, batch_size=batch_size, metric_attribute=attribute)
+
+    def _epoch_mean(self, name: str) -> MeanMetric:
+        if name not in self.epoch_means:
+            self.epoch_means[name] = MeanMetric().to(self.device)
+        return self.epoch_means[name]
+
+    def _epoch_accumulators(self) -> dict[str, MeanMetric]:
+        return {**{name: getattr(self, name) for name in self.epoch_metrics}, **self.epoch_means}
+
     def on_train_epoch_start(self) -> None:
-        for name in self.epoch_metrics:
-            getattr(self, name).reset()
+        for metric in self._epoch_accumulators().values():
+            metric.reset()
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        checkpoint["train_epoch_metrics"] = {name: getattr(self, name).metric_state for name in self.epoch_metrics}
+        checkpoint["train_epoch_metrics"] = {name: m.metric_state for name, m in self._epoch_accumulators().items()}
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         for name, state in checkpoint.get("train_epoch_metrics", {}).items():
-            metric = getattr(self, name)
+            metric = getattr(self, name) if name in self.epoch_metrics else self._epoch_mean(name)
             for key, value in state.items():
                 setattr(metric, key, value)
 

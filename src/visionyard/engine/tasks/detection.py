@@ -43,7 +43,7 @@ class DetectionModule(TaskModule):
         loss = sum(losses.values(), torch.zeros((), device=self.device))
         self.log_train_loss(loss, len(images))
         for name, value in losses.items():
-            self.log(f"train_{name}", value.detach(), on_step=False, on_epoch=True, batch_size=len(images))
+            self.log_epoch_mean(f"train_{name}", value, len(images))
         return loss
 
     def inputs_of(self, batch: tuple[list[torch.Tensor], list[Target]]) -> list[torch.Tensor]:
