@@ -60,6 +60,7 @@ def train(
     from visionyard.engine.reporting import FlagControl
     from visionyard.worker.service import run_worker
 
+    _show_warnings()
     ctx, run_id = _foreground_run(model, data, user, preset, (base_run, base_model), resume)
     folder = ctx.settings.runs_dir / run_id
     err.print(f"run [bold]{run_id}[/] -> {folder}")
@@ -82,6 +83,7 @@ def train(
             "epochs_completed": run.current_epoch,
             "best_metrics": run.best_metrics,
             "final_metrics": run.final_metrics,
+            "warnings": run.warnings,
             "error": run.error,
         }
     _print_outcome(run_id, outcome)
@@ -183,6 +185,17 @@ def _stop_on_first_interrupt(control: Any) -> Any:
     return handler
 
 
+def _show_warnings() -> None:
+    """Warnings logged while a foreground run trains (a config the model was not made for, a diverging
+    loss) as lines on stderr; the run's log file has them too."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    logging.getLogger("visionyard").addHandler(handler)
+
+
 def _print_outcome(run_id: str, outcome: dict[str, Any]) -> None:
     status = outcome["status"]
     colour = {"completed": "green", "stopped": "yellow", "paused": "yellow"}.get(status, "red")
@@ -191,6 +204,8 @@ def _print_outcome(run_id: str, outcome: dict[str, Any]) -> None:
     if best:
         shown = ", ".join(f"{k}={v:.4g}" for k, v in best.items() if isinstance(v, float))
         err.print(f"best (epoch {best.get('epoch')}): {shown}")
+    for warning in outcome.get("warnings", []):
+        err.print(f"[yellow]warning:[/] {warning['message']}", highlight=False, soft_wrap=True)
     if outcome["error"]:
         err.print(f"[red]{outcome['error']}[/]")
 

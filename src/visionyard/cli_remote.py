@@ -68,6 +68,8 @@ def show(run_id: str, server: Server = DEFAULT_SERVER, token: Token = None, as_j
     for key in ("id", "name", "status", "model", "dataset", "attempt", "created_at", "started_at", "finished_at"):
         out.print(f"[bold]{key}[/]: {run[key]}", highlight=False)
     out.print(f"[bold]epoch[/]: {run['current_epoch']}/{run['epochs']}  [bold]best[/]: {_best(run)}", highlight=False)
+    for warning in run["warnings"]:
+        err.print(f"[yellow]warning:[/] {warning['message']}", highlight=False)
     if run["error"]:
         err.print(f"[red]{run['error']}[/]", highlight=False)
 

@@ -52,6 +52,28 @@ def test_validate_config_gives_field_paths(client: TestClient):
     assert mixed.status_code == 422 and "classification only" in mixed.text
 
 
+def test_image_sizes_default_to_what_the_model_supports_and_others_are_warned_about(client: TestClient):
+    """small_cnn supports 28, 32 and 64 px: its default is 64 (nearest the platform's 224), 224 is warned about."""
+    assert ok_config(client, "small_cnn", {})["config"]["preprocessing"]["image_size"] == 64
+    defaults = client.get("/api/v1/models/small_cnn/config-schema").json()["defaults"]
+    assert defaults["preprocessing"]["image_size"] == 64 and defaults["epochs"] == 10
+    assert ok_config(client, "small_cnn", {})["warnings"] == []
+    warned = ok_config(client, "small_cnn", {"preprocessing.image_size": 224})
+    assert warned["config"]["preprocessing"]["image_size"] == 224
+    assert warned["warnings"] == [
+        {"path": "preprocessing.image_size", "reason": "small_cnn supports 28, 32, 64 px; 224 is untested"}
+    ]
+    assert ok_config(client, "resnet18", {})["config"]["preprocessing"]["image_size"] == 224
+    preset = client.post("/api/v1/models/resnet18/validate-config", params={"preset": "quick"}, json={}).json()
+    assert preset["config"]["preprocessing"]["image_size"] == 64
+
+
+def ok_config(client: TestClient, model: str, config: dict) -> dict:
+    answer = client.post(f"/api/v1/models/{model}/validate-config", json=config)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
 def test_create_list_and_control_a_queued_run(client: TestClient, api_home: Path):
     created = client.post("/api/v1/runs", json={**RUN, "name": "first"})
     assert created.status_code == 201

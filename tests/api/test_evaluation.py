@@ -87,6 +87,11 @@ def test_validation_results_can_be_browsed_filtered_and_drawn(trained: tuple[Ser
     assert drawn.status_code == 200 and drawn.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(drawn.content)).size[0] >= 24
     assert server.client.get(f"{api}/validation/latest/images/999/render").status_code == 404
+    clean = server.client.get(f"{api}/validation/best/images/3/files/image")
+    assert clean.status_code == 200 and clean.headers["content-type"] == "image/png"
+    source = server.home / "data" / "three" / everything[3]["image"]
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(clean.content))), np.asarray(Image.open(source)))
+    assert server.client.get(f"{api}/validation/best/images/3/files/mask").status_code == 404
     assert server.client.get(f"{api}/validation/77").status_code == 404
 
 
@@ -117,8 +122,9 @@ def test_test_runs_recompute_compare_and_download(trained: tuple[Server, str]):
     assert np.array_equal(np.array(report["confusion_matrix"]["matrix"]), skm.confusion_matrix(truth, predicted))
 
     compared = server.client.get(f"{api}/tests/compare", params={"ids": [d["id"] for d in done]}).json()
-    accuracy = next(row for row in compared["metrics"] if row["metric"] == "test_acc")
-    assert accuracy["values"] == [done[0]["metrics"]["test_acc"], done[1]["metrics"]["test_acc"]]
+    assert "val_acc" in done[1]["metrics"] and "test_acc" not in done[1]["metrics"]  # named by its split
+    accuracy = next(row for row in compared["metrics"] if row["metric"] == "acc")
+    assert accuracy["values"] == [done[0]["metrics"]["test_acc"], done[1]["metrics"]["val_acc"]]
     assert accuracy["deltas"][0] == 0
 
     csv_file = server.client.get(f"{api}/tests/{done[0]['id']}/download", params={"format": "csv"})

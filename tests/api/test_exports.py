@@ -105,6 +105,10 @@ def test_an_onnx_export_is_checked_benchmarked_and_predicts_like_the_service(
         server.client.get(f"{api}/exports/{export['id']}/download?file=model.json").content
     )
     assert server.client.get(f"{api}/exports/{export['id']}/download?file=../run.json").status_code == 404
+    listed = {d["name"]: d["size_bytes"] for d in export["downloads"]}
+    assert listed.keys() == {"model.onnx", "model.json", "DEPLOY.md"}
+    for name, size in listed.items():
+        assert len(server.client.get(f"{api}/exports/{export['id']}/download", params={"file": name}).content) == size
 
     for name in ("a/0.png", "b/1.png", "c/2.png"):
         image = Image.open(api_home / "data" / "three" / "test" / name)
@@ -135,6 +139,7 @@ def test_an_onnx_export_is_checked_benchmarked_and_predicts_like_the_service(
     table = server.client.get(f"{api}/benchmark").json()["rows"]
     assert [row["format"] for row in table] == ["pytorch", "onnx", "onnx_int8"]
     assert all(row["ms_per_image"] > 0 and row["images_per_s"] > 0 for row in table)
+    assert all(row["images"] == 18 and row["batch"] > 1 and row["hardware"].startswith("CPU: ") for row in table)
     assert len(server.client.get(f"{api}/exports").json()) == 2
     assert server.client.delete(f"{api}/exports/{failed['id']}").status_code == 204
     assert len(server.client.get(f"{api}/exports").json()) == 1

@@ -77,8 +77,14 @@ def test_paused_and_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(se
 
     wait_epoch(server, paused["id"], 1)
     assert server.client.post(f"/api/v1/runs/{paused['id']}/pause").json()["control"] == "pause"
-    assert server.wait_for(paused["id"], ("paused", "completed"))["status"] == "paused"
+    held = server.wait_for(paused["id"], ("paused", "completed"))
+    assert held["status"] == "paused" and held["finished_at"] is None and held["current_step"] > 0
     assert server.client.post(f"/api/v1/runs/{paused['id']}/resume").json()["status"] == "queued"
+    steps = []
+    while (seen := server.client.get(f"/api/v1/runs/{paused['id']}").json())["status"] not in ("completed", "failed"):
+        steps.append(seen["current_step"])
+        time.sleep(0.05)
+    assert min(steps) >= held["current_step"], "the step went back after the resume"
     done = server.wait_for(paused["id"], ("completed", "failed"))
     assert (done["status"], done["attempt"]) == ("completed", 2)
 

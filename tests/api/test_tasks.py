@@ -3,10 +3,13 @@ segmentation and change-detection runs like classification ones."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from tests.helpers import TINY
 from tests.server import Server
@@ -51,6 +54,27 @@ def test_every_task_is_queued_trained_and_reported(api_home: Path, server: Serve
         assert {c["kind"] for c in checkpoints} == {"best", "last"}
         summary = server.client.get(f"/api/v1/runs/{run_id}/summary").json()
         assert f"best_{headline(task)}" in summary["best_metrics"]
+        assert_record_images(server, run_id, task)
+
+
+def assert_record_images(server: Server, run_id: str, task: str) -> None:
+    """A record's images come undrawn, masks as class indices at the image's own size."""
+    files = f"/api/v1/runs/{run_id}/validation/latest/images/0/files"
+    image = Image.open(io.BytesIO(server.client.get(f"{files}/image").content))
+    parts = {
+        "detection": [],
+        "segmentation": ["truth_mask", "mask"],
+        "change_detection": ["before", "truth_mask", "mask"],
+    }
+    for part in ("before", "truth_mask", "mask"):
+        answer = server.client.get(f"{files}/{part}")
+        assert answer.status_code == (200 if part in parts[task] else 404), (task, part, answer.text)
+        if answer.status_code == 200:
+            layer = Image.open(io.BytesIO(answer.content))
+            assert layer.size == image.size
+            if part != "before":
+                classes = 2 if task == "change_detection" else 4
+                assert layer.mode in ("L", "P") and set(np.unique(np.asarray(layer))) <= {*range(classes), 255}
 
 
 def test_a_dataset_that_does_not_fit_the_task_is_refused(api_home: Path, client: TestClient):

@@ -29,6 +29,12 @@ class ResumeRequest(Input):
     epochs: int | None = Field(None, ge=1, le=100_000, description="raise to extend the run")
 
 
+class TrainingWarning(BaseModel):
+    kind: Literal["loss_rising", "loss_not_finite"]
+    epoch: int
+    message: str
+
+
 class RunSummary(BaseModel):
     """A run in a list: everything but its config."""
 
@@ -53,6 +59,7 @@ class RunSummary(BaseModel):
     max_restarts: int
     best_metrics: dict[str, Any]
     final_metrics: dict[str, Any]
+    warnings: list[TrainingWarning] = Field(description="what training found wrong (a diverging loss); it went on")
     error: str | None
     control: str | None = Field(description="a pending request the worker has not acted on yet")
     queue_position: int | None = Field(None, description="place in the queue (1 = next) while queued")

@@ -72,6 +72,8 @@ class Run(Base):
     current_step: Mapped[int] = mapped_column(Integer, default=0)
     best_metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
     final_metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """What the user should look at (``kind``, ``epoch``, ``message``): a diverging loss."""
     error: Mapped[str | None] = mapped_column(Text)
     worker_pid: Mapped[int | None] = mapped_column(Integer)
     worker_host: Mapped[str | None] = mapped_column(String(255))

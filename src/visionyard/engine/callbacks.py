@@ -13,6 +13,7 @@ from lightning.pytorch.callbacks import BaseFinetuning, RichProgressBar
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 from lightning.pytorch.utilities.exceptions import _TunerExitException
 
+from visionyard.engine.health import loss_warnings
 from visionyard.engine.reporting import Control, ControlRequest, Reporter
 from visionyard.storage.atomic import write_with
 from visionyard.storage.run_folder import RunFolder
@@ -44,7 +45,8 @@ def checkpoint_kind(filename: str) -> str:
 
 
 class MetricsRecorder(L.Callback):
-    """One row per epoch into metrics.json/metrics.csv, then to the reporter."""
+    """One row per epoch into metrics.json/metrics.csv, then to the reporter, with any new warning
+    about the loss."""
 
     def __init__(self, folder: RunFolder, reporter: Reporter, rows: list[dict[str, Any]]):
         self.folder, self.reporter = folder, reporter
@@ -82,6 +84,11 @@ class MetricsRecorder(L.Callback):
         shown = ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k not in ("epoch", "step"))
         log.info("epoch %d: %s", row["epoch"], shown)
         self.reporter.epoch_end(row)
+        known = {w["kind"] for w in loss_warnings(self.rows[:-1])}
+        for warning in loss_warnings(self.rows):
+            if warning["kind"] not in known:
+                log.warning("%s", warning["message"])
+                self.reporter.warning(**warning)
 
 
 class ControlCallback(L.Callback):

@@ -25,6 +25,10 @@ class Reporter(Protocol):
         """The dataset was checked; its fingerprint (``digest``, ``files``, ``bytes``)."""
         ...
 
+    def warning(self, kind: str, epoch: int, message: str) -> None:
+        """Something the user should look at (a diverging loss); training goes on."""
+        ...
+
 
 class Control(Protocol):
     def requested(self, epoch: int, step: int, epoch_end: bool) -> ControlRequest | None:
@@ -43,6 +47,9 @@ class NullReporter:
         pass
 
     def dataset_read(self, fingerprint: dict[str, Any]) -> None:
+        pass
+
+    def warning(self, kind: str, epoch: int, message: str) -> None:
         pass
 
 

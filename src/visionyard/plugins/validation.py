@@ -5,7 +5,7 @@ Every problem comes back with its dotted field path and a reason, never as a tra
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from visionyard.plugins.schema import ConfigSchema
-from visionyard.training_config import TrainingConfig
+from visionyard.training_config import PreprocessingConfig, TrainingConfig
 
 
 @dataclass(frozen=True)
@@ -46,15 +46,19 @@ def resolve_config(
     user: Mapping[str, Any] | None = None,
     preset: str | None = None,
     task: str = "classification",
+    image_sizes: Sequence[int] = (),
 ) -> dict[str, Any]:
-    """Return the full, validated run config as plain JSON-able data, or raise ConfigError."""
+    """Return the full, validated run config as plain JSON-able data, or raise ConfigError.
+
+    ``image_sizes`` are the sizes the model supports: where the platform's default is not one of them
+    and neither the preset nor the user sets a size, the supported size nearest to it is used."""
     problems: list[ConfigProblem] = []
-    base: dict[str, Any] = {}
+    base: dict[str, Any] = {"preprocessing": {"image_size": fitting_size(image_sizes)}} if image_sizes else {}
     if preset is not None:
         if preset not in schema.presets:
             choices = ", ".join(sorted(schema.presets)) or "none"
             raise ConfigError([ConfigProblem("preset", f"unknown preset {preset!r}; choose from {choices}")])
-        base = expand_dotted(schema.presets[preset], problems, prefix=f"preset {preset}: ")
+        base = deep_merge(base, expand_dotted(schema.presets[preset], problems, prefix=f"preset {preset}: "))
     merged = deep_merge(base, expand_dotted(user or {}, problems))
     if problems:
         raise ConfigError(problems)
@@ -67,6 +71,21 @@ def resolve_config(
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def fitting_size(image_sizes: Sequence[int]) -> int:
+    """The platform's default image size if the model supports it, else the supported size nearest to it."""
+    default = PreprocessingConfig().image_size
+    return default if default in image_sizes else min(image_sizes, key=lambda size: (abs(size - default), -size))
+
+
+def config_warnings(config: Mapping[str, Any], image_sizes: Sequence[int], model: str) -> list[ConfigProblem]:
+    """Settings that are valid but that the model was not made for (they run, at the user's risk)."""
+    size = config["preprocessing"]["image_size"]
+    if not image_sizes or size in image_sizes:
+        return []
+    listed = ", ".join(str(s) for s in image_sizes)
+    return [ConfigProblem("preprocessing.image_size", f"{model} supports {listed} px; {size} is untested")]
 
 
 def _task_problems(config: dict[str, Any], task: str) -> list[ConfigProblem]:

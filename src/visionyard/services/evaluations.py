@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from visionyard.services.context import Context
 
 SortKey = Literal["index", "confidence", "loss", "iou"]
+ImagePart = Literal["image", "before", "truth_mask", "mask"]
+"""What a record's images are: the image, change detection's before image, and class-index masks."""
 CSV_SKIPPED = ("probabilities", "truth", "prediction", "matched", "best_iou")
 
 
@@ -148,6 +150,19 @@ def render(
     return visualize.to_png(visualize.side_by_side(panels))
 
 
+def image_part(
+    ctx: Context, session: Session, run_id: str, folder: EvaluationFolder, index: int, part: ImagePart
+) -> bytes:
+    """PNG of one image of a record, undrawn: the image itself, or a mask of class indices (255 ignored)
+    for the browser to lay over it."""
+    meta, row = report(folder), record(folder, index)
+    if not row.get(part):
+        raise EvaluationNotFound(f"a {meta['task']} record has no {part}")
+    if part in ("truth_mask", "mask"):
+        return _mask_file(folder, row[part]).read_bytes()
+    return visualize.to_png(_open(_dataset_file(ctx, get_run(session, run_id), meta, row[part])))
+
+
 def download(folder: EvaluationFolder, fmt: Literal["json", "csv"]) -> bytes:
     """JSON: the report with every record. CSV: one row per image, its scalar fields."""
     rows = _records(folder)
@@ -167,16 +182,19 @@ def download(folder: EvaluationFolder, fmt: Literal["json", "csv"]) -> bytes:
 
 
 def compare(ctx: Context, session: Session, run_id: str, job_ids: list[str]) -> dict[str, Any]:
-    """Completed test runs of one run side by side: each metric per test, and its change from the first."""
-    folders = [test_folder(ctx, session, run_id, job_id) for job_id in job_ids]
-    reports = [report(f) for f in folders]
+    """Completed test runs of one run side by side: each metric per test, and its change from the first.
+
+    Metrics are named without their split (``acc`` for ``test_acc`` and ``val_acc``), so tests of
+    different splits line up."""
+    reports = [report(test_folder(ctx, session, run_id, job_id)) for job_id in job_ids]
+    measured = [{k.removeprefix(f"{r['split']}_"): v for k, v in r["metrics"].items()} for r in reports]
     names: list[str] = []
-    for r in reports:
-        names.extend(k for k in r["metrics"] if k not in names)
+    for metrics in measured:
+        names.extend(k for k in metrics if k not in names)
     tests = [{k: r.get(k) for k in ("job_id", "checkpoint", "epoch", "dataset", "split", "count")} for r in reports]
     rows = []
     for name in names:
-        values = [r["metrics"].get(name) for r in reports]
+        values = [metrics.get(name) for metrics in measured]
         first = values[0]
         deltas = [None if v is None or first is None else v - first for v in values]
         rows.append({"metric": name, "values": values, "deltas": deltas})
@@ -236,11 +254,15 @@ def _dataset_file(ctx: Context, run: Run, meta: dict[str, Any], relative: str) -
     return path
 
 
-def _mask(folder: EvaluationFolder, relative: str) -> np.ndarray:
+def _mask_file(folder: EvaluationFolder, relative: str) -> Path:
     path = (folder.root / relative).resolve()
     if not path.is_relative_to(folder.root.resolve()) or not path.is_file():
         raise EvaluationNotFound(f"mask {relative!r} is not available")
-    with Image.open(path) as image:
+    return path
+
+
+def _mask(folder: EvaluationFolder, relative: str) -> np.ndarray:
+    with Image.open(_mask_file(folder, relative)) as image:
         return np.asarray(image)
 
 

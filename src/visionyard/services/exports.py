@@ -70,12 +70,23 @@ def public(ctx: Context, job: Job, details: bool = False) -> dict[str, Any]:
         "started_at": job.started_at,
         "finished_at": job.finished_at,
     }
+    body["downloads"] = _downloads(ctx, job)
     if details:
         folder, store = jobs.job_folder(ctx, job), artifact_store(ctx.settings)
         sidecar, snippet = store.ensure_local(folder / SIDECAR), store.ensure_local(folder / SNIPPET)
         body["sidecar"] = json.loads(sidecar.read_text()) if sidecar.is_file() else None
         body["snippet"] = snippet.read_text() if snippet.is_file() else None
     return body
+
+
+def _downloads(ctx: Context, job: Job) -> list[dict[str, Any]]:
+    """Every file of a written export that can be downloaded on its own: the model's files, the sidecar
+    and the deployment snippet (sizes where the file is on this host)."""
+    if "files" not in job.result:
+        return []
+    folder = jobs.job_folder(ctx, job)
+    names = [*job.result["files"], SIDECAR, SNIPPET]
+    return [{"name": n, "size_bytes": (folder / n).stat().st_size if (folder / n).is_file() else None} for n in names]
 
 
 def download(ctx: Context, session: Session, run_id: str, export_id: str, file: str | None) -> tuple[Path, str]:
@@ -118,7 +129,8 @@ def usable(session: Session, run_id: str, export_id: str, allow_failed_parity: b
 
 def benchmark_table(session: Session, run_id: str) -> dict[str, Any]:
     """Ultralytics-style: format, size, metric, ms per image, images per second; PyTorch first (as measured
-    beside the latest export)."""
+    beside the latest export). Each row names what it was measured on: the metric on ``images`` parity
+    images, latency at batch 1, throughput at ``batch``, and the ``hardware``."""
     get_run(session, run_id)
     measured = [j for j in list_exports(session, run_id) if j.result.get("benchmark")]
     reference = [_row(measured[-1], reference=True)] if measured else []
@@ -143,4 +155,8 @@ def _row(job: Job, reference: bool = False) -> dict[str, Any]:
         "p95_ms": speed["p95_ms"],
         "images_per_s": speed["images_per_s"],
         "speedup": round(result["benchmark"]["pytorch"]["p50_ms"] / speed["p50_ms"], 3),
+        "images": parity["images"],
+        "batch": speed["batch"],
+        "threads": result["benchmark"].get("threads"),
+        "hardware": result["benchmark"].get("hardware"),
     }

@@ -62,8 +62,9 @@ def move(session: Session, run: Run, status: str, reason: str | None = None, **f
         run.queued_at = now
         run.finished_at = None
     if status in FINISHED or status == PAUSED:
-        run.finished_at = now
         run.control = None
+    if status in FINISHED:
+        run.finished_at = now
     run.worker_pid = run.worker_host = run.worker_started = None
     add_event(
         session,

@@ -22,6 +22,7 @@ from visionyard.db.models import ModelVersion, Run, TrainedModel, utcnow
 from visionyard.plugins.registry import PluginRegistry
 from visionyard.plugins.validation import (
     ConfigProblem,
+    config_warnings,
     deep_merge,
     expand_dotted,
     resolve_config,
@@ -78,7 +79,10 @@ def prepare_run(
     assert entry.config_schema is not None
     data_path = resolve_dataset(settings, dataset)
     _check_fits(data_path, entry.task, model)
-    config = resolve_config(entry.config_schema, user_config, preset, entry.task)
+    sizes = entry.metadata.supported_image_sizes if entry.metadata else ()
+    config = resolve_config(entry.config_schema, user_config, preset, entry.task, sizes)
+    for warning in config_warnings(config, sizes, model):
+        log.warning("config: %s", warning)
     base_checkpoint = None
     if base_run is not None:
         base = _existing(settings, base_run)

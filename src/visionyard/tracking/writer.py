@@ -81,6 +81,11 @@ class MlflowWriter:
         }
         self._tag(tracking_id, {tag: str(value) for tag, value in facts.items() if value is not None})
 
+    def _on_warning(self, event: Event) -> None:
+        tracking_id = self._ensure(event.run_id)
+        if tracking_id is not None:
+            self._tag(tracking_id, {f"visionyard.warning.{event.data['kind']}": event.data["message"]})
+
     def _on_job(self, event: Event) -> None:
         data = event.data
         if data.get("kind") != "export" or data.get("status") not in ("completed", "failed_parity"):

@@ -65,6 +65,12 @@ class DatabaseReporter:
             session.get_one(Run, self.run_id).dataset_fingerprint = fingerprint["digest"]
             lifecycle.add_event(session, self.run_id, "dataset", **fingerprint)
 
+    def warning(self, kind: str, epoch: int, message: str) -> None:
+        with self.ctx.db.write() as session:
+            run = session.get_one(Run, self.run_id)
+            run.warnings = [*run.warnings, {"kind": kind, "epoch": epoch, "message": message}]
+            lifecycle.add_event(session, self.run_id, "warning", kind=kind, epoch=epoch, message=message)
+
     def _relative(self, file: Path) -> str:
         return str(file.relative_to(self.folder)) if file.is_relative_to(self.folder) else str(file)
 

@@ -17,7 +17,7 @@ from visionyard.data.datamodule import carve_splits
 from visionyard.engine.adapters.detection import TRACE_CANDIDATES
 from visionyard.engine.evaluation.runner import loader
 from visionyard.engine.export import metadata
-from visionyard.engine.export.benchmark import benchmark
+from visionyard.engine.export.benchmark import benchmark, cpu_description
 from visionyard.engine.export.parity import check_parity
 from visionyard.engine.export.runtimes import load_runtime
 from visionyard.engine.export.writers import FILES, write
@@ -86,7 +86,7 @@ def run_export(work: JobContext) -> dict[str, Any]:
         "pytorch_size_bytes": sum(t.numel() * t.element_size() for t in module.model.state_dict().values()),
         "parity": parity.numbers,
         "tolerance": vars(tolerance),
-        "benchmark": {**speed, "threads": threads},
+        "benchmark": {**speed, "threads": threads, "hardware": cpu_description(threads)},
     }
     if parity.failures:
         raise JobOutcome(jobs.FAILED_PARITY, result, "parity check failed: " + "; ".join(parity.failures))

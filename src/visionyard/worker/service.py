@@ -37,7 +37,8 @@ class Heartbeat(threading.Thread):
     def __init__(self, ctx: Context, run_id: str):
         super().__init__(name=f"heartbeat-{run_id}", daemon=True)
         self.ctx, self.run_id = ctx, run_id
-        self.step = 0
+        self.step: int | None = None
+        """The training step last seen; None until training reports one (the run keeps its own until then)."""
         self.pending: tuple[str, Any] | None = None
         self.lost = False
         self._handled: Any = None
@@ -57,7 +58,9 @@ class Heartbeat(threading.Thread):
             if run.status != lifecycle.RUNNING or run.worker_pid != os.getpid():
                 self.lost = True
                 return
-            run.heartbeat_at, run.current_step = utcnow(), self.step
+            run.heartbeat_at = utcnow()
+            if self.step is not None:
+                run.current_step = self.step
             with self._lock:
                 mark = (run.control, run.control_at)
                 self.pending = mark if run.control and mark != self._handled else None

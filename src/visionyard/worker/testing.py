@@ -49,7 +49,9 @@ def run_test(work: JobContext) -> dict[str, Any]:
         len(samples),
     )
     device = torch.device("cuda" if torch.cuda.is_available() and cfg.hardware.accelerator != "cpu" else "cpu")
-    recorder = recorder_for(work.task, classes, EvaluationFolder(work.folder), dataset, "test", p["score_threshold"])
+    recorder = recorder_for(
+        work.task, classes, EvaluationFolder(work.folder), dataset, p["split"], p["score_threshold"]
+    )
     meta = {
         "kind": "test",
         "task": work.task,

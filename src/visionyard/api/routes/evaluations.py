@@ -84,6 +84,15 @@ def validation_render(
     return png(evaluations.render(ctx, session, run_id, folder, index, score_threshold))
 
 
+@router.get("/validation/{which}/images/{index}/files/{part}", response_class=Response)
+def validation_image_part(
+    run_id: str, which: Which, index: Index, part: evaluations.ImagePart, ctx: ContextDep, session: SessionDep
+) -> Response:
+    """PNG: the image as it is (``image``, ``before``) or a mask of class indices (``truth_mask``, ``mask``)."""
+    folder = evaluations.validation_folder(ctx, session, run_id, which)
+    return png(evaluations.image_part(ctx, session, run_id, folder, index, part))
+
+
 @router.post("/tests", status_code=status.HTTP_202_ACCEPTED)
 async def create_test(run_id: str, body: TestCreate, ctx: ContextDep) -> dict[str, Any]:
     """Queue a test run: a checkpoint evaluated on a dataset split, in a worker process."""
@@ -134,6 +143,14 @@ def test_render(
 ) -> Response:
     folder = evaluations.test_folder(ctx, session, run_id, test_id)
     return png(evaluations.render(ctx, session, run_id, folder, index, score_threshold))
+
+
+@router.get("/tests/{test_id}/images/{index}/files/{part}", response_class=Response)
+def test_image_part(
+    run_id: str, test_id: str, index: Index, part: evaluations.ImagePart, ctx: ContextDep, session: SessionDep
+) -> Response:
+    folder = evaluations.test_folder(ctx, session, run_id, test_id)
+    return png(evaluations.image_part(ctx, session, run_id, folder, index, part))
 
 
 @router.get("/tests/{test_id}/download", response_class=Response)

@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from visionyard.api.deps import ContextDep
 from visionyard.plugins.registry import PluginEntry
 from visionyard.plugins.schema import ConfigSchema, ModelMetadata, TaskType
-from visionyard.plugins.validation import resolve_config, run_config_model
+from visionyard.plugins.validation import config_warnings, resolve_config, run_config_model
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
 
@@ -32,9 +32,15 @@ class ModelDetail(BaseModel):
     config_schema: ConfigSchema
 
 
+class ConfigWarning(BaseModel):
+    path: str
+    reason: str
+
+
 class Validated(BaseModel):
     valid: bool
     config: dict[str, Any]
+    warnings: list[ConfigWarning] = Field(description="valid settings the model was not made for")
 
 
 @router.get("")
@@ -79,6 +85,7 @@ async def get_config_schema(name: str, ctx: ContextDep) -> dict[str, Any]:
     return {
         **entry.config_schema.model_dump(mode="json"),
         "run_config": run_config_model(entry.config_schema).model_json_schema(),
+        "defaults": _resolve(entry, {}, None),
     }
 
 
@@ -89,7 +96,18 @@ async def validate_config(
     config: Annotated[dict[str, Any], Body(description="config values, nested or dotted keys")],
     preset: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Validated:
-    """The resolved config when valid; a 422 with every field path and reason when not."""
+    """The resolved config when valid, with warnings about settings the model was not made for; a 422 with
+    every field path and reason when not valid."""
     entry = await _entry(ctx, name)
+    resolved = _resolve(entry, config, preset)
+    warnings = config_warnings(resolved, _sizes(entry), name)
+    return Validated(valid=True, config=resolved, warnings=[ConfigWarning(**vars(w)) for w in warnings])
+
+
+def _sizes(entry: PluginEntry) -> tuple[int, ...]:
+    return entry.metadata.supported_image_sizes if entry.metadata else ()
+
+
+def _resolve(entry: PluginEntry, config: dict[str, Any], preset: str | None) -> dict[str, Any]:
     assert entry.config_schema is not None
-    return Validated(valid=True, config=resolve_config(entry.config_schema, config, preset, entry.task))
+    return resolve_config(entry.config_schema, config, preset, entry.task, _sizes(entry))

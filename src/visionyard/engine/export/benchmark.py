@@ -3,9 +3,11 @@ so that both see the same machine load."""
 
 from __future__ import annotations
 
+import platform
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -52,3 +54,13 @@ def _timed(model: Callable[[Any], Any], inputs: Any) -> float:
 def _percentile(values: list[float], q: int) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def cpu_description(threads: int) -> str:
+    """The machine a CPU benchmark ran on, in words: ``CPU: <model name>, 2 threads``."""
+    name = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        lines = cpuinfo.read_text().splitlines()
+        name = next((line.partition(":")[2].strip() for line in lines if line.startswith("model name")), name)
+    return f"CPU: {name}, {threads} thread{'' if threads == 1 else 's'}"
