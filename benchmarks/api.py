@@ -48,9 +48,9 @@ from api_seed import Seeded, metric_values, seed
 from sqlalchemy import func, select
 
 from visionyard.config import Settings
+from visionyard.core.context import Context
 from visionyard.db.models import Event, Run
-from visionyard.services.context import Context
-from visionyard.services.runs import registry_for
+from visionyard.plugins.catalog import catalog_for
 from visionyard.worker.db_reporter import DatabaseReporter
 
 STREAM_TIMEOUT = httpx.Timeout(30.0, read=None)
@@ -438,7 +438,7 @@ def main() -> None:
         )
         print(f"load average (1 min): {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (timings share them)")
         began = time.perf_counter()
-        registry_for(ctx.settings)
+        catalog_for(ctx.settings)
         print(f"plugin catalog cached ahead (as after any first start) in {time.perf_counter() - began:.1f} s")
         checks += bench_start(server, args.repeats)
         route_checks, ping_p50 = bench_routes(server, seeded, args.requests)

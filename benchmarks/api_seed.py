@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from visionyard.common.training_config import TrainingConfig
+from visionyard.core.context import Context
 from visionyard.db.models import Event, MetricRow, Run
-from visionyard.services.context import Context
-from visionyard.training_config import TrainingConfig
 
 STATUS_CYCLE = ("paused",) + ("failed",) * 3 + ("stopped",) * 3 + ("completed",) * 13
 """One in 20 runs paused, 3 failed, 3 stopped, 13 completed."""

@@ -52,8 +52,8 @@ def main() -> None:
     parser.add_argument("--models", nargs="*", default=list(MODELS))
     args = parser.parse_args()
 
+    from visionyard.common.export_formats import available_formats
     from visionyard.data.demo_dense import write_shapes_detection
-    from visionyard.export_formats import available_formats
 
     home = Path(tempfile.mkdtemp(prefix="visionyard-bench-export-"))
     threads = str(args.threads)

@@ -21,7 +21,8 @@ from pathlib import Path
 from visionyard.config import Settings
 from visionyard.data.demo import write_demo_datasets
 from visionyard.metrics.headlines import headline
-from visionyard.services.runs import prepare_run, registry_for
+from visionyard.plugins.catalog import catalog_for
+from visionyard.services.runs import prepare_run
 from visionyard.worker.execute import execute_run
 
 DATASETS = {
@@ -41,7 +42,7 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="vy-learning-"))
     settings = Settings(home=home)
     write_demo_datasets(settings.data_root)
-    registry = registry_for(settings)
+    registry = catalog_for(settings)
     rows = []
     for model in args.models:
         task = registry.get(model).task

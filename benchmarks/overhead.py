@@ -22,13 +22,14 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 from torchvision import datasets, models
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
 from visionyard.data.demo import write_demo_datasets
 from visionyard.data.transforms import train_transform
+from visionyard.plugins.catalog import catalog_for
 from visionyard.plugins.schema import ConfigSchema
 from visionyard.plugins.validation import resolve_config
-from visionyard.services.runs import prepare_run, registry_for
-from visionyard.training_config import TrainingConfig
+from visionyard.services.runs import prepare_run
 from visionyard.worker.execute import execute_run
 
 WARMUP = 3
@@ -116,7 +117,7 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="vy-bench-"))
     settings = Settings(home=home)
     data = write_demo_datasets(settings.data_root)["digits"]
-    registry = registry_for(settings)
+    registry = catalog_for(settings)
     config = {
         "epochs": args.epochs,
         "batch_size": 32,

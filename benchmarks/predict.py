@@ -92,9 +92,9 @@ def measure(home: Path, run_id: str, client: httpx.Client, calls: int, repeats: 
     import torch
 
     os.environ["VISIONYARD_HOME"] = str(home)
+    from visionyard.common.training_config import TrainingConfig
+    from visionyard.core.context import Context
     from visionyard.engine.predictions import preprocess
-    from visionyard.services.context import Context
-    from visionyard.training_config import TrainingConfig
     from visionyard.worker.predictor import ModelCache
 
     ctx = Context()
@@ -105,7 +105,7 @@ def measure(home: Path, run_id: str, client: httpx.Client, calls: int, repeats: 
         model, config = run.model, dict(run.config)
     classes = json.loads((ctx.settings.runs_dir / run_id / "run.json").read_text())["classes"]
     checkpoint = ctx.settings.runs_dir / run_id / "checkpoints" / "best.ckpt"
-    module, _ = ModelCache(ctx.registry()).get(model, config, classes, checkpoint)
+    module, _ = ModelCache(ctx.catalog()).get(model, config, classes, checkpoint)
 
     image = Image.open(next((home / "data" / "rgb" / "val" / "red").iterdir())).convert("RGB")
     buffer = io.BytesIO()

@@ -7,7 +7,7 @@ import pytest
 from tests.helpers import make_image_folder
 from visionyard.config import Settings
 from visionyard.data.demo_dense import write_shapes_change, write_shapes_detection, write_shapes_segmentation
-from visionyard.plugins.registry import PluginRegistry
+from visionyard.plugins.catalog import PluginCatalog
 
 
 @pytest.fixture(scope="session")
@@ -17,9 +17,9 @@ def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def registry(shared_home: Path) -> PluginRegistry:
+def registry(shared_home: Path) -> PluginCatalog:
     settings = Settings(home=shared_home)
-    return PluginRegistry.discover(settings.models_root, settings.cache_dir)
+    return PluginCatalog.discover(settings.models_root, settings.cache_dir)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from visionyard.visualize import (
+from visionyard.data.drawing import (
     _GAP,
     _TITLE_HEIGHT,
     caption,
@@ -149,5 +149,5 @@ def test_to_png_round_trips() -> None:
 
 
 def test_module_does_not_import_torch() -> None:
-    code = "import sys, visionyard.visualize; assert 'torch' not in sys.modules"
+    code = "import sys, visionyard.data.drawing; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

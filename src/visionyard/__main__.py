@@ -1,3 +1,3 @@
-from visionyard.cli import main
+from visionyard.cli.main import main
 
 main()

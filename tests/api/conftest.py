@@ -9,19 +9,19 @@ from fastapi.testclient import TestClient
 from tests.server import Server, prepare_home
 from visionyard.api.app import create_app
 from visionyard.config import Settings
-from visionyard.plugins.registry import PluginRegistry
-from visionyard.services.context import Context
+from visionyard.plugins.catalog import PluginCatalog
+from visionyard.services.context import ServiceContext
 
 
 @pytest.fixture
-def api_home(tmp_path: Path, shared_home: Path, registry: PluginRegistry) -> Path:
+def api_home(tmp_path: Path, shared_home: Path, registry: PluginCatalog) -> Path:
     return prepare_home(tmp_path / "home", shared_home)
 
 
 @pytest.fixture
 def client(api_home: Path) -> Iterator[TestClient]:
     """The app in-process with a real SQLite file and no scheduler (runs stay queued)."""
-    with TestClient(create_app(Context(Settings(home=api_home)), schedule=False)) as test_client:
+    with TestClient(create_app(ServiceContext(Settings(home=api_home)), schedule=False)) as test_client:
         yield test_client
 
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from tests.helpers import TINY, run_cli
 from visionyard.api.app import create_app
 from visionyard.config import Settings
-from visionyard.services.context import Context
+from visionyard.services.context import ServiceContext
 
 RUN = {"model": "small_cnn", "dataset": "tiny", "config": TINY}
 BAD_IDS = ["..", "...", "..%2F..%2Fetc", "%2e%2e", "a" * 70, "UPPER", "-x", "x y", "x%00y", "..%5C..", "a%2Fb"]
@@ -221,7 +221,7 @@ def test_zip_upload_is_extracted_safely(client: TestClient, api_home: Path):
 
 def test_uploads_are_bounded(api_home: Path):
     settings = Settings(home=api_home, upload_max_bytes=1000)
-    with TestClient(create_app(Context(settings), schedule=False)) as small:
+    with TestClient(create_app(ServiceContext(settings), schedule=False)) as small:
         response = small.post("/api/v1/datasets/upload", params={"name": "big"}, content=b"x" * 5000)
         assert response.status_code == 413
     assert not (api_home / "data" / "big").exists()
@@ -229,7 +229,7 @@ def test_uploads_are_bounded(api_home: Path):
 
 def test_token_guards_every_route_but_ping_and_health(api_home: Path):
     settings = Settings(home=api_home, api_token="s3cret")
-    with TestClient(create_app(Context(settings), schedule=False)) as guarded:
+    with TestClient(create_app(ServiceContext(settings), schedule=False)) as guarded:
         assert guarded.get("/ping").status_code == 200
         assert guarded.get("/api/v1/health").status_code == 200
         for path in ("/api/v1/runs", "/api/v1/models", "/docs", "/openapi.json", "/training/status"):

@@ -13,10 +13,11 @@ from fastapi.testclient import TestClient
 
 from visionyard.api.app import create_app
 from visionyard.config import Settings
+from visionyard.core import lifecycle
+from visionyard.core.context import Context
 from visionyard.data.demo_dense import write_shapes_change
 from visionyard.db.models import MetricRow, Run
-from visionyard.services import lifecycle
-from visionyard.services.context import Context
+from visionyard.services.context import ServiceContext
 
 EXPERIMENT = "epochs: 1\nbatch_size: 4\nmodel: small_cnn\n"
 JOB = "model: small_cnn\nepochs: 2\nbatch_size: 4\nlr: 0.01\n"
@@ -40,7 +41,7 @@ def home(api_home: Path) -> Path:
 @pytest.fixture
 def client(home: Path) -> Iterator[TestClient]:
     """The app with both compatibility routers mounted (no scheduler: runs stay queued)."""
-    app = create_app(Context(Settings(home=home)), schedule=False)
+    app = create_app(ServiceContext(Settings(home=home)), schedule=False)
     with TestClient(app) as test_client:
         yield test_client
 

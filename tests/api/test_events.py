@@ -9,8 +9,8 @@ import pytest
 
 from tests.scheduler.test_claims import queued_runs
 from visionyard.api import events
+from visionyard.core import lifecycle
 from visionyard.db.session import Database
-from visionyard.services import lifecycle
 
 
 def write(db: Database, run_id: str, count: int, **data) -> None:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from visionyard.api import webui
 from visionyard.api.app import create_app
 from visionyard.config import Settings
-from visionyard.services.context import Context
+from visionyard.services.context import ServiceContext
 
 INDEX = "<!doctype html><div id=root></div>"
 
@@ -27,7 +27,7 @@ def build(tmp_path: Path, monkeypatch) -> Path:
 
 
 def serve(home: Path, **settings) -> TestClient:
-    return TestClient(create_app(Context(Settings(home=home, **settings)), schedule=False))
+    return TestClient(create_app(ServiceContext(Settings(home=home, **settings)), schedule=False))
 
 
 def test_pages_get_the_app_and_the_api_keeps_its_answers(build: Path, api_home: Path):

@@ -8,9 +8,9 @@ import torch
 from PIL import Image
 from torchvision import tv_tensors
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.data.formats import IGNORE_INDEX
 from visionyard.data.loading import LOADING
-from visionyard.training_config import TrainingConfig
 
 GEOMETRY = {
     "preprocessing": {"image_size": 64, "normalize": False},

@@ -3,10 +3,10 @@ from __future__ import annotations
 import torch
 from PIL import Image
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.data.transforms import eval_transform, train_transform
 from visionyard.plugins.schema import ConfigSchema
 from visionyard.plugins.validation import resolve_config
-from visionyard.training_config import TrainingConfig
 
 
 def config(**values) -> TrainingConfig:

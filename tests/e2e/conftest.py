@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect, 
 from tests.helpers import TINY, make_image_folder
 from tests.server import Server, prepare_home
 from visionyard.api import webui
-from visionyard.plugins.registry import PluginRegistry
+from visionyard.plugins.catalog import PluginCatalog
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(os.environ.get("VISIONYARD_TEST_ARTIFACTS", Path(__file__).parents[1] / "artifacts")) / "ui"
@@ -53,9 +53,7 @@ def make_noisy_dataset(root: Path) -> Path:
 
 
 @pytest.fixture(scope="package")
-def ui_server(
-    tmp_path_factory: pytest.TempPathFactory, shared_home: Path, registry: PluginRegistry
-) -> Iterator[Server]:
+def ui_server(tmp_path_factory: pytest.TempPathFactory, shared_home: Path, registry: PluginCatalog) -> Iterator[Server]:
     if not (webui.BUILD / "index.html").is_file():
         pytest.fail("the web UI is not built: run `make ui` (make test does it)")
     home = prepare_home(tmp_path_factory.mktemp("ui-home"), shared_home)

@@ -13,7 +13,7 @@ from torch import nn
 from tests.helpers import TINY
 from visionyard.engine.adapters import TorchModulePlugin
 from visionyard.models.detection import FasterRCNNMobileNet
-from visionyard.plugins.registry import PluginRegistry
+from visionyard.plugins.catalog import PluginCatalog
 from visionyard.plugins.validation import resolve_config
 
 CLASSES = ["circle", "square", "triangle"]
@@ -36,7 +36,7 @@ class BrightSpotterPlugin(FasterRCNNMobileNet):
         return BrightSpotter()
 
 
-def detector(registry: PluginRegistry, cls: type[TorchModulePlugin] | None = None, **options) -> TorchModulePlugin:
+def detector(registry: PluginCatalog, cls: type[TorchModulePlugin] | None = None, **options) -> TorchModulePlugin:
     name = "fasterrcnn_mobilenet_v3_320"
     entry = registry.get(name)
     config = resolve_config(entry.config_schema, {**TINY, **options}, task="detection")
@@ -49,13 +49,13 @@ def image(level: float) -> tuple[list[torch.Tensor]]:
     return ([torch.full((3, 32, 32), level)],)
 
 
-def test_the_graph_is_traced_on_the_first_image_the_detector_finds_a_box_on(registry: PluginRegistry):
+def test_the_graph_is_traced_on_the_first_image_the_detector_finds_a_box_on(registry: PluginCatalog):
     plugin = detector(registry, BrightSpotterPlugin)
     chosen = plugin.trace_example(iter([image(0.1), image(0.95), image(1.0)]))
     assert float(chosen[0][0].mean()) == pytest.approx(0.95)
 
 
-def test_a_detector_that_finds_nothing_is_not_exported(registry: PluginRegistry, tmp_path: Path):
+def test_a_detector_that_finds_nothing_is_not_exported(registry: PluginCatalog, tmp_path: Path):
     """Random images are tried last; a detector finding no box on any of them (here: no score can pass a
     threshold of 1) would give a graph answering no box for any image, so nothing is written."""
     plugin = detector(registry, **{"model.box_score_thresh": 1.0})

@@ -15,7 +15,7 @@ from pycocotools.cocoeval import COCOeval
 from typer.testing import CliRunner
 
 from tests.helpers import TINY
-from visionyard.cli import app
+from visionyard.cli.main import app
 from visionyard.data import formats
 from visionyard.data.demo_dense import write_shapes_change, write_shapes_detection, write_shapes_segmentation
 

@@ -16,10 +16,10 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from tests.helpers import TINY, make_image_folder
-from visionyard.cli import app
+from visionyard.cli.main import app
+from visionyard.common.export_formats import available_formats
 from visionyard.data.demo_dense import write_shapes_change, write_shapes_detection, write_shapes_segmentation
-from visionyard.export_formats import available_formats
-from visionyard.plugins.registry import PluginRegistry
+from visionyard.plugins.catalog import PluginCatalog
 
 pytestmark = pytest.mark.slow
 DATASETS = {
@@ -46,7 +46,7 @@ FAST = ["-o", "benchmark_runs=3", "-o", "throughput_batch=2"]
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "plugin_name" in metafunc.fixturenames:
-        entries = sorted(PluginRegistry.discover(None).list(), key=lambda e: e.name)
+        entries = sorted(PluginCatalog.discover(None).list(), key=lambda e: e.name)
         metafunc.parametrize("plugin_name", [e.name for e in entries])
         metafunc.parametrize("format", available_formats())
 
@@ -102,7 +102,7 @@ def run_of(home: Path, trained: dict[str, str], task: str, plugin_name: str) -> 
 
 
 def test_export_reloads_within_parity(
-    home: Path, trained: dict[str, str], registry: PluginRegistry, plugin_name: str, format: str
+    home: Path, trained: dict[str, str], registry: PluginCatalog, plugin_name: str, format: str
 ):
     task = registry.get(plugin_name).task
     run_id = run_of(home, trained, task, plugin_name)

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import TINY
+from visionyard.common.training_config import SchedulerConfig
 from visionyard.config import Settings
 from visionyard.engine.optim import epoch_lr_factor
-from visionyard.plugins.registry import PluginRegistry
+from visionyard.plugins.catalog import PluginCatalog
 from visionyard.services.runs import prepare_run
-from visionyard.training_config import SchedulerConfig
 from visionyard.worker.execute import execute_run
 
 
@@ -48,7 +48,7 @@ def test_step_and_exponential_decay_stop_at_min_lr():
     ids=["sgd-step", "rmsprop-exponential", "adam-plateau", "onecycle-mix", "early-stopping"],
 )
 def test_every_optimizer_and_schedule_trains(
-    overrides: dict, registry: PluginRegistry, shared_home: Path, tiny_dataset: Path
+    overrides: dict, registry: PluginCatalog, shared_home: Path, tiny_dataset: Path
 ):
     settings = Settings(home=shared_home)
     prepared = prepare_run(settings, registry, "small_cnn", str(tiny_dataset), {**TINY, "epochs": 4, **overrides})

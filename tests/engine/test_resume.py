@@ -11,7 +11,7 @@ import torch
 
 from tests.helpers import TINY
 from visionyard.config import Settings
-from visionyard.plugins.registry import PluginRegistry
+from visionyard.plugins.catalog import PluginCatalog
 from visionyard.services.runs import RunSetupError, prepare_resume, prepare_run
 from visionyard.storage.run_folder import RunFolder
 from visionyard.worker.execute import execute_run
@@ -63,7 +63,7 @@ def assert_same_training(expected: RunFolder, actual: RunFolder) -> None:
 
 
 @pytest.fixture(scope="module")
-def straight(registry: PluginRegistry, shared_home: Path, tiny_dataset: Path) -> RunFolder:
+def straight(registry: PluginCatalog, shared_home: Path, tiny_dataset: Path) -> RunFolder:
     """An uninterrupted run of CONFIG: what every interrupted and resumed run must end as."""
     settings = Settings(home=shared_home)
     prepared = prepare_run(settings, registry, "small_cnn", str(tiny_dataset), dict(CONFIG))
@@ -74,7 +74,7 @@ def straight(registry: PluginRegistry, shared_home: Path, tiny_dataset: Path) ->
 
 @pytest.mark.slow
 def test_stopped_and_resumed_run_ends_with_the_same_weights(
-    registry: PluginRegistry, shared_home: Path, tiny_dataset: Path, straight: RunFolder
+    registry: PluginCatalog, shared_home: Path, tiny_dataset: Path, straight: RunFolder
 ):
     settings = Settings(home=shared_home)
     interrupted = prepare_run(settings, registry, "small_cnn", str(tiny_dataset), dict(CONFIG))
@@ -93,7 +93,7 @@ def test_stopped_and_resumed_run_ends_with_the_same_weights(
     ids=["mid-epoch", "after-last-batch", "mid-epoch-loader-workers"],
 )
 def test_paused_at_a_step_and_resumed_run_ends_with_the_same_weights(
-    registry: PluginRegistry,
+    registry: PluginCatalog,
     shared_home: Path,
     tiny_dataset: Path,
     straight: RunFolder,
@@ -126,7 +126,7 @@ TASK_RUNS = {
 @pytest.mark.parametrize("task", TASK_RUNS)
 @pytest.mark.parametrize("pause_at", ["epoch-end", "mid-epoch"])
 def test_every_metric_column_of_a_paused_and_resumed_run_matches_the_uninterrupted_run(
-    registry: PluginRegistry, shared_home: Path, task_datasets: dict[str, Path], task: str, pause_at: str
+    registry: PluginCatalog, shared_home: Path, task_datasets: dict[str, Path], task: str, pause_at: str
 ):
     """A metric whose state does not survive a resume (or depends on where it restarted) shows here."""
     settings = Settings(home=shared_home)
@@ -146,7 +146,7 @@ def test_every_metric_column_of_a_paused_and_resumed_run_matches_the_uninterrupt
 
 
 @pytest.mark.slow
-def test_a_finished_run_can_be_extended(registry: PluginRegistry, shared_home: Path, tiny_dataset: Path):
+def test_a_finished_run_can_be_extended(registry: PluginCatalog, shared_home: Path, tiny_dataset: Path):
     settings = Settings(home=shared_home)
     prepared = prepare_run(settings, registry, "small_cnn", str(tiny_dataset), {**TINY, "epochs": 1})
     assert run(settings, registry, prepared).status == "completed"
@@ -159,7 +159,7 @@ def test_a_finished_run_can_be_extended(registry: PluginRegistry, shared_home: P
 
 @pytest.mark.slow
 def test_transfer_from_a_base_run_resizes_the_head_and_freezes_stages(
-    registry: PluginRegistry, shared_home: Path, tiny_dataset: Path, tmp_path: Path
+    registry: PluginCatalog, shared_home: Path, tiny_dataset: Path, tmp_path: Path
 ):
     from tests.helpers import make_image_folder
 
@@ -182,7 +182,7 @@ def test_transfer_from_a_base_run_resizes_the_head_and_freezes_stages(
 
 @pytest.mark.slow
 def test_pretrained_loads_a_local_file_and_fails_clearly_without_one(
-    registry: PluginRegistry, tiny_dataset: Path, tmp_path: Path
+    registry: PluginCatalog, tiny_dataset: Path, tmp_path: Path
 ):
     settings = Settings(home=tmp_path / "home")
     missing = prepare_run(settings, registry, "small_cnn", str(tiny_dataset), {**TINY, "pretrained": True})

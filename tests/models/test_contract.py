@@ -14,7 +14,7 @@ from tests.helpers import TINY
 from visionyard.config import Settings
 from visionyard.engine.adapters import TorchModulePlugin
 from visionyard.metrics.headlines import headline
-from visionyard.plugins.registry import PluginRegistry
+from visionyard.plugins.catalog import PluginCatalog
 from visionyard.plugins.validation import resolve_config
 from visionyard.services.runs import prepare_run
 from visionyard.worker.execute import execute_run
@@ -29,11 +29,11 @@ CLASSES = {
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "plugin_name" in metafunc.fixturenames:
-        names = sorted(e.name for e in PluginRegistry.discover(None).list())
+        names = sorted(e.name for e in PluginCatalog.discover(None).list())
         metafunc.parametrize("plugin_name", names)
 
 
-def build(registry: PluginRegistry, name: str) -> TorchModulePlugin:
+def build(registry: PluginCatalog, name: str) -> TorchModulePlugin:
     entry = registry.get(name)
     assert entry.config_schema is not None
     config = resolve_config(entry.config_schema, {**TINY}, task=entry.task)
@@ -47,12 +47,12 @@ def infer_argument(plugin: TorchModulePlugin, batch: int) -> Any:
     return inputs if plugin.task == "change_detection" else inputs[0]
 
 
-def test_every_task_has_built_in_plugins(registry: PluginRegistry):
+def test_every_task_has_built_in_plugins(registry: PluginCatalog):
     tasks = {e.task for e in registry.list()}
     assert tasks >= {"classification", "detection", "segmentation", "change_detection"}
 
 
-def test_inference_answers_one_result_per_image(registry: PluginRegistry, plugin_name: str):
+def test_inference_answers_one_result_per_image(registry: PluginCatalog, plugin_name: str):
     plugin = build(registry, plugin_name)
     results = plugin.infer(infer_argument(plugin, 2))
     assert len(results) == 2
@@ -71,7 +71,7 @@ def test_inference_answers_one_result_per_image(registry: PluginRegistry, plugin
             assert result["change_mask"].shape == (size, size) and 0 <= result["changed_fraction"] <= 1
 
 
-def test_checkpoint_round_trip_is_weights_only(registry: PluginRegistry, plugin_name: str, tmp_path: Path):
+def test_checkpoint_round_trip_is_weights_only(registry: PluginCatalog, plugin_name: str, tmp_path: Path):
     plugin = build(registry, plugin_name)
     plugin.save_checkpoint(tmp_path / "w.pt", epoch=3, metrics={"val_x": 0.5})
     torch.load(tmp_path / "w.pt", weights_only=True)
@@ -82,7 +82,7 @@ def test_checkpoint_round_trip_is_weights_only(registry: PluginRegistry, plugin_
         assert torch.equal(a, b), name
 
 
-def test_export_to_torchscript_matches_eager(registry: PluginRegistry, plugin_name: str, tmp_path: Path):
+def test_export_to_torchscript_matches_eager(registry: PluginCatalog, plugin_name: str, tmp_path: Path):
     plugin = build(registry, plugin_name)
     path = plugin.export(tmp_path / "model.pt", "torchscript")
     scripted = torch.jit.load(str(path))
@@ -101,7 +101,7 @@ def test_export_to_torchscript_matches_eager(registry: PluginRegistry, plugin_na
 
 @pytest.mark.slow
 def test_tiny_fit_writes_every_run_file(
-    registry: PluginRegistry, plugin_name: str, shared_home: Path, task_datasets: dict[str, Path]
+    registry: PluginCatalog, plugin_name: str, shared_home: Path, task_datasets: dict[str, Path]
 ):
     settings = Settings(home=shared_home)
     task = registry.get(plugin_name).task

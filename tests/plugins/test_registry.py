@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT
+from visionyard.plugins.catalog import PluginCatalog, UnknownModelError, _read_events
 from visionyard.plugins.discovery import Source
-from visionyard.plugins.registry import PluginRegistry, UnknownModelError, _read_events
 
 GOOD = """
 from torch import nn
@@ -40,7 +40,7 @@ def write_plugin(models: Path, name: str, code: str, **extra: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> PluginRegistry:
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> PluginCatalog:
     models = tmp_path_factory.mktemp("models")
     write_plugin(models, "good", GOOD, **{"layers.py": "def width():\n    return 8\n"})
     write_plugin(models, "raises", "raise RuntimeError('boom at import')\n")
@@ -57,10 +57,10 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> PluginRegistry:
         "        return ModelMetadata(name='half', task_type='classification')\n",
     )
     write_plugin(models, "zz_dupe", GOOD.replace("from .layers import width", "width = lambda: 4"))
-    return PluginRegistry.discover(models, cache_dir=None, import_timeout=15)
+    return PluginCatalog.discover(models, cache_dir=None, import_timeout=15)
 
 
-def test_good_plugins_are_listed_with_filters(catalog: PluginRegistry):
+def test_good_plugins_are_listed_with_filters(catalog: PluginCatalog):
     names = {e.name for e in catalog.list()}
     assert {"resnet18", "mobilenet_v3_small", "efficientnet_b0", "small_cnn", "tiny_folder"} <= names
     assert {e.name for e in catalog.list(framework="timm")} == {"efficientnet_b0"}
@@ -69,7 +69,7 @@ def test_good_plugins_are_listed_with_filters(catalog: PluginRegistry):
     assert tiny.config_schema is not None and tiny.config_schema.fields[0].default == 8
 
 
-def test_broken_plugins_are_listed_with_their_error(catalog: PluginRegistry):
+def test_broken_plugins_are_listed_with_their_error(catalog: PluginCatalog):
     broken = {e.source.label: e.error for e in catalog.broken()}
     assert "boom at import" in broken["raises"]
     assert "did not finish within 15 s" in broken["hangs"]
@@ -79,12 +79,12 @@ def test_broken_plugins_are_listed_with_their_error(catalog: PluginRegistry):
     assert "already taken" in broken["zz_dupe"]
 
 
-def test_unknown_model_names_close_matches(catalog: PluginRegistry):
+def test_unknown_model_names_close_matches(catalog: PluginCatalog):
     with pytest.raises(UnknownModelError, match="did you mean resnet18"):
         catalog.get("resnet81")
 
 
-def test_a_folder_plugin_loads_in_process_with_its_sibling_modules(catalog: PluginRegistry):
+def test_a_folder_plugin_loads_in_process_with_its_sibling_modules(catalog: PluginCatalog):
     cls = catalog.load_class("tiny_folder")
     assert cls.config_schema().fields[0].default == 8
 
@@ -92,11 +92,11 @@ def test_a_folder_plugin_loads_in_process_with_its_sibling_modules(catalog: Plug
 def test_cache_is_reused_and_refreshed_on_change(tmp_path: Path):
     models = tmp_path / "models"
     write_plugin(models, "good", GOOD, **{"layers.py": "def width():\n    return 8\n"})
-    first = PluginRegistry.discover(models, cache_dir=tmp_path / "cache")
+    first = PluginCatalog.discover(models, cache_dir=tmp_path / "cache")
     assert (tmp_path / "cache" / "plugins.json").is_file()
     assert first.get("tiny_folder").config_schema.fields[0].default == 8
     (models / "good" / "layers.py").write_text("def width():\n    return 16\n")
-    again = PluginRegistry.discover(models, cache_dir=tmp_path / "cache")
+    again = PluginCatalog.discover(models, cache_dir=tmp_path / "cache")
     assert again.get("tiny_folder").config_schema.fields[0].default == 16
 
 
@@ -123,8 +123,8 @@ def test_example_package_installs_with_pip_and_registers_through_its_entry_point
             sys.executable,
             "-c",
             "import sys; sys.path.insert(0, sys.argv[1]);"
-            "from visionyard.plugins.registry import PluginRegistry;"
-            "r = PluginRegistry.discover(None); e = r.get('tiny_mlp');"
+            "from visionyard.plugins.catalog import PluginCatalog;"
+            "r = PluginCatalog.discover(None); e = r.get('tiny_mlp');"
             "print(e.source.kind, e.metadata.framework, [f.name for f in e.config_schema.fields])",
             str(target),
         ],

@@ -18,9 +18,10 @@ from tests.helpers import TINY, last_json, make_image_folder, run_cli
 from tests.server import prepare_home
 from visionyard.api.app import create_app
 from visionyard.config import Settings
+from visionyard.core.context import Context
 from visionyard.data.fingerprint import fingerprint
 from visionyard.db.models import Checkpoint, Event, TrainedModel
-from visionyard.services.context import Context
+from visionyard.services.context import ServiceContext
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +51,7 @@ def trained(home: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def client(home: Path, trained: dict) -> Iterator[TestClient]:
-    with TestClient(create_app(Context(Settings(home=home)), schedule=False)) as test_client:
+    with TestClient(create_app(ServiceContext(Settings(home=home)), schedule=False)) as test_client:
         yield test_client
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from visionyard.core import lifecycle
+from visionyard.core.claims import claim_next, claim_run
 from visionyard.db.models import Run, utcnow
 from visionyard.db.session import Database
-from visionyard.scheduler.claims import claim_next, claim_run
-from visionyard.services import lifecycle
 
 
 def queued_runs(db: Database, count: int) -> list[str]:

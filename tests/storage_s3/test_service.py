@@ -17,9 +17,9 @@ from tests.helpers import TINY, make_image_folder
 from tests.s3 import S3Server
 from tests.server import Server, prepare_home
 from visionyard.config import Settings
-from visionyard.plugins.registry import PluginRegistry
+from visionyard.core.context import Context
+from visionyard.plugins.catalog import PluginCatalog
 from visionyard.services import predictions
-from visionyard.services.context import Context
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,7 @@ data.num_workers: 0
 
 @pytest.fixture(scope="module")
 def stored(
-    tmp_path_factory: pytest.TempPathFactory, s3: S3Server, shared_home: Path, registry: PluginRegistry
+    tmp_path_factory: pytest.TempPathFactory, s3: S3Server, shared_home: Path, registry: PluginCatalog
 ) -> Iterator[tuple[Server, str]]:
     """The server, and a run it trained on ``s3://BUCKET/datasets/x/`` (a folder of images in the bucket)."""
     s3.client.create_bucket(Bucket=BUCKET)

@@ -17,8 +17,8 @@ import pytest
 
 from tests.server import free_port
 from visionyard.config import Settings
+from visionyard.core.context import Context
 from visionyard.db.models import Event, Run
-from visionyard.services.context import Context
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -13,8 +13,8 @@ from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from tests.server import free_port
 from tests.tracking.conftest import T0, add_event, add_run, client_of, set_status
 from visionyard.config import Settings
+from visionyard.core.context import Context
 from visionyard.db.models import Cursor, Run
-from visionyard.services.context import Context
 from visionyard.tracking import MirrorThread, MirrorUnavailable, TrackingMirror, start_mirror
 
 RUN = "20260102-030405-aaaaaa"
@@ -212,7 +212,7 @@ def test_the_service_thread_follows_new_events(ctx: Context):
 
 def test_mlflow_is_not_imported_unless_tracking_is_configured():
     code = (
-        "import sys; from visionyard.api.app import create_app; import visionyard.tracking, visionyard.cli;"
+        "import sys; from visionyard.api.app import create_app; import visionyard.tracking, visionyard.cli.main;"
         "assert 'mlflow' not in sys.modules, 'mlflow imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -235,7 +235,7 @@ def test_the_tracking_commands(ctx: Context, monkeypatch: pytest.MonkeyPatch):
 
     from typer.testing import CliRunner
 
-    from visionyard.cli_tracking import tracking_app
+    from visionyard.cli.tracking import tracking_app
 
     monkeypatch.setenv("VISIONYARD_HOME", str(ctx.settings.home))
     monkeypatch.setenv("VISIONYARD_MLFLOW_TRACKING_URI", ctx.settings.mlflow_tracking_uri)

@@ -8,8 +8,8 @@ import pytest
 from mlflow.exceptions import MlflowException
 
 from tests.tracking.conftest import add_event, add_run, client_of, set_status
+from visionyard.core.context import Context
 from visionyard.db.models import ModelVersion, TrainedModel
-from visionyard.services.context import Context
 from visionyard.tracking import TrackingMirror
 
 RUN = "20260102-030405-bbbbbb"

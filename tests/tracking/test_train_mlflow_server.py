@@ -12,7 +12,7 @@ from mlflow.tracking import MlflowClient
 from tests.helpers import last_json, run_cli
 from tests.server import prepare_home
 from tests.tracking.conftest import MlflowServer
-from visionyard.plugins.registry import PluginRegistry
+from visionyard.plugins.catalog import PluginCatalog
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 def test_a_foreground_run_and_its_published_version_reach_an_mlflow_server(
     tmp_path: Path,
     shared_home: Path,
-    registry: PluginRegistry,
+    registry: PluginCatalog,
     mlflow_server: MlflowServer,
     monkeypatch: pytest.MonkeyPatch,
 ):

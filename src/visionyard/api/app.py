@@ -19,14 +19,14 @@ from visionyard.api.compat import changedetect, deepvision
 from visionyard.api.events import EventHub
 from visionyard.api.routes import datasets, evaluations, exports, health, models, predict, registry, runs, storage
 from visionyard.scheduler.supervisor import Scheduler
-from visionyard.services.context import Context
+from visionyard.services.context import ServiceContext
 
 log = logging.getLogger("visionyard.api")
 
 
-def create_app(ctx: Context | None = None, schedule: bool = True) -> FastAPI:
+def create_app(ctx: ServiceContext | None = None, schedule: bool = True) -> FastAPI:
     """``schedule=False`` serves the API without starting workers (a second API process)."""
-    context = ctx or Context()
+    context = ctx or ServiceContext()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -82,9 +82,9 @@ def create_app(ctx: Context | None = None, schedule: bool = True) -> FastAPI:
     return app
 
 
-def _warm_catalog(ctx: Context) -> None:
+def _warm_catalog(ctx: ServiceContext) -> None:
     """Read the plugin catalog (in a subprocess) ahead of the first request that needs it."""
     try:
-        ctx.registry()
+        ctx.catalog()
     except Exception:
         log.exception("reading the plugin catalog failed")

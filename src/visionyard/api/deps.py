@@ -9,14 +9,14 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from visionyard.api.events import EventHub
-from visionyard.services.context import Context
+from visionyard.services.context import ServiceContext
 
 
-def get_context(request: Request) -> Context:
+def get_context(request: Request) -> ServiceContext:
     return request.app.state.context
 
 
-def get_session(context: Annotated[Context, Depends(get_context)]) -> Iterator[Session]:
+def get_session(context: Annotated[ServiceContext, Depends(get_context)]) -> Iterator[Session]:
     with context.db.session() as session:
         yield session
 
@@ -25,6 +25,6 @@ def get_hub(request: Request) -> EventHub:
     return request.app.state.hub
 
 
-ContextDep = Annotated[Context, Depends(get_context)]
+ContextDep = Annotated[ServiceContext, Depends(get_context)]
 SessionDep = Annotated[Session, Depends(get_session)]
 HubDep = Annotated[EventHub, Depends(get_hub)]

@@ -14,17 +14,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from visionyard.export_formats import ExportRequestInvalid, FormatUnavailable
-from visionyard.plugins.registry import UnknownModelError
+from visionyard.common.export_formats import ExportRequestInvalid, FormatUnavailable
+from visionyard.core.lifecycle import TransitionError
+from visionyard.plugins.catalog import UnknownModelError
 from visionyard.plugins.validation import ConfigError
 from visionyard.services.datasets import DatasetNotFound, DatasetRejected
 from visionyard.services.evaluations import EvaluationNotFound
 from visionyard.services.exports import ExportFileNotFound, ExportNotUsable
 from visionyard.services.images import ImageRejected
 from visionyard.services.jobs import JobNotFinished, JobNotFound, NoCheckpoint
-from visionyard.services.lifecycle import TransitionError
-from visionyard.services.predictor import PredictionFailed, PredictorUnavailable
-from visionyard.services.registry import PublishRejected, RegistryConflict, RegistryNotFound
+from visionyard.services.model_registry import PublishRejected, RegistryConflict, RegistryNotFound
+from visionyard.services.predictor_client import PredictionFailed, PredictorUnavailable
 from visionyard.services.runs import RunNotFound, RunPublished, RunSetupError
 from visionyard.storage.artifacts import StorageError
 from visionyard.storage.run_folder import InvalidRunId

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from anyio import to_thread
 from sqlalchemy import func, select
 
+from visionyard.core.lifecycle import FINISHED
 from visionyard.db.models import Event
 from visionyard.db.session import Database
-from visionyard.services.lifecycle import FINISHED
 
 log = logging.getLogger("visionyard.api")
 POLL_SECONDS = 0.1

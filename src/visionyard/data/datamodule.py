@@ -17,9 +17,9 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.data.formats import ClassSample, TaskData
 from visionyard.data.loading import LOADING, TaskLoading
-from visionyard.training_config import TrainingConfig
 
 Item = tuple[int, int] | int
 

@@ -17,6 +17,7 @@ from PIL import Image
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.data.formats import (
     IGNORE_INDEX,
     ChangeSample,
@@ -26,7 +27,6 @@ from visionyard.data.formats import (
     render_mask,
 )
 from visionyard.data.transforms import dense_transform, eval_transform, train_transform
-from visionyard.training_config import TrainingConfig
 
 
 def _rgb(path: Any) -> Image.Image:

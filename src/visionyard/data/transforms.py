@@ -6,7 +6,7 @@ import torch
 from torchvision import tv_tensors
 from torchvision.transforms import InterpolationMode, v2
 
-from visionyard.training_config import TrainingConfig
+from visionyard.common.training_config import TrainingConfig
 
 _INTERPOLATION = {
     "bilinear": InterpolationMode.BILINEAR,

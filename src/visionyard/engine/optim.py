@@ -14,7 +14,7 @@ import torch
 from torch.optim import SGD, Adam, AdamW, Optimizer, RMSprop
 from torch.optim.lr_scheduler import LambdaLR, OneCycleLR, ReduceLROnPlateau
 
-from visionyard.training_config import SchedulerConfig, TrainingConfig
+from visionyard.common.training_config import SchedulerConfig, TrainingConfig
 
 
 def build_optimizer(params: Iterable[torch.nn.Parameter], cfg: TrainingConfig) -> Optimizer:

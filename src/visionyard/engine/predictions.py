@@ -16,8 +16,8 @@ import torch.nn.functional as F
 from PIL import Image
 from torchvision import tv_tensors
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.data.loading import LOADING
-from visionyard.training_config import TrainingConfig
 
 Size = tuple[int, int]
 """(width, height) of an original image."""

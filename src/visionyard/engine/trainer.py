@@ -6,10 +6,10 @@ import lightning as L
 import torch
 from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.callbacks import AtomicCheckpointIO, CompactProgressBar
 from visionyard.engine.reporting import Reporter
 from visionyard.storage.run_folder import RunFolder
-from visionyard.training_config import TrainingConfig
 
 
 class HardwareError(ValueError):

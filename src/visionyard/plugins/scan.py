@@ -1,6 +1,6 @@
 """Subprocess that imports plugin sources and reports what they declare, one JSON line per event.
 
-Run by :mod:`visionyard.plugins.registry` as ``python -m visionyard.plugins.scan`` with the
+Run by :mod:`visionyard.plugins.catalog` as ``python -m visionyard.plugins.scan`` with the
 sources as JSON on stdin. Plugin code may print; the protocol goes to a private copy of the
 original stdout so nothing it prints can corrupt it.
 """

@@ -12,8 +12,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError, create_model
 
+from visionyard.common.training_config import PreprocessingConfig, TrainingConfig
 from visionyard.plugins.schema import ConfigSchema
-from visionyard.training_config import PreprocessingConfig, TrainingConfig
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from visionyard.core import lifecycle, recovery
+from visionyard.core.claims import claim_next
+from visionyard.core.context import Context
 from visionyard.db.models import Job, Run, utcnow
 from visionyard.scheduler import processes
-from visionyard.scheduler.claims import claim_next
-from visionyard.services import jobs, lifecycle, recovery
-from visionyard.services.context import Context
+from visionyard.services import jobs
 from visionyard.storage.run_folder import RunFolder
 from visionyard.tracking import MirrorThread, start_mirror
 

@@ -20,17 +20,17 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
+from visionyard.core.lifecycle import COMPLETED, FAILED, QUEUED, RESTARTING, RUNNING, TransitionError
 from visionyard.db.models import MetricRow, Run
 from visionyard.plugins.validation import ConfigError, ConfigProblem, deep_merge
 from visionyard.services import control, datasets, metrics, runs
-from visionyard.services.lifecycle import COMPLETED, FAILED, QUEUED, RESTARTING, RUNNING, TransitionError
 from visionyard.storage import remote
 from visionyard.storage.run_folder import RunFolder, list_run_folders
-from visionyard.training_config import TrainingConfig
 
 if TYPE_CHECKING:
-    from visionyard.services.context import Context
+    from visionyard.core.context import Context
 
 log = logging.getLogger("visionyard.compat")
 

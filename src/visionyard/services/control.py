@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from visionyard.core import lifecycle
+from visionyard.core.lifecycle import PAUSED, QUEUED, RESTARTING, RUNNING, STOPPED, TransitionError
 from visionyard.db.models import Run, utcnow
-from visionyard.services import lifecycle
-from visionyard.services.lifecycle import PAUSED, QUEUED, RESTARTING, RUNNING, STOPPED, TransitionError
 from visionyard.services.runs import get_run, prepare_resume
 
 if TYPE_CHECKING:
-    from visionyard.services.context import Context
+    from visionyard.core.context import Context
 
 
 def pause(ctx: Context, run_id: str) -> Run:
@@ -71,7 +71,7 @@ def _requeue(ctx: Context, run_id: str, action: str, allowed: tuple[str, ...], o
         if run.status not in allowed or (run.status == "completed" and "epochs" not in overrides):
             raise TransitionError(run, action)
         if overrides:
-            request = prepare_resume(ctx.settings, ctx.registry(), run_id, overrides)
+            request = prepare_resume(ctx.settings, ctx.catalog(), run_id, overrides)
             run.config, run.epochs = request.config, request.config["epochs"]
         lifecycle.move(session, run, QUEUED, reason=f"{action} requested", restarts=0, error=None, not_before=None)
         return run

@@ -20,7 +20,7 @@ from visionyard.db.models import Dataset
 from visionyard.storage import remote
 
 if TYPE_CHECKING:
-    from visionyard.services.context import Context
+    from visionyard.core.context import Context
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 

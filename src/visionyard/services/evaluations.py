@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 from sqlalchemy.orm import Session
 
-from visionyard import visualize
+from visionyard.data import drawing
 from visionyard.db.models import Job, Run
 from visionyard.services import datasets, jobs
 from visionyard.services.runs import get_run
@@ -23,7 +23,7 @@ from visionyard.storage.evaluation_folder import EvaluationFolder
 from visionyard.storage.run_folder import RunFolder
 
 if TYPE_CHECKING:
-    from visionyard.services.context import Context
+    from visionyard.core.context import Context
 
 SortKey = Literal["index", "confidence", "loss", "iou"]
 ImagePart = Literal["image", "before", "truth_mask", "mask"]
@@ -118,36 +118,36 @@ def render(
     image = _open(_dataset_file(ctx, run, meta, row["image"]))
     if task == "classification":
         text = f"truth: {row['truth_name']}\npred: {row['class_name']} {row['confidence']:.2f}"
-        return visualize.to_png(visualize.caption(image, text, ok=row["correct"]))
+        return drawing.to_png(drawing.caption(image, text, ok=row["correct"]))
     if task == "detection":
         threshold = meta["score_threshold"] if score_threshold is None else score_threshold
         truth, found = row["truth"], row["prediction"]
         keep = [i for i, score in enumerate(found["scores"]) if score >= threshold]
-        predicted = visualize.draw_boxes(
+        predicted = drawing.draw_boxes(
             image,
             [found["boxes"][i] for i in keep],
             [found["labels"][i] for i in keep],
             classes,
             [found["scores"][i] for i in keep],
         )
-        panels = [("ground truth", visualize.draw_boxes(image, truth["boxes"], truth["labels"], classes))]
-        return visualize.to_png(visualize.side_by_side([*panels, (f"prediction (score >= {threshold:g})", predicted)]))
+        panels = [("ground truth", drawing.draw_boxes(image, truth["boxes"], truth["labels"], classes))]
+        return drawing.to_png(drawing.side_by_side([*panels, (f"prediction (score >= {threshold:g})", predicted)]))
     truth_mask, mask = _mask(folder, row["truth_mask"]), _mask(folder, row["mask"])
     if task == "change_detection":
         before = _open(_dataset_file(ctx, run, meta, row["before"]))
         panels = [
             ("before", before),
             ("after", image),
-            ("true change", visualize.overlay_mask(image, truth_mask, 2)),
-            ("predicted change", visualize.overlay_mask(image, mask, 2)),
+            ("true change", drawing.overlay_mask(image, truth_mask, 2)),
+            ("predicted change", drawing.overlay_mask(image, mask, 2)),
         ]
     else:
         panels = [
             ("image", image),
-            ("ground truth", visualize.overlay_mask(image, truth_mask, len(classes))),
-            ("prediction", visualize.overlay_mask(image, mask, len(classes))),
+            ("ground truth", drawing.overlay_mask(image, truth_mask, len(classes))),
+            ("prediction", drawing.overlay_mask(image, mask, len(classes))),
         ]
-    return visualize.to_png(visualize.side_by_side(panels))
+    return drawing.to_png(drawing.side_by_side(panels))
 
 
 def image_part(
@@ -160,7 +160,7 @@ def image_part(
         raise EvaluationNotFound(f"a {meta['task']} record has no {part}")
     if part in ("truth_mask", "mask"):
         return _mask_file(folder, row[part]).read_bytes()
-    return visualize.to_png(_open(_dataset_file(ctx, get_run(session, run_id), meta, row[part])))
+    return drawing.to_png(_open(_dataset_file(ctx, get_run(session, run_id), meta, row[part])))
 
 
 def download(folder: EvaluationFolder, fmt: Literal["json", "csv"]) -> bytes:

@@ -8,8 +8,8 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from visionyard.common.export_formats import FORMATS, SIDECAR, SNIPPET, parse_request
 from visionyard.db.models import Job
-from visionyard.export_formats import FORMATS, SIDECAR, SNIPPET, parse_request
 from visionyard.services import jobs
 from visionyard.services.runs import get_run, new_run_id
 from visionyard.storage.artifacts import artifact_store
@@ -17,7 +17,7 @@ from visionyard.storage.artifacts import artifact_store
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from visionyard.services.context import Context
+    from visionyard.core.context import Context
 
 KIND = "export"
 BUNDLE = "bundle.zip"

@@ -16,16 +16,17 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from visionyard.core import lifecycle
 from visionyard.data import formats
 from visionyard.db.models import Checkpoint, Job, Run, utcnow
-from visionyard.services import datasets, lifecycle
+from visionyard.services import datasets
 from visionyard.services.runs import RunSetupError, get_run, new_run_id
 from visionyard.storage.artifacts import ArtifactStore, StorageError, artifact_store
 from visionyard.storage.run_folder import RunFolder, check_run_id
 
 if TYPE_CHECKING:
+    from visionyard.core.context import Context
     from visionyard.db.session import Database
-    from visionyard.services.context import Context
 
 log = logging.getLogger("visionyard.jobs")
 

@@ -15,7 +15,7 @@ from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.run_folder import RunFolder
 
 if TYPE_CHECKING:
-    from visionyard.services.context import Context
+    from visionyard.services.context import ServiceContext
 
 Upload = tuple[str, bytes]
 
@@ -61,7 +61,7 @@ class Predictor(Protocol):
 
 
 def predict(
-    ctx: Context,
+    ctx: ServiceContext,
     run_id: str,
     uploads: dict[str, list[Upload]],
     options: PredictOptions,

@@ -17,9 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from visionyard.config import Settings
+from visionyard.core import lifecycle
+from visionyard.core.requests import RunRequest
 from visionyard.data import formats
 from visionyard.db.models import ModelVersion, Run, TrainedModel, utcnow
-from visionyard.plugins.registry import PluginRegistry
+from visionyard.plugins.catalog import PluginCatalog
 from visionyard.plugins.validation import (
     ConfigProblem,
     config_warnings,
@@ -27,14 +29,13 @@ from visionyard.plugins.validation import (
     expand_dotted,
     resolve_config,
 )
-from visionyard.services import datasets, lifecycle
+from visionyard.services import datasets
 from visionyard.storage import remote
 from visionyard.storage.artifacts import StorageError, artifact_store
 from visionyard.storage.run_folder import RunFolder, check_run_id
-from visionyard.worker.request import RunRequest
 
 if TYPE_CHECKING:
-    from visionyard.services.context import Context
+    from visionyard.core.context import Context
 
 log = logging.getLogger("visionyard.runs")
 
@@ -45,12 +46,6 @@ class RunSetupError(ValueError):
 
 def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-
-
-def registry_for(settings: Settings, refresh: bool = False) -> PluginRegistry:
-    return PluginRegistry.discover(
-        settings.models_root, settings.cache_dir, settings.plugin_import_timeout, refresh=refresh
-    )
 
 
 def resolve_dataset(settings: Settings, dataset: str) -> Path:
@@ -68,7 +63,7 @@ def resolve_dataset(settings: Settings, dataset: str) -> Path:
 
 def prepare_run(
     settings: Settings,
-    registry: PluginRegistry,
+    registry: PluginCatalog,
     model: str,
     dataset: str,
     user_config: dict[str, Any],
@@ -127,7 +122,7 @@ def _check_fits(data_path: Path, task: str, model: str) -> None:
         )
 
 
-def prepare_resume(settings: Settings, registry: PluginRegistry, run_id: str, overrides: dict[str, Any]) -> RunRequest:
+def prepare_resume(settings: Settings, registry: PluginCatalog, run_id: str, overrides: dict[str, Any]) -> RunRequest:
     """Continue a stopped, failed or finished run from last.ckpt; ``epochs`` may grow to extend it."""
     folder = _existing(settings, run_id)
     record = folder.read_run()
@@ -190,7 +185,7 @@ class RunSpec:
 def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
     """Validate, lay out the run folder and queue the run. ``local_paths``: the dataset may be any
     folder on this machine (the foreground CLI); otherwise it must lie under a data root."""
-    registry = ctx.registry()
+    registry = ctx.catalog()
     dataset_name = spec.dataset
     if not local_paths or remote.is_remote(spec.dataset):
         dataset_name, path = datasets.resolve(ctx, spec.dataset)
@@ -235,10 +230,10 @@ def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
 def _base_version(ctx: Context, spec: RunSpec, task: str, config: dict[str, Any]) -> int | None:
     if not spec.base_model:
         return None
-    from visionyard.services import registry
+    from visionyard.services import model_registry
 
     with ctx.db.session() as session:
-        version, _ = registry.base_for(session, ctx.settings, spec.base_model, spec.model, task, config)
+        version, _ = model_registry.base_for(session, ctx.settings, spec.base_model, spec.model, task, config)
         return version.id
 
 
@@ -312,7 +307,7 @@ def worker_request(settings: Settings, session: Session, run: Run) -> RunRequest
 
 def published_weights(settings: Settings, session: Session, version_id: int) -> Path:
     """The checkpoint file of a published model version (the registry's copy)."""
-    from visionyard.services.registry import VERSION_FILE, version_folder
+    from visionyard.services.model_registry import VERSION_FILE, version_folder
 
     version = session.get_one(ModelVersion, version_id)
     name = session.get_one(TrainedModel, version.model_id).name

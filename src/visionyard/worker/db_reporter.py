@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from visionyard.common.training_config import TrainingConfig
+from visionyard.core import lifecycle
+from visionyard.core.context import Context
 from visionyard.db.models import Checkpoint, MetricRow, Run, utcnow
 from visionyard.metrics.headlines import headline
-from visionyard.services import lifecycle
-from visionyard.services.context import Context
-from visionyard.training_config import TrainingConfig
 
 
 class DatabaseReporter:

@@ -15,7 +15,9 @@ from typing import Any
 
 import lightning as L
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
+from visionyard.core.requests import RunRequest
 from visionyard.data import formats
 from visionyard.data.checks import DatasetReport
 from visionyard.data.datamodule import Splits, TaskDataModule, carve_splits
@@ -26,10 +28,8 @@ from visionyard.engine.reporting import Control, FlagControl, NullReporter, Repo
 from visionyard.engine.trainer import HardwareError, build_trainer, resolve_accelerator
 from visionyard.engine.weights import PretrainedWeightsMissing, find_pretrained, load_matching, read_state_dict
 from visionyard.metrics.headlines import headline
-from visionyard.plugins.registry import PluginRegistry, UnknownModelError
+from visionyard.plugins.catalog import PluginCatalog, UnknownModelError
 from visionyard.plugins.validation import ConfigError
-from visionyard.training_config import TrainingConfig
-from visionyard.worker.request import RunRequest
 from visionyard.worker.syncing import PushingReporter, run_pusher
 
 log = logging.getLogger("visionyard.worker")
@@ -64,7 +64,7 @@ def now() -> str:
 def execute_run(
     request: RunRequest,
     settings: Settings,
-    registry: PluginRegistry,
+    registry: PluginCatalog,
     control: Control | None = None,
     reporter: Reporter | None = None,
 ) -> RunOutcome:
@@ -105,7 +105,7 @@ def execute_run(
 def _train(
     request: RunRequest,
     settings: Settings,
-    registry: PluginRegistry,
+    registry: PluginCatalog,
     task: str,
     cfg: TrainingConfig,
     monitored: tuple[str, str],

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from visionyard.common.export_formats import FORMATS, SIDECAR, SNIPPET
+from visionyard.common.training_config import TrainingConfig
 from visionyard.data import formats
 from visionyard.data.datamodule import carve_splits
 from visionyard.engine.adapters.detection import TRACE_CANDIDATES
@@ -22,12 +24,10 @@ from visionyard.engine.export.parity import check_parity
 from visionyard.engine.export.runtimes import load_runtime
 from visionyard.engine.export.writers import FILES, write
 from visionyard.engine.tasks.base import TaskModule
-from visionyard.export_formats import FORMATS, SIDECAR, SNIPPET
 from visionyard.services import jobs
 from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.atomic import write_json, write_text
 from visionyard.storage.run_folder import RunFolder
-from visionyard.training_config import TrainingConfig
 from visionyard.worker.jobs import JobContext, JobOutcome
 
 log = logging.getLogger("visionyard.worker")
@@ -42,7 +42,7 @@ def run_export(work: JobContext) -> dict[str, Any]:
     options = spec.options.model_validate(p["options"])
     cfg = TrainingConfig.from_run_config(work.config)
     classes = jobs.run_classes(work.ctx, work.run_id, work.dataset_path, work.task)
-    plugin = work.ctx.registry().load_class(work.model)(work.config, classes)
+    plugin = work.ctx.catalog().load_class(work.model)(work.config, classes)
     plugin.build()
     checkpoint = RunFolder.of(work.ctx.settings.runs_dir, work.run_id).root / p["checkpoint"]
     plugin.load_checkpoint(artifact_store(work.ctx.settings).ensure_local(checkpoint))

@@ -13,9 +13,9 @@ from typing import Any
 
 import psutil
 
+from visionyard.core.context import Context
 from visionyard.db.models import Job
 from visionyard.services import jobs
-from visionyard.services.context import Context
 from visionyard.services.runs import get_run
 from visionyard.storage.artifacts import artifact_store
 from visionyard.worker.service import NotClaimed

@@ -24,13 +24,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from visionyard import visualize
+from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
+from visionyard.data import drawing
 from visionyard.engine.export.runtimes import load_runtime
 from visionyard.engine.predictions import preprocess, to_predictions
-from visionyard.plugins.registry import PluginRegistry
-from visionyard.services.runs import registry_for
-from visionyard.training_config import TrainingConfig
+from visionyard.plugins.catalog import PluginCatalog, catalog_for
 
 log = logging.getLogger("visionyard.predictor")
 CACHED_MODELS = 4
@@ -44,7 +43,7 @@ class Model(Protocol):
 class ModelCache:
     """Loaded task modules and exports, keyed by their file and its modification time."""
 
-    def __init__(self, registry: PluginRegistry, capacity: int = CACHED_MODELS):
+    def __init__(self, registry: PluginCatalog, capacity: int = CACHED_MODELS):
         self.registry, self.capacity = registry, capacity
         self._models: OrderedDict[tuple[str, str, int], Model] = OrderedDict()
 
@@ -101,7 +100,7 @@ class Predictor:
         threshold = float(request.get("score_threshold", 0.25))
         predictions = [shape(task, p, classes, threshold) for p in raw]
         overlays = [
-            visualize.to_png(overlay(task, image, shaped, r.get("mask"), classes)) if request.get("overlay") else None
+            drawing.to_png(overlay(task, image, shaped, r.get("mask"), classes)) if request.get("overlay") else None
             for image, shaped, r in zip(images, predictions, raw, strict=True)
         ]
         return {
@@ -129,7 +128,7 @@ def shape(task: str, p: dict[str, Any], classes: list[str], threshold: float) ->
         return {key: [p[key][i] for i in keep] for key in ("boxes", "labels", "class_names", "scores")}
     mask = p["mask"]
     shaped = {k: v for k, v in p.items() if k != "mask"}
-    shaped["mask_png"] = base64.b64encode(visualize.to_png(Image.fromarray(mask))).decode("ascii")
+    shaped["mask_png"] = base64.b64encode(drawing.to_png(Image.fromarray(mask))).decode("ascii")
     if task == "segmentation":
         counts = np.bincount(mask.ravel(), minlength=len(classes))
         shaped["class_fractions"] = {classes[c]: float(n / mask.size) for c, n in enumerate(counts) if n}
@@ -138,13 +137,13 @@ def shape(task: str, p: dict[str, Any], classes: list[str], threshold: float) ->
 
 def overlay(task: str, image: Any, p: dict[str, Any], mask: np.ndarray | None, classes: list[str]) -> Image.Image:
     if task == "classification":
-        return visualize.caption(image, f"{p['class_name']} {p['confidence']:.2f}")
+        return drawing.caption(image, f"{p['class_name']} {p['confidence']:.2f}")
     if task == "detection":
-        return visualize.draw_boxes(image, p["boxes"], p["labels"], classes, p["scores"])
+        return drawing.draw_boxes(image, p["boxes"], p["labels"], classes, p["scores"])
     assert mask is not None
     if task == "change_detection":
-        return visualize.overlay_mask(image[1], mask, 2)
-    return visualize.overlay_mask(image, mask, len(classes))
+        return drawing.overlay_mask(image[1], mask, 2)
+    return drawing.overlay_mask(image, mask, len(classes))
 
 
 def _open(item: Any) -> Any:
@@ -156,7 +155,7 @@ def _open(item: Any) -> Any:
 
 def serve(address: str, key: bytes) -> None:
     settings = Settings()
-    predictor = Predictor(ModelCache(registry_for(settings)))
+    predictor = Predictor(ModelCache(catalog_for(settings)))
     listener = Listener(address, family="AF_UNIX", authkey=key)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     log.info("predictor listening on %s", address)

@@ -16,12 +16,12 @@ from typing import Any
 
 import psutil
 
+from visionyard.common.training_config import TrainingConfig
+from visionyard.core import lifecycle, recovery
+from visionyard.core.context import Context
 from visionyard.db.models import Run, utcnow
 from visionyard.engine.reporting import ControlRequest, FlagControl
-from visionyard.services import lifecycle, recovery
-from visionyard.services.context import Context
 from visionyard.services.runs import get_run, worker_request
-from visionyard.training_config import TrainingConfig
 from visionyard.worker.db_reporter import DatabaseReporter
 
 log = logging.getLogger("visionyard.worker")
@@ -123,7 +123,7 @@ def run_worker(ctx: Context, run_id: str, local: FlagControl | None = None, prog
         request.progress = progress
         started = time.monotonic()
         outcome = execute_run(
-            request, ctx.settings, ctx.registry(), DatabaseControl(heartbeat, local or FlagControl()), reporter
+            request, ctx.settings, ctx.catalog(), DatabaseControl(heartbeat, local or FlagControl()), reporter
         )
         log.info("run %s: %s after %.1f s", run_id, outcome.status, time.monotonic() - started)
     finally:
@@ -137,7 +137,7 @@ def run_worker(ctx: Context, run_id: str, local: FlagControl | None = None, prog
 def publish_if_asked(ctx: Context, run_id: str) -> None:
     """spec/004 ``register_model``: a completed run whose config asks for it publishes its best
     checkpoint. A failure is logged and recorded; the run stays completed."""
-    from visionyard.services import registry
+    from visionyard.services import model_registry
 
     with ctx.db.session() as session:
         run = get_run(session, run_id)
@@ -145,11 +145,11 @@ def publish_if_asked(ctx: Context, run_id: str) -> None:
         name = asked.name or run.model
     if not asked.publish:
         return
-    spec = registry.PublishSpec(
+    spec = model_registry.PublishSpec(
         run_id, name, alias=asked.alias, actor="visionyard", description="published on completion"
     )
     try:
-        version = registry.publish(ctx, spec)
+        version = model_registry.publish(ctx, spec)
         log.info("run %s published as %s v%d", run_id, name, version.version)
     except Exception as exc:
         log.exception("run %s: publishing as %s failed", run_id, name)

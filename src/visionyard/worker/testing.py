@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.data import formats
 from visionyard.data.datamodule import carve_splits
 from visionyard.engine.evaluation.recorders import recorder_for
@@ -17,7 +18,6 @@ from visionyard.services.jobs import run_classes
 from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.evaluation_folder import EvaluationFolder
 from visionyard.storage.run_folder import RunFolder
-from visionyard.training_config import TrainingConfig
 from visionyard.worker.execute import DatasetCheckFailed
 from visionyard.worker.jobs import JobContext
 
@@ -36,7 +36,7 @@ def run_test(work: JobContext) -> dict[str, Any]:
     if not samples:
         raise DatasetCheckFailed(data.report, [f"the {p['split']} split of {p['dataset']} has no usable samples"])
     classes = run_classes(work.ctx, work.run_id, work.dataset_path, work.task)
-    plugin = work.ctx.registry().load_class(work.model)(work.config, classes)
+    plugin = work.ctx.catalog().load_class(work.model)(work.config, classes)
     plugin.build()
     checkpoint = RunFolder.of(work.ctx.settings.runs_dir, work.run_id).root / p["checkpoint"]
     plugin.load_checkpoint(artifact_store(work.ctx.settings).ensure_local(checkpoint))

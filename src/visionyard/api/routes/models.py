@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
 from visionyard.api.deps import ContextDep
-from visionyard.plugins.registry import PluginEntry
+from visionyard.plugins.catalog import PluginEntry
 from visionyard.plugins.schema import ConfigSchema, ModelMetadata, TaskType
 from visionyard.plugins.validation import config_warnings, resolve_config, run_config_model
 
@@ -51,7 +51,7 @@ async def list_models(
     refresh: bool = False,
 ) -> ModelList:
     """Models, filtered by task type and framework; plugins that failed to load come with their error."""
-    registry = await to_thread.run_sync(ctx.registry, refresh)
+    registry = await to_thread.run_sync(ctx.catalog, refresh)
     return ModelList(
         items=[e.metadata for e in registry.list(task=task, framework=framework) if e.metadata],
         broken=[BrokenPlugin(name=e.name, source=e.source.id, error=e.error) for e in registry.broken()],
@@ -59,7 +59,7 @@ async def list_models(
 
 
 async def _entry(ctx: ContextDep, name: str) -> PluginEntry:
-    registry = await to_thread.run_sync(ctx.registry)
+    registry = await to_thread.run_sync(ctx.catalog)
     return registry.get(name)
 
 

@@ -1,5 +1,5 @@
 """POST /api/v1/runs/{id}/predict: uploaded images through a checkpoint of the run, in the predictor
-process (see :mod:`visionyard.services.predictor`)."""
+process (see :mod:`visionyard.services.predictor_client`)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from visionyard.api.schemas import (
     PublishRequest,
     TrainedModelPublic,
 )
-from visionyard.services import registry
+from visionyard.services import model_registry
 
 router = APIRouter(prefix="/api/v1/registry", tags=["registry"])
 VersionRef = str
@@ -26,55 +26,59 @@ VersionRef = str
 @router.get("/models")
 def list_models(session: SessionDep) -> list[TrainedModelPublic]:
     """Every registered model with its versions, aliases and training runs."""
-    return [TrainedModelPublic.model_validate(m) for m in registry.list_models(session)]
+    return [TrainedModelPublic.model_validate(m) for m in model_registry.list_models(session)]
 
 
 @router.get("/models/{name}")
 def get_model(name: str, session: SessionDep) -> TrainedModelPublic:
-    return TrainedModelPublic.model_validate(registry.model_public(session, registry.get_model(session, name)))
+    return TrainedModelPublic.model_validate(
+        model_registry.model_public(session, model_registry.get_model(session, name))
+    )
 
 
 @router.post("/models/{name}/versions", status_code=status.HTTP_201_CREATED)
 async def publish(name: str, body: PublishRequest, ctx: ContextDep) -> ModelVersionDetail:
     """Copy a run's checkpoint into the registry as the next version of ``name`` (created if new)."""
-    spec = registry.PublishSpec(body.run_id, name, body.checkpoint, body.description, body.alias, body.actor or "api")
-    version = await to_thread.run_sync(registry.publish, ctx, spec)
+    spec = model_registry.PublishSpec(
+        body.run_id, name, body.checkpoint, body.description, body.alias, body.actor or "api"
+    )
+    version = await to_thread.run_sync(model_registry.publish, ctx, spec)
     with ctx.db.session() as session:
-        return ModelVersionDetail.model_validate(registry.version_detail(session, name, version.version))
+        return ModelVersionDetail.model_validate(model_registry.version_detail(session, name, version.version))
 
 
 @router.get("/models/{name}/versions/{ref}")
 def get_version(name: str, ref: VersionRef, session: SessionDep) -> ModelVersionDetail:
     """A version (by number, alias or ``latest``) with its config, run, metrics and exports."""
-    return ModelVersionDetail.model_validate(registry.version_detail(session, name, ref))
+    return ModelVersionDetail.model_validate(model_registry.version_detail(session, name, ref))
 
 
 @router.get("/models/{name}/versions/{ref}/best-epoch")
 def best_epoch(name: str, ref: VersionRef, session: SessionDep) -> BestEpoch:
     """The best epoch of the version's run on its monitored metric."""
-    return BestEpoch.model_validate(registry.best_epoch(session, name, ref))
+    return BestEpoch.model_validate(model_registry.best_epoch(session, name, ref))
 
 
 @router.get("/models/{name}/versions/{ref}/download", response_class=FileResponse)
 def download(name: str, ref: VersionRef, ctx: ContextDep, session: SessionDep) -> FileResponse:
     """The version's checkpoint (weights, loadable with ``torch.load(weights_only=True)``)."""
-    version, path = registry.version_file(ctx.settings, session, name, ref)
+    version, path = model_registry.version_file(ctx.settings, session, name, ref)
     return FileResponse(path, filename=f"{name}-v{version.version}.ckpt", media_type="application/octet-stream")
 
 
 @router.put("/models/{name}/aliases/{alias}")
 def set_alias(name: str, alias: str, body: AliasRequest, ctx: ContextDep) -> AliasChangePublic:
     """Point an alias (``staging``, ``production``, any name) at a version; the move is recorded."""
-    change = registry.set_alias(ctx, name, alias, body.version, body.actor or "api", body.reason)
+    change = model_registry.set_alias(ctx, name, alias, body.version, body.actor or "api", body.reason)
     return AliasChangePublic.model_validate(change)
 
 
 @router.delete("/models/{name}/aliases/{alias}")
 def remove_alias(name: str, alias: str, ctx: ContextDep) -> AliasChangePublic:
-    return AliasChangePublic.model_validate(registry.remove_alias(ctx, name, alias, "api"))
+    return AliasChangePublic.model_validate(model_registry.remove_alias(ctx, name, alias, "api"))
 
 
 @router.get("/models/{name}/aliases")
 def alias_history(name: str, session: SessionDep) -> list[AliasChangePublic]:
     """Every alias change of the model, oldest first: who, when, from which version to which."""
-    return [AliasChangePublic.model_validate(c) for c in registry.alias_history(session, name)]
+    return [AliasChangePublic.model_validate(c) for c in model_registry.alias_history(session, name)]

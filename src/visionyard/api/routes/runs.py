@@ -22,10 +22,11 @@ from visionyard.api.schemas import (
     RunSummary,
     Summary,
 )
+from visionyard.core import lifecycle
+from visionyard.core.context import Context
+from visionyard.core.recovery import worker_log_tail
 from visionyard.db.models import Checkpoint, Event, Run
-from visionyard.services import control, lifecycle, metrics, runs
-from visionyard.services.context import Context
-from visionyard.services.recovery import worker_log_tail
+from visionyard.services import control, metrics, runs
 from visionyard.storage.run_folder import RunFolder
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])

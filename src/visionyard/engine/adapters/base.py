@@ -12,11 +12,11 @@ import lightning as L
 import torch
 from torch import nn
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.weights import load_matching, read_state_dict, state_dict_of
 from visionyard.metrics.headlines import headline
 from visionyard.plugins.sdk import ModelPlugin
 from visionyard.storage.atomic import write_with
-from visionyard.training_config import TrainingConfig
 
 EXPORT_FORMATS = ("torchscript", "onnx")
 

@@ -8,10 +8,10 @@ from typing import Any
 import lightning as L
 import torch
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.adapters.base import TorchModulePlugin
 from visionyard.engine.losses import BCEDiceLoss
 from visionyard.engine.tasks.change_detection import ChangeDetectionModule
-from visionyard.training_config import TrainingConfig
 
 
 class TorchModuleChangeDetector(TorchModulePlugin):

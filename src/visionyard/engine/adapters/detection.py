@@ -12,9 +12,9 @@ import lightning as L
 import torch
 from torch import nn
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.adapters.base import TorchModulePlugin, torchvision_weight_files
 from visionyard.engine.tasks.detection import DetectionModule, from_model_labels
-from visionyard.training_config import TrainingConfig
 
 TRACE_CANDIDATES = 32
 """Most example images tried when looking for one the detector finds a box on, to trace its ONNX graph with."""

@@ -10,9 +10,9 @@ import lightning as L
 import torch
 from torch import nn
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.adapters.base import TorchModulePlugin, torchvision_weight_files
 from visionyard.engine.tasks.segmentation import SegmentationModule, logits_of
-from visionyard.training_config import TrainingConfig
 
 
 class LogitsOnly(nn.Module):

@@ -11,13 +11,13 @@ from lightning.fabric.utilities.apply_func import move_data_to_device
 from PIL import Image
 from torch.utils.data import DataLoader
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.data.datamodule import KeyedDataset
 from visionyard.data.formats import ChangeSample
 from visionyard.data.loading import LOADING
 from visionyard.engine.evaluation.recorders import Recorder
 from visionyard.engine.predictions import Size, to_predictions
 from visionyard.engine.tasks.base import TaskModule
-from visionyard.training_config import TrainingConfig
 
 DEFAULT_SCORE_THRESHOLD = 0.25
 """Detections at or above this score count for per-image correctness and TP/FP tables."""

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from visionyard import __version__
+from visionyard.common.export_formats import SIDECAR
+from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.predictions import CHANGE_THRESHOLD
-from visionyard.export_formats import SIDECAR
-from visionyard.training_config import TrainingConfig
 
 POSTPROCESSING: dict[str, dict[str, Any]] = {
     "classification": {"outputs": ["logits"], "activation": "softmax", "class": "argmax over the last dimension"},

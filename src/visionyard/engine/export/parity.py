@@ -17,14 +17,14 @@ from typing import Any
 import torch
 from torchvision.ops import box_iou
 
+from visionyard.common.export_formats import Tolerance
+from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.evaluation.recorders import MATCH_IOU, recorder_for
 from visionyard.engine.evaluation.runner import DEFAULT_SCORE_THRESHOLD, loader, record_batch
 from visionyard.engine.export.runtimes import Runtime
 from visionyard.engine.tasks.base import TaskModule
-from visionyard.export_formats import Tolerance
 from visionyard.metrics.headlines import headline
 from visionyard.storage.evaluation_folder import EvaluationFolder
-from visionyard.training_config import TrainingConfig
 
 SCORE_MARGIN = 0.01
 """How far under the score threshold a box may score and still answer, for the parity meter, a box over the

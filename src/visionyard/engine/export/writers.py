@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from visionyard.common.export_formats import CommonOptions
 from visionyard.engine.adapters.base import TorchModulePlugin
 from visionyard.engine.export.metadata import embed_in_onnx
-from visionyard.export_formats import CommonOptions
 
 Calibration = Callable[[], Iterator[list[np.ndarray]]]
 """Model inputs (one array per graph input) of training images: for static int8 calibration, and as the

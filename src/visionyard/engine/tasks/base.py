@@ -10,8 +10,8 @@ import torch
 from torch import nn
 from torchmetrics import MeanMetric
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.optim import build_optimizer, build_scheduler
-from visionyard.training_config import TrainingConfig
 
 
 class TaskModule(L.LightningModule):

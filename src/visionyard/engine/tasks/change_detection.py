@@ -8,10 +8,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.losses import BCEDiceLoss
 from visionyard.engine.tasks.base import TaskModule
 from visionyard.metrics.change_detection import change_metrics
-from visionyard.training_config import TrainingConfig
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 

@@ -9,9 +9,9 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.transforms import v2
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.tasks.base import TaskModule
 from visionyard.metrics.classification import classification_metrics
-from visionyard.training_config import TrainingConfig
 
 
 class ClassificationModule(TaskModule):

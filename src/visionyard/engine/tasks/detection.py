@@ -13,9 +13,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.tasks.base import TaskModule
 from visionyard.metrics.detection import detection_metric, summarise_detection
-from visionyard.training_config import TrainingConfig
 
 Target = dict[str, torch.Tensor]
 

@@ -9,9 +9,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.tasks.base import TaskModule
 from visionyard.metrics.segmentation import IGNORE_INDEX, segmentation_metric, summarise_segmentation
-from visionyard.training_config import TrainingConfig
 
 
 def logits_of(output: torch.Tensor | dict[str, torch.Tensor]) -> torch.Tensor:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from visionyard.cli_evaluate import AsJson, Checkpoint, guarded
+from visionyard.cli.evaluate import AsJson, Checkpoint, guarded
 
 out = Console()
 err = Console(stderr=True)
@@ -29,7 +29,7 @@ def export(
     as_json: AsJson = False,
 ) -> None:
     """Export a checkpoint, check it against the PyTorch model and benchmark both."""
-    from visionyard.services.context import Context
+    from visionyard.core.context import Context
 
     ctx = Context()
     ctx.db.migrate()
@@ -52,9 +52,9 @@ def benchmark(
     as_json: AsJson = False,
 ) -> None:
     """The run's benchmark table: each format's size, metric and speed next to the PyTorch model's."""
-    from visionyard.export_formats import available_formats
+    from visionyard.common.export_formats import available_formats
+    from visionyard.core.context import Context
     from visionyard.services import exports
-    from visionyard.services.context import Context
 
     ctx = Context()
     ctx.db.migrate()
@@ -102,7 +102,7 @@ def _parse_options(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            from visionyard.cli import fail
+            from visionyard.cli.main import fail
 
             raise fail(f"--option takes key=value, not {pair!r}")
         try:

@@ -15,7 +15,7 @@ tracking_app = typer.Typer(no_args_is_help=True, help="The MLflow mirror (VISION
 
 
 def _mirror():  # type: ignore[no-untyped-def]
-    from visionyard.services.context import Context
+    from visionyard.core.context import Context
     from visionyard.tracking import TrackingMirror, TrackingUnavailable
 
     ctx = Context()

@@ -20,7 +20,7 @@ Json = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 
 def call(server: str, token: str | None, method: str, path: str, **kwargs: Any) -> Any:
-    from visionyard.client import ApiClient, ClientError  # httpx stays off `serve`'s start path
+    from visionyard.cli.client import ApiClient, ClientError  # httpx stays off `serve`'s start path
 
     try:
         return ApiClient(server, token).call(method, path, **kwargs)

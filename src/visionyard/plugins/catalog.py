@@ -24,6 +24,7 @@ from typing import IO
 from pydantic import BaseModel, ConfigDict
 
 import visionyard
+from visionyard.config import Settings
 from visionyard.plugins.discovery import Source, list_sources, load_source, sources_fingerprint
 from visionyard.plugins.schema import ConfigSchema, ModelMetadata
 from visionyard.plugins.sdk import ModelPlugin
@@ -70,7 +71,7 @@ class UnknownModelError(LookupError):
         super().__init__(message)
 
 
-class PluginRegistry:
+class PluginCatalog:
     def __init__(self, entries: Iterable[PluginEntry]):
         self.entries = _mark_duplicates(list(entries))
 
@@ -81,7 +82,7 @@ class PluginRegistry:
         cache_dir: Path | None = None,
         import_timeout: float = 60.0,
         refresh: bool = False,
-    ) -> PluginRegistry:
+    ) -> PluginCatalog:
         sources = list_sources(models_dir)
         fingerprint = f"{sources_fingerprint(sources)}:{_own_code_stamp()}"
         cache = cache_dir / "plugins.json" if cache_dir else None
@@ -228,3 +229,10 @@ def _describe_exit(code: int | None) -> str:
     if code is not None and code < 0:
         return f"killed by {signal.Signals(-code).name}"
     return f"exit code {code}"
+
+
+def catalog_for(settings: Settings, refresh: bool = False) -> PluginCatalog:
+    """The catalog of this installation's plugin sources (cached under its HOME)."""
+    return PluginCatalog.discover(
+        settings.models_root, settings.cache_dir, settings.plugin_import_timeout, refresh=refresh
+    )

@@ -20,17 +20,18 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from visionyard.common.training_config import TrainingConfig
+from visionyard.core import lifecycle
 from visionyard.db.models import AliasChange, Job, MetricRow, ModelAlias, ModelVersion, Run, TrainedModel, utcnow
 from visionyard.metrics.headlines import headline
-from visionyard.services import jobs, lifecycle
+from visionyard.services import jobs
 from visionyard.services.runs import RunSetupError, get_run
 from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.atomic import write_json
-from visionyard.training_config import TrainingConfig
 
 if TYPE_CHECKING:
     from visionyard.config import Settings
-    from visionyard.services.context import Context
+    from visionyard.core.context import Context
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 ALIAS = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")

@@ -13,17 +13,21 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from visionyard import cli_evaluate, cli_export, cli_registry, cli_tracking
-from visionyard.cli_registry import registry_app
-from visionyard.cli_remote import DEFAULT_SERVER, runs_app
+from visionyard.cli import evaluate as evaluate_commands
+from visionyard.cli import export as export_commands
+from visionyard.cli import registry as registry_commands
+from visionyard.cli import tracking as tracking_commands
+from visionyard.cli.registry import registry_app
+from visionyard.cli.remote import DEFAULT_SERVER, runs_app
 from visionyard.config import Settings
+from visionyard.services.context import ServiceContext
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Train image models from a plugin catalog.")
 models_app = typer.Typer(no_args_is_help=True, help="The model catalog.")
 app.add_typer(models_app, name="models")
 app.add_typer(runs_app, name="runs")
 app.add_typer(registry_app, name="registry")
-app.add_typer(cli_tracking.tracking_app, name="tracking")
+app.add_typer(tracking_commands.tracking_app, name="tracking")
 out = Console()
 err = Console(stderr=True)
 
@@ -101,13 +105,13 @@ def _foreground_run(
     model: str, data: str, user: dict[str, Any], preset: str | None, bases: Bases, resume: str | None
 ) -> tuple[Any, str]:
     """Record the run (new, or an old one queued again) and claim it for this process."""
-    from visionyard.plugins.registry import UnknownModelError
+    from visionyard.core.claims import claim_run
+    from visionyard.core.context import Context
+    from visionyard.core.lifecycle import TransitionError
+    from visionyard.plugins.catalog import UnknownModelError
     from visionyard.plugins.validation import ConfigError
-    from visionyard.scheduler.claims import claim_run
     from visionyard.services import control, datasets, runs
-    from visionyard.services.context import Context
-    from visionyard.services.lifecycle import TransitionError
-    from visionyard.services.registry import RegistryNotFound
+    from visionyard.services.model_registry import RegistryNotFound
     from visionyard.storage.run_folder import InvalidRunId
 
     ctx = Context(Settings())
@@ -145,7 +149,7 @@ def _submit(
 ) -> None:
     import os
 
-    from visionyard.cli_remote import submit
+    from visionyard.cli.remote import submit
 
     if not model or not data:
         raise fail("give a MODEL and a DATA name to submit")
@@ -218,9 +222,9 @@ def models_list(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List models, and plugins that failed to load with their error."""
-    from visionyard.services.runs import registry_for
+    from visionyard.plugins.catalog import catalog_for
 
-    registry = registry_for(Settings(), refresh=refresh)
+    registry = catalog_for(Settings(), refresh=refresh)
     entries, broken = registry.list(task=task, framework=framework), registry.broken()
     if as_json:
         print(
@@ -245,11 +249,10 @@ def models_list(
 @models_app.command("show")
 def models_show(name: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """A model's metadata, config fields and presets."""
-    from visionyard.plugins.registry import UnknownModelError
-    from visionyard.services.runs import registry_for
+    from visionyard.plugins.catalog import UnknownModelError, catalog_for
 
     try:
-        entry = registry_for(Settings()).get(name)
+        entry = catalog_for(Settings()).get(name)
     except UnknownModelError as exc:
         raise fail(str(exc)) from None
     assert entry.metadata is not None and entry.config_schema is not None
@@ -293,7 +296,6 @@ def serve(
     import uvicorn
 
     from visionyard.api.app import create_app
-    from visionyard.services.context import Context
 
     settings = Settings()
     if not _is_loopback(host) and not settings.api_token and not allow_open:
@@ -301,7 +303,7 @@ def serve(
     if demo_data:
         demo(force=False)
     err.print(f"visionyard {settings.root} on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(create_app(Context(settings)), host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(create_app(ServiceContext(settings)), host=host, port=port, log_level="info", access_log=False)
 
 
 def _is_loopback(host: str) -> bool:
@@ -336,7 +338,7 @@ def _in_worker_process(label: str, execute: Any, item_id: str) -> None:
     import faulthandler
     import logging
 
-    from visionyard.services.context import Context
+    from visionyard.core.context import Context
     from visionyard.worker.service import NotClaimed
 
     faulthandler.enable()
@@ -361,12 +363,12 @@ def predictor(address: str) -> None:
     serve(address, bytes.fromhex(sys.stdin.readline().strip()))
 
 
-app.command()(cli_evaluate.val)
-app.command()(cli_evaluate.test)
-app.command()(cli_evaluate.predict)
-app.command()(cli_export.export)
-app.command()(cli_export.benchmark)
-app.command()(cli_registry.storage)
+app.command()(evaluate_commands.val)
+app.command()(evaluate_commands.test)
+app.command()(evaluate_commands.predict)
+app.command()(export_commands.export)
+app.command()(export_commands.benchmark)
+app.command()(registry_commands.storage)
 
 
 @app.command()

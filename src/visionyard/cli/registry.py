@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from visionyard.cli_evaluate import AsJson, Checkpoint, guarded
+from visionyard.cli.evaluate import AsJson, Checkpoint, guarded
 
 out = Console()
 registry_app = typer.Typer(no_args_is_help=True, help="The model registry: published versions and their aliases.")
@@ -23,7 +23,7 @@ USER = getpass.getuser()
 
 
 def _context() -> Any:
-    from visionyard.services.context import Context
+    from visionyard.core.context import Context
 
     ctx = Context()
     ctx.db.migrate()
@@ -45,13 +45,13 @@ def publish(
     as_json: AsJson = False,
 ) -> None:
     """Publish a run's checkpoint as the next version of NAME."""
-    from visionyard.services import registry
+    from visionyard.services import model_registry
 
     ctx = _context()
-    spec = registry.PublishSpec(run_id, name, checkpoint, description, alias, actor)
-    version = guarded(lambda: registry.publish(ctx, spec))
+    spec = model_registry.PublishSpec(run_id, name, checkpoint, description, alias, actor)
+    version = guarded(lambda: model_registry.publish(ctx, spec))
     with ctx.db.session() as session:
-        detail = registry.version_detail(session, name, version.version)
+        detail = model_registry.version_detail(session, name, version.version)
     if as_json:
         _print_json(detail)
         return
@@ -64,11 +64,11 @@ def publish(
 @registry_app.command("list")
 def list_models(as_json: AsJson = False) -> None:
     """Registered models with their versions, aliases and runs."""
-    from visionyard.services import registry
+    from visionyard.services import model_registry
 
     ctx = _context()
     with ctx.db.session() as session:
-        models = registry.list_models(session)
+        models = model_registry.list_models(session)
     if as_json:
         _print_json(models)
         return
@@ -91,12 +91,12 @@ def list_models(as_json: AsJson = False) -> None:
 @registry_app.command()
 def show(reference: Reference, as_json: AsJson = False) -> None:
     """One version: its run, metrics, dataset, exports and config."""
-    from visionyard.services import registry
+    from visionyard.services import model_registry
 
     ctx = _context()
-    name, ref = registry.parse_reference(reference)
+    name, ref = model_registry.parse_reference(reference)
     with ctx.db.session() as session:
-        detail = guarded(lambda: registry.version_detail(session, name, ref))
+        detail = guarded(lambda: model_registry.version_detail(session, name, ref))
     if as_json:
         _print_json(detail)
         return
@@ -111,12 +111,12 @@ def show(reference: Reference, as_json: AsJson = False) -> None:
 @registry_app.command("best-epoch")
 def best_epoch(reference: Reference, as_json: AsJson = False) -> None:
     """The best epoch of the version's run on its monitored metric."""
-    from visionyard.services import registry
+    from visionyard.services import model_registry
 
     ctx = _context()
-    name, ref = registry.parse_reference(reference)
+    name, ref = model_registry.parse_reference(reference)
     with ctx.db.session() as session:
-        best = guarded(lambda: registry.best_epoch(session, name, ref))
+        best = guarded(lambda: model_registry.best_epoch(session, name, ref))
     if as_json:
         _print_json(best)
         return
@@ -133,9 +133,9 @@ def alias(
     actor: Actor = USER,
 ) -> None:
     """Set or move an alias to a version."""
-    from visionyard.services import registry
+    from visionyard.services import model_registry
 
-    change = guarded(lambda: registry.set_alias(_context(), name, alias_name, version, actor, reason))
+    change = guarded(lambda: model_registry.set_alias(_context(), name, alias_name, version, actor, reason))
     moved = f"from v{change['from_version']} " if change["from_version"] else ""
     out.print(f"{name}@{alias_name}: {moved}to v{change['to_version']}")
 
@@ -148,20 +148,20 @@ def unalias(
     actor: Actor = USER,
 ) -> None:
     """Remove an alias."""
-    from visionyard.services import registry
+    from visionyard.services import model_registry
 
-    change = guarded(lambda: registry.remove_alias(_context(), name, alias_name, actor, reason))
+    change = guarded(lambda: model_registry.remove_alias(_context(), name, alias_name, actor, reason))
     out.print(f"{name}@{alias_name} removed (was v{change['from_version']})")
 
 
 @registry_app.command()
 def history(name: Annotated[str, typer.Argument(help="a registered model")], as_json: AsJson = False) -> None:
     """Every alias change of a model: who, when, from which version to which."""
-    from visionyard.services import registry
+    from visionyard.services import model_registry
 
     ctx = _context()
     with ctx.db.session() as session:
-        changes = guarded(lambda: registry.alias_history(session, name))
+        changes = guarded(lambda: model_registry.alias_history(session, name))
     if as_json:
         _print_json(changes)
         return
@@ -184,12 +184,12 @@ def download(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write (default NAME-vN.ckpt)")] = None,
 ) -> None:
     """Copy a version's checkpoint out of the registry."""
-    from visionyard.services import registry
+    from visionyard.services import model_registry
 
     ctx = _context()
-    name, ref = registry.parse_reference(reference)
+    name, ref = model_registry.parse_reference(reference)
     with ctx.db.session() as session:
-        version, path = guarded(lambda: registry.version_file(ctx.settings, session, name, ref))
+        version, path = guarded(lambda: model_registry.version_file(ctx.settings, session, name, ref))
     target = output or Path(f"{name}-v{version.version}.ckpt")
     shutil.copyfile(path, target)
     out.print(f"{name} v{version.version} -> {target} ({version.size / 1e6:.1f} MB, sha256 {version.sha256[:12]})")

@@ -52,7 +52,7 @@ def predict(
     as_json: AsJson = False,
 ) -> None:
     """Predict images with a checkpoint of a run (or one of its exports), in this process."""
-    from visionyard.services.context import Context
+    from visionyard.core.context import Context
     from visionyard.services.predictions import PredictOptions
     from visionyard.services.predictions import predict as predict_images
     from visionyard.worker.predictor import ModelCache, Predictor
@@ -61,7 +61,7 @@ def predict(
     ctx.db.migrate()
     uploads = _uploads(ctx, run_id, images)
     options = PredictOptions(checkpoint, score_threshold, save_overlay is not None, export)
-    result = guarded(lambda: predict_images(ctx, run_id, uploads, options, Predictor(ModelCache(ctx.registry()))))
+    result = guarded(lambda: predict_images(ctx, run_id, uploads, options, Predictor(ModelCache(ctx.catalog()))))
     if save_overlay is not None:
         save_overlay.mkdir(parents=True, exist_ok=True)
         for entry in result["predictions"]:
@@ -78,8 +78,8 @@ def predict(
 
 
 def _test_here(run_id: str, data: str | None, checkpoint: str, split: str | None, as_json: bool) -> None:
+    from visionyard.core.context import Context
     from visionyard.services import jobs
-    from visionyard.services.context import Context
     from visionyard.worker.jobs import run_job
 
     ctx = Context()
@@ -132,14 +132,14 @@ def _describe(task: str, entry: dict[str, Any]) -> str:
 
 def guarded(action: Any) -> Any:
     """The action's result; a user-fixable error becomes one line and exit code 2."""
-    from visionyard.export_formats import ExportRequestInvalid, FormatUnavailable
-    from visionyard.plugins.registry import UnknownModelError
+    from visionyard.common.export_formats import ExportRequestInvalid, FormatUnavailable
+    from visionyard.plugins.catalog import UnknownModelError
     from visionyard.services.datasets import DatasetNotFound, DatasetRejected
     from visionyard.services.exports import ExportNotUsable
     from visionyard.services.images import ImageRejected
     from visionyard.services.jobs import JobNotFinished, JobNotFound
-    from visionyard.services.predictor import PredictionFailed
-    from visionyard.services.registry import PublishRejected, RegistryConflict, RegistryNotFound
+    from visionyard.services.model_registry import PublishRejected, RegistryConflict, RegistryNotFound
+    from visionyard.services.predictor_client import PredictionFailed
     from visionyard.services.runs import RunNotFound, RunPublished, RunSetupError
     from visionyard.storage.run_folder import InvalidRunId
 
@@ -169,6 +169,6 @@ def guarded(action: Any) -> Any:
 
 
 def _fail(message: str) -> typer.Exit:
-    from visionyard.cli import fail
+    from visionyard.cli.main import fail
 
     return fail(message)

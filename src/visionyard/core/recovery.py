@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from visionyard.config import Settings
+from visionyard.core import lifecycle
 from visionyard.db.models import Run, utcnow
-from visionyard.services import lifecycle
 from visionyard.storage.run_folder import RunFolder
 
 LOG_TAIL_LINES = 30

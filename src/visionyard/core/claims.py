@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from visionyard.core import lifecycle
 from visionyard.db.models import Run, utcnow
 from visionyard.db.session import Database
-from visionyard.services import lifecycle
 
 
 def claim_next(db: Database, max_active: int) -> str | None:
