@@ -43,7 +43,7 @@ def test_train_json_reports_the_run_and_writes_its_folder(shared_home: Path, tin
         (["train", "resnet81", "DATA"], "unknown model 'resnet81'; did you mean resnet18"),
         (["train", "small_cnn", "DATA", "--set", "optimizer.kind=sgd"], "optimizer.kind: unknown key"),
         (["train", "small_cnn", "DATA", "--set", "epochs=-1"], "epochs: Input should be greater than or equal to 1"),
-        (["train", "small_cnn", "DATA", "--set", "lr"], "lr: expected dotted.key=value"),
+        (["train", "small_cnn", "DATA", "--set", "lr"], "--set lr: expected key=value"),
         (["train", "small_cnn", "no-such-data"], "dataset 'no-such-data' not found"),
         (["train", "--resume", "../../etc"], "invalid run id '../../etc'"),
         (["models", "show", "mobilenet"], "did you mean mobilenet_v3_small"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from visionyard.plugins.schema import ConfigField, ConfigSchema
-from visionyard.plugins.validation import ConfigError, parse_assignments, resolve_config
+from visionyard.plugins.validation import ConfigError, resolve_config
 
 SCHEMA = ConfigSchema(
     fields=(
@@ -69,16 +69,6 @@ def test_unknown_preset_names_the_choices():
 def test_cross_field_rules_are_reported():
     found = problems({"model.token": "t", "epochs": 3, "scheduler": {"warmup_epochs": 3}})
     assert "warmup_epochs must be smaller than epochs" in found[""]
-
-
-def test_cli_assignments_parse_yaml_scalars_and_reject_garbage():
-    assert parse_assignments(["lr=0.1", "augmentation.enabled=false", "preprocessing.mean=[0.5,0.5,0.5]"]) == {
-        "lr": 0.1,
-        "augmentation.enabled": False,
-        "preprocessing.mean": [0.5, 0.5, 0.5],
-    }
-    with pytest.raises(ConfigError, match=r"expected dotted\.key=value"):
-        parse_assignments(["lr"])
 
 
 def test_a_field_whose_default_breaks_its_own_bounds_is_refused():

@@ -12,14 +12,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-out = Console()
-err = Console(stderr=True)
-
-Checkpoint = Annotated[str, typer.Option(help="best, last, epoch:N or a checkpoint file name")]
-AsJson = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
+from visionyard.cli.common import AsJson, Checkpoint, context, err, fail, guarded, out
 
 
 def val(
@@ -52,13 +47,11 @@ def predict(
     as_json: AsJson = False,
 ) -> None:
     """Predict images with a checkpoint of a run (or one of its exports), in this process."""
-    from visionyard.core.context import Context
     from visionyard.services.predictions import PredictOptions
     from visionyard.services.predictions import predict as predict_images
     from visionyard.worker.predictor import ModelCache, Predictor
 
-    ctx = Context()
-    ctx.db.migrate()
+    ctx = context()
     uploads = _uploads(ctx, run_id, images)
     options = PredictOptions(checkpoint, score_threshold, save_overlay is not None, export)
     result = guarded(lambda: predict_images(ctx, run_id, uploads, options, Predictor(ModelCache(ctx.catalog()))))
@@ -78,12 +71,10 @@ def predict(
 
 
 def _test_here(run_id: str, data: str | None, checkpoint: str, split: str | None, as_json: bool) -> None:
-    from visionyard.core.context import Context
     from visionyard.services import jobs
     from visionyard.worker.jobs import run_job
 
-    ctx = Context()
-    ctx.db.migrate()
+    ctx = context()
     spec = jobs.TestSpec(checkpoint=checkpoint, dataset=data, split=split)
     job = guarded(lambda: jobs.create_test(ctx, run_id, spec))
     jobs.claim_job(ctx.db, job.id)
@@ -113,7 +104,7 @@ def _uploads(ctx: Any, run_id: str, images: list[Path]) -> dict[str, list[tuple[
     try:
         files = [(str(p), p.read_bytes()) for p in images]
     except OSError as exc:
-        raise _fail(f"cannot read {exc.filename}: {exc.strerror}") from None
+        raise fail(f"cannot read {exc.filename}: {exc.strerror}") from None
     if task == "change_detection":
         return {"before": files[0::2], "after": files[1::2]}
     return {"files": files}
@@ -128,47 +119,3 @@ def _describe(task: str, entry: dict[str, Any]) -> str:
     if task == "segmentation":
         return ", ".join(f"{name} {share:.0%}" for name, share in entry["class_fractions"].items())
     return f"{entry['changed_fraction']:.1%} changed"
-
-
-def guarded(action: Any) -> Any:
-    """The action's result; a user-fixable error becomes one line and exit code 2."""
-    from visionyard.common.export_formats import ExportRequestInvalid, FormatUnavailable
-    from visionyard.plugins.catalog import UnknownModelError
-    from visionyard.services.datasets import DatasetNotFound, DatasetRejected
-    from visionyard.services.exports import ExportNotUsable
-    from visionyard.services.images import ImageRejected
-    from visionyard.services.jobs import JobNotFinished, JobNotFound
-    from visionyard.services.model_registry import PublishRejected, RegistryConflict, RegistryNotFound
-    from visionyard.services.predictor_client import PredictionFailed
-    from visionyard.services.runs import RunNotFound, RunPublished, RunSetupError
-    from visionyard.storage.run_folder import InvalidRunId
-
-    expected = (
-        RunSetupError,
-        RunNotFound,
-        InvalidRunId,
-        DatasetNotFound,
-        DatasetRejected,
-        ImageRejected,
-        PredictionFailed,
-        UnknownModelError,
-        ExportRequestInvalid,
-        FormatUnavailable,
-        ExportNotUsable,
-        JobNotFound,
-        JobNotFinished,
-        RegistryNotFound,
-        PublishRejected,
-        RegistryConflict,
-        RunPublished,
-    )
-    try:
-        return action()
-    except expected as exc:
-        raise _fail(str(exc)) from None
-
-
-def _fail(message: str) -> typer.Exit:
-    from visionyard.cli.main import fail
-
-    return fail(message)

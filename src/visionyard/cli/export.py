@@ -7,13 +7,9 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from visionyard.cli.evaluate import AsJson, Checkpoint, guarded
-
-out = Console()
-err = Console(stderr=True)
+from visionyard.cli.common import AsJson, Checkpoint, context, err, guarded, out, parse_pairs
 
 Options = Annotated[
     list[str] | None,
@@ -29,11 +25,8 @@ def export(
     as_json: AsJson = False,
 ) -> None:
     """Export a checkpoint, check it against the PyTorch model and benchmark both."""
-    from visionyard.core.context import Context
-
-    ctx = Context()
-    ctx.db.migrate()
-    result = _export_here(ctx, run_id, format, checkpoint, _parse_options(option or []))
+    ctx = context()
+    result = _export_here(ctx, run_id, format, checkpoint, parse_pairs(option or [], "--option"))
     if as_json:
         print(json.dumps(result, default=str))
     else:
@@ -53,11 +46,9 @@ def benchmark(
 ) -> None:
     """The run's benchmark table: each format's size, metric and speed next to the PyTorch model's."""
     from visionyard.common.export_formats import available_formats
-    from visionyard.core.context import Context
     from visionyard.services import exports
 
-    ctx = Context()
-    ctx.db.migrate()
+    ctx = context()
     if not existing:
         for name in format or available_formats():
             result = _export_here(ctx, run_id, name, checkpoint, {})
@@ -94,22 +85,6 @@ def _export_here(ctx: Any, run_id: str, format: str, checkpoint: str, options: d
     with ctx.db.session() as session:
         done = exports.get_export(session, run_id, job.id)
         return {**exports.public(ctx, done, details=True), "folder": str(jobs.job_folder(ctx, done))}
-
-
-def _parse_options(pairs: list[str]) -> dict[str, Any]:
-    """``key=value`` pairs; values read as JSON where they parse (numbers, true/false), else as text."""
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            from visionyard.cli.main import fail
-
-            raise fail(f"--option takes key=value, not {pair!r}")
-        try:
-            options[key] = json.loads(value)
-        except json.JSONDecodeError:
-            options[key] = value
-    return options
 
 
 def _print_export(result: dict[str, Any]) -> None:

@@ -10,13 +10,13 @@ from typing import Annotated, Any
 
 import typer
 import yaml
-from rich.console import Console
 from rich.table import Table
 
 from visionyard.cli import evaluate as evaluate_commands
 from visionyard.cli import export as export_commands
 from visionyard.cli import registry as registry_commands
 from visionyard.cli import tracking as tracking_commands
+from visionyard.cli.common import err, fail, guarded, out, parse_pairs
 from visionyard.cli.registry import registry_app
 from visionyard.cli.remote import DEFAULT_SERVER, runs_app
 from visionyard.config import Settings
@@ -28,13 +28,6 @@ app.add_typer(models_app, name="models")
 app.add_typer(runs_app, name="runs")
 app.add_typer(registry_app, name="registry")
 app.add_typer(tracking_commands.tracking_app, name="tracking")
-out = Console()
-err = Console(stderr=True)
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
 
 
 @app.command()
@@ -107,38 +100,22 @@ def _foreground_run(
     """Record the run (new, or an old one queued again) and claim it for this process."""
     from visionyard.core.claims import claim_run
     from visionyard.core.context import Context
-    from visionyard.core.lifecycle import TransitionError
-    from visionyard.plugins.catalog import UnknownModelError
-    from visionyard.plugins.validation import ConfigError
-    from visionyard.services import control, datasets, runs
-    from visionyard.services.model_registry import RegistryNotFound
-    from visionyard.storage.run_folder import InvalidRunId
+    from visionyard.services import control, runs
 
     ctx = Context(Settings())
-    try:
+
+    def record() -> str:
         ctx.db.migrate()
         if resume:
             if model or data or preset or any(bases):
                 raise runs.RunSetupError("--resume takes no model, dataset, preset or base run")
-            run_id = control.resume(ctx, resume, user).id
-        else:
-            if not model or not data:
-                raise runs.RunSetupError("give a MODEL and a DATA folder (or --resume RUN_ID)")
-            spec = runs.RunSpec(model, data, user, preset, bases[0], base_model=bases[1])
-            run_id = runs.create_run(ctx, spec, local_paths=True).id
-    except ConfigError as exc:
-        raise fail("invalid config: " + "; ".join(f"{p.path}: {p.reason}" for p in exc.problems)) from None
-    except (
-        UnknownModelError,
-        runs.RunSetupError,
-        InvalidRunId,
-        runs.RunNotFound,
-        TransitionError,
-        RegistryNotFound,
-        datasets.DatasetNotFound,
-        datasets.DatasetRejected,
-    ) as exc:
-        raise fail(str(exc)) from None
+            return control.resume(ctx, resume, user).id
+        if not model or not data:
+            raise runs.RunSetupError("give a MODEL and a DATA folder (or --resume RUN_ID)")
+        spec = runs.RunSpec(model, data, user, preset, bases[0], base_model=bases[1])
+        return runs.create_run(ctx, spec, local_paths=True).id
+
+    run_id = guarded(record)
     if not claim_run(ctx.db, run_id):
         raise fail(f"run {run_id} was taken by a running server; follow it with `visionyard runs show {run_id}`")
     return ctx, run_id
@@ -162,7 +139,7 @@ def _submit(
 
 
 def _user_config(config_file: Path | None, assignments: list[str], **flags: Any) -> dict[str, Any]:
-    from visionyard.plugins.validation import ConfigError, deep_merge, parse_assignments
+    from visionyard.plugins.validation import deep_merge
 
     user: dict[str, Any] = {}
     if config_file is not None:
@@ -174,10 +151,7 @@ def _user_config(config_file: Path | None, assignments: list[str], **flags: Any)
             raise fail(f"{config_file} must hold a mapping of config keys")
         user = loaded
     user = deep_merge(user, {k: v for k, v in flags.items() if v is not None})
-    try:
-        return {**user, **parse_assignments(assignments)}
-    except ConfigError as exc:
-        raise fail("invalid config: " + "; ".join(f"{p.path}: {p.reason}" for p in exc.problems)) from None
+    return {**user, **parse_pairs(assignments, "--set")}
 
 
 def _stop_on_first_interrupt(control: Any) -> Any:

@@ -10,24 +10,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from visionyard.cli.evaluate import AsJson, Checkpoint, guarded
+from visionyard.cli.common import AsJson, Checkpoint, context, guarded, out
 
-out = Console()
 registry_app = typer.Typer(no_args_is_help=True, help="The model registry: published versions and their aliases.")
 Reference = Annotated[str, typer.Argument(help="NAME, NAME:VERSION or NAME@ALIAS (default: the latest version)")]
 Actor = Annotated[str, typer.Option(help="who does it (recorded in the alias history)")]
 USER = getpass.getuser()
-
-
-def _context() -> Any:
-    from visionyard.core.context import Context
-
-    ctx = Context()
-    ctx.db.migrate()
-    return ctx
 
 
 def _print_json(value: Any) -> None:
@@ -47,7 +37,7 @@ def publish(
     """Publish a run's checkpoint as the next version of NAME."""
     from visionyard.services import model_registry
 
-    ctx = _context()
+    ctx = context()
     spec = model_registry.PublishSpec(run_id, name, checkpoint, description, alias, actor)
     version = guarded(lambda: model_registry.publish(ctx, spec))
     with ctx.db.session() as session:
@@ -66,7 +56,7 @@ def list_models(as_json: AsJson = False) -> None:
     """Registered models with their versions, aliases and runs."""
     from visionyard.services import model_registry
 
-    ctx = _context()
+    ctx = context()
     with ctx.db.session() as session:
         models = model_registry.list_models(session)
     if as_json:
@@ -93,7 +83,7 @@ def show(reference: Reference, as_json: AsJson = False) -> None:
     """One version: its run, metrics, dataset, exports and config."""
     from visionyard.services import model_registry
 
-    ctx = _context()
+    ctx = context()
     name, ref = model_registry.parse_reference(reference)
     with ctx.db.session() as session:
         detail = guarded(lambda: model_registry.version_detail(session, name, ref))
@@ -113,7 +103,7 @@ def best_epoch(reference: Reference, as_json: AsJson = False) -> None:
     """The best epoch of the version's run on its monitored metric."""
     from visionyard.services import model_registry
 
-    ctx = _context()
+    ctx = context()
     name, ref = model_registry.parse_reference(reference)
     with ctx.db.session() as session:
         best = guarded(lambda: model_registry.best_epoch(session, name, ref))
@@ -135,7 +125,7 @@ def alias(
     """Set or move an alias to a version."""
     from visionyard.services import model_registry
 
-    change = guarded(lambda: model_registry.set_alias(_context(), name, alias_name, version, actor, reason))
+    change = guarded(lambda: model_registry.set_alias(context(), name, alias_name, version, actor, reason))
     moved = f"from v{change['from_version']} " if change["from_version"] else ""
     out.print(f"{name}@{alias_name}: {moved}to v{change['to_version']}")
 
@@ -150,7 +140,7 @@ def unalias(
     """Remove an alias."""
     from visionyard.services import model_registry
 
-    change = guarded(lambda: model_registry.remove_alias(_context(), name, alias_name, actor, reason))
+    change = guarded(lambda: model_registry.remove_alias(context(), name, alias_name, actor, reason))
     out.print(f"{name}@{alias_name} removed (was v{change['from_version']})")
 
 
@@ -159,7 +149,7 @@ def history(name: Annotated[str, typer.Argument(help="a registered model")], as_
     """Every alias change of a model: who, when, from which version to which."""
     from visionyard.services import model_registry
 
-    ctx = _context()
+    ctx = context()
     with ctx.db.session() as session:
         changes = guarded(lambda: model_registry.alias_history(session, name))
     if as_json:
@@ -186,7 +176,7 @@ def download(
     """Copy a version's checkpoint out of the registry."""
     from visionyard.services import model_registry
 
-    ctx = _context()
+    ctx = context()
     name, ref = model_registry.parse_reference(reference)
     with ctx.db.session() as session:
         version, path = guarded(lambda: model_registry.version_file(ctx.settings, session, name, ref))

@@ -6,13 +6,12 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from visionyard.cli.common import err, out
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 runs_app = typer.Typer(no_args_is_help=True, help="Runs on a server (`visionyard serve`).")
-out = Console()
-err = Console(stderr=True)
 
 Server = Annotated[str, typer.Option("--server", envvar="VISIONYARD_SERVER", help="the server's URL")]
 Token = Annotated[str | None, typer.Option(envvar="VISIONYARD_API_TOKEN", hidden=True)]

@@ -6,20 +6,16 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-out = Console()
-err = Console(stderr=True)
+from visionyard.cli.common import context, err, out
 
 tracking_app = typer.Typer(no_args_is_help=True, help="The MLflow mirror (VISIONYARD_MLFLOW_TRACKING_URI).")
 
 
 def _mirror():  # type: ignore[no-untyped-def]
-    from visionyard.core.context import Context
     from visionyard.tracking import TrackingMirror, TrackingUnavailable
 
-    ctx = Context()
-    ctx.db.migrate()
+    ctx = context()
     try:
         return TrackingMirror(ctx.settings, ctx.db)
     except TrackingUnavailable as exc:

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from visionyard.common.errors import Invalid
+
 SIDECAR = "model.json"
 """The metadata file beside every export's model files."""
 SNIPPET = "DEPLOY.md"
@@ -24,12 +26,16 @@ MAX_OPSET = 20
 """Highest opset torch's TorchScript-based ONNX exporter writes."""
 
 
-class ExportRequestInvalid(ValueError):
+class ExportRequestInvalid(Invalid):
     """An unknown format, an option that does not belong to it, or a bad option value (HTTP 422)."""
 
+    code = "invalid_export"
 
-class FormatUnavailable(ValueError):
+
+class FormatUnavailable(Invalid):
     """A known format that this host cannot build or run (HTTP 422, with the reason)."""
+
+    code = "format_unavailable"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from visionyard.common.errors import Conflict
 from visionyard.db.models import Event, Run, utcnow
 
 QUEUED, RUNNING, RESTARTING, PAUSED = "queued", "running", "restarting", "paused"
@@ -32,11 +33,13 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 
-class TransitionError(ValueError):
+class TransitionError(Conflict):
     """A control action that the run's current status does not allow (HTTP 409)."""
 
+    code = "transition_not_allowed"
+
     def __init__(self, run: Run, action: str):
-        self.run_id, self.status, self.action = run.id, run.status, action
+        self.run_id, self.run_status, self.action = run.id, run.status, action
         super().__init__(f"cannot {action} run {run.id}: it is {run.status}")
 
 

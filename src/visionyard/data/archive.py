@@ -28,6 +28,7 @@ from typing import BinaryIO, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from visionyard.common.errors import Invalid
 from visionyard.data.image_folder import SPLITS
 
 MiB = 1024**2
@@ -41,8 +42,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NAME_ERRNOS = frozenset({errno.ENAMETOOLONG, errno.EILSEQ, errno.EINVAL})
 
 
-class ArchiveError(ValueError):
+class ArchiveError(Invalid):
     """The upload cannot be turned into a dataset as given (not a zip, corrupt, destination taken)."""
+
+    code = "invalid_archive"
 
 
 class UnsafeArchive(ArchiveError):

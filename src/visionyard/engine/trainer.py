@@ -6,14 +6,15 @@ import lightning as L
 import torch
 from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
 
+from visionyard.common.errors import Invalid
 from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.callbacks import AtomicCheckpointIO, CompactProgressBar
 from visionyard.engine.reporting import Reporter
 from visionyard.storage.run_folder import RunFolder
 
 
-class HardwareError(ValueError):
-    pass
+class HardwareError(Invalid):
+    code = "invalid_hardware"
 
 
 def resolve_accelerator(cfg: TrainingConfig) -> str:

@@ -24,6 +24,7 @@ from typing import IO
 from pydantic import BaseModel, ConfigDict
 
 import visionyard
+from visionyard.common.errors import NotFound
 from visionyard.config import Settings
 from visionyard.plugins.discovery import Source, list_sources, load_source, sources_fingerprint
 from visionyard.plugins.schema import ConfigSchema, ModelMetadata
@@ -59,7 +60,9 @@ class PluginEntry(BaseModel):
         return self.metadata.task_type
 
 
-class UnknownModelError(LookupError):
+class UnknownModelError(NotFound):
+    code = "model_not_found"
+
     def __init__(self, name: str, known: Iterable[str], broken: str | None = None):
         self.name = name
         self.close_matches = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)

@@ -9,9 +9,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError, create_model
 
+from visionyard.common.errors import Invalid
 from visionyard.common.training_config import PreprocessingConfig, TrainingConfig
 from visionyard.plugins.schema import ConfigSchema
 
@@ -25,12 +25,17 @@ class ConfigProblem:
         return f"{self.path}: {self.reason}" if self.path else self.reason
 
 
-class ConfigError(ValueError):
+class ConfigError(Invalid):
     """A config that cannot be used, with every problem found."""
+
+    code = "invalid_config"
 
     def __init__(self, problems: Iterable[ConfigProblem]):
         self.problems = list(problems)
-        super().__init__("; ".join(str(p) for p in self.problems))
+        super().__init__("invalid config: " + "; ".join(str(p) for p in self.problems))
+
+    def fields(self) -> list[dict[str, str]]:
+        return [{"path": f"config.{p.path}", "reason": p.reason} for p in self.problems]
 
 
 def run_config_model(schema: ConfigSchema) -> type[TrainingConfig]:
@@ -144,21 +149,3 @@ def deep_merge(base: Any, over: Any) -> Any:
             merged[key] = deep_merge(base.get(key), value)
         return merged
     return over
-
-
-def parse_assignments(assignments: Iterable[str]) -> dict[str, Any]:
-    """Parse CLI ``--set dotted.key=value`` items; values are YAML scalars or lists."""
-    problems, out = [], {}
-    for item in assignments:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            problems.append(ConfigProblem(item, "expected dotted.key=value"))
-            continue
-        try:
-            out[key] = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            problems.append(ConfigProblem(key, f"cannot parse value {raw!r}"))
-    if problems:
-        raise ConfigError(problems)
-    return out

@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from visionyard.common.errors import Invalid, NotFound
 from visionyard.data import catalog, formats
 from visionyard.data.archive import ArchiveError, ArchiveLimits, extract_zip
 from visionyard.data.catalog import DatasetSummary, SampleImage
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
-class DatasetNotFound(LookupError):
+class DatasetNotFound(NotFound):
+    code = "dataset_not_found"
+
     def __init__(self, ref: str, known: list[str]):
         self.ref = ref
         hint = f"; known datasets: {', '.join(known[:20])}" if known else "; run `visionyard demo` for demo data"
@@ -40,8 +43,10 @@ class RemoteDatasetNotFound(DatasetNotFound):
         self.ref = ref
 
 
-class DatasetRejected(ValueError):
+class DatasetRejected(Invalid):
     """A dataset request that cannot be honoured as given (bad name, path outside the roots, ...)."""
+
+    code = "invalid_dataset"
 
 
 def check_name(name: str) -> str:

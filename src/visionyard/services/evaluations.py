@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 from sqlalchemy.orm import Session
 
+from visionyard.common.errors import NotFound
 from visionyard.data import drawing
 from visionyard.db.models import Job, Run
 from visionyard.services import datasets, jobs
@@ -31,8 +32,8 @@ ImagePart = Literal["image", "before", "truth_mask", "mask"]
 CSV_SKIPPED = ("probabilities", "truth", "prediction", "matched", "best_iou")
 
 
-class EvaluationNotFound(LookupError):
-    pass
+class EvaluationNotFound(NotFound):
+    code = "evaluation_not_found"
 
 
 @dataclass

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from visionyard.common.errors import Conflict, NotFound
 from visionyard.common.export_formats import FORMATS, SIDECAR, SNIPPET, parse_request
 from visionyard.db.models import Job
 from visionyard.services import jobs
@@ -23,12 +24,16 @@ KIND = "export"
 BUNDLE = "bundle.zip"
 
 
-class ExportNotUsable(ValueError):
+class ExportNotUsable(Conflict):
     """An export asked to serve predictions that did not pass (HTTP 409)."""
 
+    code = "export_failed_parity"
 
-class ExportFileNotFound(LookupError):
+
+class ExportFileNotFound(NotFound):
     """A file an export does not have (HTTP 404)."""
+
+    code = "file_not_found"
 
 
 def formats() -> list[dict[str, Any]]:

@@ -7,13 +7,15 @@ import warnings
 
 from PIL import Image, UnidentifiedImageError
 
+from visionyard.common.errors import Invalid
+
 MAX_PIXELS = 50_000_000
 """Larger images are refused as decompression bombs (Pillow would only warn below twice this)."""
 ACCEPTED_MODES = {"RGB": 3, "L": 1, "P": 1, "RGBA": 4, "LA": 2, "1": 1}
 """Modes read as RGB: grey and palette images are expanded, an alpha band is dropped."""
 
 
-class ImageRejected(ValueError):
+class ImageRejected(Invalid):
     def __init__(self, status: int, code: str, message: str):
         self.status, self.code = status, code
         super().__init__(message)

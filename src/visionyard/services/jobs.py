@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from visionyard.common.errors import Conflict, NotFound
 from visionyard.core import lifecycle
 from visionyard.data import formats
 from visionyard.db.models import Checkpoint, Job, Run, utcnow
@@ -37,17 +38,23 @@ FINISHED = (COMPLETED, FAILED, FAILED_PARITY)
 SPLITS = ("test", "val", "train")
 
 
-class JobNotFound(LookupError):
+class JobNotFound(NotFound):
+    code = "job_not_found"
+
     def __init__(self, job_id: str):
         super().__init__(f"no job {job_id!r}")
 
 
-class NoCheckpoint(RunSetupError):
+class NoCheckpoint(Conflict):
     """A run with no checkpoint yet (HTTP 409: nothing to test, export or predict with)."""
 
+    code = "no_checkpoint"
 
-class JobNotFinished(ValueError):
+
+class JobNotFinished(Conflict):
     """A job whose results are asked for before it completed (HTTP 409)."""
+
+    code = "job_not_finished"
 
 
 @dataclass

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from visionyard.common.errors import Conflict, Invalid, NotFound
 from visionyard.common.training_config import TrainingConfig
 from visionyard.core import lifecycle
 from visionyard.db.models import AliasChange, Job, MetricRow, ModelAlias, ModelVersion, Run, TrainedModel, utcnow
@@ -42,16 +43,22 @@ VERSION_JSON = "version.json"
 COPY_CHUNK = 1024 * 1024
 
 
-class RegistryNotFound(LookupError):
+class RegistryNotFound(NotFound):
     """A registered model, version or alias that does not exist (HTTP 404)."""
 
+    code = "registry_not_found"
 
-class PublishRejected(ValueError):
+
+class PublishRejected(Invalid):
     """A publish or alias request that cannot be honoured as given (HTTP 422)."""
 
+    code = "invalid_publish"
 
-class RegistryConflict(ValueError):
+
+class RegistryConflict(Conflict):
     """A request that clashes with what the registry holds (HTTP 409)."""
+
+    code = "registry_conflict"
 
 
 class IncompatibleBase(RunSetupError):

@@ -21,6 +21,7 @@ from multiprocessing.connection import Client, Connection
 from pathlib import Path
 from typing import Any
 
+from visionyard.common.errors import Invalid, Unavailable
 from visionyard.config import Settings
 from visionyard.scheduler.processes import settings_env
 
@@ -28,12 +29,16 @@ log = logging.getLogger("visionyard.api")
 START_TIMEOUT = 120.0
 
 
-class PredictorUnavailable(RuntimeError):
+class PredictorUnavailable(Unavailable):
     """The predictor process could not be started or died during a call (HTTP 503)."""
 
+    code = "predictor_unavailable"
 
-class PredictionFailed(RuntimeError):
+
+class PredictionFailed(Invalid):
     """The predictor could not answer this request (bad checkpoint, model error)."""
+
+    code = "prediction_failed"
 
 
 class PredictorClient:

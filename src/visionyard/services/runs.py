@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
+from visionyard.common.errors import Conflict, Invalid, NotFound
 from visionyard.config import Settings
 from visionyard.core import lifecycle
 from visionyard.core.requests import RunRequest
@@ -40,8 +41,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("visionyard.runs")
 
 
-class RunSetupError(ValueError):
+class RunSetupError(Invalid):
     """A run that cannot start, for a reason the user can fix."""
+
+    code = "invalid_run"
 
 
 def new_run_id() -> str:
@@ -157,11 +160,15 @@ def _existing(settings: Settings, run_id: str) -> RunFolder:
     return folder
 
 
-class RunPublished(ValueError):
+class RunPublished(Conflict):
     """A run that model versions were published from (HTTP 409 on delete)."""
 
+    code = "run_published"
 
-class RunNotFound(LookupError):
+
+class RunNotFound(NotFound):
+    code = "run_not_found"
+
     def __init__(self, run_id: str):
         self.run_id = run_id
         super().__init__(f"no run {run_id!r}")

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from visionyard.common.errors import Unavailable
 from visionyard.storage.atomic import write_json
 
 if TYPE_CHECKING:
@@ -37,8 +38,10 @@ S3_CONFIG = {"connect_timeout": 10, "read_timeout": 120, "retries": {"max_attemp
 PARALLEL = 8
 
 
-class StorageError(OSError):
+class StorageError(Unavailable, OSError):
     """The artifact store cannot be used: unreachable, refused (credentials, no bucket), or misconfigured."""
+
+    code = "storage_unavailable"
 
 
 class CorruptDownload(StorageError):

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from visionyard.common.errors import NotFound
 from visionyard.storage.atomic import write_json, write_text
 from visionyard.storage.evaluation_folder import EvaluationFolder
 
 RUN_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
-class InvalidRunId(ValueError):
-    pass
+class InvalidRunId(NotFound):
+    code = "run_not_found"
 
 
 def check_run_id(run_id: str) -> str:

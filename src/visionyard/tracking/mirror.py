@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from visionyard.common.errors import Unavailable
 from visionyard.config import Settings
 from visionyard.db.models import Cursor, Event, utcnow
 from visionyard.db.session import Database
@@ -44,12 +45,16 @@ HTTP_DEFAULTS = {
 """MLflow's client retries a request for minutes by default; the mirror retries on its own instead."""
 
 
-class TrackingUnavailable(RuntimeError):
+class TrackingUnavailable(Unavailable):
     """Tracking is configured but cannot work here (mlflow is not installed)."""
 
+    code = "tracking_unavailable"
 
-class MirrorUnavailable(RuntimeError):
+
+class MirrorUnavailable(Unavailable):
     """MLflow could not be reached or answered with a server error; the event is tried again later."""
+
+    code = "tracking_unavailable"
 
 
 def check_available() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import lightning as L
 
+from visionyard.common.errors import Invalid
 from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
 from visionyard.core.requests import RunRequest
@@ -35,7 +36,9 @@ from visionyard.worker.syncing import PushingReporter, run_pusher
 log = logging.getLogger("visionyard.worker")
 
 
-class DatasetCheckFailed(ValueError):
+class DatasetCheckFailed(Invalid):
+    code = "invalid_dataset"
+
     def __init__(self, report: DatasetReport | None, problems: list[Any]):
         self.report = report
         lines = [str(p) for p in problems[:10]]
