@@ -8,7 +8,7 @@ UI_BUILD   := src/visionyard/webui/index.html
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json ui/package.json
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve start test lint install ui browser demo clean
+.PHONY: serve start test test-fast lint install ui browser demo clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ lint: $(STAMP)
 ## two cores spin against each other); a module's tests stay in one process (they share its fixtures).
 test: lint $(UI_BUILD) browser
 	OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 --dist loadfile
+
+## The inner loop: lint and every test that is neither slow nor a browser test (about a minute).
+test-fast: lint
+	OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 --dist loadfile -m "not slow and not browser"
 
 demo: $(STAMP)
 	$(BIN)/visionyard demo

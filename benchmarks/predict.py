@@ -34,6 +34,8 @@ import numpy as np
 from common import make_colour_images
 from PIL import Image
 
+from visionyard.core.runs import get_run
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -99,8 +101,6 @@ def measure(home: Path, run_id: str, client: httpx.Client, calls: int, repeats: 
 
     ctx = Context()
     with ctx.db.session() as session:
-        from visionyard.services.runs import get_run
-
         run = get_run(session, run_id)
         model, config = run.model, dict(run.config)
     classes = json.loads((ctx.settings.runs_dir / run_id / "run.json").read_text())["classes"]

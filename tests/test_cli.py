@@ -14,8 +14,8 @@ import pytest
 from tests.helpers import TINY, last_json, run_cli
 from visionyard.config import Settings
 from visionyard.core.context import Context
+from visionyard.core.runs import get_run
 from visionyard.metrics.headlines import headline
-from visionyard.services.runs import get_run
 
 TINY_ARGS = [arg for key, value in TINY.items() if key != "epochs" for arg in ("--set", f"{key}={value}")]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, description="SQLAlchemy URL; default a SQLite file under HOME")
     max_concurrent_runs: int = Field(1, ge=1, description="runs trained at once (one per device slot)")
     max_concurrent_jobs: int = Field(1, ge=1, description="test runs (and other jobs) done at once")
+    executor: Literal["local"] = Field("local", description="where workers run: local (processes on this host)")
     max_restarts: int = Field(2, ge=0, description="default restarts of a run whose worker died")
     heartbeat_interval: float = Field(2.0, gt=0, description="seconds between worker heartbeats")
     heartbeat_timeout: float = Field(10.0, gt=0, description="a worker silent this long is taken for dead")

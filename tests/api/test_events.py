@@ -10,6 +10,7 @@ import pytest
 from tests.scheduler.test_claims import queued_runs
 from visionyard.api import events
 from visionyard.core import lifecycle
+from visionyard.core.lifecycle import RunStatus
 from visionyard.db.session import Database
 
 
@@ -72,7 +73,7 @@ def test_a_stream_opened_on_a_finished_run_waits_for_the_hub_to_reach_its_last_e
         try:
             write(db, run_id, 2)
             with db.write() as session:
-                lifecycle.add_event(session, run_id, "status", status=lifecycle.COMPLETED)
+                lifecycle.add_event(session, run_id, "status", status=RunStatus.COMPLETED)
                 finished_at = lifecycle.last_event_id(session, run_id)
             stream = hub.stream(run_id, 0, finished_at)
             return await asyncio.wait_for(_kinds(stream), 5)

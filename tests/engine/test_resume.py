@@ -11,8 +11,9 @@ import torch
 
 from tests.helpers import TINY
 from visionyard.config import Settings
+from visionyard.core.runs import RunSetupError
 from visionyard.plugins.catalog import PluginCatalog
-from visionyard.services.runs import RunSetupError, prepare_resume, prepare_run
+from visionyard.services.runs import prepare_resume, prepare_run
 from visionyard.storage.run_folder import RunFolder
 from visionyard.worker.execute import execute_run
 

@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 from visionyard.core import lifecycle
-from visionyard.core.claims import claim_next, claim_run
+from visionyard.core.claims import claim, claim_next_run
 from visionyard.db.models import Run, utcnow
 from visionyard.db.session import Database
 
@@ -40,13 +40,13 @@ def database(tmp_path: Path) -> Database:
 def test_runs_are_claimed_in_order_one_slot_at_a_time(tmp_path: Path):
     db = database(tmp_path)
     ids = queued_runs(db, 3)
-    assert claim_next(db, max_active=1) == ids[0]
-    assert claim_next(db, max_active=1) is None
-    assert claim_next(db, max_active=2) == ids[1]
-    assert claim_run(db, ids[0]) is False
+    assert claim_next_run(db, max_active=1) == ids[0]
+    assert claim_next_run(db, max_active=1) is None
+    assert claim_next_run(db, max_active=2) == ids[1]
+    assert claim(db, Run, ids[0]) is False
     with db.write() as session:
         lifecycle.move(session, session.get_one(Run, ids[0]), "completed")
-    assert claim_next(db, max_active=2) == ids[2]
+    assert claim_next_run(db, max_active=2) == ids[2]
 
 
 def test_concurrent_schedulers_never_start_a_run_twice_or_exceed_the_slots(tmp_path: Path):
@@ -62,7 +62,7 @@ def claim_contention(db: Database) -> None:
     def scheduler() -> None:
         own = Database(db.url)
         for _ in range(60):
-            run_id = claim_next(own, max_active=3)
+            run_id = claim_next_run(own, max_active=3)
             if run_id is not None:
                 with lock:
                     claimed.append(run_id)

@@ -14,8 +14,9 @@ from tests.helpers import make_image_folder
 from tests.s3 import S3Server
 from visionyard.config import Settings
 from visionyard.data import formats
+from visionyard.data.image_folder import archive_limits
 from visionyard.storage import remote
-from visionyard.storage.remote import RemoteError, RemoteNotFound, fetch_config, fetch_dataset
+from visionyard.storage.remote import RemoteError, RemoteNotFound, fetch_config
 
 
 @pytest.fixture
@@ -35,6 +36,11 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 @pytest.fixture
 def dataset(tmp_path: Path) -> Path:
     return make_image_folder(tmp_path / "source" / "x", classes=("a", "b"), per_class=3, size=16)
+
+
+def fetch_dataset(settings: Settings, uri: str) -> Path:
+    """A dataset fetched with a dataset's archive limits (the upload limits), as the services do."""
+    return remote.fetch_dataset(settings, uri, archive_limits(settings))
 
 
 def files_of(folder: Path) -> dict[str, bytes]:

@@ -18,6 +18,7 @@ from visionyard.api.auth import TokenGuard
 from visionyard.api.compat import changedetect, deepvision
 from visionyard.api.events import EventHub
 from visionyard.api.routes import datasets, evaluations, exports, health, models, predict, registry, runs, storage
+from visionyard.api.schemas import Pong
 from visionyard.scheduler.supervisor import Scheduler
 from visionyard.services.context import ServiceContext
 
@@ -72,8 +73,8 @@ def create_app(ctx: ServiceContext | None = None, schedule: bool = True) -> Fast
         app.include_router(module.router)
 
     @app.get("/ping", tags=["health"])
-    def ping() -> dict[str, str]:
-        return {"status": "ok"}
+    def ping() -> Pong:
+        return Pong()
 
     webui.install(app)
 

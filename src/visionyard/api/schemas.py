@@ -234,3 +234,44 @@ class BestEpoch(BaseModel):
     value: float
     metrics: dict[str, Any]
     published_epoch: int
+
+
+class ServedExport(BaseModel):
+    id: str
+    format: str
+
+
+class Predictions(BaseModel):
+    run_id: str
+    checkpoint: str
+    epoch: int | None
+    export: ServedExport | None = Field(description="the export that answered, when not the checkpoint")
+    task: str
+    cached: bool = Field(description="the model was already loaded")
+    timings: dict[str, float]
+    predictions: list[dict[str, Any]] = Field(description="one per image (a before/after pair): task-specific fields")
+
+
+class RunBytes(BaseModel):
+    run_id: str
+    bytes: int
+
+
+class StorageUsage(BaseModel):
+    home: str
+    areas: dict[str, int] = Field(description="bytes of runs, registry, datasets and cache")
+    total: int
+    free: int = Field(description="free bytes on HOME's disk")
+    runs: list[RunBytes] = Field(description="largest first")
+
+
+class RunDisk(BaseModel):
+    total: int
+    checkpoints: int
+    validation: int
+    tests: int
+    exports: int
+
+
+class Pong(BaseModel):
+    status: Literal["ok"] = "ok"

@@ -11,6 +11,7 @@ from rich.console import Console
 
 if TYPE_CHECKING:
     from visionyard.core.context import Context
+    from visionyard.db.models import Job
 
 out = Console()
 err = Console(stderr=True)
@@ -58,3 +59,17 @@ def parse_pairs(items: Iterable[str], flag: str) -> dict[str, Any]:
         except yaml.YAMLError:
             raise fail(f"{flag} {key.strip()}: cannot read the value {raw!r}") from None
     return values
+
+
+def run_job_here(ctx: Context, job: Job, started: str) -> Job:
+    """Claim a queued job, run it in this process as a worker would, and answer it finished."""
+    from visionyard.core.claims import claim
+    from visionyard.db.models import Job
+    from visionyard.worker.jobs import run_job
+
+    if not claim(ctx.db, Job, job.id):
+        raise fail(f"job {job.id} was taken by a running server")
+    err.print(started)
+    run_job(ctx, job.id)
+    with ctx.db.session() as session:
+        return session.get_one(Job, job.id)

@@ -14,7 +14,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from visionyard.cli.common import AsJson, Checkpoint, context, err, fail, guarded, out
+from visionyard.cli.common import AsJson, Checkpoint, context, err, fail, guarded, out, run_job_here
+from visionyard.core.jobs import job_folder
+from visionyard.core.lifecycle import JobStatus
+from visionyard.core.runs import get_run
 
 
 def val(
@@ -72,32 +75,27 @@ def predict(
 
 def _test_here(run_id: str, data: str | None, checkpoint: str, split: str | None, as_json: bool) -> None:
     from visionyard.services import jobs
-    from visionyard.worker.jobs import run_job
 
     ctx = context()
     spec = jobs.TestSpec(checkpoint=checkpoint, dataset=data, split=split)
     job = guarded(lambda: jobs.create_test(ctx, run_id, spec))
-    jobs.claim_job(ctx.db, job.id)
     p = job.params
-    err.print(f"test [bold]{job.id}[/] of run {run_id}: {p['checkpoint']} on {p['dataset']}/{p['split']}")
-    status = run_job(ctx, job.id)
-    with ctx.db.session() as session:
-        done = jobs.get_job(session, run_id, job.id)
-        result, error, folder = dict(done.result), done.error, jobs.job_folder(ctx, done)
+    started = f"test [bold]{job.id}[/] of run {run_id}: {p['checkpoint']} on {p['dataset']}/{p['split']}"
+    done = run_job_here(ctx, job, started)
+    status, result, error, folder = done.status, dict(done.result), done.error, job_folder(ctx.settings, done)
     if as_json:
         print(json.dumps({"id": job.id, "status": status, "error": error, "folder": str(folder), **result}))
-    elif status == jobs.COMPLETED:
+    elif status == JobStatus.COMPLETED:
         table = Table("metric", "value", title=f"{result['count']} images; per-image results in {folder}")
         for name, value in result["metrics"].items():
             table.add_row(name, f"{value:.4f}")
         out.print(table)
-    if status != jobs.COMPLETED:
+    if status != JobStatus.COMPLETED:
         err.print(f"[bold red]error:[/] {error}")
         raise typer.Exit(1)
 
 
 def _uploads(ctx: Any, run_id: str, images: list[Path]) -> dict[str, list[tuple[str, bytes]]]:
-    from visionyard.services.runs import get_run
 
     with ctx.db.session() as session:
         task = guarded(lambda: get_run(session, run_id).task)

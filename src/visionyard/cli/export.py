@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from visionyard.cli.common import AsJson, Checkpoint, context, err, guarded, out, parse_pairs
+from visionyard.cli.common import AsJson, Checkpoint, context, err, guarded, out, parse_pairs, run_job_here
+from visionyard.core.jobs import job_folder
 
 Options = Annotated[
     list[str] | None,
@@ -75,16 +76,11 @@ def benchmark(
 
 
 def _export_here(ctx: Any, run_id: str, format: str, checkpoint: str, options: dict[str, Any]) -> dict[str, Any]:
-    from visionyard.services import exports, jobs
-    from visionyard.worker.jobs import run_job
+    from visionyard.services import exports
 
     job = guarded(lambda: exports.create_export(ctx, run_id, format, checkpoint, options))
-    jobs.claim_job(ctx.db, job.id)
-    err.print(f"export [bold]{job.id}[/] of run {run_id}: {job.params['checkpoint']} to {format}")
-    run_job(ctx, job.id)
-    with ctx.db.session() as session:
-        done = exports.get_export(session, run_id, job.id)
-        return {**exports.public(ctx, done, details=True), "folder": str(jobs.job_folder(ctx, done))}
+    done = run_job_here(ctx, job, f"export [bold]{job.id}[/] of run {run_id}: {job.params['checkpoint']} to {format}")
+    return {**exports.public(ctx, done, details=True), "folder": str(job_folder(ctx.settings, done))}
 
 
 def _print_export(result: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from visionyard.cli.common import err, fail, guarded, out, parse_pairs
 from visionyard.cli.registry import registry_app
 from visionyard.cli.remote import DEFAULT_SERVER, runs_app
 from visionyard.config import Settings
+from visionyard.core.runs import get_run
 from visionyard.services.context import ServiceContext
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Train image models from a plugin catalog.")
@@ -55,7 +56,7 @@ def train(
         _submit(server, model, data, user, preset, (base_run, base_model), as_json)
         return
     from visionyard.engine.reporting import FlagControl
-    from visionyard.worker.service import run_worker
+    from visionyard.services.runs import train_claimed
 
     _show_warnings()
     ctx, run_id = _foreground_run(model, data, user, preset, (base_run, base_model), resume)
@@ -64,7 +65,7 @@ def train(
     control = FlagControl()
     previous = signal.signal(signal.SIGINT, _stop_on_first_interrupt(control))
     try:
-        run_worker(ctx, run_id, local=control, progress=True)
+        train_claimed(ctx, run_id, local=control, progress=True)
     finally:
         signal.signal(signal.SIGINT, previous)
     if ctx.settings.mlflow_tracking_uri:
@@ -72,8 +73,6 @@ def train(
 
         err.print(drain_once(ctx.settings, ctx.db), highlight=False)
     with ctx.db.session() as session:
-        from visionyard.services.runs import get_run
-
         run = get_run(session, run_id)
         outcome = {
             "status": run.status,
@@ -98,8 +97,10 @@ def _foreground_run(
     model: str, data: str, user: dict[str, Any], preset: str | None, bases: Bases, resume: str | None
 ) -> tuple[Any, str]:
     """Record the run (new, or an old one queued again) and claim it for this process."""
-    from visionyard.core.claims import claim_run
+    from visionyard.core.claims import claim
     from visionyard.core.context import Context
+    from visionyard.core.runs import RunSetupError
+    from visionyard.db.models import Run
     from visionyard.services import control, runs
 
     ctx = Context(Settings())
@@ -108,15 +109,15 @@ def _foreground_run(
         ctx.db.migrate()
         if resume:
             if model or data or preset or any(bases):
-                raise runs.RunSetupError("--resume takes no model, dataset, preset or base run")
+                raise RunSetupError("--resume takes no model, dataset, preset or base run")
             return control.resume(ctx, resume, user).id
         if not model or not data:
-            raise runs.RunSetupError("give a MODEL and a DATA folder (or --resume RUN_ID)")
+            raise RunSetupError("give a MODEL and a DATA folder (or --resume RUN_ID)")
         spec = runs.RunSpec(model, data, user, preset, bases[0], base_model=bases[1])
         return runs.create_run(ctx, spec, local_paths=True).id
 
     run_id = guarded(record)
-    if not claim_run(ctx.db, run_id):
+    if not claim(ctx.db, Run, run_id):
         raise fail(f"run {run_id} was taken by a running server; follow it with `visionyard runs show {run_id}`")
     return ctx, run_id
 
@@ -294,9 +295,9 @@ def _is_loopback(host: str) -> bool:
 @app.command(hidden=True)
 def worker(run_id: str) -> None:
     """Train one claimed run (started by the scheduler)."""
-    from visionyard.worker.service import run_worker
+    from visionyard.services.runs import train_claimed
 
-    _in_worker_process(f"run {run_id}", run_worker, run_id)
+    _in_worker_process(f"run {run_id}", train_claimed, run_id)
 
 
 @app.command(hidden=True)

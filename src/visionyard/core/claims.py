@@ -1,4 +1,5 @@
-"""Claiming queued runs: oldest first, one device slot each, in one serialised transaction."""
+"""Claiming queued runs and jobs: oldest first, within their slots, each in one serialised transaction,
+so two schedulers (or a scheduler and the foreground CLI) never claim one twice."""
 
 from __future__ import annotations
 
@@ -6,57 +7,84 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from visionyard.core import lifecycle
-from visionyard.db.models import Run, utcnow
+from visionyard.core.lifecycle import JobStatus, RunStatus
+from visionyard.db.models import Job, Run, utcnow
 from visionyard.db.session import Database
 
 
-def claim_next(db: Database, max_active: int) -> str | None:
+def claim_next_run(db: Database, max_active: int) -> str | None:
     """Move the next runnable run to ``running`` and return its id, or None.
 
     A run restarting after a crash keeps its slot and goes first once its backoff has passed; a
-    queued run needs a free slot. Two schedulers (or two clicks) can never claim one run twice.
+    queued run needs a free slot.
     """
     now = utcnow()
-    waiting = select(Run.id).where(Run.status.in_((lifecycle.QUEUED, lifecycle.RESTARTING))).limit(1)
-    with db.session() as session:
-        if session.scalar(waiting) is None:
-            return None
+    if not _any_waiting(db, Run, (RunStatus.QUEUED, RunStatus.RESTARTING)):
+        return None
     with db.serialised() as session:
         run = session.scalar(
             select(Run)
-            .where(Run.status == lifecycle.RESTARTING, Run.not_before <= now)
+            .where(Run.status == RunStatus.RESTARTING, Run.not_before <= now)
             .order_by(Run.not_before, Run.id)
             .limit(1)
         )
         if run is None:
-            active = session.scalar(select(func.count()).where(Run.status.in_(lifecycle.ACTIVE))) or 0
-            if active >= max_active:
+            if _count(session, Run, lifecycle.ACTIVE) >= max_active:
                 return None
             run = session.scalar(
-                select(Run).where(Run.status == lifecycle.QUEUED).order_by(Run.queued_at, Run.id).limit(1)
+                select(Run).where(Run.status == RunStatus.QUEUED).order_by(Run.queued_at, Run.id).limit(1)
             )
         if run is None:
             return None
-        _claim(session, run, "claimed")
+        _claim_run(session, run, "claimed")
         return run.id
 
 
-def claim_run(db: Database, run_id: str) -> bool:
-    """Claim one given queued run (the foreground CLI), whatever the slots say."""
+def claim_next_job(db: Database, max_running: int) -> str | None:
+    """Move the oldest queued job to ``running`` when fewer than ``max_running`` run; its id, or None."""
+    if not _any_waiting(db, Job, (JobStatus.QUEUED,)):
+        return None
     with db.serialised() as session:
-        run = session.get(Run, run_id)
-        if run is None or run.status != lifecycle.QUEUED:
+        if _count(session, Job, (JobStatus.RUNNING,)) >= max_running:
+            return None
+        job = session.scalar(
+            select(Job).where(Job.status == JobStatus.QUEUED).order_by(Job.created_at, Job.id).limit(1)
+        )
+        if job is None:
+            return None
+        lifecycle.move(session, job, JobStatus.RUNNING)
+        return job.id
+
+
+def claim(db: Database, kind: type[Run] | type[Job], item_id: str) -> bool:
+    """Claim one given queued run or job (the foreground CLI), whatever the slots say."""
+    with db.serialised() as session:
+        item = session.get(kind, item_id)
+        if item is None or item.status != "queued":
             return False
-        _claim(session, run, "claimed in the foreground")
+        if isinstance(item, Run):
+            _claim_run(session, item, "claimed in the foreground")
+        else:
+            lifecycle.move(session, item, JobStatus.RUNNING)
         return True
 
 
-def _claim(session: Session, run: Run, reason: str) -> None:
+def _any_waiting(db: Database, kind: type[Run] | type[Job], statuses: tuple[str, ...]) -> bool:
+    """A cheap read first, so an idle scheduler takes no write lock."""
+    with db.session() as session:
+        return session.scalar(select(kind.id).where(kind.status.in_(statuses)).limit(1)) is not None
+
+
+def _count(session: Session, kind: type[Run] | type[Job], statuses: tuple[str, ...]) -> int:
+    return session.scalar(select(func.count()).where(kind.status.in_(statuses))) or 0
+
+
+def _claim_run(session: Session, run: Run, reason: str) -> None:
     now = utcnow()
     lifecycle.move(
         session,
         run,
-        lifecycle.RUNNING,
+        RunStatus.RUNNING,
         reason=reason,
         attempt=run.attempt + 1,
         started_at=run.started_at or now,

@@ -24,7 +24,7 @@ class Context:
     @cached_property
     def db(self) -> Database:
         self.settings.root.mkdir(parents=True, exist_ok=True)
-        return Database(self.settings.database)
+        return Database(self.settings.database, self.settings.runs_dir)
 
     def catalog(self, refresh: bool = False) -> PluginCatalog:
         """The catalog, read in a subprocess and cached (never imports plugin code here)."""

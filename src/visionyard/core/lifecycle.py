@@ -1,36 +1,70 @@
-"""A run's states and the moves between them (ARCHITECTURE.md "A run's life").
+"""Runs' and jobs' states and the moves between them (ARCHITECTURE.md "A run's life").
 
-Every change of status goes through :func:`move`, which checks the transition and appends a
-``status`` event in the same transaction, so the event log and SSE never miss one.
+Every change of status goes through :func:`move`, which checks the transition and appends an event in
+the same transaction, so the event log and SSE never miss one; a run's ``run.json`` takes its new status
+when that transaction commits, so the folder and the database never disagree.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from visionyard.common.errors import Conflict
-from visionyard.db.models import Event, Run, utcnow
+from visionyard.db.models import Event, Job, Run, utcnow
+from visionyard.storage.run_folder import RunFolder
 
-QUEUED, RUNNING, RESTARTING, PAUSED = "queued", "running", "restarting", "paused"
-COMPLETED, FAILED, STOPPED = "completed", "failed", "stopped"
-STATUSES = (QUEUED, RUNNING, RESTARTING, PAUSED, COMPLETED, FAILED, STOPPED)
-ACTIVE = (RUNNING, RESTARTING)
-"""Statuses that hold a device slot."""
-FINISHED = (COMPLETED, FAILED, STOPPED)
 
-ALLOWED: dict[str, set[str]] = {
-    QUEUED: {RUNNING, PAUSED, STOPPED},
-    RUNNING: {COMPLETED, FAILED, STOPPED, PAUSED, RESTARTING},
-    RESTARTING: {RUNNING, FAILED, STOPPED, PAUSED},
-    PAUSED: {QUEUED, STOPPED},
-    STOPPED: {QUEUED},
-    FAILED: {QUEUED},
-    COMPLETED: {QUEUED},
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    RESTARTING = "restarting"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    FAILED_PARITY = "failed_parity"
+    """An export written but outside its parity tolerance."""
+
+
+ACTIVE = (RunStatus.RUNNING, RunStatus.RESTARTING)
+"""Run statuses that hold a device slot."""
+FINISHED = (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.STOPPED)
+JOB_FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.FAILED_PARITY)
+
+RUN_MOVES: dict[str, set[RunStatus]] = {
+    RunStatus.QUEUED: {RunStatus.RUNNING, RunStatus.PAUSED, RunStatus.STOPPED},
+    RunStatus.RUNNING: {
+        RunStatus.COMPLETED,
+        RunStatus.FAILED,
+        RunStatus.STOPPED,
+        RunStatus.PAUSED,
+        RunStatus.RESTARTING,
+    },
+    RunStatus.RESTARTING: {RunStatus.RUNNING, RunStatus.FAILED, RunStatus.STOPPED, RunStatus.PAUSED},
+    RunStatus.PAUSED: {RunStatus.QUEUED, RunStatus.STOPPED},
+    RunStatus.STOPPED: {RunStatus.QUEUED},
+    RunStatus.FAILED: {RunStatus.QUEUED},
+    RunStatus.COMPLETED: {RunStatus.QUEUED},
 }
+JOB_MOVES: dict[str, set[JobStatus]] = {
+    JobStatus.QUEUED: {JobStatus.RUNNING},
+    JobStatus.RUNNING: {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.FAILED_PARITY},
+}
+_PENDING = "visionyard.run_json"
+"""``session.info`` key: run.json updates waiting for their transaction to commit."""
 
 
 class TransitionError(Conflict):
@@ -38,9 +72,10 @@ class TransitionError(Conflict):
 
     code = "transition_not_allowed"
 
-    def __init__(self, run: Run, action: str):
-        self.run_id, self.run_status, self.action = run.id, run.status, action
-        super().__init__(f"cannot {action} run {run.id}: it is {run.status}")
+    def __init__(self, item: Run | Job, action: str):
+        self.item_id, self.item_status, self.action = item.id, item.status, action
+        what = "run" if isinstance(item, Run) else f"{item.kind} job"
+        super().__init__(f"cannot {action} {what} {item.id}: it is {item.status}")
 
 
 def add_event(session: Session, run_id: str | None, kind: str, /, **data: Any) -> None:
@@ -51,34 +86,59 @@ def last_event_id(session: Session, run_id: str) -> int:
     return session.scalar(select(func.max(Event.id)).where(Event.run_id == run_id)) or 0
 
 
-def move(session: Session, run: Run, status: str, reason: str | None = None, **fields: Any) -> None:
-    """Set ``run.status`` (checked against :data:`ALLOWED`) and other fields, with a status event.
+def move(session: Session, item: Run | Job, status: str, reason: str | None = None, **fields: Any) -> None:
+    """Set a run's or a job's status (checked against its moves) and other fields, with its event.
 
     A run that moves has no worker any more (a new claim records the next one)."""
-    if status not in ALLOWED[run.status]:
-        raise TransitionError(run, f"move to {status}")
-    previous, now = run.status, utcnow()
-    run.status = status
+    if isinstance(item, Job):
+        _move_job(session, item, JobStatus(status), fields)
+        return
+    status = RunStatus(status)
+    if status not in RUN_MOVES[item.status]:
+        raise TransitionError(item, f"move to {status}")
+    previous, now = item.status, utcnow()
+    item.status = status
     for key, value in fields.items():
-        setattr(run, key, value)
-    if status == QUEUED:
-        run.queued_at = now
-        run.finished_at = None
-    if status in FINISHED or status == PAUSED:
-        run.control = None
+        setattr(item, key, value)
+    if status == RunStatus.QUEUED:
+        item.queued_at, item.finished_at = now, None
+    if status in FINISHED or status == RunStatus.PAUSED:
+        item.control = None
     if status in FINISHED:
-        run.finished_at = now
-    run.worker_pid = run.worker_host = run.worker_started = None
-    add_event(
-        session,
-        run.id,
-        "status",
-        status=status,
-        previous=previous,
-        attempt=run.attempt,
-        reason=reason,
-        at=iso(now),
-    )
+        item.finished_at = now
+    item.worker_pid = item.worker_host = item.worker_started = None
+    at = iso(now)
+    add_event(session, item.id, "status", status=status, previous=previous, attempt=item.attempt, reason=reason, at=at)
+    record = {"status": str(status), **({"error": fields["error"]} if "error" in fields else {})}
+    session.info.setdefault(_PENDING, {}).setdefault(item.id, {}).update(record)
+
+
+def _move_job(session: Session, job: Job, status: JobStatus, fields: dict[str, Any]) -> None:
+    if status not in JOB_MOVES.get(job.status, set()):
+        raise TransitionError(job, f"move to {status}")
+    job.status = status
+    for key, value in fields.items():
+        setattr(job, key, value)
+    if status == JobStatus.RUNNING:
+        job.started_at = utcnow()
+    if status in JOB_FINISHED:
+        job.finished_at = utcnow()
+    add_event(session, job.run_id, "job", id=job.id, kind=job.kind, status=status)
+
+
+@event.listens_for(Session, "after_commit")
+def _write_run_json(session: Session) -> None:
+    pending: dict[str, dict[str, Any]] = session.info.pop(_PENDING, {})
+    runs_dir: Path | None = session.info.get("runs_dir")
+    for run_id, changes in pending.items():
+        folder = RunFolder.of(runs_dir, run_id) if runs_dir else None
+        if folder is not None and folder.run_json.is_file():
+            folder.update_run(**changes)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_run_json(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def iso(moment: datetime | None) -> str | None:

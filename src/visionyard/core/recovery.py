@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from visionyard.config import Settings
 from visionyard.core import lifecycle
+from visionyard.core.lifecycle import RunStatus
 from visionyard.db.models import Run, utcnow
 from visionyard.storage.run_folder import RunFolder
 
@@ -31,7 +32,7 @@ def fail_or_restart(session: Session, settings: Settings, run: Run, reason: str,
         lifecycle.move(
             session,
             run,
-            lifecycle.RESTARTING,
+            RunStatus.RESTARTING,
             reason=reason,
             restarts=run.restarts + 1,
             error=reason,
@@ -42,4 +43,4 @@ def fail_or_restart(session: Session, settings: Settings, run: Run, reason: str,
     if retryable and run.max_restarts:
         reason = f"{reason} (gave up after {run.restarts} restarts)"
     error = f"{reason}\n--- worker log tail ---\n{tail}" if tail else reason
-    lifecycle.move(session, run, lifecycle.FAILED, reason=reason, error=error)
+    lifecycle.move(session, run, RunStatus.FAILED, reason=reason, error=error)

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from visionyard.storage.run_folder import RunFolder
-
-if TYPE_CHECKING:
-    import lightning as L
 
 
 @dataclass
@@ -23,5 +20,5 @@ class RunRequest:
     base_checkpoint: Path | None = None
     """Weights to start from (transfer learning); ignored when resuming."""
     progress: bool = True
-    extra_callbacks: list[L.Callback] = field(default_factory=list)
-    """Added to the platform's own (the service adds its heartbeat; benchmarks add timers)."""
+    extra_callbacks: list[Any] = field(default_factory=list)
+    """Lightning callbacks added to the platform's own (benchmarks add timers)."""

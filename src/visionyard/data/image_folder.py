@@ -10,6 +10,9 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from visionyard.config import Settings
+from visionyard.storage.archive import ArchiveLimits
+
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
 SPLITS = ("train", "val", "test")
 
@@ -62,3 +65,10 @@ def stratified_split(
         n_val = min(max(n_val, 1 if len(shuffled) > 1 else 0), len(shuffled) - 1) if shuffled else 0
         val[name], train[name] = shuffled[:n_val], shuffled[n_val:]
     return train, val
+
+
+def archive_limits(settings: Settings) -> ArchiveLimits:
+    """What one dataset archive may hold (the upload limits); split folders are content, never unwrapped."""
+    return ArchiveLimits(
+        max_files=settings.upload_max_files, max_bytes=settings.upload_max_bytes, content_folders=frozenset(SPLITS)
+    )

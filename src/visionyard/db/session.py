@@ -22,12 +22,14 @@ CLAIM_LOCK = 7_311_967
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, runs_dir: Path | None = None):
+        """``runs_dir``: where the run folders are, for the ``run.json`` that each status move rewrites
+        (``session.info["runs_dir"]``; without it only the database changes)."""
         self.url = url
         self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=not url.startswith("sqlite"))
         if self.is_sqlite:
             _configure_sqlite(self.engine)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={"runs_dir": runs_dir})
 
     @property
     def is_sqlite(self) -> bool:

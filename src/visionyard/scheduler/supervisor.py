@@ -1,27 +1,28 @@
-"""The scheduler loop: start workers for claimed runs, notice dead ones, reconcile on start.
+"""The scheduler loop: claim runs and jobs, hand them to the executor, notice dead workers, reconcile
+on start.
 
-One tick: reap worker processes that exited; check heartbeats and stop deadlines of every
-running run (ours or adopted from a previous server); claim runs into free slots. Jobs (test runs)
-are claimed into their own slots; a job whose worker is gone fails (it is short, and can be asked
-for again).
+One tick: take the workers the executor saw end; check heartbeats and stop deadlines of every
+running run (ours or adopted from a previous server); claim runs into free slots. Jobs (test runs,
+exports) are claimed into their own slots; a job whose worker is gone fails (it is short, and can be
+asked for again). Whether a worker lives is the executor's answer.
 """
 
 from __future__ import annotations
 
 import logging
-import subprocess
 import threading
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from visionyard.core import lifecycle, recovery
-from visionyard.core.claims import claim_next
+from visionyard.core import claims, lifecycle, recovery
+from visionyard.core import jobs as core_jobs
 from visionyard.core.context import Context
+from visionyard.core.lifecycle import JobStatus, RunStatus
 from visionyard.db.models import Job, Run, utcnow
-from visionyard.scheduler import processes
-from visionyard.services import jobs
+from visionyard.scheduler.executors import executor_for
+from visionyard.scheduler.executors.base import Executor, Exit
 from visionyard.storage.run_folder import RunFolder
 from visionyard.tracking import MirrorThread, start_mirror
 
@@ -29,10 +30,9 @@ log = logging.getLogger("visionyard.scheduler")
 
 
 class Scheduler:
-    def __init__(self, ctx: Context, tick_seconds: float = 0.5):
+    def __init__(self, ctx: Context, tick_seconds: float = 0.5, executor: Executor | None = None):
         self.ctx, self.tick_seconds = ctx, tick_seconds
-        self.children: dict[str, subprocess.Popen[bytes]] = {}
-        self.job_children: dict[str, subprocess.Popen[bytes]] = {}
+        self.executor = executor or executor_for(ctx.settings)
         self._halt = threading.Event()
         self._thread: threading.Thread | None = None
         self._tracking: MirrorThread | None = None
@@ -60,40 +60,38 @@ class Scheduler:
                 log.exception("scheduler tick failed")
 
     def tick(self) -> None:
-        self.reap()
+        exits = self.executor.exits()
+        self.reap([e for e in exits if e.kind == "run"])
         self.watch()
         self.fill()
-        self.watch_jobs()
+        self.watch_jobs({e.item_id: e.reason for e in exits if e.kind == "job"})
         self.fill_jobs()
 
     def reconcile(self) -> None:
         """At start: adopt running runs whose worker lives, and recover the others."""
         with self.ctx.db.serialised() as session:
-            for run in session.scalars(select(Run).where(Run.status == lifecycle.RUNNING)):
-                if processes.alive(run.worker_pid, run.worker_host, run.worker_started):
+            for run in session.scalars(select(Run).where(Run.status == RunStatus.RUNNING)):
+                if self.executor.alive(run):
                     lifecycle.add_event(session, run.id, "reconcile", action="adopted", pid=run.worker_pid)
                     continue
                 lifecycle.add_event(session, run.id, "reconcile", action="recovered", pid=run.worker_pid)
                 self._worker_gone(session, run, "no live worker when the server started")
-        self.watch_jobs()
+        self.watch_jobs({})
 
-    def reap(self) -> None:
-        for run_id, proc in list(self.children.items()):
-            code = proc.poll()
-            if code is None:
-                continue
-            del self.children[run_id]
+    def reap(self, exits: list[Exit]) -> None:
+        """Runs whose worker ended without moving them on (a crash, a kill) are recovered."""
+        for ended in exits:
             with self.ctx.db.serialised() as session:
-                run = session.get(Run, run_id)
-                if run is not None and run.status == lifecycle.RUNNING and run.worker_pid in (proc.pid, None):
-                    self._worker_gone(session, run, processes.describe_exit(code))
+                run = session.get(Run, ended.item_id)
+                if run is not None and run.status == RunStatus.RUNNING and not self.executor.alive(run):
+                    self._worker_gone(session, run, ended.reason)
 
     def watch(self) -> None:
         settings = self.ctx.settings
         now = utcnow()
         stale = now - timedelta(seconds=settings.heartbeat_timeout)
         overdue = now - timedelta(seconds=settings.stop_timeout)
-        running = select(Run).where(Run.status == lifecycle.RUNNING)
+        running = select(Run).where(Run.status == RunStatus.RUNNING)
         suspect = (Run.heartbeat_at.is_(None)) | (Run.heartbeat_at < stale) | (Run.control_at < overdue)
         with self.ctx.db.session() as session:
             if session.scalar(running.where(suspect).limit(1)) is None:
@@ -102,7 +100,7 @@ class Scheduler:
             for run in session.scalars(running.where(suspect)):
                 if run.control == "stop" and run.control_at is not None and run.control_at < overdue:
                     self._kill(run)
-                    lifecycle.move(session, run, lifecycle.STOPPED, reason="killed: stop took too long")
+                    lifecycle.move(session, run, RunStatus.STOPPED, reason="killed: stop took too long")
                 elif run.heartbeat_at is None or run.heartbeat_at < stale:
                     self._kill(run)
                     seconds = settings.heartbeat_timeout
@@ -110,67 +108,64 @@ class Scheduler:
 
     def fill(self) -> None:
         while not self._halt.is_set():
-            run_id = claim_next(self.ctx.db, self.ctx.settings.max_concurrent_runs)
+            run_id = claims.claim_next_run(self.ctx.db, self.ctx.settings.max_concurrent_runs)
             if run_id is None:
                 return
             folder = RunFolder.of(self.ctx.settings.runs_dir, run_id)
             try:
-                proc = processes.start_worker(self.ctx.settings, run_id, folder.root / "logs" / "worker.log")
+                self.executor.launch("run", run_id, folder.root / "logs" / "worker.log")
             except OSError as exc:
                 with self.ctx.db.serialised() as session:
                     run = session.get_one(Run, run_id)
                     recovery.fail_or_restart(session, self.ctx.settings, run, f"cannot start a worker: {exc}")
                 continue
-            self.children[run_id] = proc
-            log.info("run %s: worker %d started", run_id, proc.pid)
+            log.info("run %s: worker started", run_id)
 
-    def watch_jobs(self) -> None:
-        """Reap our job workers; fail running jobs whose worker (ours or another process's) is gone."""
-        exits = {job_id: proc.poll() for job_id, proc in self.job_children.items()}
-        exited = {job_id: code for job_id, code in exits.items() if code is not None}
-        for job_id in exited:
-            del self.job_children[job_id]
-        running = select(Job).where(Job.status == jobs.RUNNING)
+    def watch_jobs(self, exited: dict[str, str]) -> None:
+        """Fail running jobs whose worker (ours or another process's) is gone; ``exited``: the jobs whose
+        worker the executor saw end, with how."""
+        launched = self.executor.launched("job")
+        running = select(Job).where(Job.status == JobStatus.RUNNING)
         with self.ctx.db.session() as session:
             if session.scalar(running.limit(1)) is None:
                 return
         unclaimed_grace = utcnow() - timedelta(seconds=self.ctx.settings.heartbeat_timeout)
         with self.ctx.db.serialised() as session:
             for job in session.scalars(running):
-                if job.id in self.job_children:
+                if job.id in launched:
                     continue
                 if job.id in exited:
-                    jobs.finish_job(session, job, jobs.FAILED, error=processes.describe_exit(exited[job.id]))
+                    core_jobs.finish_job(session, job, JobStatus.FAILED, error=exited[job.id])
                 elif job.worker_pid is None:
                     if job.started_at is not None and job.started_at < unclaimed_grace:
-                        jobs.finish_job(session, job, jobs.FAILED, error="no worker took the job")
-                elif not processes.alive(job.worker_pid, job.worker_host, job.worker_started):
-                    jobs.finish_job(session, job, jobs.FAILED, error="its worker is gone")
+                        core_jobs.finish_job(session, job, JobStatus.FAILED, error="no worker took the job")
+                elif not self.executor.alive(job):
+                    core_jobs.finish_job(session, job, JobStatus.FAILED, error="its worker is gone")
 
     def fill_jobs(self) -> None:
         while not self._halt.is_set():
-            job_id = jobs.claim_next_job(self.ctx.db, self.ctx.settings.max_concurrent_jobs)
+            job_id = claims.claim_next_job(self.ctx.db, self.ctx.settings.max_concurrent_jobs)
             if job_id is None:
                 return
             with self.ctx.db.session() as session:
                 job = session.get_one(Job, job_id)
-                log_file = jobs.job_folder(self.ctx, job) / "worker.log"
+                log_file = core_jobs.job_folder(self.ctx.settings, job) / "worker.log"
             try:
-                self.job_children[job_id] = processes.start_worker(self.ctx.settings, job_id, log_file, "job")
+                self.executor.launch("job", job_id, log_file)
             except OSError as exc:
                 with self.ctx.db.serialised() as session:
-                    jobs.finish_job(session, session.get_one(Job, job_id), jobs.FAILED, error=f"cannot start: {exc}")
+                    core_jobs.finish_job(
+                        session, session.get_one(Job, job_id), JobStatus.FAILED, error=f"cannot start: {exc}"
+                    )
 
     def _worker_gone(self, session: Session, run: Run, reason: str) -> None:
         """A pending stop or pause is honoured (from the last checkpoint); otherwise restart or fail."""
         if run.control == "stop":
-            lifecycle.move(session, run, lifecycle.STOPPED, reason=f"stopped ({reason})")
+            lifecycle.move(session, run, RunStatus.STOPPED, reason=f"stopped ({reason})")
         elif run.control == "pause":
-            lifecycle.move(session, run, lifecycle.PAUSED, reason=f"paused ({reason})")
+            lifecycle.move(session, run, RunStatus.PAUSED, reason=f"paused ({reason})")
         else:
             recovery.fail_or_restart(session, self.ctx.settings, run, reason)
 
     def _kill(self, run: Run) -> None:
-        if processes.alive(run.worker_pid, run.worker_host, run.worker_started):
-            assert run.worker_pid is not None
-            processes.kill_tree(run.worker_pid)
+        self.executor.kill(run)

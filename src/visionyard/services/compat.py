@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
-from visionyard.core.lifecycle import COMPLETED, FAILED, QUEUED, RESTARTING, RUNNING, TransitionError
+from visionyard.core import runs as core_runs
+from visionyard.core.lifecycle import RunStatus, TransitionError
 from visionyard.db.models import MetricRow, Run
 from visionyard.plugins.validation import ConfigError, ConfigProblem, deep_merge
 from visionyard.services import control, datasets, metrics, runs
@@ -276,14 +277,14 @@ def start_job(ctx: Context, dataset_uri: str, config_uri: str, register_model: b
 
 def stop_all(ctx: Context) -> list[str]:
     """Stop every queued, restarting and running run (waiting ones first); the ids stopped."""
-    order = {QUEUED: 0, RESTARTING: 1, RUNNING: 2}
+    order = {RunStatus.QUEUED: 0, RunStatus.RESTARTING: 1, RunStatus.RUNNING: 2}
     with ctx.db.session() as session:
         active = session.execute(select(Run.id, Run.status).where(Run.status.in_(order))).all()
     stopped = []
     for run_id, _ in sorted(active, key=lambda r: order[r.status]):
         try:
             control.stop(ctx, run_id)
-        except (TransitionError, runs.RunNotFound):
+        except (TransitionError, core_runs.RunNotFound):
             continue  # finished or deleted in the meantime
         stopped.append(run_id)
     return stopped
@@ -291,16 +292,20 @@ def stop_all(ctx: Context) -> list[str]:
 
 def training_status(session: Session) -> str:
     """spec/001's status: running, started (queued or restarting), stopped, not_running or ``error: ...``."""
-    active = set(session.scalars(select(Run.status).where(Run.status.in_((QUEUED, RESTARTING, RUNNING)))))
-    if RUNNING in active:
+    active = set(
+        session.scalars(
+            select(Run.status).where(Run.status.in_((RunStatus.QUEUED, RunStatus.RESTARTING, RunStatus.RUNNING)))
+        )
+    )
+    if RunStatus.RUNNING in active:
         return "running"
     if active:
         return "started"
     moment = func.coalesce(Run.finished_at, Run.created_at)
     last = session.scalars(select(Run).order_by(moment.desc(), Run.id.desc()).limit(1)).first()
-    if last is None or last.status == COMPLETED:
+    if last is None or last.status == RunStatus.COMPLETED:
         return "not_running"
-    if last.status == FAILED:
+    if last.status == RunStatus.FAILED:
         return f"error: {_first_line(last.error or 'training failed')}"
     return "stopped"
 
@@ -366,7 +371,7 @@ def run_overview(settings: Settings, session: Session) -> list[dict[str, Any]]:
                 "run_id": run.id,
                 "created_at": iso(run.created_at),
                 "modified_at": iso(run.updated_at),
-                "status": "completed" if run.status == COMPLETED else "in_progress",
+                "status": "completed" if run.status == RunStatus.COMPLETED else "in_progress",
                 "has_metrics": bool(rows),
                 "metrics_file": str(RunFolder.of(settings.runs_dir, run.id).metrics_csv) if rows else None,
             }

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from visionyard.core import lifecycle
-from visionyard.core.lifecycle import PAUSED, QUEUED, RESTARTING, RUNNING, STOPPED, TransitionError
+from visionyard.core.lifecycle import RunStatus, TransitionError
+from visionyard.core.runs import get_run
 from visionyard.db.models import Run, utcnow
-from visionyard.services.runs import get_run, prepare_resume
+from visionyard.services.runs import prepare_resume
 
 if TYPE_CHECKING:
     from visionyard.core.context import Context
@@ -21,10 +22,10 @@ if TYPE_CHECKING:
 def pause(ctx: Context, run_id: str) -> Run:
     with ctx.db.serialised() as session:
         run = get_run(session, run_id)
-        if run.status == RUNNING:
+        if run.status == RunStatus.RUNNING:
             _request(session, run, "pause")
-        elif run.status in (QUEUED, RESTARTING):
-            lifecycle.move(session, run, PAUSED, reason="paused before it ran")
+        elif run.status in (RunStatus.QUEUED, RunStatus.RESTARTING):
+            lifecycle.move(session, run, RunStatus.PAUSED, reason="paused before it ran")
         else:
             raise TransitionError(run, "pause")
         return run
@@ -33,10 +34,10 @@ def pause(ctx: Context, run_id: str) -> Run:
 def stop(ctx: Context, run_id: str) -> Run:
     with ctx.db.serialised() as session:
         run = get_run(session, run_id)
-        if run.status == RUNNING:
+        if run.status == RunStatus.RUNNING:
             _request(session, run, "stop")
-        elif run.status in (QUEUED, RESTARTING, PAUSED):
-            lifecycle.move(session, run, STOPPED, reason="stopped by request")
+        elif run.status in (RunStatus.QUEUED, RunStatus.RESTARTING, RunStatus.PAUSED):
+            lifecycle.move(session, run, RunStatus.STOPPED, reason="stopped by request")
         else:
             raise TransitionError(run, "stop")
         return run
@@ -45,7 +46,7 @@ def stop(ctx: Context, run_id: str) -> Run:
 def checkpoint(ctx: Context, run_id: str) -> Run:
     with ctx.db.serialised() as session:
         run = get_run(session, run_id)
-        if run.status != RUNNING:
+        if run.status != RunStatus.RUNNING:
             raise TransitionError(run, "checkpoint")
         if run.control is None:
             _request(session, run, "checkpoint")
@@ -57,7 +58,13 @@ def resume(ctx: Context, run_id: str, overrides: dict[str, Any] | None = None) -
 
     ``overrides`` may raise ``epochs`` (extending a run); completed runs can be extended too.
     """
-    return _requeue(ctx, run_id, "resume", (PAUSED, STOPPED, "failed", "completed"), overrides or {})
+    return _requeue(
+        ctx,
+        run_id,
+        "resume",
+        (RunStatus.PAUSED, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.COMPLETED),
+        overrides or {},
+    )
 
 
 def retry(ctx: Context, run_id: str) -> Run:
@@ -73,7 +80,9 @@ def _requeue(ctx: Context, run_id: str, action: str, allowed: tuple[str, ...], o
         if overrides:
             request = prepare_resume(ctx.settings, ctx.catalog(), run_id, overrides)
             run.config, run.epochs = request.config, request.config["epochs"]
-        lifecycle.move(session, run, QUEUED, reason=f"{action} requested", restarts=0, error=None, not_before=None)
+        lifecycle.move(
+            session, run, RunStatus.QUEUED, reason=f"{action} requested", restarts=0, error=None, not_before=None
+        )
         return run
 
 

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 from visionyard.common.errors import Invalid, NotFound
 from visionyard.data import catalog, formats
-from visionyard.data.archive import ArchiveError, ArchiveLimits, extract_zip
 from visionyard.data.catalog import DatasetSummary, SampleImage
 from visionyard.data.checks import DatasetReport
-from visionyard.data.image_folder import IMAGE_SUFFIXES
+from visionyard.data.image_folder import IMAGE_SUFFIXES, archive_limits
 from visionyard.db.models import Dataset
 from visionyard.storage import remote
+from visionyard.storage.archive import ArchiveError, extract_zip
 
 if TYPE_CHECKING:
     from visionyard.core.context import Context
@@ -106,7 +106,7 @@ def resolve(ctx: Context, ref: str) -> tuple[str, Path]:
 def fetch_remote(ctx: Context, uri: str) -> Path:
     """The cache folder of a remote dataset, brought up to date; its errors as the dataset errors."""
     try:
-        return remote.fetch_dataset(ctx.settings, uri)
+        return remote.fetch_dataset(ctx.settings, uri, archive_limits(ctx.settings))
     except remote.RemoteNotFound as exc:
         raise RemoteDatasetNotFound(uri, str(exc)) from exc
     except remote.RemoteError as exc:
@@ -156,7 +156,7 @@ def upload(ctx: Context, name: str, archive: Path) -> DatasetSummary:
     check_name(name)
     if name in known(ctx):
         raise DatasetRejected(f"a dataset named {name!r} exists already")
-    limits = ArchiveLimits(max_files=ctx.settings.upload_max_files, max_bytes=ctx.settings.upload_max_bytes)
+    limits = archive_limits(ctx.settings)
     destination = ctx.settings.data_root / name
     ctx.settings.data_root.mkdir(parents=True, exist_ok=True)
     try:

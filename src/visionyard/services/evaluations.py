@@ -16,10 +16,12 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from visionyard.common.errors import NotFound
+from visionyard.core import jobs as core_jobs
+from visionyard.core.lifecycle import JobStatus
+from visionyard.core.runs import get_run
 from visionyard.data import drawing
 from visionyard.db.models import Job, Run
-from visionyard.services import datasets, jobs
-from visionyard.services.runs import get_run
+from visionyard.services import datasets
 from visionyard.storage.evaluation_folder import EvaluationFolder
 from visionyard.storage.run_folder import RunFolder
 
@@ -91,10 +93,10 @@ def validation_folder(ctx: Context, session: Session, run_id: str, which: str) -
 
 
 def test_folder(ctx: Context, session: Session, run_id: str, job_id: str) -> EvaluationFolder:
-    job = jobs.get_job(session, run_id, job_id, "test")
-    if job.status != jobs.COMPLETED:
-        raise jobs.JobNotFinished(f"test {job_id} is {job.status}" + (f": {job.error}" if job.error else ""))
-    return EvaluationFolder(jobs.job_folder(ctx, job))
+    job = core_jobs.get_job(session, run_id, job_id, "test")
+    if job.status != JobStatus.COMPLETED:
+        raise core_jobs.JobNotFinished(f"test {job_id} is {job.status}" + (f": {job.error}" if job.error else ""))
+    return EvaluationFolder(core_jobs.job_folder(ctx.settings, job))
 
 
 def records(folder: EvaluationFolder, where: RecordFilter, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:

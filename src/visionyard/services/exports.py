@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from visionyard.common.errors import Conflict, NotFound
 from visionyard.common.export_formats import FORMATS, SIDECAR, SNIPPET, parse_request
+from visionyard.core import jobs as core_jobs
+from visionyard.core.lifecycle import JobStatus
+from visionyard.core.runs import get_run, new_run_id
 from visionyard.db.models import Job
 from visionyard.services import jobs
-from visionyard.services.runs import get_run, new_run_id
 from visionyard.storage.artifacts import artifact_store
 
 if TYPE_CHECKING:
@@ -47,7 +49,7 @@ def create_export(ctx: Context, run_id: str, format: str, checkpoint: str, optio
         run = get_run(session, run_id)
         chosen = jobs.resolve_checkpoint(session, ctx.settings.runs_dir, run, checkpoint, artifact_store(ctx.settings))
     params = {**chosen, "format": spec.name, "options": parsed.model_dump()}
-    job = Job(id=new_run_id(), run_id=run_id, kind=KIND, status=jobs.QUEUED, params=params)
+    job = Job(id=new_run_id(), run_id=run_id, kind=KIND, status=JobStatus.QUEUED, params=params)
     with ctx.db.write() as session:
         session.add(job)
     return job
@@ -58,7 +60,7 @@ def list_exports(session: Session, run_id: str) -> list[Job]:
 
 
 def get_export(session: Session, run_id: str, export_id: str) -> Job:
-    return jobs.get_job(session, run_id, export_id, KIND)
+    return core_jobs.get_job(session, run_id, export_id, KIND)
 
 
 def public(ctx: Context, job: Job, details: bool = False) -> dict[str, Any]:
@@ -77,7 +79,7 @@ def public(ctx: Context, job: Job, details: bool = False) -> dict[str, Any]:
     }
     body["downloads"] = _downloads(ctx, job)
     if details:
-        folder, store = jobs.job_folder(ctx, job), artifact_store(ctx.settings)
+        folder, store = core_jobs.job_folder(ctx.settings, job), artifact_store(ctx.settings)
         sidecar, snippet = store.ensure_local(folder / SIDECAR), store.ensure_local(folder / SNIPPET)
         body["sidecar"] = json.loads(sidecar.read_text()) if sidecar.is_file() else None
         body["snippet"] = snippet.read_text() if snippet.is_file() else None
@@ -89,7 +91,7 @@ def _downloads(ctx: Context, job: Job) -> list[dict[str, Any]]:
     and the deployment snippet (sizes where the file is on this host)."""
     if "files" not in job.result:
         return []
-    folder = jobs.job_folder(ctx, job)
+    folder = core_jobs.job_folder(ctx.settings, job)
     names = [*job.result["files"], SIDECAR, SNIPPET]
     return [{"name": n, "size_bytes": (folder / n).stat().st_size if (folder / n).is_file() else None} for n in names]
 
@@ -98,7 +100,7 @@ def download(ctx: Context, session: Session, run_id: str, export_id: str, file: 
     """The export's model (one file, or a zip of its files and sidecar), or one named file of it;
     the path and the name to download it as."""
     job = usable(session, run_id, export_id, allow_failed_parity=True)
-    folder, store = jobs.job_folder(ctx, job), artifact_store(ctx.settings)
+    folder, store = core_jobs.job_folder(ctx.settings, job), artifact_store(ctx.settings)
     names = list(job.result["files"])
     prefix = f"{run_id}-{job.params['format']}"
     if file is not None:
@@ -124,11 +126,11 @@ def download(ctx: Context, session: Session, run_id: str, export_id: str, file: 
 def usable(session: Session, run_id: str, export_id: str, allow_failed_parity: bool = False) -> Job:
     """A finished export with files; one that failed its parity check only where ``allow_failed_parity``."""
     job = get_export(session, run_id, export_id)
-    allowed = (jobs.COMPLETED, jobs.FAILED_PARITY) if allow_failed_parity else (jobs.COMPLETED,)
+    allowed = (JobStatus.COMPLETED, JobStatus.FAILED_PARITY) if allow_failed_parity else (JobStatus.COMPLETED,)
     if job.status not in allowed:
-        if job.status == jobs.FAILED_PARITY:
+        if job.status == JobStatus.FAILED_PARITY:
             raise ExportNotUsable(f"export {export_id} failed its parity check ({job.error}); it does not serve")
-        raise jobs.JobNotFinished(f"export {export_id} is {job.status}" + (f": {job.error}" if job.error else ""))
+        raise core_jobs.JobNotFinished(f"export {export_id} is {job.status}" + (f": {job.error}" if job.error else ""))
     return job
 
 

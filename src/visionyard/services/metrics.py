@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from visionyard.core.runs import get_run
 from visionyard.db.models import MetricRow
-from visionyard.services.runs import get_run
 
 LOWER_IS_BETTER = ("loss", "seconds", "error")
 

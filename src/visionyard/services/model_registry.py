@@ -10,6 +10,7 @@ the MLflow mirror follows.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 import shutil
@@ -23,12 +24,15 @@ from sqlalchemy.orm import Session
 from visionyard.common.errors import Conflict, Invalid, NotFound
 from visionyard.common.training_config import TrainingConfig
 from visionyard.core import lifecycle
+from visionyard.core import runs as core_runs
+from visionyard.core.runs import get_run
 from visionyard.db.models import AliasChange, Job, MetricRow, ModelAlias, ModelVersion, Run, TrainedModel, utcnow
 from visionyard.metrics.headlines import headline
 from visionyard.services import jobs
-from visionyard.services.runs import RunSetupError, get_run
+from visionyard.storage import registry_folder
 from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.atomic import write_json
+from visionyard.storage.registry_folder import VERSION_FILE, VERSION_JSON
 
 if TYPE_CHECKING:
     from visionyard.config import Settings
@@ -38,9 +42,9 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 ALIAS = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 RESERVED_ALIAS = re.compile(r"^(latest|v\d+)$")
 """``latest`` names the newest version; ``v<N>`` is reserved by MLflow's registry."""
-VERSION_FILE = "model.ckpt"
-VERSION_JSON = "version.json"
 COPY_CHUNK = 1024 * 1024
+
+log = logging.getLogger("visionyard.registry")
 
 
 class RegistryNotFound(NotFound):
@@ -61,8 +65,10 @@ class RegistryConflict(Conflict):
     code = "registry_conflict"
 
 
-class IncompatibleBase(RunSetupError):
+class IncompatibleBase(Invalid):
     """A published version whose weights cannot start the asked-for run (HTTP 422)."""
+
+    code = "invalid_run"
 
 
 @dataclass
@@ -92,7 +98,7 @@ def check_alias(alias: str) -> str:
 
 
 def version_folder(settings: Settings, name: str, version: int) -> Path:
-    return settings.registry_dir / check_name(name) / str(version)
+    return registry_folder.version_folder(settings.registry_dir, check_name(name), version)
 
 
 # ---- publishing ------------------------------------------------------------------------------
@@ -111,7 +117,7 @@ def publish(ctx: Context, spec: PublishSpec) -> ModelVersion:
             session, ctx.settings.runs_dir, run, spec.checkpoint, artifact_store(ctx.settings)
         )
         metrics = _checkpoint_metrics(session, run, chosen)
-        classes = jobs.run_classes(ctx, run.id, Path(run.dataset_path), run.task)
+        classes = core_runs.run_classes(ctx.settings, run.id, Path(run.dataset_path), run.task)
         facts = _run_facts(run)
     incoming = ctx.settings.registry_dir / spec.name / f".incoming-{secrets.token_hex(4)}"
     try:
@@ -516,3 +522,22 @@ def _version_record(model: TrainedModel, version: ModelVersion) -> dict[str, Any
     body = version_public(version, model, [], None, details=True)
     body["created_at"] = lifecycle.iso(version.created_at)
     return body
+
+
+def publish_if_asked(ctx: Context, run_id: str) -> None:
+    """spec/004 ``register_model``: a completed run whose config asks for it publishes its best
+    checkpoint. A failure is logged and recorded; the run stays completed."""
+    with ctx.db.session() as session:
+        run = get_run(session, run_id)
+        asked = TrainingConfig.from_run_config(run.config).registry
+        name = asked.name or run.model
+    if not asked.publish:
+        return
+    spec = PublishSpec(run_id, name, alias=asked.alias, actor="visionyard", description="published on completion")
+    try:
+        version = publish(ctx, spec)
+        log.info("run %s published as %s v%d", run_id, name, version.version)
+    except Exception as exc:
+        log.exception("run %s: publishing as %s failed", run_id, name)
+        with ctx.db.write() as session:
+            lifecycle.add_event(session, run_id, "registry", action="publish_failed", model=name, error=str(exc))

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from visionyard.core import jobs as core_jobs
+from visionyard.core import runs as core_runs
+from visionyard.core.runs import RunSetupError, get_run
 from visionyard.services import exports, jobs
 from visionyard.services.images import ImageRejected, check_image
-from visionyard.services.runs import RunSetupError, get_run
 from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.run_folder import RunFolder
 
@@ -78,7 +80,9 @@ def predict(
         else:
             export = exports.usable(session, run_id, options.export)
             checkpoint = {k: export.params[k] for k in ("checkpoint", "checkpoint_epoch")}
-            files = [store.ensure_local(jobs.job_folder(ctx, export) / name) for name in export.result["files"]]
+            files = [
+                store.ensure_local(core_jobs.job_folder(ctx.settings, export) / name) for name in export.result["files"]
+            ]
             main = files[0]  # pulled with the files beside it (OpenVINO's weights) when only in the store
             served = {"id": export.id, "format": export.params["format"], "path": str(main)}
     named = _images(task, uploads, ctx.settings.predict_max_images)
@@ -88,7 +92,7 @@ def predict(
         "model": model,
         "task": task,
         "config": config,
-        "classes": jobs.run_classes(ctx, run_id, dataset, task),
+        "classes": core_runs.run_classes(ctx.settings, run_id, dataset, task),
         "checkpoint": str(folder.root / checkpoint["checkpoint"]),
         "export": served,
         "images": [item[0][1] if len(item) == 1 else tuple(data for _, data in item) for item in named],

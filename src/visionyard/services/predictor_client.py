@@ -23,7 +23,7 @@ from typing import Any
 
 from visionyard.common.errors import Invalid, Unavailable
 from visionyard.config import Settings
-from visionyard.scheduler.processes import settings_env
+from visionyard.scheduler.executors.processes import settings_env
 
 log = logging.getLogger("visionyard.api")
 START_TIMEOUT = 120.0

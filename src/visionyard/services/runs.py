@@ -6,7 +6,6 @@ No Typer or HTTP types here: the CLI (and later the API) call these functions.
 from __future__ import annotations
 
 import logging
-import secrets
 import shutil
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -16,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
-from visionyard.common.errors import Conflict, Invalid, NotFound
+from visionyard.common.errors import Conflict
 from visionyard.config import Settings
 from visionyard.core import lifecycle
+from visionyard.core.lifecycle import RunStatus
 from visionyard.core.requests import RunRequest
+from visionyard.core.runs import RunSetupError, get_run, new_run_id
 from visionyard.data import formats
 from visionyard.db.models import ModelVersion, Run, TrainedModel, utcnow
 from visionyard.plugins.catalog import PluginCatalog
@@ -33,22 +34,13 @@ from visionyard.plugins.validation import (
 from visionyard.services import datasets
 from visionyard.storage import remote
 from visionyard.storage.artifacts import StorageError, artifact_store
-from visionyard.storage.run_folder import RunFolder, check_run_id
+from visionyard.storage.run_folder import RunFolder
 
 if TYPE_CHECKING:
     from visionyard.core.context import Context
+    from visionyard.engine.reporting import FlagControl
 
 log = logging.getLogger("visionyard.runs")
-
-
-class RunSetupError(Invalid):
-    """A run that cannot start, for a reason the user can fix."""
-
-    code = "invalid_run"
-
-
-def new_run_id() -> str:
-    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
 def resolve_dataset(settings: Settings, dataset: str) -> Path:
@@ -166,14 +158,6 @@ class RunPublished(Conflict):
     code = "run_published"
 
 
-class RunNotFound(NotFound):
-    code = "run_not_found"
-
-    def __init__(self, run_id: str):
-        self.run_id = run_id
-        super().__init__(f"no run {run_id!r}")
-
-
 @dataclass
 class RunSpec:
     """What a user asks for, from any door (CLI, API, compatibility routes)."""
@@ -210,7 +194,7 @@ def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
     run = Run(
         id=request.folder.run_id,
         name=spec.name,
-        status=lifecycle.QUEUED,
+        status=RunStatus.QUEUED,
         model=spec.model,
         task=entry.metadata.task_type,
         dataset=dataset_name if not local_paths or remote.is_remote(dataset_name) else Path(dataset_name).name,
@@ -227,7 +211,7 @@ def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
         with ctx.db.write() as session:
             session.add(run)
             session.flush()
-            lifecycle.add_event(session, run.id, "status", status=lifecycle.QUEUED, previous=None, attempt=0)
+            lifecycle.add_event(session, run.id, "status", status=RunStatus.QUEUED, previous=None, attempt=0)
     except Exception:
         shutil.rmtree(request.folder.root, ignore_errors=True)
         raise
@@ -244,13 +228,6 @@ def _base_version(ctx: Context, spec: RunSpec, task: str, config: dict[str, Any]
         return version.id
 
 
-def get_run(session: Session, run_id: str) -> Run:
-    run = session.get(Run, check_run_id(run_id))
-    if run is None:
-        raise RunNotFound(run_id)
-    return run
-
-
 def find_runs(session: Session, statuses: list[str] | None, limit: int, offset: int) -> tuple[list[Run], int]:
     """Runs newest first, with the total count for pagination."""
     query = select(Run).options(defer(Run.config))
@@ -263,7 +240,7 @@ def find_runs(session: Session, statuses: list[str] | None, limit: int, offset: 
 
 def queue_positions(session: Session) -> dict[str, int]:
     """Queued runs' places in line (1 = next), in the order the scheduler claims them."""
-    query = select(Run.id).where(Run.status == lifecycle.QUEUED).order_by(Run.queued_at, Run.id)
+    query = select(Run.id).where(Run.status == RunStatus.QUEUED).order_by(Run.queued_at, Run.id)
     return {run_id: place for place, run_id in enumerate(session.scalars(query), start=1)}
 
 
@@ -290,32 +267,13 @@ def delete_run(ctx: Context, run_id: str) -> None:
         log.warning("run %s: its files stay in the artifact store: %s", run_id, exc)
 
 
-def worker_request(settings: Settings, session: Session, run: Run) -> RunRequest:
-    """What a worker executes for a claimed run: it continues from last.ckpt whenever there is one."""
-    folder = RunFolder.of(settings.runs_dir, run.id)
-    store = artifact_store(settings)
-    try:
-        store.ensure_local(folder.root)  # another host, or files pruned here: last.ckpt, metrics.json
-    except StorageError as exc:
-        log.warning("run %s: %s", run.id, exc)
-    resume = folder.last_ckpt.is_file()
-    base = None
-    if run.base_run and not resume:
-        base_folder = RunFolder.of(settings.runs_dir, run.base_run)
-        best = store.ensure_local(base_folder.best_ckpt)
-        base = best if best.is_file() else store.ensure_local(base_folder.last_ckpt)
-    if run.base_version_id is not None and not resume:
-        base = store.ensure_local(published_weights(settings, session, run.base_version_id))
-    dataset = Path(run.dataset_path)
-    if remote.is_remote(run.dataset) and not dataset.is_dir():
-        dataset = remote.fetch_dataset(settings, run.dataset)  # cache pruned, or another host
-    return RunRequest(folder, run.model, dataset, run.config, resume=resume, base_checkpoint=base)
+def train_claimed(ctx: Context, run_id: str, local: FlagControl | None = None, progress: bool = False) -> str:
+    """Train a run claimed for this process to its end (or pause, or stop), then publish it where its
+    config asks (spec/004 ``register_model``). Returns the run's status."""
+    from visionyard.services import model_registry
+    from visionyard.worker.service import run_worker
 
-
-def published_weights(settings: Settings, session: Session, version_id: int) -> Path:
-    """The checkpoint file of a published model version (the registry's copy)."""
-    from visionyard.services.model_registry import VERSION_FILE, version_folder
-
-    version = session.get_one(ModelVersion, version_id)
-    name = session.get_one(TrainedModel, version.model_id).name
-    return version_folder(settings, name, version.version) / VERSION_FILE
+    status = run_worker(ctx, run_id, local, progress)
+    if status == RunStatus.COMPLETED:
+        model_registry.publish_if_asked(ctx, run_id)
+    return status

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from visionyard.data.archive import ArchiveError, ArchiveLimits, extract_zip, member_parts
+from visionyard.storage.archive import ArchiveError, ArchiveLimits, extract_zip, member_parts
 from visionyard.storage.artifacts import PARALLEL, StorageError, download, filesystem, no_such_bucket, reason
 from visionyard.storage.atomic import write_json
 
@@ -75,7 +75,7 @@ class Listing:
     """By local path (relative to the dataset folder; the file name for a single object)."""
 
 
-def fetch_dataset(settings: Settings, uri: str) -> Path:
+def fetch_dataset(settings: Settings, uri: str, limits: ArchiveLimits) -> Path:
     """The local folder of a dataset at ``s3://bucket/prefix/`` or ``s3://bucket/.../data.zip``."""
     bucket, key = _parse(uri)
     fs = _filesystem(settings)
@@ -83,7 +83,6 @@ def fetch_dataset(settings: Settings, uri: str) -> Path:
         listing = _single(fs, uri, bucket, key, "zip", settings.upload_max_bytes)
     else:
         listing = _prefix(fs, uri, bucket, key, settings.upload_max_bytes, settings.upload_max_files)
-    limits = ArchiveLimits(max_files=settings.upload_max_files, max_bytes=settings.upload_max_bytes)
     return _cached(settings, fs, uri, listing, limits)
 
 

@@ -14,17 +14,18 @@ import importlib.util
 import logging
 import os
 import threading
-import time
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from visionyard.common.errors import Unavailable
+from visionyard.common.retry import retry_call
 from visionyard.config import Settings
 from visionyard.db.models import Cursor, Event, utcnow
 from visionyard.db.session import Database
+from visionyard.tracking.transient import is_transient
 
 if TYPE_CHECKING:
     from visionyard.tracking.writer import MlflowWriter
@@ -72,17 +73,6 @@ def make_client(tracking_uri: str) -> Any:
     from mlflow.tracking import MlflowClient
 
     return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Worth waiting for (MLflow or the database down or busy) rather than a refusal of this event."""
-    from mlflow.exceptions import MlflowException
-    from requests.exceptions import RequestException
-
-    if isinstance(exc, MlflowException):
-        code = exc.get_http_status_code()
-        return code >= 500 or code == 429
-    return isinstance(exc, RequestException | OperationalError | InterfaceError | ConnectionError | TimeoutError)
 
 
 class TrackingMirror:
@@ -141,19 +131,16 @@ class TrackingMirror:
         return _until_fresh_gap(events, after)
 
     def _apply(self, event: Event) -> None:
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                self.writer.apply(event)
-                return
-            except Exception as exc:
-                if is_transient(exc):
-                    raise MirrorUnavailable(f"{type(exc).__name__}: {exc}") from exc
-                what = f"event {event.id} ({event.kind} of run {event.run_id})"
-                if attempt == ATTEMPTS:
-                    log.error("%s skipped after %d attempts: %s", what, attempt, exc, exc_info=exc)
-                    return
-                log.warning("%s failed (attempt %d): %s", what, attempt, exc)
-                time.sleep(RETRY_PAUSE * attempt)
+        """Apply one event, tried again when MLflow refuses it; skipped (and logged) when it keeps refusing.
+        MLflow or the database down is not the event's fault: the follower waits for them instead."""
+        what = f"event {event.id} ({event.kind} of run {event.run_id})"
+        try:
+            apply = partial(self.writer.apply, event)
+            retry_call(apply, what=what, log=log, attempts=ATTEMPTS, backoff=RETRY_PAUSE, give_up_on=is_transient)
+        except Exception as exc:
+            if is_transient(exc):
+                raise MirrorUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            log.error("%s skipped after %d attempts: %s", what, ATTEMPTS, exc, exc_info=exc)
 
     def _advance(self, event_id: int) -> None:
         with self.db.write() as session:

@@ -23,7 +23,7 @@ from visionyard.db.session import Database
 from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.run_folder import RunFolder
 from visionyard.tracking import mapping
-from visionyard.tracking.mirror import is_transient
+from visionyard.tracking.transient import is_transient
 
 log = logging.getLogger("visionyard.tracking")
 

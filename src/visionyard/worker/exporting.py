@@ -14,6 +14,8 @@ import torch
 
 from visionyard.common.export_formats import FORMATS, SIDECAR, SNIPPET
 from visionyard.common.training_config import TrainingConfig
+from visionyard.core import runs as core_runs
+from visionyard.core.lifecycle import JobStatus
 from visionyard.data import formats
 from visionyard.data.datamodule import carve_splits
 from visionyard.engine.adapters.detection import TRACE_CANDIDATES
@@ -24,11 +26,10 @@ from visionyard.engine.export.parity import check_parity
 from visionyard.engine.export.runtimes import load_runtime
 from visionyard.engine.export.writers import FILES, write
 from visionyard.engine.tasks.base import TaskModule
-from visionyard.services import jobs
 from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.atomic import write_json, write_text
 from visionyard.storage.run_folder import RunFolder
-from visionyard.worker.jobs import JobContext, JobOutcome
+from visionyard.worker.job_context import JobContext, JobOutcome
 
 log = logging.getLogger("visionyard.worker")
 
@@ -41,7 +42,7 @@ def run_export(work: JobContext) -> dict[str, Any]:
         raise RuntimeError(f"format {spec.name!r} is not available on this host: {reason}")
     options = spec.options.model_validate(p["options"])
     cfg = TrainingConfig.from_run_config(work.config)
-    classes = jobs.run_classes(work.ctx, work.run_id, work.dataset_path, work.task)
+    classes = core_runs.run_classes(work.ctx.settings, work.run_id, work.dataset_path, work.task)
     plugin = work.ctx.catalog().load_class(work.model)(work.config, classes)
     plugin.build()
     checkpoint = RunFolder.of(work.ctx.settings.runs_dir, work.run_id).root / p["checkpoint"]
@@ -89,7 +90,7 @@ def run_export(work: JobContext) -> dict[str, Any]:
         "benchmark": {**speed, "threads": threads, "hardware": cpu_description(threads)},
     }
     if parity.failures:
-        raise JobOutcome(jobs.FAILED_PARITY, result, "parity check failed: " + "; ".join(parity.failures))
+        raise JobOutcome(JobStatus.FAILED_PARITY, result, "parity check failed: " + "; ".join(parity.failures))
     return result
 
 

@@ -7,44 +7,22 @@ import logging
 import socket
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psutil
 
+from visionyard.core import jobs as core_jobs
 from visionyard.core.context import Context
+from visionyard.core.lifecycle import JobStatus
+from visionyard.core.runs import get_run
 from visionyard.db.models import Job
-from visionyard.services import jobs
-from visionyard.services.runs import get_run
 from visionyard.storage.artifacts import artifact_store
+from visionyard.worker.job_context import JobContext, JobOutcome
 from visionyard.worker.service import NotClaimed
 from visionyard.worker.syncing import FolderPusher
 
 log = logging.getLogger("visionyard.worker")
-
-
-class JobOutcome(Exception):
-    """A job that ends with a status of its own and keeps its result (an export outside its parity tolerance)."""
-
-    def __init__(self, status: str, result: dict[str, Any], message: str):
-        super().__init__(message)
-        self.status, self.result = status, result
-
-
-@dataclass(frozen=True)
-class JobContext:
-    """What a job's work needs, read from the database before it starts."""
-
-    ctx: Context
-    job_id: str
-    run_id: str
-    params: dict[str, Any]
-    model: str
-    task: str
-    config: dict[str, Any]
-    dataset_path: Path
-    folder: Path
 
 
 def run_job(ctx: Context, job_id: str) -> str:
@@ -52,7 +30,7 @@ def run_job(ctx: Context, job_id: str) -> str:
     me = psutil.Process()
     with ctx.db.serialised() as session:
         job = session.get(Job, job_id)
-        if job is None or job.status != jobs.RUNNING:
+        if job is None or job.status != JobStatus.RUNNING:
             raise NotClaimed(f"job {job_id} is {job.status if job else 'unknown'}, not running: nothing to do")
         job.worker_pid, job.worker_host, job.worker_started = me.pid, socket.gethostname(), me.create_time()
         run = get_run(session, job.run_id)
@@ -65,7 +43,7 @@ def run_job(ctx: Context, job_id: str) -> str:
             run.task,
             dict(run.config),
             Path(run.dataset_path),
-            jobs.job_folder(ctx, job),
+            core_jobs.job_folder(ctx.settings, job),
         )
         kind = job.kind
     work.folder.mkdir(parents=True, exist_ok=True)
@@ -73,21 +51,21 @@ def run_job(ctx: Context, job_id: str) -> str:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger().addHandler(handler)
     try:
-        result, status, error = JOB_KINDS[kind](work), jobs.COMPLETED, None
+        result, status, error = JOB_KINDS[kind](work), JobStatus.COMPLETED, None
     except JobOutcome as exc:
         log.error("job %s ended %s: %s", job_id, exc.status, exc)
         result, status, error = exc.result, exc.status, str(exc)
     except Exception as exc:
         log.error("job %s failed: %s\n%s", job_id, exc, traceback.format_exc())
-        result, status, error = {}, jobs.FAILED, f"{type(exc).__name__}: {exc}"
+        result, status, error = {}, JobStatus.FAILED, f"{type(exc).__name__}: {exc}"
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()
     FolderPusher(artifact_store(ctx.settings), work.folder).close()  # the job's files, before it is reported done
     with ctx.db.serialised() as session:
         job = session.get_one(Job, job_id)
-        if job.status == jobs.RUNNING and job.worker_pid == me.pid:
-            jobs.finish_job(session, job, status, result, error)
+        if job.status == JobStatus.RUNNING and job.worker_pid == me.pid:
+            core_jobs.finish_job(session, job, status, result, error)
         return job.status
 
 

@@ -16,12 +16,12 @@ from typing import Any
 
 import psutil
 
-from visionyard.common.training_config import TrainingConfig
 from visionyard.core import lifecycle, recovery
 from visionyard.core.context import Context
+from visionyard.core.lifecycle import RunStatus
+from visionyard.core.runs import get_run, worker_request
 from visionyard.db.models import Run, utcnow
 from visionyard.engine.reporting import ControlRequest, FlagControl
-from visionyard.services.runs import get_run, worker_request
 from visionyard.worker.db_reporter import DatabaseReporter
 
 log = logging.getLogger("visionyard.worker")
@@ -55,7 +55,7 @@ class Heartbeat(threading.Thread):
     def beat(self) -> None:
         with self.ctx.db.write() as session:
             run = get_run(session, self.run_id)
-            if run.status != lifecycle.RUNNING or run.worker_pid != os.getpid():
+            if run.status != RunStatus.RUNNING or run.worker_pid != os.getpid():
                 self.lost = True
                 return
             run.heartbeat_at = utcnow()
@@ -100,7 +100,7 @@ def claim_here(ctx: Context, run_id: str) -> None:
     me = psutil.Process()
     with ctx.db.serialised() as session:
         run = get_run(session, run_id)
-        if run.status != lifecycle.RUNNING:
+        if run.status != RunStatus.RUNNING:
             raise NotClaimed(f"run {run_id} is {run.status}, not running: nothing to do")
         if run.worker_pid not in (None, me.pid) and run.worker_host == socket.gethostname():
             raise NotClaimed(f"run {run_id} belongs to worker {run.worker_pid}")
@@ -128,39 +128,13 @@ def run_worker(ctx: Context, run_id: str, local: FlagControl | None = None, prog
         log.info("run %s: %s after %.1f s", run_id, outcome.status, time.monotonic() - started)
     finally:
         heartbeat.halt()
-    status = record_outcome(ctx, run_id, outcome)
-    if status == lifecycle.COMPLETED:
-        publish_if_asked(ctx, run_id)
-    return status
-
-
-def publish_if_asked(ctx: Context, run_id: str) -> None:
-    """spec/004 ``register_model``: a completed run whose config asks for it publishes its best
-    checkpoint. A failure is logged and recorded; the run stays completed."""
-    from visionyard.services import model_registry
-
-    with ctx.db.session() as session:
-        run = get_run(session, run_id)
-        asked = TrainingConfig.from_run_config(run.config).registry
-        name = asked.name or run.model
-    if not asked.publish:
-        return
-    spec = model_registry.PublishSpec(
-        run_id, name, alias=asked.alias, actor="visionyard", description="published on completion"
-    )
-    try:
-        version = model_registry.publish(ctx, spec)
-        log.info("run %s published as %s v%d", run_id, name, version.version)
-    except Exception as exc:
-        log.exception("run %s: publishing as %s failed", run_id, name)
-        with ctx.db.write() as session:
-            lifecycle.add_event(session, run_id, "registry", action="publish_failed", model=name, error=str(exc))
+    return record_outcome(ctx, run_id, outcome)
 
 
 def record_outcome(ctx: Context, run_id: str, outcome: Any) -> str:
     with ctx.db.serialised() as session:
         run = get_run(session, run_id)
-        if run.status != lifecycle.RUNNING or run.worker_pid != os.getpid():
+        if run.status != RunStatus.RUNNING or run.worker_pid != os.getpid():
             log.warning("run %s was taken from this worker (now %s); outcome %s dropped", run_id, run.status, outcome)
             return run.status
         fields = {
@@ -168,7 +142,7 @@ def record_outcome(ctx: Context, run_id: str, outcome: Any) -> str:
             "final_metrics": outcome.final_metrics,
             "current_epoch": outcome.epochs_completed,
         }
-        if outcome.status == lifecycle.FAILED:
+        if outcome.status == RunStatus.FAILED:
             _apply(run, fields)
             recovery.fail_or_restart(session, ctx.settings, run, outcome.error or "failed", outcome.retryable)
         else:

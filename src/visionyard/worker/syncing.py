@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from visionyard.common.retry import retry_call
 from visionyard.config import Settings
 from visionyard.engine.reporting import Reporter
 from visionyard.storage.artifacts import ArtifactStore, StorageError, artifact_store
@@ -78,22 +79,14 @@ class FolderPusher:
             thread.join()
         if not self.store.remote:
             return True
-        for attempt in range(1, self.attempts + 1):
-            try:
-                self.store.push(self.folder, self.remove_deleted)
-                return True
-            except Exception as exc:
-                log.warning(
-                    "push of %s to %s failed (attempt %d): %s", self.folder, self.store.describe(), attempt, exc
-                )
-                if attempt < self.attempts:
-                    time.sleep(self.backoff * 2 ** (attempt - 1))
-        log.error(
-            "%s is not fully in %s: it stays whole here and goes up with its next push",
-            self.folder,
-            self.store.describe(),
-        )
-        return False
+        what = f"push of {self.folder} to {self.store.describe()}"
+        try:
+            push = partial(self.store.push, self.folder, self.remove_deleted)
+            retry_call(push, what=what, log=log, attempts=self.attempts, backoff=self.backoff)
+        except Exception as exc:
+            log.error("%s failed (%s): the folder stays whole here and goes up with its next push", what, exc)
+            return False
+        return True
 
 
 class PushingReporter:

@@ -10,16 +10,16 @@ from typing import Any
 import torch
 
 from visionyard.common.training_config import TrainingConfig
+from visionyard.core.runs import run_classes
 from visionyard.data import formats
 from visionyard.data.datamodule import carve_splits
 from visionyard.engine.evaluation.recorders import recorder_for
 from visionyard.engine.evaluation.runner import evaluate_samples
-from visionyard.services.jobs import run_classes
 from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.evaluation_folder import EvaluationFolder
 from visionyard.storage.run_folder import RunFolder
 from visionyard.worker.execute import DatasetCheckFailed
-from visionyard.worker.jobs import JobContext
+from visionyard.worker.job_context import JobContext
 
 log = logging.getLogger("visionyard.worker")
 
@@ -35,7 +35,7 @@ def run_test(work: JobContext) -> dict[str, Any]:
     samples = carve_splits(data, cfg).val if own_val else data.splits.get(p["split"], [])
     if not samples:
         raise DatasetCheckFailed(data.report, [f"the {p['split']} split of {p['dataset']} has no usable samples"])
-    classes = run_classes(work.ctx, work.run_id, work.dataset_path, work.task)
+    classes = run_classes(work.ctx.settings, work.run_id, work.dataset_path, work.task)
     plugin = work.ctx.catalog().load_class(work.model)(work.config, classes)
     plugin.build()
     checkpoint = RunFolder.of(work.ctx.settings.runs_dir, work.run_id).root / p["checkpoint"]

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from visionyard.api.compat.deepvision import CompatRoute
 from visionyard.api.deps import ContextDep, SessionDep
+from visionyard.core import runs as core_runs
 from visionyard.db.models import Run
 from visionyard.services import compat, runs
 
@@ -70,7 +71,7 @@ async def start_job(body: JobCreate, ctx: ContextDep) -> JobCreated:
 
 @router.get("/{job_id}")
 def get_job(job_id: str, session: SessionDep) -> JobPublic:
-    return _job(runs.get_run(session, job_id))
+    return _job(core_runs.get_run(session, job_id))
 
 
 @router.get("")

@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from visionyard.api.deps import ContextDep, SessionDep
 from visionyard.api.errors import ApiError
 from visionyard.api.schemas import Summary
+from visionyard.core.runs import RunNotFound
 from visionyard.services import compat, metrics
-from visionyard.services.runs import RunNotFound
 from visionyard.storage.run_folder import InvalidRunId
 
 Handler = Callable[[Request], Awaitable[Response]]

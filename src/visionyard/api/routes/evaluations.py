@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from visionyard.api.deps import ContextDep, SessionDep
+from visionyard.api.evaluation_schemas import (
+    EvaluationReport,
+    RunBestEpoch,
+    TestComparison,
+    TestDetail,
+    TestPublic,
+    ValidationEpoch,
+)
 from visionyard.api.schemas import RecordPage, TestCreate
+from visionyard.core import jobs as core_jobs
+from visionyard.core.lifecycle import JobStatus
 from visionyard.services import evaluations, jobs
 from visionyard.storage.evaluation_folder import EvaluationFolder
 
@@ -50,21 +60,23 @@ def png(data: bytes) -> Response:
 
 
 @router.get("/best-epoch")
-def best_epoch(run_id: str, session: SessionDep) -> dict[str, Any]:
+def best_epoch(run_id: str, session: SessionDep) -> RunBestEpoch:
     """The epoch the run's monitored metric liked best, with all its metrics."""
-    return evaluations.best_epoch(session, run_id)
+    return RunBestEpoch.model_validate(evaluations.best_epoch(session, run_id))
 
 
 @router.get("/validation")
-def list_validations(run_id: str, ctx: ContextDep, session: SessionDep) -> list[dict[str, Any]]:
+def list_validations(run_id: str, ctx: ContextDep, session: SessionDep) -> list[ValidationEpoch]:
     """Validation epochs with detailed results kept (the latest and the best)."""
-    return evaluations.list_validations(ctx, session, run_id)
+    return [ValidationEpoch.model_validate(v) for v in evaluations.list_validations(ctx, session, run_id)]
 
 
 @router.get("/validation/{which}")
-def validation_report(run_id: str, which: Which, ctx: ContextDep, session: SessionDep) -> dict[str, Any]:
+def validation_report(run_id: str, which: Which, ctx: ContextDep, session: SessionDep) -> EvaluationReport:
     """Metrics, per-class table, confusion matrix, curves and histograms of one validation."""
-    return evaluations.report(evaluations.validation_folder(ctx, session, run_id, which))
+    return EvaluationReport.model_validate(
+        evaluations.report(evaluations.validation_folder(ctx, session, run_id, which))
+    )
 
 
 @router.get("/validation/{which}/images")
@@ -94,15 +106,15 @@ def validation_image_part(
 
 
 @router.post("/tests", status_code=status.HTTP_202_ACCEPTED)
-async def create_test(run_id: str, body: TestCreate, ctx: ContextDep) -> dict[str, Any]:
+async def create_test(run_id: str, body: TestCreate, ctx: ContextDep) -> TestPublic:
     """Queue a test run: a checkpoint evaluated on a dataset split, in a worker process."""
     job = await to_thread.run_sync(jobs.create_test, ctx, run_id, jobs.TestSpec(**body.model_dump()))
-    return evaluations.test_public(job)
+    return TestPublic.model_validate(evaluations.test_public(job))
 
 
 @router.get("/tests")
-def list_tests(run_id: str, session: SessionDep) -> list[dict[str, Any]]:
-    return [evaluations.test_public(job) for job in jobs.list_jobs(session, run_id, "test")]
+def list_tests(run_id: str, session: SessionDep) -> list[TestPublic]:
+    return [TestPublic.model_validate(evaluations.test_public(job)) for job in jobs.list_jobs(session, run_id, "test")]
 
 
 @router.get("/tests/compare")
@@ -111,19 +123,19 @@ def compare_tests(
     ctx: ContextDep,
     session: SessionDep,
     ids: Annotated[list[str], Query(min_length=1, max_length=20, description="test ids, the first is the base")],
-) -> dict[str, Any]:
+) -> TestComparison:
     """Completed tests side by side: each metric per test and its change from the first."""
-    return evaluations.compare(ctx, session, run_id, ids)
+    return TestComparison.model_validate(evaluations.compare(ctx, session, run_id, ids))
 
 
 @router.get("/tests/{test_id}")
-def get_test(run_id: str, test_id: str, ctx: ContextDep, session: SessionDep) -> dict[str, Any]:
+def get_test(run_id: str, test_id: str, ctx: ContextDep, session: SessionDep) -> TestDetail:
     """The test's status and metrics; its full report once completed."""
-    job = jobs.get_job(session, run_id, test_id, "test")
+    job = core_jobs.get_job(session, run_id, test_id, "test")
     body = evaluations.test_public(job)
-    if job.status == jobs.COMPLETED:
+    if job.status == JobStatus.COMPLETED:
         body["report"] = evaluations.report(evaluations.test_folder(ctx, session, run_id, test_id))
-    return body
+    return TestDetail.model_validate(body)
 
 
 @router.delete("/tests/{test_id}", status_code=status.HTTP_204_NO_CONTENT)

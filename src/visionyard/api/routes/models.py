@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from visionyard.api.deps import ContextDep
 from visionyard.plugins.catalog import PluginEntry
-from visionyard.plugins.schema import ConfigSchema, ModelMetadata, TaskType
+from visionyard.plugins.schema import ConfigField, ConfigSchema, ModelMetadata, TaskType
 from visionyard.plugins.validation import config_warnings, resolve_config, run_config_model
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
@@ -30,6 +30,13 @@ class ModelList(BaseModel):
 class ModelDetail(BaseModel):
     metadata: ModelMetadata
     config_schema: ConfigSchema
+
+
+class ModelConfigSchema(BaseModel):
+    fields: tuple[ConfigField, ...] = Field(description="the model's own settings (the run config's model section)")
+    presets: dict[str, dict[str, Any]]
+    run_config: dict[str, Any] = Field(description="the JSON Schema of a whole run config for this model")
+    defaults: dict[str, Any] = Field(description="the run config with no values of the user's (the form's start)")
 
 
 class ConfigWarning(BaseModel):
@@ -78,15 +85,16 @@ async def get_metadata(name: str, ctx: ContextDep) -> ModelMetadata:
 
 
 @router.get("/{name}/config-schema")
-async def get_config_schema(name: str, ctx: ContextDep) -> dict[str, Any]:
+async def get_config_schema(name: str, ctx: ContextDep) -> ModelConfigSchema:
     """The model's fields and presets, and the JSON Schema of a whole run config for this model."""
     entry = await _entry(ctx, name)
     assert entry.config_schema is not None
-    return {
-        **entry.config_schema.model_dump(mode="json"),
-        "run_config": run_config_model(entry.config_schema).model_json_schema(),
-        "defaults": _resolve(entry, {}, None),
-    }
+    return ModelConfigSchema(
+        fields=entry.config_schema.fields,
+        presets=entry.config_schema.presets,
+        run_config=run_config_model(entry.config_schema).model_json_schema(),
+        defaults=_resolve(entry, {}, None),
+    )
 
 
 @router.post("/{name}/validate-config")

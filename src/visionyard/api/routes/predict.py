@@ -3,14 +3,13 @@ process (see :mod:`visionyard.services.predictor_client`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from anyio import to_thread
 from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 
 from visionyard.api.deps import ContextDep
 from visionyard.api.errors import ApiError
+from visionyard.api.schemas import Predictions
 from visionyard.services import predictions
 
 router = APIRouter(prefix="/api/v1/runs/{run_id}", tags=["predict"])
@@ -32,7 +31,7 @@ _FORM = {
 @router.post(
     "/predict", openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _FORM}}}}
 )
-async def predict(run_id: str, request: Request, ctx: ContextDep) -> dict[str, Any]:
+async def predict(run_id: str, request: Request, ctx: ContextDep) -> Predictions:
     """Predictions for one or more images (``files``; change detection: ``before`` and ``after`` in pairs)."""
     limit, most = ctx.settings.predict_max_bytes, ctx.settings.predict_max_images
     length = request.headers.get("content-length")
@@ -51,7 +50,7 @@ async def predict(run_id: str, request: Request, ctx: ContextDep) -> dict[str, A
     options = predictions.PredictOptions.parse(
         form.get("checkpoint"), form.get("score_threshold"), form.get("overlay"), form.get("export")
     )
-    return await to_thread.run_sync(predictions.predict, ctx, run_id, uploads, options)
+    return Predictions.model_validate(await to_thread.run_sync(predictions.predict, ctx, run_id, uploads, options))
 
 
 async def _read(upload: UploadFile) -> tuple[str, bytes]:

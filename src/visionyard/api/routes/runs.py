@@ -23,7 +23,9 @@ from visionyard.api.schemas import (
     Summary,
 )
 from visionyard.core import lifecycle
+from visionyard.core import runs as core_runs
 from visionyard.core.context import Context
+from visionyard.core.lifecycle import RunStatus
 from visionyard.core.recovery import worker_log_tail
 from visionyard.db.models import Checkpoint, Event, Run
 from visionyard.services import control, metrics, runs
@@ -44,7 +46,7 @@ async def create_run(body: RunCreate, ctx: ContextDep) -> RunPublic:
 def public(ctx: Context, run: Run) -> RunPublic:
     """The run with its place in the queue (only a queued run has one)."""
     places: dict[str, int] = {}
-    if run.status == lifecycle.QUEUED:
+    if run.status == RunStatus.QUEUED:
         with ctx.db.session() as session:
             places = runs.queue_positions(session)
     return placed(RunPublic, run, places)
@@ -68,7 +70,7 @@ def list_runs(
 
 @router.get("/{run_id}")
 def get_run(run_id: str, session: SessionDep) -> RunPublic:
-    return placed(RunPublic, runs.get_run(session, run_id), runs.queue_positions(session))
+    return placed(RunPublic, core_runs.get_run(session, run_id), runs.queue_positions(session))
 
 
 @router.delete("/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -125,7 +127,7 @@ def stream_metrics(
     Reconnect with ``Last-Event-ID`` to get every event after that id; the stream ends when the
     run has finished (completed, failed or stopped)."""
     with ctx.db.session() as session:  # not a dependency: that would hold a connection per open stream
-        run = runs.get_run(session, run_id)
+        run = core_runs.get_run(session, run_id)
         finished_at = lifecycle.last_event_id(session, run_id) if run.status in lifecycle.FINISHED else None
     start = last_event_id if last_event_id is not None else after or 0
     return EventSourceResponse(hub.stream(run_id, start, finished_at), ping=15)
@@ -139,7 +141,7 @@ def run_events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[EventPublic]:
     """The run's event log: every state change, control request, epoch, checkpoint and reconciliation."""
-    runs.get_run(session, run_id)
+    core_runs.get_run(session, run_id)
     query = select(Event).where(Event.run_id == run_id, Event.id > after).order_by(Event.id).limit(limit)
     return [EventPublic.model_validate(e) for e in session.scalars(query)]
 
@@ -153,7 +155,7 @@ def run_logs(
     source: Literal["training", "worker"] = "training",
 ) -> LogTail:
     """The last lines of the training log, or of the worker's own output (tracebacks, crashes)."""
-    run = runs.get_run(session, run_id)
+    run = core_runs.get_run(session, run_id)
     if source == "worker":
         text = worker_log_tail(ctx.settings, run.id, lines)
     else:
@@ -163,7 +165,7 @@ def run_logs(
 
 @router.get("/{run_id}/checkpoints")
 def list_checkpoints(run_id: str, session: SessionDep) -> list[CheckpointPublic]:
-    runs.get_run(session, run_id)
+    core_runs.get_run(session, run_id)
     query = select(Checkpoint).where(Checkpoint.run_id == run_id).order_by(Checkpoint.created_at, Checkpoint.id)
     return [CheckpointPublic.model_validate(c) for c in session.scalars(query)]
 

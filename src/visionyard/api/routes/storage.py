@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from anyio import to_thread
 from fastapi import APIRouter
 
 from visionyard.api.deps import ContextDep, SessionDep
-from visionyard.services import disk, runs
+from visionyard.api.schemas import RunDisk, StorageUsage
+from visionyard.core import runs as core_runs
+from visionyard.services import disk
 
 router = APIRouter(prefix="/api/v1", tags=["storage"])
 
 
 @router.get("/storage")
-async def storage(ctx: ContextDep) -> dict[str, Any]:
+async def storage(ctx: ContextDep) -> StorageUsage:
     """Bytes per area (runs, registry, datasets, cache), in total, free on the disk, and per run."""
-    return await to_thread.run_sync(disk.usage, ctx.settings)
+    return StorageUsage.model_validate(await to_thread.run_sync(disk.usage, ctx.settings))
 
 
 @router.get("/runs/{run_id}/disk")
-def run_disk(run_id: str, ctx: ContextDep, session: SessionDep) -> dict[str, int]:
+def run_disk(run_id: str, ctx: ContextDep, session: SessionDep) -> RunDisk:
     """The run folder's bytes: in total, and in checkpoints, validation details, tests and exports."""
-    runs.get_run(session, run_id)
-    return disk.run_usage(ctx.settings, run_id)
+    core_runs.get_run(session, run_id)
+    return RunDisk.model_validate(disk.run_usage(ctx.settings, run_id))

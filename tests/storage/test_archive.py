@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from visionyard.data.archive import (
+from visionyard.data.catalog import describe_dataset
+from visionyard.data.image_folder import SPLITS
+from visionyard.storage.archive import (
     ArchiveError,
     ArchiveLimits,
     DestinationExists,
@@ -21,7 +23,6 @@ from visionyard.data.archive import (
     _write_member,
     extract_zip,
 )
-from visionyard.data.catalog import describe_dataset
 
 
 def png(value: int) -> bytes:
@@ -106,7 +107,9 @@ def test_a_stream_with_class_folders_at_the_top_is_taken_as_is(place: Path):
     ids=["a split folder", "a class folder"],
 )
 def test_a_lone_split_or_class_folder_is_not_unwrapped(place: Path, entries, kept):
-    result = extract_zip(io.BytesIO(make_zip(entries)), place / "d")
+    """Split folders are content to a dataset's limits (``data.image_folder.archive_limits``)."""
+    limits = ArchiveLimits(content_folders=frozenset(SPLITS))
+    result = extract_zip(io.BytesIO(make_zip(entries)), place / "d", limits)
     assert result.unwrapped is None
     assert {p for p in every_file(place / "d") if "." not in p} == kept
 
@@ -253,7 +256,7 @@ def test_an_existing_destination_is_never_overwritten(tmp_path: Path, place: Pat
 
 def test_the_module_does_not_import_torch():
     code = (
-        "import sys, visionyard.data.archive, visionyard.data.catalog\n"
+        "import sys, visionyard.storage.archive, visionyard.data.catalog\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'torch', 'torchvision', 'lightning'})\n"
         "assert not heavy, heavy\n"
     )

@@ -29,7 +29,6 @@ from typing import BinaryIO, NoReturn
 from pydantic import BaseModel, ConfigDict, Field
 
 from visionyard.common.errors import Invalid
-from visionyard.data.image_folder import SPLITS
 
 MiB = 1024**2
 GiB = 1024**3
@@ -63,6 +62,7 @@ class ArchiveLimits(BaseModel):
     max_bytes: int = Field(2 * GiB, gt=0, description="most bytes written, all members together")
     max_ratio: float = Field(200.0, gt=1, description="largest uncompressed/compressed ratio of one member")
     ratio_floor: int = Field(MiB, ge=0, description="members up to this size are not ratio-checked")
+    content_folders: frozenset[str] = Field(frozenset(), description="top folders that are content, never unwrapped")
 
 
 class ExtractResult(BaseModel):
@@ -94,7 +94,7 @@ def extract_zip(
     """Extract ``source`` into the new folder ``destination``; all of it, or nothing and an error.
 
     A zip holding one top-level folder (``mydata/train/a/1.jpg``) becomes that folder's contents,
-    unless the folder is a split (``train/``) or holds only loose files (then it is a class).
+    unless the folder is one of ``limits.content_folders`` or holds only loose files (then it is a class).
     ``durable`` flushes the files to disk before the final rename.
     """
     limits = limits or ArchiveLimits()
@@ -103,7 +103,7 @@ def extract_zip(
         raise ArchiveError(f"invalid destination folder {str(destination)!r}")
     with _open_zip(source) as archive:
         members, skipped = _plan(archive.infolist(), limits)
-        members, unwrapped = _unwrap(members)
+        members, unwrapped = _unwrap(members, limits.content_folders)
         staging = _reserve(destination)
         try:
             files, written = _write_all(archive, members, staging, limits)
@@ -196,14 +196,14 @@ def _check_file_folder_clash(files: list[_Member]) -> None:
             raise UnsafeArchive(f"member {m.name!r} is a file, but {folders[m.parts]!r} uses it as a folder")
 
 
-def _unwrap(members: list[_Member]) -> tuple[list[_Member], str | None]:
+def _unwrap(members: list[_Member], content_folders: frozenset[str]) -> tuple[list[_Member], str | None]:
     """Drop a single top-level folder that wraps everything (a zipped dataset folder)."""
     tops = {m.parts[0] for m in members}
     files = [m for m in members if not m.is_dir]
     if len(tops) != 1 or any(len(m.parts) == 1 for m in files):
         return members, None
     top = tops.pop()
-    if top in SPLITS or not any(len(m.parts) >= 3 for m in files):
+    if top in content_folders or not any(len(m.parts) >= 3 for m in files):
         return members, None
     return [replace(m, parts=m.parts[1:]) for m in members if len(m.parts) > 1], top
 

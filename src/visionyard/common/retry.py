@@ -1,0 +1,37 @@
+"""The one retry policy (tenacity): a few attempts with exponential backoff, each failure logged."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+T = TypeVar("T")
+
+
+def retry_call(
+    action: Callable[[], T],
+    *,
+    what: str,
+    log: logging.Logger,
+    attempts: int = 3,
+    backoff: float = 1.0,
+    give_up_on: Callable[[BaseException], bool] = lambda exc: False,
+) -> T:
+    """``action()``, tried up to ``attempts`` times, waiting ``backoff``, twice that, ... between tries;
+    an error that ``give_up_on`` accepts is raised at once, and the last error once the tries are spent."""
+
+    def note(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        log.warning("%s failed (attempt %d of %d): %s", what, state.attempt_number, attempts, error)
+
+    retrying = Retrying(
+        stop=stop_after_attempt(attempts),
+        wait=wait_exponential(multiplier=backoff),
+        retry=retry_if_exception(lambda exc: not give_up_on(exc)),
+        before_sleep=note,
+        reraise=True,
+    )
+    return retrying(action)

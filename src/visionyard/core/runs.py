@@ -1,0 +1,87 @@
+"""Runs as every layer above the engine reads them: found by id, new ids, what a worker executes
+(torch-free)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from visionyard.common.errors import Invalid, NotFound
+from visionyard.config import Settings
+from visionyard.core.requests import RunRequest
+from visionyard.data import formats
+from visionyard.data.image_folder import archive_limits
+from visionyard.db.models import ModelVersion, Run, TrainedModel
+from visionyard.storage import remote
+from visionyard.storage.artifacts import StorageError, artifact_store
+from visionyard.storage.registry_folder import VERSION_FILE, version_folder
+from visionyard.storage.run_folder import RunFolder, check_run_id
+
+log = logging.getLogger("visionyard.runs")
+
+
+class RunSetupError(Invalid):
+    """A run that cannot start, for a reason the user can fix."""
+
+    code = "invalid_run"
+
+
+class RunNotFound(NotFound):
+    code = "run_not_found"
+
+    def __init__(self, run_id: str):
+        self.run_id = run_id
+        super().__init__(f"no run {run_id!r}")
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def get_run(session: Session, run_id: str) -> Run:
+    run = session.get(Run, check_run_id(run_id))
+    if run is None:
+        raise RunNotFound(run_id)
+    return run
+
+
+def worker_request(settings: Settings, session: Session, run: Run) -> RunRequest:
+    """What a worker executes for a claimed run: it continues from last.ckpt whenever there is one."""
+    folder = RunFolder.of(settings.runs_dir, run.id)
+    store = artifact_store(settings)
+    try:
+        store.ensure_local(folder.root)  # another host, or files pruned here: last.ckpt, metrics.json
+    except StorageError as exc:
+        log.warning("run %s: %s", run.id, exc)
+    resume = folder.last_ckpt.is_file()
+    base = None
+    if run.base_run and not resume:
+        base_folder = RunFolder.of(settings.runs_dir, run.base_run)
+        best = store.ensure_local(base_folder.best_ckpt)
+        base = best if best.is_file() else store.ensure_local(base_folder.last_ckpt)
+    if run.base_version_id is not None and not resume:
+        base = store.ensure_local(published_weights(settings, session, run.base_version_id))
+    dataset = Path(run.dataset_path)
+    if remote.is_remote(run.dataset) and not dataset.is_dir():
+        dataset = remote.fetch_dataset(settings, run.dataset, archive_limits(settings))  # cache pruned, or another host
+    return RunRequest(folder, run.model, dataset, run.config, resume=resume, base_checkpoint=base)
+
+
+def published_weights(settings: Settings, session: Session, version_id: int) -> Path:
+    """The checkpoint file of a published model version (the registry's copy)."""
+    version = session.get_one(ModelVersion, version_id)
+    name = session.get_one(TrainedModel, version.model_id).name
+    return version_folder(settings.registry_dir, name, version.version) / VERSION_FILE
+
+
+def run_classes(settings: Settings, run_id: str, dataset_path: Path, task: str) -> list[str]:
+    """The classes a run was trained on (recorded in run.json; older runs: its dataset's)."""
+    folder = RunFolder.of(settings.runs_dir, run_id)
+    artifact_store(settings).ensure_local(folder.run_json)
+    recorded = json.loads(folder.run_json.read_text()).get("classes") if folder.exists() else None
+    return list(recorded) if recorded else formats.load(dataset_path, task, verify=False).classes

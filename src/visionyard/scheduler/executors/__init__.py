@@ -1,0 +1,20 @@
+"""Where workers run. The scheduler claims runs and jobs and hands them to an executor; the executor
+starts a worker for each, says which of them ended and whether a worker recorded on a run or job is
+still alive (also one started by an earlier server), and kills one. The worker code is the same for
+every executor: only the launch differs.
+
+Selected by ``VISIONYARD_EXECUTOR``: ``local`` (default) starts worker processes on this host.
+"""
+
+from __future__ import annotations
+
+from visionyard.config import Settings
+from visionyard.scheduler.executors.base import Executor
+from visionyard.scheduler.executors.local import LocalExecutor
+
+EXECUTORS: dict[str, type[Executor]] = {"local": LocalExecutor}
+
+
+def executor_for(settings: Settings) -> Executor:
+    """The executor ``settings.executor`` names (the settings refuse a name that is not one)."""
+    return EXECUTORS[settings.executor](settings)

@@ -1,0 +1,42 @@
+"""The executor interface: what the scheduler asks of wherever workers run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from visionyard.db.models import Job, Run
+
+Kind = Literal["run", "job"]
+
+
+@dataclass(frozen=True)
+class Exit:
+    """A worker this executor launched that has ended, and how."""
+
+    kind: Kind
+    item_id: str
+    reason: str
+
+
+class Executor(Protocol):
+    def launch(self, kind: Kind, item_id: str, log_file: Path) -> None:
+        """Start a worker for a claimed run or job (``visionyard worker|job ID``); raises OSError if it cannot."""
+        ...
+
+    def exits(self) -> list[Exit]:
+        """The launched workers that ended since the last call (each reported once)."""
+        ...
+
+    def launched(self, kind: Kind) -> set[str]:
+        """Ids whose worker this executor launched and that have not ended."""
+        ...
+
+    def alive(self, item: Run | Job) -> bool:
+        """Is the worker recorded on this run or job (pid, host, start time) still running?"""
+        ...
+
+    def kill(self, item: Run | Job) -> None:
+        """End the worker recorded on this run or job, and what it started (data-loader workers)."""
+        ...
