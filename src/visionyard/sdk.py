@@ -13,7 +13,7 @@ from visionyard.engine.adapters import (
     TorchvisionDetector,
     TorchvisionSegmenter,
 )
-from visionyard.plugins.schema import ConfigField, ConfigSchema, ModelMetadata
+from visionyard.plugins.schema import ConfigField, ConfigSchema, ModelMetadata, number, switch
 from visionyard.plugins.sdk import ModelPlugin
 
 __all__ = [
@@ -29,4 +29,6 @@ __all__ = [
     "TorchvisionClassifier",
     "TorchvisionDetector",
     "TorchvisionSegmenter",
+    "number",
+    "switch",
 ]

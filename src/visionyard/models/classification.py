@@ -5,14 +5,8 @@ from __future__ import annotations
 
 from torch import nn
 
-from visionyard.sdk import (
-    ConfigField,
-    ConfigSchema,
-    ModelMetadata,
-    TimmClassifier,
-    TorchModuleClassifier,
-    TorchvisionClassifier,
-)
+from visionyard.models.common import builtin, dropout
+from visionyard.sdk import TimmClassifier, TorchModuleClassifier, TorchvisionClassifier, number, switch
 
 PRESETS = {
     "quick": {"epochs": 5, "lr": 2e-3, "preprocessing.image_size": 64, "scheduler.type": "cosine"},
@@ -36,37 +30,22 @@ PRESETS = {
 
 class ResNet18(TorchvisionClassifier):
     architecture = "resnet18"
-
-    @classmethod
-    def metadata(cls) -> ModelMetadata:
-        return ModelMetadata(
-            name="resnet18",
-            version="1.0.0",
-            author="visionyard",
-            framework="torchvision",
-            task_type="classification",
-            description="ResNet-18 (He et al., 2015): a sound first choice for most image classification.",
-            tags=("resnet", "cnn"),
-            min_gpu_memory_gb=2.0,
-            recommended_batch_size=64,
-            supported_image_sizes=(32, 64, 128, 224, 256),
-        )
-
-    @classmethod
-    def config_schema(cls) -> ConfigSchema:
-        return ConfigSchema(
-            fields=(
-                ConfigField(
-                    name="zero_init_residual",
-                    type="bool",
-                    default=False,
-                    description="start each residual branch at zero (helps short schedules)",
-                    group="model",
-                    advanced=True,
-                ),
-            ),
-            presets=PRESETS,
-        )
+    info = builtin(
+        "resnet18",
+        "torchvision",
+        "classification",
+        "ResNet-18 (He et al., 2015): a sound first choice for most image classification.",
+        tags=("resnet", "cnn"),
+        min_gpu_memory_gb=2.0,
+        recommended_batch_size=64,
+        supported_image_sizes=(32, 64, 128, 224, 256),
+    )
+    config_fields = (
+        switch(
+            "zero_init_residual", False, "start each residual branch at zero (helps short schedules)", advanced=True
+        ),
+    )
+    presets = PRESETS
 
     def stages(self) -> list[nn.Module]:
         m = self._require_model()
@@ -75,50 +54,29 @@ class ResNet18(TorchvisionClassifier):
 
 class MobileNetV3Small(TorchvisionClassifier):
     architecture = "mobilenet_v3_small"
-
-    @classmethod
-    def metadata(cls) -> ModelMetadata:
-        return ModelMetadata(
-            name="mobilenet_v3_small",
-            version="1.0.0",
-            author="visionyard",
-            framework="torchvision",
-            task_type="classification",
-            description="MobileNetV3-Small: fast on CPUs and phones, about 2.5M parameters.",
-            tags=("mobilenet", "mobile", "cnn"),
-            min_gpu_memory_gb=1.0,
-            recommended_batch_size=128,
-            supported_image_sizes=(64, 128, 224),
-        )
-
-    @classmethod
-    def config_schema(cls) -> ConfigSchema:
-        return ConfigSchema(
-            fields=(
-                ConfigField(
-                    name="dropout",
-                    type="float",
-                    default=0.2,
-                    min=0.0,
-                    max=0.9,
-                    step=0.05,
-                    group="model",
-                    description="dropout before the classifier",
-                ),
-                ConfigField(
-                    name="width_mult",
-                    type="float",
-                    default=1.0,
-                    min=0.25,
-                    max=2.0,
-                    step=0.25,
-                    group="model",
-                    advanced=True,
-                    description="channel width multiplier (pretrained weights need 1.0)",
-                ),
-            ),
-            presets=PRESETS,
-        )
+    info = builtin(
+        "mobilenet_v3_small",
+        "torchvision",
+        "classification",
+        "MobileNetV3-Small: fast on CPUs and phones, about 2.5M parameters.",
+        tags=("mobilenet", "mobile", "cnn"),
+        min_gpu_memory_gb=1.0,
+        recommended_batch_size=128,
+        supported_image_sizes=(64, 128, 224),
+    )
+    config_fields = (
+        dropout(0.2),
+        number(
+            "width_mult",
+            1.0,
+            0.25,
+            2.0,
+            "channel width multiplier (pretrained weights need 1.0)",
+            step=0.25,
+            advanced=True,
+        ),
+    )
+    presets = PRESETS
 
     def stages(self) -> list[nn.Module]:
         return list(self._require_model().features)
@@ -126,50 +84,21 @@ class MobileNetV3Small(TorchvisionClassifier):
 
 class EfficientNetB0(TimmClassifier):
     timm_name = "efficientnet_b0"
-
-    @classmethod
-    def metadata(cls) -> ModelMetadata:
-        return ModelMetadata(
-            name="efficientnet_b0",
-            version="1.0.0",
-            author="visionyard",
-            framework="timm",
-            task_type="classification",
-            description="EfficientNet-B0 from timm: strong accuracy per FLOP.",
-            tags=("efficientnet", "timm", "cnn"),
-            min_gpu_memory_gb=3.0,
-            recommended_batch_size=64,
-            supported_image_sizes=(128, 224, 256),
-        )
-
-    @classmethod
-    def config_schema(cls) -> ConfigSchema:
-        return ConfigSchema(
-            fields=(
-                ConfigField(
-                    name="drop_rate",
-                    type="float",
-                    default=0.2,
-                    min=0.0,
-                    max=0.9,
-                    step=0.05,
-                    group="model",
-                    description="dropout before the classifier",
-                ),
-                ConfigField(
-                    name="drop_path_rate",
-                    type="float",
-                    default=0.0,
-                    min=0.0,
-                    max=0.5,
-                    step=0.05,
-                    group="model",
-                    advanced=True,
-                    description="stochastic depth",
-                ),
-            ),
-            presets=PRESETS,
-        )
+    info = builtin(
+        "efficientnet_b0",
+        "timm",
+        "classification",
+        "EfficientNet-B0 from timm: strong accuracy per FLOP.",
+        tags=("efficientnet", "timm", "cnn"),
+        min_gpu_memory_gb=3.0,
+        recommended_batch_size=64,
+        supported_image_sizes=(128, 224, 256),
+    )
+    config_fields = (
+        dropout(0.2, "drop_rate"),
+        number("drop_path_rate", 0.0, 0.0, 0.5, "stochastic depth", step=0.05, advanced=True),
+    )
+    presets = PRESETS
 
     def stages(self) -> list[nn.Module]:
         m = self._require_model()
@@ -179,55 +108,21 @@ class EfficientNetB0(TimmClassifier):
 class SmallCNN(TorchModuleClassifier):
     """A few conv blocks: fast on small images; the plain ``nn.Module`` adapter at work."""
 
-    @classmethod
-    def metadata(cls) -> ModelMetadata:
-        return ModelMetadata(
-            name="small_cnn",
-            version="1.0.0",
-            author="visionyard",
-            framework="pytorch",
-            task_type="classification",
-            description="A small convolutional network for small images and quick experiments.",
-            tags=("cnn", "small"),
-            recommended_batch_size=64,
-            supported_image_sizes=(28, 32, 64),
-        )
-
-    @classmethod
-    def config_schema(cls) -> ConfigSchema:
-        return ConfigSchema(
-            fields=(
-                ConfigField(
-                    name="width",
-                    type="int",
-                    default=32,
-                    min=4,
-                    max=512,
-                    group="model",
-                    description="channels of the first block (doubled per block)",
-                ),
-                ConfigField(
-                    name="depth",
-                    type="int",
-                    default=3,
-                    min=1,
-                    max=6,
-                    group="model",
-                    description="conv blocks, each halving the resolution",
-                ),
-                ConfigField(
-                    name="dropout",
-                    type="float",
-                    default=0.1,
-                    min=0.0,
-                    max=0.9,
-                    step=0.05,
-                    group="model",
-                    description="dropout before the classifier",
-                ),
-            ),
-            presets=PRESETS,
-        )
+    info = builtin(
+        "small_cnn",
+        "pytorch",
+        "classification",
+        "A small convolutional network for small images and quick experiments.",
+        tags=("cnn", "small"),
+        recommended_batch_size=64,
+        supported_image_sizes=(28, 32, 64),
+    )
+    config_fields = (
+        number("width", 32, 4, 512, "channels of the first block (doubled per block)"),
+        number("depth", 3, 1, 6, "conv blocks, each halving the resolution"),
+        dropout(0.1),
+    )
+    presets = PRESETS
 
     def create_model(self) -> nn.Module:
         width, depth = self.options["width"], self.options["depth"]

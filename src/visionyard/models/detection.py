@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from visionyard.sdk import ConfigField, ConfigSchema, ModelMetadata, TorchvisionDetector
+from visionyard.models.common import builtin
+from visionyard.sdk import ConfigField, TorchvisionDetector, number
 
 PRESETS = {
     "quick": {
@@ -32,66 +33,40 @@ PRESETS = {
 
 def _detections_field(name: str, default: int) -> ConfigField:
     """Fields are named as the torchvision builder's keyword arguments."""
-    return ConfigField(
-        name=name,
-        type="int",
-        default=default,
-        min=1,
-        max=1000,
-        group="model",
-        advanced=True,
-        description="most boxes kept per image",
-    )
+    return number(name, default, 1, 1000, "most boxes kept per image", advanced=True)
+
+
+def _score_field(name: str, default: float) -> ConfigField:
+    return number(name, default, 0.0, 1.0, "lowest score of a box kept at inference", step=0.01)
 
 
 class FasterRCNNMobileNet(TorchvisionDetector):
     architecture = "fasterrcnn_mobilenet_v3_large_320_fpn"
-
-    @classmethod
-    def metadata(cls) -> ModelMetadata:
-        return ModelMetadata(
-            name="fasterrcnn_mobilenet_v3_320",
-            version="1.0.0",
-            author="visionyard",
-            framework="torchvision",
-            task_type="detection",
-            description="Faster R-CNN with a MobileNetV3-Large FPN backbone at low resolution: a two-stage "
-            "detector that trains on a CPU.",
-            tags=("faster-rcnn", "two-stage", "mobilenet"),
-            min_gpu_memory_gb=2.0,
-            recommended_batch_size=8,
-            supported_image_sizes=(128, 224, 320, 448),
-        )
-
-    @classmethod
-    def config_schema(cls) -> ConfigSchema:
-        return ConfigSchema(
-            fields=(
-                ConfigField(
-                    name="box_score_thresh",
-                    type="float",
-                    default=0.05,
-                    min=0.0,
-                    max=1.0,
-                    step=0.01,
-                    group="model",
-                    description="lowest score of a box kept at inference",
-                ),
-                _detections_field("box_detections_per_img", 100),
-                ConfigField(
-                    name="box_batch_size_per_image",
-                    type="int",
-                    default=256,
-                    min=16,
-                    max=1024,
-                    group="model",
-                    advanced=True,
-                    description="proposals sampled per image to train the box head (torchvision uses 512 for COCO; "
-                    "the head's cost grows with it)",
-                ),
-            ),
-            presets={**PRESETS, "quick": {**PRESETS["quick"], "model.box_batch_size_per_image": 64}},
-        )
+    info = builtin(
+        "fasterrcnn_mobilenet_v3_320",
+        "torchvision",
+        "detection",
+        "Faster R-CNN with a MobileNetV3-Large FPN backbone at low resolution: a two-stage detector that trains "
+        "on a CPU.",
+        tags=("faster-rcnn", "two-stage", "mobilenet"),
+        min_gpu_memory_gb=2.0,
+        recommended_batch_size=8,
+        supported_image_sizes=(128, 224, 320, 448),
+    )
+    config_fields = (
+        _score_field("box_score_thresh", 0.05),
+        _detections_field("box_detections_per_img", 100),
+        number(
+            "box_batch_size_per_image",
+            256,
+            16,
+            1024,
+            "proposals sampled per image to train the box head (torchvision uses 512 for COCO; the head's cost "
+            "grows with it)",
+            advanced=True,
+        ),
+    )
+    presets = {**PRESETS, "quick": {**PRESETS["quick"], "model.box_batch_size_per_image": 64}}
 
     def builder_options(self) -> dict[str, Any]:
         """The input is resized (and normalised) inside the model: to the configured size, with the
@@ -109,38 +84,16 @@ class SSDLite(TorchvisionDetector):
     """Single-stage; the model resizes every input to 320x320 and scales it to [-1, 1] itself."""
 
     architecture = "ssdlite320_mobilenet_v3_large"
-
-    @classmethod
-    def metadata(cls) -> ModelMetadata:
-        return ModelMetadata(
-            name="ssdlite320_mobilenet_v3",
-            version="1.0.0",
-            author="visionyard",
-            framework="torchvision",
-            task_type="detection",
-            description="SSDlite with a MobileNetV3-Large backbone: a single-stage detector for phones and edge "
-            "devices (inputs are resized to 320x320).",
-            tags=("ssd", "single-stage", "mobilenet", "mobile"),
-            min_gpu_memory_gb=2.0,
-            recommended_batch_size=16,
-            supported_image_sizes=(320,),
-        )
-
-    @classmethod
-    def config_schema(cls) -> ConfigSchema:
-        return ConfigSchema(
-            fields=(
-                ConfigField(
-                    name="score_thresh",
-                    type="float",
-                    default=0.01,
-                    min=0.0,
-                    max=1.0,
-                    step=0.01,
-                    group="model",
-                    description="lowest score of a box kept at inference",
-                ),
-                _detections_field("detections_per_img", 300),
-            ),
-            presets=PRESETS,
-        )
+    info = builtin(
+        "ssdlite320_mobilenet_v3",
+        "torchvision",
+        "detection",
+        "SSDlite with a MobileNetV3-Large backbone: a single-stage detector for phones and edge devices (inputs "
+        "are resized to 320x320).",
+        tags=("ssd", "single-stage", "mobilenet", "mobile"),
+        min_gpu_memory_gb=2.0,
+        recommended_batch_size=16,
+        supported_image_sizes=(320,),
+    )
+    config_fields = (_score_field("score_thresh", 0.01), _detections_field("detections_per_img", 300))
+    presets = PRESETS

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from torch import nn
 
+from visionyard.models.common import builtin
 from visionyard.models.nets.unet import UNet
-from visionyard.sdk import ConfigField, ConfigSchema, ModelMetadata, TorchModuleSegmenter, TorchvisionSegmenter
+from visionyard.sdk import TorchModuleSegmenter, TorchvisionSegmenter, number, switch
 
+SIZES = (64, 128, 256, 512)
 PRESETS = {
     "quick": {
         "epochs": 10,
@@ -35,78 +37,38 @@ UNET_PRESETS = {
 
 class LRASPPMobileNet(TorchvisionSegmenter):
     architecture = "lraspp_mobilenet_v3_large"
-
-    @classmethod
-    def metadata(cls) -> ModelMetadata:
-        return ModelMetadata(
-            name="lraspp_mobilenet_v3",
-            version="1.0.0",
-            author="visionyard",
-            framework="torchvision",
-            task_type="segmentation",
-            description="LR-ASPP with a MobileNetV3-Large backbone: light semantic segmentation for CPUs and phones.",
-            tags=("lraspp", "mobilenet", "mobile"),
-            min_gpu_memory_gb=2.0,
-            recommended_batch_size=16,
-            supported_image_sizes=(64, 128, 256, 512),
-        )
-
-    @classmethod
-    def config_schema(cls) -> ConfigSchema:
-        return ConfigSchema(presets=PRESETS)
+    info = builtin(
+        "lraspp_mobilenet_v3",
+        "torchvision",
+        "segmentation",
+        "LR-ASPP with a MobileNetV3-Large backbone: light semantic segmentation for CPUs and phones.",
+        tags=("lraspp", "mobilenet", "mobile"),
+        min_gpu_memory_gb=2.0,
+        recommended_batch_size=16,
+        supported_image_sizes=SIZES,
+    )
+    presets = PRESETS
 
 
 class UNetSegmenter(TorchModuleSegmenter):
     """The classic encoder-decoder with skip connections (Ronneberger et al., 2015)."""
 
-    @classmethod
-    def metadata(cls) -> ModelMetadata:
-        return ModelMetadata(
-            name="unet",
-            version="1.0.0",
-            author="visionyard",
-            framework="pytorch",
-            task_type="segmentation",
-            description="U-Net: encoder-decoder with skip connections; sharp masks from little data.",
-            tags=("unet", "encoder-decoder"),
-            min_gpu_memory_gb=2.0,
-            recommended_batch_size=16,
-            supported_image_sizes=(64, 128, 256, 512),
-        )
-
-    @classmethod
-    def config_schema(cls) -> ConfigSchema:
-        return ConfigSchema(
-            fields=(
-                ConfigField(
-                    name="base_channel",
-                    type="int",
-                    default=32,
-                    min=4,
-                    max=256,
-                    group="model",
-                    description="channels of the first level (doubled per level)",
-                ),
-                ConfigField(
-                    name="depth",
-                    type="int",
-                    default=4,
-                    min=1,
-                    max=6,
-                    group="model",
-                    description="down-sampling levels; image sizes must divide by 2^depth",
-                ),
-                ConfigField(
-                    name="bilinear",
-                    type="bool",
-                    default=True,
-                    group="model",
-                    advanced=True,
-                    description="bilinear up-sampling (else transposed convolutions)",
-                ),
-            ),
-            presets=UNET_PRESETS,
-        )
+    info = builtin(
+        "unet",
+        "pytorch",
+        "segmentation",
+        "U-Net: encoder-decoder with skip connections; sharp masks from little data.",
+        tags=("unet", "encoder-decoder"),
+        min_gpu_memory_gb=2.0,
+        recommended_batch_size=16,
+        supported_image_sizes=SIZES,
+    )
+    config_fields = (
+        number("base_channel", 32, 4, 256, "channels of the first level (doubled per level)"),
+        number("depth", 4, 1, 6, "down-sampling levels; image sizes must divide by 2^depth"),
+        switch("bilinear", True, "bilinear up-sampling (else transposed convolutions)", advanced=True),
+    )
+    presets = UNET_PRESETS
 
     def create_model(self) -> nn.Module:
         return UNet(num_classes=self.num_classes, **self.options)

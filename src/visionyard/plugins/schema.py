@@ -121,3 +121,37 @@ class ConfigSchema(BaseModel):
             default = ... if f.required and f.default is None else f.default
             definitions[f.name] = (f.annotation(), Field(default, description=f.description))
         return create_model("ModelSection", __config__=ConfigDict(extra="forbid", frozen=True), **definitions)
+
+
+def number(
+    name: str,
+    default: float,
+    low: float,
+    high: float,
+    description: str,
+    *,
+    step: float | None = None,
+    group: str = "model",
+    advanced: bool = False,
+) -> ConfigField:
+    """A bounded setting (of the model, or another ``group`` of the form): an ``int`` when the default is
+    one, else a ``float``."""
+    kind = "int" if isinstance(default, int) else "float"
+    return ConfigField(
+        name=name,
+        type=kind,
+        default=default,
+        min=low,
+        max=high,
+        step=step,
+        group=group,
+        description=description,
+        advanced=advanced,
+    )
+
+
+def switch(name: str, default: bool, description: str, *, advanced: bool = False) -> ConfigField:
+    """An on/off model setting."""
+    return ConfigField(
+        name=name, type="bool", default=default, group="model", description=description, advanced=advanced
+    )

@@ -1,7 +1,8 @@
 """The contract every model plugin implements (spec/003 "Standard Model Interface").
 
-A plugin is a class: metadata and config schema as class methods, then build, train, validate,
-infer, save/load checkpoint and export on an instance. Task adapters in
+A plugin is a class: metadata and config schema (declared as the class attributes ``info``,
+``config_fields`` and ``presets``, or as class methods), then build, train, validate, infer,
+save/load checkpoint and export on an instance. Task adapters in
 :mod:`visionyard.engine.adapters` implement everything but the network, so a typical plugin only
 says which ``nn.Module`` to build. Importing this module does not import torch.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from visionyard.plugins.schema import ConfigField, ConfigSchema, ModelMetadata
 
@@ -29,6 +30,13 @@ class ModelPlugin(ABC):
     ``"model"``); ``class_names`` are the dataset's classes in label order.
     """
 
+    info: ClassVar[ModelMetadata | None] = None
+    """How the model is listed in the catalog (what :meth:`metadata` answers)."""
+    config_fields: ClassVar[tuple[ConfigField, ...]] = ()
+    """The model's own settings, under ``model`` in a run config."""
+    presets: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
+    """Named partial run configs (``quick``, ``standard``...)."""
+
     def __init__(self, config: Mapping[str, Any], class_names: Sequence[str]):
         self.config = dict(config)
         self.options: dict[str, Any] = dict(config.get("model", {}))
@@ -40,14 +48,16 @@ class ModelPlugin(ABC):
         return len(self.class_names)
 
     @classmethod
-    @abstractmethod
     def metadata(cls) -> ModelMetadata:
-        """How the model is listed in the catalog."""
+        """How the model is listed in the catalog: ``info`` unless overridden."""
+        if cls.info is None:
+            raise TypeError(f"{cls.__name__} declares no info (ModelMetadata) and does not override metadata()")
+        return cls.info
 
     @classmethod
     def config_schema(cls) -> ConfigSchema:
-        """The model's own settings and presets; none by default."""
-        return ConfigSchema()
+        """The model's own settings and presets: ``config_fields`` and ``presets`` unless overridden."""
+        return ConfigSchema(fields=cls.config_fields, presets=dict(cls.presets))
 
     @abstractmethod
     def build(self, pretrained_weights: Path | None = None) -> nn.Module:
