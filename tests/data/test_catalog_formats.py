@@ -10,7 +10,8 @@ from PIL import Image
 
 from tests.data.dataset_files import broken, mask, png, write, write_json
 from tests.helpers import make_image_folder
-from visionyard.data.catalog import describe_dataset, find_datasets, resolve_under, sample_images
+from visionyard.data.catalog import describe_dataset, find_datasets, sample_images
+from visionyard.storage.paths import resolve_under
 
 
 def coco_files(root: Path, segmentation: bool = True) -> Path:

@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from visionyard.common.statuses import RunStatus
+from visionyard.core.lifecycle import Action
+
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -42,7 +45,7 @@ class RunSummary(BaseModel):
 
     id: str
     name: str | None
-    status: str
+    status: RunStatus
     model: str
     task: str
     dataset: str
@@ -63,6 +66,9 @@ class RunSummary(BaseModel):
     error: str | None
     control: str | None = Field(description="a pending request the worker has not acted on yet")
     queue_position: int | None = Field(None, description="place in the queue (1 = next) while queued")
+    actions: list[Action] = Field(
+        default_factory=list, description="what can be done with the run now (extend: resume to more epochs)"
+    )
     worker_pid: int | None
     heartbeat_at: datetime | None
     created_at: datetime

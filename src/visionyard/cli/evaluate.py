@@ -15,8 +15,8 @@ import typer
 from rich.table import Table
 
 from visionyard.cli.common import AsJson, Checkpoint, context, err, fail, guarded, out, run_job_here
+from visionyard.common.statuses import JobStatus
 from visionyard.core.jobs import job_folder
-from visionyard.core.lifecycle import JobStatus
 from visionyard.core.runs import get_run
 
 

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from visionyard.cli.common import AsJson, Checkpoint, context, err, guarded, out, parse_pairs, run_job_here
+from visionyard.common.statuses import JobStatus
 from visionyard.core.jobs import job_folder
 
 Options = Annotated[
@@ -32,7 +33,7 @@ def export(
         print(json.dumps(result, default=str))
     else:
         _print_export(result)
-    if result["status"] != "completed":
+    if result["status"] != JobStatus.COMPLETED:
         raise typer.Exit(1)
 
 
@@ -85,7 +86,7 @@ def _export_here(ctx: Any, run_id: str, format: str, checkpoint: str, options: d
 
 def _print_export(result: dict[str, Any]) -> None:
     parity, speed = result.get("parity") or {}, result.get("benchmark") or {}
-    if result["status"] != "completed":
+    if result["status"] != JobStatus.COMPLETED:
         err.print(f"[bold red]{result['status']}:[/] {result['error']}")
     if not parity:
         return

@@ -19,6 +19,7 @@ from visionyard.cli import tracking as tracking_commands
 from visionyard.cli.common import err, fail, guarded, out, parse_pairs
 from visionyard.cli.registry import registry_app
 from visionyard.cli.remote import DEFAULT_SERVER, runs_app
+from visionyard.common.statuses import RunStatus
 from visionyard.config import Settings
 from visionyard.core.runs import get_run
 from visionyard.services.context import ServiceContext
@@ -85,7 +86,7 @@ def train(
     _print_outcome(run_id, outcome)
     if as_json:
         print(json.dumps({"run_id": run_id, "run_dir": str(folder), **outcome}))
-    if outcome["status"] in ("failed", "restarting"):
+    if outcome["status"] in (RunStatus.FAILED, RunStatus.RESTARTING):
         raise typer.Exit(1)
 
 
@@ -177,7 +178,7 @@ def _show_warnings() -> None:
 
 def _print_outcome(run_id: str, outcome: dict[str, Any]) -> None:
     status = outcome["status"]
-    colour = {"completed": "green", "stopped": "yellow", "paused": "yellow"}.get(status, "red")
+    colour = {RunStatus.COMPLETED: "green", RunStatus.STOPPED: "yellow", RunStatus.PAUSED: "yellow"}.get(status, "red")
     err.print(f"run {run_id}: [{colour}]{status}[/] after {outcome['epochs_completed']} epochs")
     best = outcome["best_metrics"]
     if best:

@@ -123,9 +123,9 @@ def alias(
     actor: Actor = USER,
 ) -> None:
     """Set or move an alias to a version."""
-    from visionyard.services import model_registry
+    from visionyard.services import aliases
 
-    change = guarded(lambda: model_registry.set_alias(context(), name, alias_name, version, actor, reason))
+    change = guarded(lambda: aliases.set_alias(context(), name, alias_name, version, actor, reason))
     moved = f"from v{change['from_version']} " if change["from_version"] else ""
     out.print(f"{name}@{alias_name}: {moved}to v{change['to_version']}")
 
@@ -138,20 +138,20 @@ def unalias(
     actor: Actor = USER,
 ) -> None:
     """Remove an alias."""
-    from visionyard.services import model_registry
+    from visionyard.services import aliases
 
-    change = guarded(lambda: model_registry.remove_alias(context(), name, alias_name, actor, reason))
+    change = guarded(lambda: aliases.remove_alias(context(), name, alias_name, actor, reason))
     out.print(f"{name}@{alias_name} removed (was v{change['from_version']})")
 
 
 @registry_app.command()
 def history(name: Annotated[str, typer.Argument(help="a registered model")], as_json: AsJson = False) -> None:
     """Every alias change of a model: who, when, from which version to which."""
-    from visionyard.services import model_registry
+    from visionyard.services import aliases
 
     ctx = context()
     with ctx.db.session() as session:
-        changes = guarded(lambda: model_registry.alias_history(session, name))
+        changes = guarded(lambda: aliases.alias_history(session, name))
     if as_json:
         _print_json(changes)
         return

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from visionyard.common.statuses import JobStatus, RunStatus
 from visionyard.core import lifecycle
-from visionyard.core.lifecycle import JobStatus, RunStatus
 from visionyard.db.models import Job, Run, utcnow
 from visionyard.db.session import Database
 
@@ -60,7 +60,7 @@ def claim(db: Database, kind: type[Run] | type[Job], item_id: str) -> bool:
     """Claim one given queued run or job (the foreground CLI), whatever the slots say."""
     with db.serialised() as session:
         item = session.get(kind, item_id)
-        if item is None or item.status != "queued":
+        if item is None or item.status != RunStatus.QUEUED:  # a job's queued is spelled alike
             return False
         if isinstance(item, Run):
             _claim_run(session, item, "claimed in the foreground")

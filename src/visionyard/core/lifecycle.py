@@ -8,36 +8,16 @@ when that transaction commits, so the folder and the database never disagree.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from visionyard.common.errors import Conflict
+from visionyard.common.statuses import JobStatus, RunStatus
 from visionyard.db.models import Event, Job, Run, utcnow
 from visionyard.storage.run_folder import RunFolder
-
-
-class RunStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    RESTARTING = "restarting"
-    PAUSED = "paused"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    STOPPED = "stopped"
-
-
-class JobStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    FAILED_PARITY = "failed_parity"
-    """An export written but outside its parity tolerance."""
-
 
 ACTIVE = (RunStatus.RUNNING, RunStatus.RESTARTING)
 """Run statuses that hold a device slot."""
@@ -63,6 +43,30 @@ JOB_MOVES: dict[str, set[JobStatus]] = {
     JobStatus.QUEUED: {JobStatus.RUNNING},
     JobStatus.RUNNING: {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.FAILED_PARITY},
 }
+Action = Literal["pause", "stop", "resume", "extend", "retry", "checkpoint", "delete"]
+ACCEPTED_IN: dict[Action, tuple[RunStatus, ...]] = {
+    "pause": (RunStatus.RUNNING, RunStatus.QUEUED, RunStatus.RESTARTING),
+    "stop": (RunStatus.RUNNING, RunStatus.QUEUED, RunStatus.RESTARTING, RunStatus.PAUSED),
+    "resume": (RunStatus.PAUSED, RunStatus.STOPPED, RunStatus.FAILED),
+    "extend": (RunStatus.PAUSED, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.COMPLETED),
+    "retry": (RunStatus.FAILED,),
+    "checkpoint": (RunStatus.RUNNING,),
+    "delete": (RunStatus.QUEUED, RunStatus.PAUSED, *FINISHED),
+}
+"""The statuses each action is accepted in: ``extend`` is a resume to more epochs (a completed run too)."""
+
+
+def actions(run: Run) -> list[Action]:
+    """What a user can do with the run now, in the order a UI shows them (a request already pending is
+    not offered again)."""
+    pending = {"pause": ("pause", "stop"), "stop": ("stop",), "checkpoint": ("pause", "stop", "checkpoint")}
+    return [
+        action
+        for action, statuses in ACCEPTED_IN.items()
+        if run.status in statuses and run.control not in pending.get(action, ())
+    ]
+
+
 _PENDING = "visionyard.run_json"
 """``session.info`` key: run.json updates waiting for their transaction to commit."""
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from visionyard.common.statuses import RunStatus
 from visionyard.config import Settings
 from visionyard.core import lifecycle
-from visionyard.core.lifecycle import RunStatus
 from visionyard.db.models import Run, utcnow
 from visionyard.storage.run_folder import RunFolder
 

@@ -11,7 +11,6 @@ Torch-free: the API process lists datasets and serves their sample images throug
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Literal
 
@@ -21,19 +20,13 @@ from visionyard.data import formats
 from visionyard.data.formats.common import is_file
 from visionyard.data.formats.overview import Overview, overview
 from visionyard.data.image_folder import FolderScan, scan_folder
+from visionyard.storage.paths import PathOutsideRoot, inside, resolve_under
 
 Layout = Literal["image_folder", "split_folders", "coco", "yolo", "masks", "levir_cd"]
-_DRIVE = re.compile(r"^[A-Za-z]:")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-MAX_RELATIVE_LENGTH = 4096
 
 
 class NotADataset(ValueError):
     """A folder in none of the dataset layouts."""
-
-
-class PathOutsideRoot(ValueError):
-    """A user-given path that does not lead strictly inside the root it must stay under."""
 
 
 class DatasetSummary(BaseModel):
@@ -156,48 +149,6 @@ def _check_split(root: Path, split: str | None, present: list[str]) -> None:
         raise ValueError(f"split {split!r} is not in {root.name!r}; it has: {', '.join(present)}")
 
 
-def resolve_under(root: Path, relative: str, *, allow_hidden: bool = False) -> Path:
-    """``root/relative`` resolved, if it lies strictly inside ``root``; else ``PathOutsideRoot``.
-
-    For paths taken from requests: rejects empty, absolute (``/``, ``~``, drive letters), ``..``,
-    backslashes, control characters (NUL included), hidden components (unless ``allow_hidden``),
-    ``root`` itself, and anything that a link leads out of ``root``. The path need not exist.
-    """
-    shown = relative[:200] if isinstance(relative, str) else relative
-    if not isinstance(relative, str):
-        raise PathOutsideRoot(f"path {shown!r} is not a string")
-    parts = [p for p in relative.split("/") if p not in ("", ".")]
-    reason = _unsafe_reason(relative, parts, allow_hidden)
-    if reason:
-        raise PathOutsideRoot(f"path {shown!r} {reason}")
-    base = root.resolve()
-    try:
-        target = base.joinpath(*parts).resolve()
-    except (OSError, RuntimeError) as exc:  # a link loop
-        raise PathOutsideRoot(f"path {shown!r} cannot be resolved: {exc}") from None
-    if target == base or not target.is_relative_to(base):
-        raise PathOutsideRoot(f"path {shown!r} leads outside its root (through a link)")
-    return target
-
-
-def _unsafe_reason(relative: str, parts: list[str], allow_hidden: bool) -> str | None:
-    if len(relative) > MAX_RELATIVE_LENGTH:
-        return "is too long"
-    if _CONTROL.search(relative):
-        return "has control characters"
-    if "\\" in relative:
-        return "has a backslash"
-    if relative.startswith(("/", "~")) or _DRIVE.match(relative):
-        return "is absolute"
-    if ".." in parts:
-        return "has a '..' component"
-    if not parts:
-        return "names no file or folder"
-    if not allow_hidden and any(p.startswith(".") for p in parts):
-        return "has a hidden component"
-    return None
-
-
 def _summarize(name: str, path: Path) -> DatasetSummary:
     found = _sniff(path)
     if found[0] != "image_folder":
@@ -263,13 +214,7 @@ def _scan(path: Path) -> FolderScan:
 
 def _inside(child: Path, base: Path) -> bool:
     """A link is followed only when it stays inside ``base`` (and is not ``base`` itself)."""
-    if not child.is_symlink():
-        return True
-    try:
-        target = child.resolve()
-    except (OSError, RuntimeError):
-        return False
-    return target != base and target.is_relative_to(base)
+    return not child.is_symlink() or inside(child, base) is not None
 
 
 def _spread(files: list[Path], k: int) -> list[Path]:

@@ -16,10 +16,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from visionyard.common.statuses import JobStatus, RunStatus
 from visionyard.core import claims, lifecycle, recovery
 from visionyard.core import jobs as core_jobs
 from visionyard.core.context import Context
-from visionyard.core.lifecycle import JobStatus, RunStatus
 from visionyard.db.models import Job, Run, utcnow
 from visionyard.scheduler.executors import executor_for
 from visionyard.scheduler.executors.base import Executor, Exit

@@ -20,14 +20,16 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from visionyard.common.statuses import RunStatus
 from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
 from visionyard.core import runs as core_runs
-from visionyard.core.lifecycle import RunStatus, TransitionError
+from visionyard.core.lifecycle import TransitionError
 from visionyard.db.models import MetricRow, Run
 from visionyard.plugins.validation import ConfigError, ConfigProblem, deep_merge
 from visionyard.services import control, datasets, metrics, runs
 from visionyard.storage import remote
+from visionyard.storage.paths import inside
 from visionyard.storage.run_folder import RunFolder, list_run_folders
 
 if TYPE_CHECKING:
@@ -76,7 +78,7 @@ def named_config(settings: Settings, name: str, field: str = "config_name") -> P
     """A config file given by plain name, inside the experiment config folder (links checked too)."""
     if not CONFIG_NAME.fullmatch(name):
         raise CompatRejected(field, "a plain YAML file name (letters, digits, '.', '_', '-'; ending .yaml or .yml)")
-    path = _inside(settings.configs_dir / name, settings.configs_dir)
+    path = inside(settings.configs_dir / name, settings.configs_dir)
     if path is None or not _is_file(path):
         raise ConfigNotFound(name, config_names(settings))
     return path
@@ -93,11 +95,11 @@ def config_at(settings: Settings, uri: str, field: str = "config_uri") -> Path:
         if not CONFIG_NAME.fullmatch(raw):
             raise CompatRejected(field, f"a YAML file name or a path to a YAML file inside {folder}")
         for candidate in (settings.configs_dir / raw, folder / raw):
-            found = _inside(candidate, folder)
+            found = inside(candidate, folder)
             if found is not None and _is_file(found):
                 return found
         raise ConfigNotFound(raw, config_names(settings))
-    path = _inside(_absolute(settings, raw), folder)
+    path = inside(_absolute(settings, raw), folder)
     if path is None:
         raise CompatRejected(field, f"a YAML file inside {folder}")
     if not CONFIG_NAME.fullmatch(path.name):
@@ -209,15 +211,6 @@ def split_dataset(ctx: Context, train: str, val: str | None, test: str | None) -
 def _absolute(settings: Settings, raw: str) -> Path:
     path = Path(raw)
     return path if path.is_absolute() else settings.root / path
-
-
-def _inside(path: Path, folder: Path) -> Path | None:
-    """``path`` resolved (links followed) if it lies inside ``folder``."""
-    try:
-        resolved, base = path.resolve(), folder.resolve()
-    except (OSError, ValueError, RuntimeError):
-        return None
-    return resolved if resolved.is_relative_to(base) and resolved != base else None
 
 
 def _is_dir(path: Path) -> bool:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from visionyard.common.statuses import RunStatus
 from visionyard.core import lifecycle
-from visionyard.core.lifecycle import RunStatus, TransitionError
+from visionyard.core.lifecycle import ACCEPTED_IN, Action, TransitionError
 from visionyard.core.runs import get_run
 from visionyard.db.models import Run, utcnow
 from visionyard.services.runs import prepare_resume
@@ -22,31 +23,31 @@ if TYPE_CHECKING:
 def pause(ctx: Context, run_id: str) -> Run:
     with ctx.db.serialised() as session:
         run = get_run(session, run_id)
+        if run.status not in ACCEPTED_IN["pause"]:
+            raise TransitionError(run, "pause")
         if run.status == RunStatus.RUNNING:
             _request(session, run, "pause")
-        elif run.status in (RunStatus.QUEUED, RunStatus.RESTARTING):
-            lifecycle.move(session, run, RunStatus.PAUSED, reason="paused before it ran")
         else:
-            raise TransitionError(run, "pause")
+            lifecycle.move(session, run, RunStatus.PAUSED, reason="paused before it ran")
         return run
 
 
 def stop(ctx: Context, run_id: str) -> Run:
     with ctx.db.serialised() as session:
         run = get_run(session, run_id)
+        if run.status not in ACCEPTED_IN["stop"]:
+            raise TransitionError(run, "stop")
         if run.status == RunStatus.RUNNING:
             _request(session, run, "stop")
-        elif run.status in (RunStatus.QUEUED, RunStatus.RESTARTING, RunStatus.PAUSED):
-            lifecycle.move(session, run, RunStatus.STOPPED, reason="stopped by request")
         else:
-            raise TransitionError(run, "stop")
+            lifecycle.move(session, run, RunStatus.STOPPED, reason="stopped by request")
         return run
 
 
 def checkpoint(ctx: Context, run_id: str) -> Run:
     with ctx.db.serialised() as session:
         run = get_run(session, run_id)
-        if run.status != RunStatus.RUNNING:
+        if run.status not in ACCEPTED_IN["checkpoint"]:
             raise TransitionError(run, "checkpoint")
         if run.control is None:
             _request(session, run, "checkpoint")
@@ -58,25 +59,19 @@ def resume(ctx: Context, run_id: str, overrides: dict[str, Any] | None = None) -
 
     ``overrides`` may raise ``epochs`` (extending a run); completed runs can be extended too.
     """
-    return _requeue(
-        ctx,
-        run_id,
-        "resume",
-        (RunStatus.PAUSED, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.COMPLETED),
-        overrides or {},
-    )
+    return _requeue(ctx, run_id, "extend" if overrides and "epochs" in overrides else "resume", overrides or {})
 
 
 def retry(ctx: Context, run_id: str) -> Run:
     """Queue a failed run again, from its last checkpoint when it has one."""
-    return _requeue(ctx, run_id, "retry", ("failed",), {})
+    return _requeue(ctx, run_id, "retry", {})
 
 
-def _requeue(ctx: Context, run_id: str, action: str, allowed: tuple[str, ...], overrides: dict[str, Any]) -> Run:
+def _requeue(ctx: Context, run_id: str, action: Action, overrides: dict[str, Any]) -> Run:
     with ctx.db.serialised() as session:
         run = get_run(session, run_id)
-        if run.status not in allowed or (run.status == "completed" and "epochs" not in overrides):
-            raise TransitionError(run, action)
+        if run.status not in ACCEPTED_IN[action]:
+            raise TransitionError(run, "resume" if action == "extend" else action)
         if overrides:
             request = prepare_resume(ctx.settings, ctx.catalog(), run_id, overrides)
             run.config, run.epochs = request.config, request.config["epochs"]
@@ -87,6 +82,7 @@ def _requeue(ctx: Context, run_id: str, action: str, allowed: tuple[str, ...], o
 
 
 def _request(session: Any, run: Run, request: str) -> None:
+    """A request for the worker; a pending pause or stop is not replaced by a milder one."""
     if run.control in ("pause", "stop") and request != "stop":
         return
     run.control, run.control_at = request, utcnow()

@@ -19,6 +19,7 @@ from visionyard.data.image_folder import IMAGE_SUFFIXES, archive_limits
 from visionyard.db.models import Dataset
 from visionyard.storage import remote
 from visionyard.storage.archive import ArchiveError, extract_zip
+from visionyard.storage.paths import PathOutsideRoot, inside, resolve_under
 
 if TYPE_CHECKING:
     from visionyard.core.context import Context
@@ -58,14 +59,7 @@ def check_name(name: str) -> str:
 def inside_roots(ctx: Context, path: Path) -> Path | None:
     """``path`` resolved, if it lies inside a data root (links followed), else None (also for a path
     the file system cannot take: a NUL byte, a lone surrogate, a link loop)."""
-    try:
-        resolved = path.expanduser().resolve()
-    except (OSError, RuntimeError, ValueError):
-        return None
-    for root in ctx.settings.data_roots:
-        if resolved.is_relative_to(root) and resolved != root:
-            return resolved
-    return None
+    return next((found for root in ctx.settings.data_roots if (found := inside(path, root)) is not None), None)
 
 
 def registered(ctx: Context) -> dict[str, Path]:
@@ -185,8 +179,8 @@ def image_file(ctx: Context, name: str, relative: str) -> Path:
     """An image of a dataset, by its path relative to the dataset folder (checked strictly)."""
     _, root = resolve(ctx, name)
     try:
-        path = catalog.resolve_under(root, relative)
-    except catalog.PathOutsideRoot as exc:
+        path = resolve_under(root, relative)
+    except PathOutsideRoot as exc:
         raise DatasetRejected(str(exc)) from exc
     if not path.is_file() or path.suffix.lower() not in IMAGE_SUFFIXES:
         raise DatasetNotFound(f"{name}/{relative}", [])

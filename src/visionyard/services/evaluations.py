@@ -16,13 +16,14 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from visionyard.common.errors import NotFound
+from visionyard.common.statuses import JobStatus
 from visionyard.core import jobs as core_jobs
-from visionyard.core.lifecycle import JobStatus
 from visionyard.core.runs import get_run
 from visionyard.data import drawing
 from visionyard.db.models import Job, Run
 from visionyard.services import datasets
 from visionyard.storage.evaluation_folder import EvaluationFolder
+from visionyard.storage.paths import inside
 from visionyard.storage.run_folder import RunFolder
 
 if TYPE_CHECKING:
@@ -251,15 +252,15 @@ def _dataset_file(ctx: Context, run: Run, meta: dict[str, Any], relative: str) -
     or the run's own dataset folder."""
     root = Path(meta["dataset_root"]).resolve()
     trusted = root == Path(run.dataset_path).resolve() or datasets.inside_roots(ctx, root) is not None
-    path = (root / relative).resolve()
-    if not trusted or not path.is_relative_to(root) or not path.is_file():
+    path = inside(root / relative, root)
+    if not trusted or path is None or not path.is_file():
         raise EvaluationNotFound(f"image {relative!r} is not available")
     return path
 
 
 def _mask_file(folder: EvaluationFolder, relative: str) -> Path:
-    path = (folder.root / relative).resolve()
-    if not path.is_relative_to(folder.root.resolve()) or not path.is_file():
+    path = inside(folder.root / relative, folder.root)
+    if path is None or not path.is_file():
         raise EvaluationNotFound(f"mask {relative!r} is not available")
     return path
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from visionyard.common.errors import Conflict, NotFound
 from visionyard.common.export_formats import FORMATS, SIDECAR, SNIPPET, parse_request
+from visionyard.common.statuses import JobStatus
 from visionyard.core import jobs as core_jobs
-from visionyard.core.lifecycle import JobStatus
 from visionyard.core.runs import get_run, new_run_id
 from visionyard.db.models import Job
 from visionyard.services import jobs

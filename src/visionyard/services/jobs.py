@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from visionyard.common.errors import Conflict
+from visionyard.common.statuses import JobStatus
 from visionyard.core.jobs import JobNotFinished, get_job, job_folder
-from visionyard.core.lifecycle import JobStatus
 from visionyard.core.runs import RunSetupError, get_run, new_run_id, run_classes
 from visionyard.data import formats
 from visionyard.db.models import Checkpoint, Job, Run

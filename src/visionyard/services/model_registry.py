@@ -180,7 +180,7 @@ def _record_version(
             session, run_id, "registry", action="publish", model=spec.name, version=number, version_id=version.id
         )
         if spec.alias is not None:
-            _move_alias(session, model, spec.alias, version, spec.actor, "set when published")
+            move_alias(session, model, spec.alias, version, spec.actor, "set when published")
     return version
 
 
@@ -393,33 +393,10 @@ def version_file(settings: Settings, session: Session, name: str, ref: str | int
     return version, path
 
 
-# ---- aliases ---------------------------------------------------------------------------------
+# ---- alias rows (the use cases are in services/aliases.py) -----------------------------------
 
 
-def set_alias(
-    ctx: Context, name: str, alias: str, ref: str | int, actor: str, reason: str | None = None
-) -> dict[str, Any]:
-    """Point ``alias`` at a version (creating or moving it); the move is recorded."""
-    check_alias(alias)
-    with ctx.db.serialised() as session:
-        model, version = find_version(session, name, ref)
-        change = _move_alias(session, model, alias, version, actor, reason)
-        return alias_change_public(change)
-
-
-def remove_alias(ctx: Context, name: str, alias: str, actor: str, reason: str | None = None) -> dict[str, Any]:
-    with ctx.db.serialised() as session:
-        model = get_model(session, name)
-        row = session.scalar(select(ModelAlias).where(ModelAlias.model_id == model.id, ModelAlias.alias == alias))
-        if row is None:
-            raise RegistryNotFound(f"model {name!r} has no alias {alias!r}")
-        previous = session.get_one(ModelVersion, row.version_id)
-        session.delete(row)
-        change = _record(session, model, alias, previous, None, actor, reason)
-        return alias_change_public(change)
-
-
-def _move_alias(
+def move_alias(
     session: Session, model: TrainedModel, alias: str, version: ModelVersion, actor: str, reason: str | None
 ) -> AliasChange:
     row = session.scalar(select(ModelAlias).where(ModelAlias.model_id == model.id, ModelAlias.alias == alias))
@@ -429,10 +406,10 @@ def _move_alias(
     else:
         row.version_id = version.id
         row.updated_at = utcnow()
-    return _record(session, model, alias, previous, version, actor, reason)
+    return record_alias_change(session, model, alias, previous, version, actor, reason)
 
 
-def _record(
+def record_alias_change(
     session: Session,
     model: TrainedModel,
     alias: str,
@@ -464,23 +441,6 @@ def _record(
         actor=actor,
     )
     return change
-
-
-def alias_history(session: Session, name: str) -> list[dict[str, Any]]:
-    model = get_model(session, name)
-    changes = session.scalars(select(AliasChange).where(AliasChange.model_id == model.id).order_by(AliasChange.id))
-    return [alias_change_public(c) for c in changes]
-
-
-def alias_change_public(change: AliasChange) -> dict[str, Any]:
-    return {
-        "alias": change.alias,
-        "from_version": change.from_version,
-        "to_version": change.to_version,
-        "actor": change.actor,
-        "reason": change.reason,
-        "at": change.created_at,
-    }
 
 
 # ---- transfer learning -----------------------------------------------------------------------

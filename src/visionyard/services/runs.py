@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from visionyard.common.errors import Conflict
+from visionyard.common.statuses import RunStatus
 from visionyard.config import Settings
 from visionyard.core import lifecycle
-from visionyard.core.lifecycle import RunStatus
 from visionyard.core.requests import RunRequest
 from visionyard.core.runs import RunSetupError, get_run, new_run_id
 from visionyard.data import formats
@@ -92,7 +92,7 @@ def prepare_run(
     folder.write_run(
         {
             "id": folder.run_id,
-            "status": "queued",
+            "status": RunStatus.QUEUED,
             "model": model,
             "dataset": str(data_path),
             "preset": preset,
@@ -121,7 +121,7 @@ def prepare_resume(settings: Settings, registry: PluginCatalog, run_id: str, ove
     """Continue a stopped, failed or finished run from last.ckpt; ``epochs`` may grow to extend it."""
     folder = _existing(settings, run_id)
     record = folder.read_run()
-    if record["status"] == "running":
+    if record["status"] == RunStatus.RUNNING:
         raise RunSetupError(f"run {run_id} is running")
     artifact_store(settings).ensure_local(folder.root)
     if not folder.last_ckpt.is_file():
@@ -248,7 +248,7 @@ def delete_run(ctx: Context, run_id: str) -> None:
     """Remove a run that is not active, with its folder."""
     with ctx.db.serialised() as session:
         run = get_run(session, run_id)
-        if run.status in lifecycle.ACTIVE:
+        if run.status not in lifecycle.ACCEPTED_IN["delete"]:
             raise lifecycle.TransitionError(run, "delete")
         published = session.execute(
             select(TrainedModel.name, ModelVersion.version)

@@ -16,7 +16,6 @@ import contextlib
 import errno
 import lzma
 import os
-import re
 import shutil
 import stat
 import tempfile
@@ -29,6 +28,7 @@ from typing import BinaryIO, NoReturn
 from pydantic import BaseModel, ConfigDict, Field
 
 from visionyard.common.errors import Invalid
+from visionyard.storage.paths import inside, name_parts
 
 MiB = 1024**2
 GiB = 1024**3
@@ -36,8 +36,6 @@ CHUNK = MiB
 JUNK_FOLDERS = frozenset({"__MACOSX"})
 JUNK_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
-_DRIVE = re.compile(r"^[A-Za-z]:")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NAME_ERRNOS = frozenset({errno.ENAMETOOLONG, errno.EILSEQ, errno.EINVAL})
 
 
@@ -125,20 +123,7 @@ def _open_zip(source: Path | BinaryIO) -> zipfile.ZipFile:
 
 def member_parts(name: str) -> tuple[str, ...]:
     """The path components of one member name, or ``UnsafeArchive`` naming it and why."""
-    reason = None
-    if _CONTROL.search(name):
-        reason = "has control characters"
-    elif "\\" in name:
-        reason = "has a backslash"
-    elif name.startswith("/"):
-        reason = "is an absolute path"
-    elif _DRIVE.match(name):
-        reason = "starts with a drive letter"
-    parts = tuple(p for p in name.split("/") if p not in ("", "."))
-    if reason is None and ".." in parts:
-        reason = "has a '..' component"
-    if reason is None and not parts:
-        reason = "is empty"
+    parts, reason = name_parts(name)
     if reason:
         raise UnsafeArchive(f"member {name!r} {reason}")
     return parts
@@ -246,7 +231,7 @@ def _write_all(
     files = written = 0
     for member in members:
         target = root.joinpath(*member.parts)
-        if not target.resolve().is_relative_to(root):
+        if inside(target, root) is None:
             raise UnsafeArchive(f"member {member.name!r} resolves outside the destination")
         if member.is_dir:
             _make_folder(target, member)

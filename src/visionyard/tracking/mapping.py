@@ -8,6 +8,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+from visionyard.common.statuses import RunStatus
+
 MAX_PARAM_VALUE = 6000
 """MLflow's limit on a param value (characters)."""
 MAX_KEY = 250
@@ -15,18 +17,18 @@ BATCH = 100
 """Params (and tags) per ``log_batch`` call; MLflow takes at most 100 of each."""
 
 STATUSES = {
-    "running": "RUNNING",
-    "completed": "FINISHED",
-    "failed": "FAILED",
-    "stopped": "KILLED",
-    "paused": "KILLED",
-    "restarting": "SCHEDULED",
-    "queued": "SCHEDULED",
+    RunStatus.RUNNING: "RUNNING",
+    RunStatus.COMPLETED: "FINISHED",
+    RunStatus.FAILED: "FAILED",
+    RunStatus.STOPPED: "KILLED",
+    RunStatus.PAUSED: "KILLED",
+    RunStatus.RESTARTING: "SCHEDULED",
+    RunStatus.QUEUED: "SCHEDULED",
 }
 """visionyard status -> MLflow run status. A paused run is KILLED with tag ``visionyard.status=paused``."""
-TERMINAL = {"completed", "failed", "stopped", "paused"}
+TERMINAL = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.STOPPED, RunStatus.PAUSED}
 """Statuses on which the run folder's files are logged as artifacts (a worker has just ended)."""
-STARTED = {"running", "restarting", "paused", "completed", "failed", "stopped"}
+STARTED = set(RunStatus) - {RunStatus.QUEUED}
 """Statuses that say a worker has trained the run (with attempt >= 1): the run gets an MLflow run."""
 
 RUN_FILES = ("config.json", "run.json", "metrics.csv", "logs/training.log")

@@ -17,6 +17,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from sqlalchemy import select, update
 
+from visionyard.common.statuses import JobStatus, RunStatus
 from visionyard.config import Settings
 from visionyard.db.models import Event, Job, ModelVersion, Run, TrainedModel, utcnow
 from visionyard.db.session import Database
@@ -88,7 +89,7 @@ class MlflowWriter:
 
     def _on_job(self, event: Event) -> None:
         data = event.data
-        if data.get("kind") != "export" or data.get("status") not in ("completed", "failed_parity"):
+        if data.get("kind") != "export" or data.get("status") not in (JobStatus.COMPLETED, JobStatus.FAILED_PARITY):
             return
         tracking_id = self._ensure(event.run_id)
         if tracking_id is None:
@@ -151,7 +152,7 @@ class MlflowWriter:
         if run.attempt < 1:
             return None
         tracking_id = self._create(run, started=run.started_at or run.created_at)
-        if run.status != "running":
+        if run.status != RunStatus.RUNNING:
             moment = mapping.millis(run.finished_at or utcnow())
             self._set_status(tracking_id, run.id, run.status, run.attempt, None, moment)
         return tracking_id

@@ -16,6 +16,7 @@ from typing import Any
 import lightning as L
 
 from visionyard.common.errors import Invalid
+from visionyard.common.statuses import RunStatus
 from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
 from visionyard.core.requests import RunRequest
@@ -76,7 +77,7 @@ def execute_run(
     reporter = PushingReporter(reporter or NullReporter(), pusher)  # a push after every checkpoint
     folder.create()
     record = folder.read_run()
-    folder.update_run(status="running", attempt=record.get("attempt", 0) + 1, started_at=now(), error=None)
+    folder.update_run(status=RunStatus.RUNNING, attempt=record.get("attempt", 0) + 1, started_at=now(), error=None)
     handler = _attach_log_file(folder.log_file)
     cfg = TrainingConfig.from_run_config(request.config)
     task = registry.get(request.model).task
@@ -87,7 +88,7 @@ def execute_run(
     except Exception as exc:
         log.error("run failed: %s\n%s", exc, traceback.format_exc())
         rows = folder.read_metrics()
-        outcome = _outcome("failed", rows, monitor, mode)
+        outcome = _outcome(RunStatus.FAILED, rows, monitor, mode)
         outcome.error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DatasetCheckFailed) else str(exc)
         outcome.retryable = not isinstance(exc, PERMANENT_ERRORS)
     finally:
@@ -159,10 +160,10 @@ def _train(
     ckpt = folder.last_ckpt if request.resume else None
     plugin.train(trainer, TaskDataModule(task, splits, cfg, pin_memory=pin), ckpt_path=ckpt)
     if control_callback.outcome == "pause":
-        return "paused"
+        return RunStatus.PAUSED
     if control_callback.outcome == "stop":
-        return "stopped"
-    return "completed"
+        return RunStatus.STOPPED
+    return RunStatus.COMPLETED
 
 
 def _checked_splits(dataset: Path, task: str, cfg: TrainingConfig) -> Splits:

@@ -13,9 +13,9 @@ import numpy as np
 import torch
 
 from visionyard.common.export_formats import FORMATS, SIDECAR, SNIPPET
+from visionyard.common.statuses import JobStatus
 from visionyard.common.training_config import TrainingConfig
 from visionyard.core import runs as core_runs
-from visionyard.core.lifecycle import JobStatus
 from visionyard.data import formats
 from visionyard.data.datamodule import carve_splits
 from visionyard.engine.adapters.detection import TRACE_CANDIDATES

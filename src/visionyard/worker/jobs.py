@@ -12,9 +12,9 @@ from typing import Any
 
 import psutil
 
+from visionyard.common.statuses import JobStatus
 from visionyard.core import jobs as core_jobs
 from visionyard.core.context import Context
-from visionyard.core.lifecycle import JobStatus
 from visionyard.core.runs import get_run
 from visionyard.db.models import Job
 from visionyard.storage.artifacts import artifact_store

@@ -16,9 +16,9 @@ from typing import Any
 
 import psutil
 
+from visionyard.common.statuses import RunStatus
 from visionyard.core import lifecycle, recovery
 from visionyard.core.context import Context
-from visionyard.core.lifecycle import RunStatus
 from visionyard.core.runs import get_run, worker_request
 from visionyard.db.models import Run, utcnow
 from visionyard.engine.reporting import ControlRequest, FlagControl

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from anyio import to_thread
@@ -17,8 +18,8 @@ from visionyard.api.evaluation_schemas import (
     ValidationEpoch,
 )
 from visionyard.api.schemas import RecordPage, TestCreate
+from visionyard.common.statuses import JobStatus
 from visionyard.core import jobs as core_jobs
-from visionyard.core.lifecycle import JobStatus
 from visionyard.services import evaluations, jobs
 from visionyard.storage.evaluation_folder import EvaluationFolder
 
@@ -79,32 +80,6 @@ def validation_report(run_id: str, which: Which, ctx: ContextDep, session: Sessi
     )
 
 
-@router.get("/validation/{which}/images")
-def validation_images(
-    run_id: str, which: Which, ctx: ContextDep, session: SessionDep, filters: FiltersDep
-) -> RecordPage:
-    """Per-image results, filtered (correct, class, confidence range), sorted and paginated."""
-    return filters.page(evaluations.validation_folder(ctx, session, run_id, which))
-
-
-@router.get("/validation/{which}/images/{index}/render", response_class=Response)
-def validation_render(
-    run_id: str, which: Which, index: Index, ctx: ContextDep, session: SessionDep, score_threshold: Threshold = None
-) -> Response:
-    """PNG: the image with its ground truth beside the prediction."""
-    folder = evaluations.validation_folder(ctx, session, run_id, which)
-    return png(evaluations.render(ctx, session, run_id, folder, index, score_threshold))
-
-
-@router.get("/validation/{which}/images/{index}/files/{part}", response_class=Response)
-def validation_image_part(
-    run_id: str, which: Which, index: Index, part: evaluations.ImagePart, ctx: ContextDep, session: SessionDep
-) -> Response:
-    """PNG: the image as it is (``image``, ``before``) or a mask of class indices (``truth_mask``, ``mask``)."""
-    folder = evaluations.validation_folder(ctx, session, run_id, which)
-    return png(evaluations.image_part(ctx, session, run_id, folder, index, part))
-
-
 @router.post("/tests", status_code=status.HTTP_202_ACCEPTED)
 async def create_test(run_id: str, body: TestCreate, ctx: ContextDep) -> TestPublic:
     """Queue a test run: a checkpoint evaluated on a dataset split, in a worker process."""
@@ -144,27 +119,6 @@ def delete_test(run_id: str, test_id: str, ctx: ContextDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/tests/{test_id}/images")
-def test_images(run_id: str, test_id: str, ctx: ContextDep, session: SessionDep, filters: FiltersDep) -> RecordPage:
-    return filters.page(evaluations.test_folder(ctx, session, run_id, test_id))
-
-
-@router.get("/tests/{test_id}/images/{index}/render", response_class=Response)
-def test_render(
-    run_id: str, test_id: str, index: Index, ctx: ContextDep, session: SessionDep, score_threshold: Threshold = None
-) -> Response:
-    folder = evaluations.test_folder(ctx, session, run_id, test_id)
-    return png(evaluations.render(ctx, session, run_id, folder, index, score_threshold))
-
-
-@router.get("/tests/{test_id}/images/{index}/files/{part}", response_class=Response)
-def test_image_part(
-    run_id: str, test_id: str, index: Index, part: evaluations.ImagePart, ctx: ContextDep, session: SessionDep
-) -> Response:
-    folder = evaluations.test_folder(ctx, session, run_id, test_id)
-    return png(evaluations.image_part(ctx, session, run_id, folder, index, part))
-
-
 @router.get("/tests/{test_id}/download", response_class=Response)
 def download_test(
     run_id: str, test_id: str, ctx: ContextDep, session: SessionDep, format: Literal["csv", "json"] = "json"
@@ -174,3 +128,49 @@ def download_test(
     media = "text/csv" if format == "csv" else "application/json"
     disposition = f'attachment; filename="test-{test_id}.{format}"'
     return Response(content=data, media_type=media, headers={"Content-Disposition": disposition})
+
+
+def _validation(run_id: str, which: Which, ctx: ContextDep, session: SessionDep) -> EvaluationFolder:
+    return evaluations.validation_folder(ctx, session, run_id, which)
+
+
+def _test(run_id: str, test_id: str, ctx: ContextDep, session: SessionDep) -> EvaluationFolder:
+    return evaluations.test_folder(ctx, session, run_id, test_id)
+
+
+def _browse(prefix: str, folder_of: Callable[..., EvaluationFolder]) -> None:
+    """The per-image routes of one kind of evaluation (a validation epoch, a test run)."""
+    of = Depends(folder_of)
+
+    @router.get(f"{prefix}/images")
+    def images(filters: FiltersDep, folder: EvaluationFolder = of) -> RecordPage:
+        """Per-image results, filtered (correct, class, confidence range), sorted and paginated."""
+        return filters.page(folder)
+
+    @router.get(f"{prefix}/images/{{index}}/render", response_class=Response)
+    def render(
+        run_id: str,
+        index: Index,
+        ctx: ContextDep,
+        session: SessionDep,
+        folder: EvaluationFolder = of,
+        score_threshold: Threshold = None,
+    ) -> Response:
+        """PNG: the image with its ground truth beside the prediction."""
+        return png(evaluations.render(ctx, session, run_id, folder, index, score_threshold))
+
+    @router.get(f"{prefix}/images/{{index}}/files/{{part}}", response_class=Response)
+    def image_part(
+        run_id: str,
+        index: Index,
+        part: evaluations.ImagePart,
+        ctx: ContextDep,
+        session: SessionDep,
+        folder: EvaluationFolder = of,
+    ) -> Response:
+        """PNG: the image as it is (``image``, ``before``) or a mask of class indices (``truth_mask``, ``mask``)."""
+        return png(evaluations.image_part(ctx, session, run_id, folder, index, part))
+
+
+_browse("/validation/{which}", _validation)
+_browse("/tests/{test_id}", _test)

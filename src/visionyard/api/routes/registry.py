@@ -16,7 +16,7 @@ from visionyard.api.schemas import (
     PublishRequest,
     TrainedModelPublic,
 )
-from visionyard.services import model_registry
+from visionyard.services import aliases, model_registry
 
 router = APIRouter(prefix="/api/v1/registry", tags=["registry"])
 VersionRef = str
@@ -69,16 +69,16 @@ def download(name: str, ref: VersionRef, ctx: ContextDep, session: SessionDep) -
 @router.put("/models/{name}/aliases/{alias}")
 def set_alias(name: str, alias: str, body: AliasRequest, ctx: ContextDep) -> AliasChangePublic:
     """Point an alias (``staging``, ``production``, any name) at a version; the move is recorded."""
-    change = model_registry.set_alias(ctx, name, alias, body.version, body.actor or "api", body.reason)
+    change = aliases.set_alias(ctx, name, alias, body.version, body.actor or "api", body.reason)
     return AliasChangePublic.model_validate(change)
 
 
 @router.delete("/models/{name}/aliases/{alias}")
 def remove_alias(name: str, alias: str, ctx: ContextDep) -> AliasChangePublic:
-    return AliasChangePublic.model_validate(model_registry.remove_alias(ctx, name, alias, "api"))
+    return AliasChangePublic.model_validate(aliases.remove_alias(ctx, name, alias, "api"))
 
 
 @router.get("/models/{name}/aliases")
 def alias_history(name: str, session: SessionDep) -> list[AliasChangePublic]:
     """Every alias change of the model, oldest first: who, when, from which version to which."""
-    return [AliasChangePublic.model_validate(c) for c in model_registry.alias_history(session, name)]
+    return [AliasChangePublic.model_validate(c) for c in aliases.alias_history(session, name)]

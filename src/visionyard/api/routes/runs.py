@@ -22,10 +22,10 @@ from visionyard.api.schemas import (
     RunSummary,
     Summary,
 )
+from visionyard.common.statuses import RunStatus
 from visionyard.core import lifecycle
 from visionyard.core import runs as core_runs
 from visionyard.core.context import Context
-from visionyard.core.lifecycle import RunStatus
 from visionyard.core.recovery import worker_log_tail
 from visionyard.db.models import Checkpoint, Event, Run
 from visionyard.services import control, metrics, runs
@@ -33,7 +33,6 @@ from visionyard.storage.run_folder import RunFolder
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
 Shown = TypeVar("Shown", bound=RunSummary)
-StatusFilter = Literal["queued", "running", "restarting", "paused", "completed", "failed", "stopped"]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -53,13 +52,14 @@ def public(ctx: Context, run: Run) -> RunPublic:
 
 
 def placed(schema: type[Shown], run: Run, places: dict[str, int]) -> Shown:
-    return schema.model_validate(run).model_copy(update={"queue_position": places.get(run.id)})
+    shown = {"queue_position": places.get(run.id), "actions": lifecycle.actions(run)}
+    return schema.model_validate(run).model_copy(update=shown)
 
 
 @router.get("")
 def list_runs(
     session: SessionDep,
-    status_: Annotated[list[StatusFilter] | None, Query(alias="status")] = None,
+    status_: Annotated[list[RunStatus] | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> RunList:
