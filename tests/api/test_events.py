@@ -9,8 +9,8 @@ import pytest
 
 from tests.scheduler.test_claims import queued_runs
 from visionyard.api import events
+from visionyard.common.statuses import RunStatus
 from visionyard.core import lifecycle
-from visionyard.core.lifecycle import RunStatus
 from visionyard.db.session import Database
 
 

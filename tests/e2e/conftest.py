@@ -53,7 +53,7 @@ def make_noisy_dataset(root: Path) -> Path:
 
 
 @pytest.fixture(scope="package")
-def ui_server(tmp_path_factory: pytest.TempPathFactory, shared_home: Path, registry: PluginCatalog) -> Iterator[Server]:
+def ui_server(tmp_path_factory: pytest.TempPathFactory, shared_home: Path, catalog: PluginCatalog) -> Iterator[Server]:
     if not (webui.BUILD / "index.html").is_file():
         pytest.fail("the web UI is not built: run `make ui` (make test does it)")
     home = prepare_home(tmp_path_factory.mktemp("ui-home"), shared_home)
@@ -145,9 +145,16 @@ def chart_points(page: Page, chart: str) -> int:
     return dots.first.locator(".recharts-line-dot").count() if dots.count() else 0
 
 
+def axis_ticks(page: Page, chart: str) -> list[float]:
+    """The values on a run chart's y axis."""
+    figure = page.get_by_test_id(f"chart-{chart}")
+    labels = figure.locator(".recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value")
+    return [float(text) for text in labels.all_text_contents()]
+
+
 def status_badge(page: Page) -> Locator:
-    """The run header's status badge."""
-    return page.locator(".run-title .badge")
+    """The run header's status badge (not its warning badges)."""
+    return page.locator(".run-title .badge:not(.warning)")
 
 
 FAILED = pytest.StashKey[bool]()

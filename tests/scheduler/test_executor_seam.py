@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from tests.scheduler.test_claims import queued_runs
+from visionyard.common.statuses import RunStatus
 from visionyard.config import Settings
 from visionyard.core.context import Context
-from visionyard.core.lifecycle import RunStatus
 from visionyard.db.models import Job, Run
 from visionyard.scheduler.executors import executor_for
 from visionyard.scheduler.executors.base import Exit, Kind

@@ -1,5 +1,12 @@
 /** Shapes of the API's answers used across pages (see /docs for the full schema). */
 
+/** Something training found wrong and went on with (``engine/health.py``). */
+export interface TrainingWarning {
+  kind: "loss_rising" | "loss_not_finite";
+  epoch: number;
+  message: string;
+}
+
 export interface RunSummary {
   id: string;
   name: string | null;
@@ -21,6 +28,7 @@ export interface RunSummary {
   queue_position: number | null;
   best_metrics: Record<string, number>;
   final_metrics: Record<string, unknown>;
+  warnings: TrainingWarning[];
   error: string | null;
   control: string | null;
   worker_pid: number | null;

@@ -1,8 +1,19 @@
 import { useEffect, useState } from "react";
 import { errorText, request } from "../api";
 
-/** An image fetched with the token (a plain ``<img src>`` cannot send it). */
-export function AuthImage({ src, alt, className }: { src: string; alt: string; className?: string }) {
+/** An image fetched with the token (a plain ``<img src>`` cannot send it); ``data-src`` keeps the API
+ * path it came from. ``onSize`` gets its natural size once it has loaded. */
+export function AuthImage({
+  src,
+  alt,
+  className,
+  onSize,
+}: {
+  src: string;
+  alt: string;
+  className?: string;
+  onSize?: (width: number, height: number) => void;
+}) {
   const [url, setUrl] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -25,5 +36,13 @@ export function AuthImage({ src, alt, className }: { src: string; alt: string; c
   }, [src]);
   if (error) return <div className={`image-error ${className ?? ""}`}>{error}</div>;
   if (!url) return <div className={`image-loading ${className ?? ""}`} aria-busy="true" aria-label={alt} />;
-  return <img src={url} alt={alt} className={className} />;
+  return (
+    <img
+      src={url}
+      alt={alt}
+      className={className}
+      data-src={src}
+      onLoad={onSize && ((e) => onSize(e.currentTarget.naturalWidth, e.currentTarget.naturalHeight))}
+    />
+  );
 }

@@ -3,8 +3,8 @@ import { useState } from "react";
 import { api, query } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
-import { ClassLegend } from "../predict/ClassLegend";
-import { Field } from "../predict/Field";
+import { ClassLegend } from "../overlay/ClassLegend";
+import { Field } from "../components/Field";
 import { SampleGrid } from "./SampleGrid";
 import { datasetPath, type DatasetSummary, type SampleImage } from "./types";
 

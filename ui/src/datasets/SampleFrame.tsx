@@ -1,9 +1,8 @@
-import { errorText, request } from "../api";
 import { AuthImage } from "../components/AuthImage";
-import { BoxLayer, type DrawnBox } from "../predict/BoxLayer";
-import type { MaskKind } from "../predict/colourMask";
-import { Frame, MaskLayer } from "../predict/Frame";
-import { useColouredMask } from "../predict/useColouredMask";
+import { BoxLayer, type DrawnBox } from "../overlay/BoxLayer";
+import type { MaskKind } from "../overlay/colourMask";
+import { FetchedMask } from "../overlay/FetchedMask";
+import { Frame } from "../overlay/Frame";
 import { imagePath } from "./types";
 
 /** A dataset image, with its mask drawn over it when ``maskPath`` is given and its ``boxes``
@@ -25,22 +24,12 @@ export function SampleFrame({
   corner?: string;
   boxes?: DrawnBox[] | null;
 }) {
-  const mask = useColouredMask(
-    maskPath ? `${dataset}/${maskPath}` : null,
-    () => request(imagePath(dataset, maskPath!)).then((r) => r.blob()),
-    kind,
-  );
   return (
     <Frame>
       <AuthImage src={imagePath(dataset, path)} alt={alt} />
-      <MaskLayer url={mask.url} opacity={0.55} />
+      {maskPath && <FetchedMask path={imagePath(dataset, maskPath)} kind={kind} opacity={0.55} />}
       {boxes && boxes.length > 0 && <BoxLayer fractions boxes={boxes} />}
       {corner && <span className="corner">{corner}</span>}
-      {mask.error !== null && (
-        <span className="image-error" title={errorText(mask.error)}>
-          No mask drawn: {errorText(mask.error)}
-        </span>
-      )}
     </Frame>
   );
 }

@@ -1,4 +1,4 @@
-import type { DrawnBox } from "../predict/BoxLayer";
+import type { DrawnBox } from "../overlay/BoxLayer";
 import { SampleFrame } from "./SampleFrame";
 import type { DatasetSummary, SampleImage } from "./types";
 

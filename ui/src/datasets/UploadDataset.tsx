@@ -3,7 +3,7 @@ import { Link } from "react-router-dom";
 import { query, upload } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { formatBytes } from "../format";
-import { Field } from "../predict/Field";
+import { Field } from "../components/Field";
 import { FileDrop } from "../predict/FileDrop";
 import { taskName } from "../format";
 import type { DatasetSummary } from "./types";

@@ -5,7 +5,7 @@ import type { FieldSpec, Raw, SectionSpec } from "./schema";
 
 /**
  * The generated settings, one collapsible section per group. Without "Show advanced settings" only
- * the basic fields show, plus any field the user changed or the server found wrong.
+ * the basic fields show, plus any field the user changed or the server found wrong or warned about.
  */
 export function ConfigSections({
   sections,
@@ -16,6 +16,7 @@ export function ConfigSections({
   presetKeys,
   onChange,
   fieldErrors,
+  fieldWarnings,
   sectionErrors,
   changed,
   hints,
@@ -28,6 +29,7 @@ export function ConfigSections({
   presetKeys: Set<string>;
   onChange: (key: string, raw: Raw) => void;
   fieldErrors: Record<string, string[]>;
+  fieldWarnings: Record<string, string[]>;
   sectionErrors: Record<string, string[]>;
   changed: Set<string>;
   hints: Record<string, ReactNode>;
@@ -35,7 +37,7 @@ export function ConfigSections({
   return (
     <>
       {sections.map((section) => {
-        const notable = (f: FieldSpec) => changed.has(f.key) || (fieldErrors[f.key]?.length ?? 0) > 0;
+        const notable = (f: FieldSpec) => changed.has(f.key) || !!fieldErrors[f.key]?.length || !!fieldWarnings[f.key]?.length;
         const fields = section.fields.filter((f) => showAdvanced || !f.advanced || notable(f));
         const problems = sectionErrors[section.id] ?? [];
         if (!fields.length && !problems.length) return null;
@@ -55,6 +57,7 @@ export function ConfigSections({
                   raw={rawOf(field)}
                   onChange={(raw) => onChange(field.key, raw)}
                   errors={fieldErrors[field.key] ?? []}
+                  warnings={fieldWarnings[field.key] ?? []}
                   changed={changed.has(field.key)}
                   baseText={baseTextOf(field)}
                   presetName={presetKeys.has(field.key) ? presetName : undefined}

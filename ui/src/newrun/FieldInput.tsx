@@ -3,13 +3,15 @@ import type { FieldSpec, Raw } from "./schema";
 
 /**
  * One config field: a label with the field's human name, an input by its type (``id`` and ``name``
- * ``cfg-<dotted.key>``), its description, default and range, and the server's reasons when invalid.
+ * ``cfg-<dotted.key>``), its description, default and range, the server's reasons when invalid and
+ * its warnings when valid but not what the model was made for.
  */
 export function FieldInput({
   field,
   raw,
   onChange,
   errors,
+  warnings,
   changed,
   baseText,
   presetName,
@@ -19,6 +21,7 @@ export function FieldInput({
   raw: Raw;
   onChange: (raw: Raw) => void;
   errors: string[];
+  warnings: string[];
   changed: boolean;
   /** the value without the user's edit: the default or the preset's */
   baseText: string;
@@ -28,7 +31,8 @@ export function FieldInput({
 }) {
   const id = `cfg-${field.key}`;
   const invalid = errors.length > 0;
-  const describedBy = `${id}-help${invalid ? ` ${id}-error` : ""}`;
+  const warned = warnings.length > 0;
+  const describedBy = `${id}-help${invalid ? ` ${id}-error` : ""}${warned ? ` ${id}-warning` : ""}`;
   const common = {
     id,
     name: id,
@@ -120,7 +124,7 @@ export function FieldInput({
   }
 
   return (
-    <div className={`newrun-field${invalid ? " invalid" : ""}${changed ? " changed" : ""}`}>
+    <div className={`newrun-field${invalid ? " invalid" : ""}${warned ? " warned" : ""}${changed ? " changed" : ""}`}>
       {control}
       <span id={`${id}-help`} className="field-help">
         {helpText(field, baseText, changed, presetName)}
@@ -129,6 +133,11 @@ export function FieldInput({
       {invalid && (
         <span id={`${id}-error`} className="field-error">
           {errors.join("; ")}
+        </span>
+      )}
+      {warned && (
+        <span id={`${id}-warning`} className="field-warning">
+          {warnings.join("; ")}
         </span>
       )}
     </div>

@@ -63,6 +63,8 @@ export interface ConfigSchemaAnswer {
   fields: PluginField[];
   presets: Record<string, Preset>;
   run_config: JsonSchema;
+  /** the config resolved from no user values (an image size the model supports) */
+  defaults?: Record<string, unknown>;
 }
 
 export interface ModelDetail {

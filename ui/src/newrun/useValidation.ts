@@ -6,6 +6,8 @@ import { useDebounced } from "./useDebounced";
 export interface Validation {
   valid: boolean;
   problems: FieldError[];
+  /** valid settings the model was not made for (an image size it does not support) */
+  warnings: FieldError[];
   /** the resolved config when valid */
   config?: Record<string, unknown>;
 }
@@ -14,11 +16,14 @@ export interface Validation {
 async function check(model: string, preset: string, body: string): Promise<Validation> {
   const path = `/api/v1/models/${encodeURIComponent(model)}/validate-config${query({ preset })}`;
   try {
-    const answer = await post<{ valid: boolean; config: Record<string, unknown> }>(path, JSON.parse(body));
-    return { valid: true, problems: [], config: answer.config };
+    const answer = await post<{ valid: boolean; config: Record<string, unknown>; warnings?: FieldError[] }>(
+      path,
+      JSON.parse(body),
+    );
+    return { valid: true, problems: [], warnings: answer.warnings ?? [], config: answer.config };
   } catch (error) {
     if (error instanceof ApiError && error.status === 422 && error.fields.length)
-      return { valid: false, problems: error.fields };
+      return { valid: false, problems: error.fields, warnings: [] };
     throw error;
   }
 }

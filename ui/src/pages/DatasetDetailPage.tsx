@@ -15,7 +15,7 @@ import {
 import { taskName } from "../format";
 import { useDatasets } from "../queries";
 import "../datasets/datasets.css";
-import { Field } from "../predict/Field";
+import { Field } from "../components/Field";
 
 export function DatasetDetailPage() {
   const name = useParams().name ?? "";

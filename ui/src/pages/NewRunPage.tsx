@@ -8,11 +8,13 @@ import { Section } from "../components/Section";
 import { BaseModelSelect } from "../newrun/BaseModelSelect";
 import { pickDataset, pickModel, rememberChoice } from "../newrun/choices";
 import { ConfigSections } from "../newrun/ConfigSections";
+import { recallSettings, rememberSettings } from "../newrun/memory";
 import "../newrun/newrun.css";
 import {
   buildSections,
   defaults,
   describePreset,
+  flatten,
   parseRaw,
   placeErrors,
   presetValues,
@@ -118,8 +120,9 @@ function RunForm({
   const schemaPath = `/api/v1/models/${encodeURIComponent(model.name)}/config-schema`;
   const schema = useQuery({ queryKey: [schemaPath], queryFn: () => api<ConfigSchemaAnswer>(schemaPath) });
 
-  const [preset, setPreset] = useState("");
-  const [edits, setEdits] = useState<Record<string, Raw>>({});
+  const [remembered] = useState(() => recallSettings(model.name));
+  const [preset, setPreset] = useState(remembered.preset);
+  const [edits, setEdits] = useState<Record<string, Raw>>(remembered.edits);
   const [name, setName] = useState("");
   const [baseModel, setBaseModel] = useState("");
   const [showAdvanced, setShowAdvanced] = useState(false);
@@ -131,7 +134,14 @@ function RunForm({
   const presets = schema.data?.presets ?? {};
   const activePreset = preset in presets ? preset : "";
   const fromPreset = useMemo(() => presetValues(presets[activePreset]), [presets, activePreset]);
-  const base: Values = useMemo(() => ({ ...defaults(fields), ...fromPreset }), [fields, fromPreset]);
+  // the server's resolved defaults know what the schema cannot say (an image size this model supports)
+  const resolved = schema.data?.defaults;
+  const base: Values = useMemo(
+    () => ({ ...defaults(fields), ...flatten(resolved ?? {}), ...fromPreset }),
+    [fields, resolved, fromPreset],
+  );
+
+  useEffect(() => rememberSettings(model.name, { preset, edits }), [model.name, preset, edits]);
 
   // The user's edits, parsed; only values that differ from the default or preset are sent.
   const { config, localErrors } = useMemo(() => {
@@ -162,8 +172,12 @@ function RunForm({
   ];
   const placed = placeErrors(problems, sections);
   const fieldErrors = { ...placed.byField, ...localErrors };
+  const warnings = validation.result.data?.warnings ?? [];
+  const warned = placeErrors(warnings, sections);
+  const otherWarnings = [...warned.preset, ...Object.values(warned.bySection).flat(), ...warned.general];
   const changed = new Set([...Object.keys(config), ...Object.keys(localErrors)]);
   const hasProblems = problems.length > 0 || Object.keys(localErrors).length > 0;
+  const statusClass = hasProblems ? "field-error" : warnings.length ? "field-warning" : "muted";
 
   useEffect(() => {
     if (!focusRequest) return;
@@ -171,9 +185,10 @@ function RunForm({
   }, [focusRequest]);
 
   function changeModel(next: string) {
+    const saved = recallSettings(next);
     onModel(next);
-    setPreset("");
-    setEdits({});
+    setPreset(saved.preset);
+    setEdits(saved.edits);
     setBaseModel("");
     create.reset();
   }
@@ -287,6 +302,7 @@ function RunForm({
         presetKeys={new Set(Object.keys(fromPreset))}
         onChange={edit}
         fieldErrors={fieldErrors}
+        fieldWarnings={warned.byField}
         sectionErrors={placed.bySection}
         changed={changed}
         hints={hints}
@@ -308,6 +324,16 @@ function RunForm({
             </ul>
           </div>
         )}
+        {otherWarnings.length > 0 && (
+          <div className="notice warning">
+            <strong>Valid, but:</strong>
+            <ul>
+              {otherWarnings.map((reason) => (
+                <li key={reason}>{reason}</li>
+              ))}
+            </ul>
+          </div>
+        )}
         <ErrorNotice error={validation.result.error} title="The settings could not be checked" />
         {create.error && !(create.error instanceof ApiError && create.error.fields.length) && (
           <ErrorNotice error={create.error} title="The run was not started" />
@@ -318,8 +344,8 @@ function RunForm({
             {activePreset && <> · preset {activePreset}</>}
             {summary && <> · {summary}</>}
             <br />
-            <span role="status" aria-live="polite" className={`small ${hasProblems ? "field-error" : "muted"}`}>
-              {checkStatus(validation.checking, hasProblems, problems.length + Object.keys(localErrors).length)}
+            <span role="status" aria-live="polite" className={`small ${statusClass}`}>
+              {checkStatus(validation.checking, problems.length + Object.keys(localErrors).length, warnings.length)}
             </span>
           </p>
           <button
@@ -335,8 +361,9 @@ function RunForm({
   );
 }
 
-function checkStatus(checking: boolean, hasProblems: boolean, count: number): string {
-  if (hasProblems) return count === 1 ? "1 setting needs fixing." : `${count} settings need fixing.`;
+function checkStatus(checking: boolean, problems: number, warnings: number): string {
+  if (problems) return problems === 1 ? "1 setting needs fixing." : `${problems} settings need fixing.`;
   if (checking) return "Checking the settings…";
+  if (warnings) return `The settings are valid, with ${warnings === 1 ? "1 warning" : `${warnings} warnings`}.`;
   return "The settings are valid.";
 }

@@ -7,7 +7,7 @@ import { FileDrop } from "../predict/FileDrop";
 import { useImageSlots } from "../predict/images";
 import { predict } from "../predict/predict";
 import { PredictionResult } from "../predict/PredictionResult";
-import { Slider } from "../predict/Slider";
+import { Slider } from "../components/Slider";
 import { useSource, type SourceChoice } from "../predict/sources";
 import { SourcePicker } from "../predict/SourcePicker";
 import { IMAGE_KINDS, IMAGE_TYPES, MAX_IMAGE_BYTES } from "../predict/types";

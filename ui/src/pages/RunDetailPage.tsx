@@ -34,7 +34,7 @@ const TABS = [
 ] as const;
 
 function RunDetail({ runId }: { runId: string }) {
-  const { liveRows, onEvent } = useRunLive(runId);
+  const { liveRows, change, onEvent } = useRunLive(runId);
   const run = useQuery({
     queryKey: runKeys.run(runId),
     queryFn: () => api<RunPublic>(runPath(runId)),
@@ -69,6 +69,7 @@ function RunDetail({ runId }: { runId: string }) {
     <div className="run-detail">
       <RunHeader
         run={run.data}
+        change={change}
         stream={<LiveStream key={`${runId}:${generation}`} runId={runId} onEvent={onEvent} />}
       />
       <RunControls run={run.data} />

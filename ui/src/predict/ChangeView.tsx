@@ -1,10 +1,10 @@
 import { useState } from "react";
 import { errorText } from "../api";
-import { base64Blob } from "./colourMask";
-import { Frame, MaskLayer } from "./Frame";
-import { OpacitySlider } from "./SegmentationView";
+import { base64Blob } from "../overlay/colourMask";
+import { Frame, MaskLayer } from "../overlay/Frame";
+import { OpacitySlider } from "../overlay/OpacitySlider";
 import type { PredictionEntry } from "./types";
-import { useColouredMask } from "./useColouredMask";
+import { useColouredMask } from "../overlay/useColouredMask";
 
 /** Before and after side by side, the changed pixels drawn over the after image. */
 export function ChangeView({

@@ -1,4 +1,4 @@
-import { Frame } from "./Frame";
+import { Frame } from "../overlay/Frame";
 import type { PredictionEntry } from "./types";
 
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;

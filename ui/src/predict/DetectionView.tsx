@@ -1,6 +1,6 @@
-import { BoxLayer, type DrawnBox } from "./BoxLayer";
-import { Frame } from "./Frame";
-import { cssColour } from "./palette";
+import { BoxLayer, type DrawnBox } from "../overlay/BoxLayer";
+import { Frame } from "../overlay/Frame";
+import { cssColour } from "../overlay/palette";
 import type { PredictionEntry } from "./types";
 
 /** Boxes over the image at or above ``threshold``, and the same detections as a table. */

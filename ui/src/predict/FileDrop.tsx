@@ -1,7 +1,6 @@
 import { useId, useState } from "react";
 import { ErrorCode, useDropzone, type Accept, type FileRejection } from "react-dropzone";
 import { formatBytes } from "../format";
-import "./overlay.css";
 
 /** A drop zone with a real file button; one file, checked for type and size before ``onFile``. */
 export function FileDrop({

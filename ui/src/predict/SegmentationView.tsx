@@ -1,11 +1,11 @@
 import { useState } from "react";
 import { errorText } from "../api";
-import { base64Blob } from "./colourMask";
-import { Slider } from "./Slider";
-import { Frame, MaskLayer } from "./Frame";
-import { cssColour } from "./palette";
+import { base64Blob } from "../overlay/colourMask";
+import { Frame, MaskLayer } from "../overlay/Frame";
+import { OpacitySlider } from "../overlay/OpacitySlider";
+import { cssColour } from "../overlay/palette";
 import type { PredictionEntry } from "./types";
-import { useColouredMask } from "./useColouredMask";
+import { useColouredMask } from "../overlay/useColouredMask";
 
 /** The class mask over the image, with how much of the image each class covers. */
 export function SegmentationView({
@@ -65,8 +65,4 @@ export function SegmentationView({
       </div>
     </div>
   );
-}
-
-export function OpacitySlider({ value, onChange }: { value: number; onChange: (v: number) => void }) {
-  return <Slider label="Mask opacity" value={value} step={0.05} shown={`${Math.round(value * 100)}%`} onChange={onChange} />;
 }

@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { api } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { taskName } from "../format";
-import { Field } from "./Field";
+import { Field } from "../components/Field";
 import { useRegistryModels } from "../queries";
 import { runKeys, runPath } from "../run/keys";
 import { usePredictableRuns, type SourceChoice } from "./sources";

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { api, post } from "../api";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorNotice } from "../components/ErrorNotice";
-import { Field } from "../predict/Field";
+import { Field } from "../components/Field";
 import { keys } from "../queries";
 import { modelPath, type AliasChange, type TrainedModel } from "./types";
 

@@ -2,9 +2,9 @@ import { Link } from "react-router-dom";
 import { StatusBadge } from "../components/StatusBadge";
 import { formatBytes, formatTime } from "../format";
 import { AliasBadges } from "./AliasBadges";
-import { DownloadButton } from "./DownloadButton";
+import { DownloadButton } from "../components/DownloadButton";
 import { scores } from "./metrics";
-import { shortFingerprint, type ExportOfVersion, type ModelVersion } from "./types";
+import { modelPath, shortFingerprint, type ExportOfVersion, type ModelVersion } from "./types";
 
 const SHOWN_SCORES = 3;
 
@@ -94,7 +94,11 @@ export function VersionsTable({
             </td>
             <td>
               <div className="actions">
-                <DownloadButton name={v.name} version={v.version} />
+                <DownloadButton
+                  path={`${modelPath(v.name)}/versions/${v.version}/download`}
+                  fileName={`${v.name}-v${v.version}.ckpt`}
+                  label={`Download v${v.version}`}
+                />
               </div>
             </td>
           </tr>

@@ -25,6 +25,7 @@ export function BenchmarkTable({ runId }: { runId: string }) {
       {rows.length > 0 && (
         <div className="table-scroll">
           <table className="data benchmark-table">
+            <caption className="muted small">{measuredOn(rows)}</caption>
             <thead>
               <tr>
                 <th scope="col">Format</th>
@@ -53,6 +54,7 @@ export function BenchmarkTable({ runId }: { runId: string }) {
                   <td className="num">
                     <span className="muted small">{row.metric} </span>
                     {formatMetric(row.value)}
+                    {row.images != null && <div className="muted small">on {row.images} images</div>}
                   </td>
                   <td className="num">{row.metric_delta == null ? "—" : `${row.metric_delta > 0 ? "+" : ""}${formatMetric(row.metric_delta)}`}</td>
                   <td className="num">{formatMetric(row.agreement)}</td>
@@ -68,6 +70,25 @@ export function BenchmarkTable({ runId }: { runId: string }) {
       )}
     </section>
   );
+}
+
+/** What the numbers were measured on, in words: parity images, batch sizes and the machine. */
+function measuredOn(rows: BenchmarkRow[]): string {
+  const images = distinct(rows.map((r) => r.images));
+  const batches = distinct(rows.map((r) => r.batch));
+  const hardware = distinct(rows.map((r) => r.hardware));
+  return [
+    `Metric on ${images.length ? images.join(" or ") : "the"} parity images (validation images both models answered)`,
+    "latency at batch 1",
+    `throughput at batch ${batches.length ? batches.join(" or ") : "—"}`,
+    hardware.length ? `on ${hardware.join("; ")}` : "",
+  ]
+    .filter(Boolean)
+    .join(" · ");
+}
+
+function distinct<T>(values: (T | null | undefined)[]): T[] {
+  return [...new Set(values.filter((v): v is T => v !== null && v !== undefined))];
 }
 
 function fixed(value: number | null, digits: number): string {

@@ -1,8 +1,10 @@
 import { useQuery } from "@tanstack/react-query";
-import { api } from "../api";
+import { api, query } from "../api";
+import { DownloadButton } from "../components/DownloadButton";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
-import { formatMetric } from "../format";
+import { Markdown } from "../components/Markdown";
+import { formatBytes, formatMetric } from "../format";
 import { runPath } from "./keys";
 import type { ExportJob } from "./types";
 
@@ -11,7 +13,8 @@ interface ExportDetail extends ExportJob {
   snippet: string | null;
 }
 
-/** One export's options, parity numbers against its tolerance, files and deployment snippet. */
+/** One export's options, parity numbers against its tolerance, its files (each downloadable) and the
+ * deployment notes (DEPLOY.md) rendered. */
 export function ExportDetails({ runId, exportId }: { runId: string; exportId: string }) {
   const detail = useQuery({
     queryKey: ["run", runId, "exports", exportId],
@@ -28,8 +31,6 @@ export function ExportDetails({ runId, exportId }: { runId: string; exportId: st
             <dl className="facts small">
               <dt>Options</dt>
               <dd className="mono">{optionsText(d.options)}</dd>
-              <dt>Files</dt>
-              <dd className="mono">{d.files?.join(", ") ?? "—"}</dd>
               {d.parity &&
                 Object.entries(d.parity).map(([k, v]) => (
                   <div key={k} className="fact">
@@ -43,16 +44,59 @@ export function ExportDetails({ runId, exportId }: { runId: string; exportId: st
                   </div>
                 ))}
             </dl>
+            <ExportFiles runId={runId} exportId={exportId} files={d.downloads ?? []} />
           </div>
           {d.snippet && (
-            <div className="grow">
-              <h4>Deployment</h4>
-              <pre className="log snippet">{d.snippet}</pre>
+            <div className="grow snippet">
+              <Markdown text={d.snippet} />
             </div>
           )}
         </div>
       )}
     </div>
+  );
+}
+
+function ExportFiles({
+  runId,
+  exportId,
+  files,
+}: {
+  runId: string;
+  exportId: string;
+  files: NonNullable<ExportJob["downloads"]>;
+}) {
+  if (!files.length) return null;
+  return (
+    <table className="data small export-files">
+      <caption>Files</caption>
+      <thead>
+        <tr>
+          <th scope="col">File</th>
+          <th scope="col" className="num">
+            Size
+          </th>
+          <th scope="col">
+            <span className="visually-hidden">Download</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {files.map((file) => (
+          <tr key={file.name}>
+            <td className="mono">{file.name}</td>
+            <td className="num">{formatBytes(file.size_bytes)}</td>
+            <td>
+              <DownloadButton
+                path={runPath(runId, `/exports/${exportId}/download${query({ file: file.name })}`)}
+                fileName={file.name}
+                label={`Download ${file.name}`}
+              />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

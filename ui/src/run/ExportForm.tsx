@@ -6,6 +6,8 @@ import { Loading } from "../components/Loading";
 import { Section } from "../components/Section";
 import type { RunPublic } from "../types";
 import { CheckpointSelect } from "./CheckpointSelect";
+import { useExports } from "./jobs";
+import { PendingJob } from "./PendingJob";
 import { runKeys, runPath } from "./keys";
 import type { ExportFormat, ExportJob, FormatOption } from "./types";
 
@@ -30,6 +32,7 @@ export function ExportForm({ run }: { run: RunPublic }) {
     queryFn: () => api<ExportFormat[]>("/api/v1/exports/formats"),
     staleTime: 60_000,
   });
+  const exports = useExports(run.id);
   const [format, setFormat] = useState("");
   const [checkpoint, setCheckpoint] = useState("best");
   const [values, setValues] = useState<Values>({});
@@ -114,9 +117,12 @@ export function ExportForm({ run }: { run: RunPublic }) {
               Export
             </button>
             {start.isSuccess && (
-              <span className="notice ok small" role="status">
-                Export {start.data.id} queued: it is written, checked against the PyTorch model and benchmarked.
-              </span>
+              <PendingJob
+                what="Export"
+                id={start.data.id}
+                jobs={exports.data}
+                detail="it is written, checked against the PyTorch model and benchmarked"
+              />
             )}
           </div>
           <ErrorNotice error={start.error} title="Could not start the export" />

@@ -1,6 +1,6 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Fragment, useEffect, useState } from "react";
-import { api, download, request } from "../api";
+import { download, request } from "../api";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
@@ -10,17 +10,14 @@ import type { RunPublic } from "../types";
 import { BenchmarkTable } from "./BenchmarkTable";
 import { ExportDetails } from "./ExportDetails";
 import { ExportForm } from "./ExportForm";
+import { useExports } from "./jobs";
 import { JOB_DONE, runKeys, runPath } from "./keys";
 import type { ExportJob } from "./types";
 
 /** Exports of this run: start one, follow it, compare them in the benchmark table, download and delete. */
 export function ExportsTab({ run }: { run: RunPublic }) {
   const client = useQueryClient();
-  const exports = useQuery({
-    queryKey: runKeys.exports(run.id),
-    queryFn: () => api<ExportJob[]>(runPath(run.id, "/exports")),
-    refetchInterval: (q) => (q.state.data?.some((e) => !JOB_DONE.has(e.status)) ? 2000 : false),
-  });
+  const exports = useExports(run.id);
   const [open, setOpen] = useState<string | null>(null);
   const finished = (exports.data ?? []).filter((e) => JOB_DONE.has(e.status)).length;
   useEffect(() => {

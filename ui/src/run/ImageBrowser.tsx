@@ -1,14 +1,15 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useId, useRef, useState } from "react";
 import { api, query } from "../api";
-import { AuthImage } from "../components/AuthImage";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { FractionInput } from "../components/FractionInput";
 import { Pager } from "../components/Pager";
 import { Loading } from "../components/Loading";
-import { formatMetric } from "../format";
+import { ClassLegend } from "../overlay/ClassLegend";
 import { ImageDetail } from "./ImageDetail";
-import { recordLabel, truthAndPrediction } from "./records";
+import { ImageTile } from "./ImageTile";
+import { gridOverlay } from "./overlays";
+import { OverlayControls } from "./OverlayControls";
 import type { RecordPage } from "./types";
 
 const PAGE = 24;
@@ -23,7 +24,8 @@ const SORTS: [string, string][] = [
 ];
 
 /** The per-image results of one evaluation (a validation epoch or a test run): filters, sorting,
- * pages of rendered tiles, and a detail view of one image. ``base`` is the evaluation's API path. */
+ * pages of tiles (each image as it is, with its boxes or masks drawn over it as chosen here) and a
+ * detail view of one image. ``base`` is the evaluation's API path. */
 export function ImageBrowser({
   base,
   task,
@@ -43,6 +45,7 @@ export function ImageBrowser({
   const [maxConfidence, setMaxConfidence] = useState("");
   const [offset, setOffset] = useState(0);
   const [open, setOpen] = useState<number | null>(null);
+  const [overlay, setOverlay] = useState(() => gridOverlay(task));
   const grid = useRef<HTMLUListElement>(null);
 
   const sorts = SORTS.filter(([key]) => !key.startsWith("iou") || task !== "classification");
@@ -114,6 +117,8 @@ export function ImageBrowser({
           <FractionInput value={maxConfidence} onChange={filter(setMaxConfidence)} />
         </label>
       </div>
+      <OverlayControls task={task} value={overlay} onChange={setOverlay} />
+      {task === "segmentation" && <ClassLegend classes={classes} />}
       <ErrorNotice error={page.error} title="Could not load the images" />
       {page.isPending && <Loading what="Loading images" />}
       {page.data && (
@@ -123,41 +128,17 @@ export function ImageBrowser({
             <p className="muted">No image matches these filters.</p>
           ) : (
             <ul className="image-grid" aria-label="Evaluated images" ref={grid}>
-              {items.map((record) => {
-                const words = truthAndPrediction(record, threshold);
-                return (
-                  <li key={record.index}>
-                    <figure className={record.correct ? "right" : "wrong"}>
-                      <button
-                        type="button"
-                        className="tile"
-                        data-index={record.index}
-                        aria-label={recordLabel(record, threshold)}
-                        onClick={() => setOpen(record.index)}
-                      >
-                        <AuthImage src={`${base}/images/${record.index}/render`} alt="" />
-                      </button>
-                      <figcaption>
-                        <span className={record.correct ? "verdict ok" : "verdict bad"} aria-hidden="true">
-                          {record.correct ? "✓" : "✗"}
-                        </span>{" "}
-                        {words ? (
-                          <>
-                            <span title="ground truth">{words.truth}</span> →{" "}
-                            <span title="prediction">{words.prediction}</span>
-                          </>
-                        ) : (
-                          <>IoU {formatMetric(record.iou)}</>
-                        )}
-                        <span className="muted">
-                          {" "}
-                          · {record.confidence === null ? "no score" : record.confidence.toFixed(2)}
-                        </span>
-                      </figcaption>
-                    </figure>
-                  </li>
-                );
-              })}
+              {items.map((record) => (
+                <ImageTile
+                  key={record.index}
+                  base={base}
+                  record={record}
+                  task={task}
+                  threshold={threshold}
+                  overlay={overlay}
+                  onOpen={() => setOpen(record.index)}
+                />
+              ))}
             </ul>
           )}
         </>

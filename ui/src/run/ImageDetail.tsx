@@ -1,19 +1,15 @@
 import { useEffect, useId, useRef, useState } from "react";
-import { query } from "../api";
-import { AuthImage } from "../components/AuthImage";
 import { FractionInput } from "../components/FractionInput";
 import { formatMetric } from "../format";
+import { ClassLegend } from "../overlay/ClassLegend";
+import { OverlayControls } from "./OverlayControls";
+import { hasOverlay, recordFiles, type Overlay } from "./overlays";
+import { RecordFrame } from "./RecordFrame";
 import { scalarFields, truthAndPrediction } from "./records";
 import type { ImageRecord } from "./types";
 
-const CAPTIONS: Record<string, string> = {
-  classification: "The image with its true and predicted class.",
-  detection: "Ground truth boxes (left) beside the predicted ones (right).",
-  segmentation: "The image, its ground-truth mask and the predicted mask.",
-  change_detection: "Before, after, the true change and the predicted change.",
-};
-
-/** One evaluated image in a modal dialog: ground truth beside prediction, and the record's fields. */
+/** One evaluated image in a modal dialog: the image as it is, its ground truth beside its prediction
+ * (drawn over it, each shown or hidden here), and the record's fields. */
 export function ImageDetail({
   base,
   record,
@@ -38,6 +34,7 @@ export function ImageDetail({
   const id = useId();
   const dialog = useRef<HTMLDialogElement>(null);
   const [scoreThreshold, setScoreThreshold] = useState(String(threshold));
+  const [overlay, setOverlay] = useState<Overlay>({ truth: true, prediction: true, opacity: 0.5 });
   const detection = task === "detection";
 
   // Modal (focus kept inside, Escape closes); leaving the DOM takes it out of the top layer.
@@ -48,8 +45,8 @@ export function ImageDetail({
 
   const shownThreshold = Number(scoreThreshold);
   const usable = scoreThreshold !== "" && shownThreshold >= 0 && shownThreshold <= 1;
-  const render = `${base}/images/${index}/render${detection && usable ? query({ score_threshold: shownThreshold }) : ""}`;
-  const words = record ? truthAndPrediction(record, usable ? shownThreshold : threshold) : null;
+  const drawnThreshold = usable ? shownThreshold : threshold;
+  const words = record ? truthAndPrediction(record, drawnThreshold) : null;
 
   return (
     <dialog ref={dialog} className="image-detail" aria-labelledby={`${id}-title`} onClose={onClose}>
@@ -98,20 +95,29 @@ export function ImageDetail({
           </p>
         )
       )}
-      {detection && (
-        <label className="inline small">
-          Score threshold
-          <FractionInput value={scoreThreshold} onChange={setScoreThreshold} />
-          <span className="field-help">predicted boxes drawn from this score</span>
-        </label>
+      {hasOverlay(task) && (
+        <div className="toolbar detail-controls">
+          <OverlayControls task={task} value={overlay} onChange={setOverlay} />
+          {detection && (
+            <label className="inline small">
+              Score threshold
+              <FractionInput value={scoreThreshold} onChange={setScoreThreshold} />
+              <span className="field-help">predicted boxes drawn from this score</span>
+            </label>
+          )}
+        </div>
       )}
+      {task === "segmentation" && <ClassLegend classes={classes} />}
       <div className="detail-body">
-        <figure className="detail-render">
-          <AuthImage key={render} src={render} alt={`Image ${index}: ground truth beside the prediction`} />
-          <figcaption className="muted small">
-            {CAPTIONS[task] ?? "Ground truth beside the prediction."}
-          </figcaption>
-        </figure>
+        {record && (
+          <DetailImages
+            files={recordFiles(base, index)}
+            record={record}
+            task={task}
+            threshold={drawnThreshold}
+            overlay={overlay}
+          />
+        )}
         {record && (
           <div className="detail-fields">
             {Array.isArray(record.probabilities) && <TopClasses record={record} classes={classes} />}
@@ -129,6 +135,40 @@ export function ImageDetail({
         )}
       </div>
     </dialog>
+  );
+}
+
+const HIDDEN: Overlay = { truth: false, prediction: false, opacity: 0 };
+
+/** The image as it is (classification), or its ground truth beside its prediction, each drawn over
+ * the image (change detection: after the before image). */
+function DetailImages({
+  files,
+  record,
+  task,
+  threshold,
+  overlay,
+}: {
+  files: string;
+  record: ImageRecord;
+  task: string;
+  threshold: number;
+  overlay: Overlay;
+}) {
+  const drawn = { files, record, task, threshold };
+  const panel = (caption: string, shown: Overlay, part: "image" | "before" = "image") => (
+    <figure key={caption}>
+      <RecordFrame {...drawn} overlay={shown} part={part} alt={`Image ${record.index}: ${caption.toLowerCase()}`} />
+      <figcaption className="muted small">{caption}</figcaption>
+    </figure>
+  );
+  if (!hasOverlay(task)) return <div className="detail-images">{panel("The image", HIDDEN)}</div>;
+  return (
+    <div className="detail-images">
+      {task === "change_detection" && panel("Before", HIDDEN, "before")}
+      {panel("Ground truth", { ...overlay, prediction: false })}
+      {panel("Prediction", { ...overlay, truth: false })}
+    </div>
   );
 }
 

@@ -1,10 +1,18 @@
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { useState } from "react";
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatMetric } from "../format";
+import { cssColour } from "../overlay/palette";
+import { boundsOf, fitAxis, tickText } from "./axis";
 import type { MetricRow } from "./types";
 
-const COLOURS = ["#1f6feb", "#d9480f", "#2f9e44", "#9c36b5", "#e8590c", "#0c8599", "#c2255c", "#5c940d"];
+/** Tableau 10: ten colours told apart at a glance; more series take the class palette's hues. */
+const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 const NOT_PLOTTED = new Set(["epoch", "step"]);
 const TIMING = /(seconds|_time|duration|_s$)/;
+
+export function seriesColour(index: number): string {
+  return COLOURS[index] ?? cssColour(index);
+}
 
 /** Splits the metric columns into the three charts: losses, learning rates and everything else. */
 export function chartColumns(rows: MetricRow[]) {
@@ -24,9 +32,9 @@ export function MetricCharts({ rows }: { rows: MetricRow[] }) {
   const { loss, lr, metrics } = chartColumns(rows);
   return (
     <div className="charts">
-      <MetricChart title="Loss" id="loss" rows={rows} series={loss} />
-      <MetricChart title="Metrics" id="metrics" rows={rows} series={metrics} />
-      <MetricChart title="Learning rate" id="lr" rows={rows} series={lr} scientific />
+      <MetricChart title="Loss" id="loss" rows={rows} series={loss} kind="nonNegative" />
+      <MetricChart title="Metrics" id="metrics" rows={rows} series={metrics} kind="metrics" />
+      <MetricChart title="Learning rate" id="lr" rows={rows} series={lr} kind="nonNegative" scientific />
     </div>
   );
 }
@@ -36,46 +44,77 @@ function MetricChart({
   id,
   rows,
   series,
+  kind,
   scientific,
 }: {
   title: string;
   id: string;
   rows: MetricRow[];
   series: string[];
+  kind: "nonNegative" | "metrics";
   scientific?: boolean;
 }) {
+  const [hidden, setHidden] = useState<Set<string>>(new Set());
   const points = rows.filter((row) => series.some((name) => typeof row[name] === "number")).length;
-  const tick = (value: number) => (scientific ? value.toExponential(1) : String(Number(value.toPrecision(3))));
+  const shown = series.filter((name) => !hidden.has(name));
+  const values = rows.flatMap((row) => shown.map((name) => row[name])).filter((v): v is number => typeof v === "number");
+  const axis = fitAxis(values, boundsOf(values, kind));
+  const toggle = (name: string) =>
+    setHidden((current) => {
+      const next = new Set(current);
+      if (!next.delete(name)) next.add(name);
+      return next;
+    });
   return (
     <figure className="chart run-chart" data-testid={`chart-${id}`} data-points={points} aria-labelledby={`chart-${id}-title`}>
       <h3 id={`chart-${id}-title`}>{title}</h3>
       {points === 0 ? (
         <p className="muted small chart-empty">No {title.toLowerCase()} values yet: they appear after the first epoch.</p>
       ) : (
-        <ResponsiveContainer width="100%" height={228} initialDimension={{ width: 380, height: 228 }}>
-          <LineChart data={rows} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
-            <CartesianGrid strokeDasharray="3 3" stroke="#e6e9ee" />
-            <XAxis dataKey="epoch" type="number" domain={["dataMin", "dataMax"]} allowDecimals={false} tick={{ fontSize: 12 }} />
-            <YAxis tickFormatter={tick} width={scientific ? 64 : 52} tick={{ fontSize: 12 }} domain={["auto", "auto"]} />
-            <Tooltip
-              formatter={(value) => (typeof value === "number" ? (scientific ? value.toExponential(2) : formatMetric(value)) : String(value))}
-              labelFormatter={(epoch) => `epoch ${epoch}`}
-            />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            {series.map((name, i) => (
-              <Line
-                key={name}
-                type="monotone"
-                dataKey={name}
-                stroke={COLOURS[i % COLOURS.length]}
-                dot={{ r: 2 }}
-                strokeWidth={2}
-                connectNulls
-                isAnimationActive={false}
+        <>
+          <ResponsiveContainer width="100%" height={228} initialDimension={{ width: 380, height: 228 }}>
+            <LineChart data={rows} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+              <CartesianGrid strokeDasharray="3 3" stroke="#e6e9ee" />
+              <XAxis dataKey="epoch" type="number" domain={["dataMin", "dataMax"]} allowDecimals={false} tick={{ fontSize: 12 }} />
+              <YAxis
+                type="number"
+                tickFormatter={(value: number) => tickText(value, axis?.digits ?? 3, scientific)}
+                width={scientific ? 64 : 52}
+                tick={{ fontSize: 12 }}
+                domain={axis?.domain ?? [0, 1]}
+                ticks={axis?.ticks}
+                allowDataOverflow
               />
+              <Tooltip
+                formatter={(value) => (typeof value === "number" ? (scientific ? value.toExponential(2) : formatMetric(value)) : String(value))}
+                labelFormatter={(epoch) => `epoch ${epoch}`}
+              />
+              {series.map((name, i) => (
+                <Line
+                  key={name}
+                  type="monotone"
+                  dataKey={name}
+                  stroke={seriesColour(i)}
+                  dot={{ r: 2 }}
+                  strokeWidth={2}
+                  connectNulls
+                  hide={hidden.has(name)}
+                  isAnimationActive={false}
+                />
+              ))}
+            </LineChart>
+          </ResponsiveContainer>
+          <ul className="chart-legend" aria-label={`${title} series`}>
+            {series.map((name, i) => (
+              <li key={name}>
+                <button type="button" aria-pressed={!hidden.has(name)} title={`Show or hide ${name}`} onClick={() => toggle(name)}>
+                  <span className="swatch" style={{ background: seriesColour(i) }} aria-hidden="true" />
+                  {name}
+                </button>
+              </li>
             ))}
-          </LineChart>
-        </ResponsiveContainer>
+          </ul>
+        </>
       )}
     </figure>
   );

@@ -3,8 +3,11 @@ import { Link } from "react-router-dom";
 import { EpochProgress } from "../components/EpochProgress";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { StatusBadge } from "../components/StatusBadge";
+import { WarningBadges } from "../components/WarningBadges";
 import { formatMetric, formatTime, headline } from "../format";
 import type { RunPublic } from "../types";
+import { FINISHED } from "./keys";
+import type { StatusChange } from "./useRunLive";
 
 const REQUEST_TEXT: Record<string, string> = {
   pause: "pause requested: the worker checkpoints and pauses at its next step",
@@ -12,14 +15,19 @@ const REQUEST_TEXT: Record<string, string> = {
   checkpoint: "checkpoint requested: the worker saves one at its next step",
 };
 
-/** Title, status and the facts of a run; ``stream`` is the live-events indicator. */
-export function RunHeader({ run, stream }: { run: RunPublic; stream: ReactNode }) {
+/** Title, status and the facts of a run; ``stream`` is the live-events indicator, ``change`` the
+ * latest status change its events reported. */
+export function RunHeader({ run, stream, change }: { run: RunPublic; stream: ReactNode; change: StatusChange | null }) {
   const best = headline(run.best_metrics);
+  // every worker start is an attempt: the first, each crash restart, each resume or retry
+  const resumes = Math.max(0, run.attempt - 1 - run.restarts);
+  const pausedAt = change?.status === "paused" ? change.at : null;
   return (
     <header className="run-header">
       <div className="run-title">
         <h1>{run.name ?? run.id}</h1>
         <StatusBadge status={run.status} />
+        <WarningBadges warnings={run.warnings} />
         {stream}
       </div>
       {run.name && <p className="muted small mono run-id">{run.id}</p>}
@@ -39,8 +47,8 @@ export function RunHeader({ run, stream }: { run: RunPublic; stream: ReactNode }
             <span className="muted small"> · step {run.current_step}</span>
           </span>
         </Fact>
-        <Fact term="Attempt">
-          {run.attempt} <span className="muted small">(restarts {run.restarts} of {run.max_restarts})</span>
+        <Fact term="Resumed">
+          {resumes}× <span className="muted small">· crash restarts {run.restarts} of {run.max_restarts}</span>
         </Fact>
         {run.status === "queued" && run.queue_position != null && <Fact term="Queue">position {run.queue_position}</Fact>}
         {best && (
@@ -52,7 +60,8 @@ export function RunHeader({ run, stream }: { run: RunPublic; stream: ReactNode }
           </Fact>
         )}
         <Fact term="Started">{formatTime(run.started_at ?? run.created_at)}</Fact>
-        {run.finished_at && <Fact term="Finished">{formatTime(run.finished_at)}</Fact>}
+        {run.status === "paused" && <Fact term="Paused">{pausedAt ? formatTime(pausedAt) : "until resumed"}</Fact>}
+        {run.finished_at && FINISHED.has(run.status) && <Fact term="Finished">{formatTime(run.finished_at)}</Fact>}
         {run.base_run && (
           <Fact term="Fine-tuned from">
             <Link to={`/runs/${encodeURIComponent(run.base_run)}`}>{run.base_run}</Link>
@@ -70,6 +79,16 @@ export function RunHeader({ run, stream }: { run: RunPublic; stream: ReactNode }
         <p className="notice info" role="status">
           Pending: {REQUEST_TEXT[run.control] ?? `${run.control} requested`}
         </p>
+      )}
+      {!!run.warnings?.length && (
+        <div className="notice warning" role="status" aria-label="Training warnings">
+          <strong>Training went on, but:</strong>
+          <ul>
+            {run.warnings.map((w) => (
+              <li key={`${w.kind}-${w.epoch}`}>{w.message}</li>
+            ))}
+          </ul>
+        </div>
       )}
       {run.error && <RunError error={run.error} failed={run.status === "failed"} />}
     </header>

@@ -24,6 +24,7 @@ export function TestComparisonView({ runId, ids, onClose }: { runId: string; ids
       </div>
       <ErrorNotice error={comparison.error} title="Could not compare the tests" />
       {comparison.isPending && <Loading what="Comparing" />}
+      <p className="muted small">Metrics are named without the split they were measured on: each column says its split.</p>
       {comparison.data && (
         <div className="table-scroll">
           <table className="data">
@@ -36,7 +37,7 @@ export function TestComparisonView({ runId, ids, onClose }: { runId: string; ids
                     <div className="small muted comparison-test">
                       {i === 0 ? "base · " : ""}
                       {t.checkpoint?.split("/").pop()}
-                      {t.epoch != null ? ` (epoch ${t.epoch})` : ""} · {t.dataset}/{t.split} · {t.count} images
+                      {t.epoch != null ? ` (epoch ${t.epoch})` : ""} · {t.dataset}, split {t.split} · {t.count} images
                     </div>
                   </th>
                 ))}

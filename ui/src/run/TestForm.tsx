@@ -6,6 +6,8 @@ import { FractionInput } from "../components/FractionInput";
 import { useDatasets } from "../queries";
 import type { RunPublic } from "../types";
 import { CheckpointSelect } from "./CheckpointSelect";
+import { useTests } from "./jobs";
+import { PendingJob } from "./PendingJob";
 import { runKeys, runPath } from "./keys";
 import type { TestRun } from "./types";
 
@@ -17,6 +19,7 @@ export function TestForm({ run }: { run: RunPublic }) {
   const [split, setSplit] = useState("");
   const [threshold, setThreshold] = useState("0.25");
   const datasets = useDatasets();
+  const tests = useTests(run.id);
   const own = datasets.data?.find((d) => d.name === run.dataset);
   const others = (datasets.data ?? []).filter(
     (d) => d.name !== run.dataset && d.tasks.includes(run.task) && (!own || same(d.classes, own.classes)),
@@ -77,11 +80,7 @@ export function TestForm({ run }: { run: RunPublic }) {
         <button type="submit" className="primary" disabled={start.isPending}>
           Start test
         </button>
-        {start.isSuccess && (
-          <span className="notice ok small" role="status">
-            Test {start.data.id} queued.
-          </span>
-        )}
+        {start.isSuccess && <PendingJob what="Test" id={start.data.id} jobs={tests.data} />}
       </div>
       <ErrorNotice error={start.error} title="Could not start the test" />
       <ErrorNotice error={datasets.error} title="Could not list the datasets" />

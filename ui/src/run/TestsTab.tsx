@@ -1,7 +1,7 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router-dom";
-import { api, download, request } from "../api";
+import { download, request } from "../api";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
@@ -9,19 +9,15 @@ import { StatusBadge } from "../components/StatusBadge";
 import { formatMetric, formatTime } from "../format";
 import type { RunPublic } from "../types";
 import { testHeadline } from "./headline";
-import { JOB_DONE, runKeys, runPath } from "./keys";
+import { useTests } from "./jobs";
+import { runKeys, runPath } from "./keys";
 import { TestComparisonView } from "./TestComparison";
 import { TestForm } from "./TestForm";
-import type { TestRun } from "./types";
 
 /** Test runs of this run: start one, follow them, open, compare, download and delete them. */
 export function TestsTab({ run }: { run: RunPublic }) {
   const client = useQueryClient();
-  const tests = useQuery({
-    queryKey: runKeys.tests(run.id),
-    queryFn: () => api<TestRun[]>(runPath(run.id, "/tests")),
-    refetchInterval: (q) => (q.state.data?.some((t) => !JOB_DONE.has(t.status)) ? 2000 : false),
-  });
+  const tests = useTests(run.id);
   const [selected, setSelected] = useState<string[]>([]);
   const [compared, setCompared] = useState<string[] | null>(null);
   const remove = useMutation({
@@ -66,7 +62,8 @@ export function TestsTab({ run }: { run: RunPublic }) {
                   </th>
                   <th scope="col">Test</th>
                   <th scope="col">Checkpoint</th>
-                  <th scope="col">Data</th>
+                  <th scope="col">Dataset</th>
+                  <th scope="col">Split</th>
                   <th scope="col">Status</th>
                   <th scope="col" className="num">
                     Result
@@ -80,7 +77,7 @@ export function TestsTab({ run }: { run: RunPublic }) {
               </thead>
               <tbody>
                 {tests.data.map((t) => {
-                  const top = testHeadline(t.metrics);
+                  const top = testHeadline(t.metrics, t.split);
                   const done = t.status === "completed";
                   return (
                     <tr key={t.id}>
@@ -100,9 +97,8 @@ export function TestsTab({ run }: { run: RunPublic }) {
                         {t.checkpoint_kind ?? t.checkpoint}
                         {t.checkpoint_epoch != null && <span className="muted small"> · epoch {t.checkpoint_epoch}</span>}
                       </td>
-                      <td>
-                        {t.dataset} <span className="muted small">· {t.split}</span>
-                      </td>
+                      <td>{t.dataset}</td>
+                      <td>{t.split}</td>
                       <td>
                         <StatusBadge status={t.status} />
                         {t.error && <div className="field-error">{t.error}</div>}

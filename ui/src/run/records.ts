@@ -1,6 +1,7 @@
 /** Words for per-image evaluation records, whatever the task. */
 import { formatMetric } from "../format";
-import type { ImageRecord } from "./types";
+import type { DrawnBox } from "../overlay/BoxLayer";
+import type { ImageRecord, RecordBoxes } from "./types";
 
 function names(part: unknown): string[] {
   if (part && typeof part === "object" && Array.isArray((part as { class_names?: unknown }).class_names))
@@ -46,4 +47,24 @@ export function scalarFields(record: ImageRecord): [string, string][] {
   return Object.entries(record)
     .filter(([, v]) => v === null || ["string", "number", "boolean"].includes(typeof v))
     .map(([k, v]) => [k, typeof v === "boolean" ? (v ? "yes" : "no") : formatMetric(v)]);
+}
+
+function drawn(part: RecordBoxes | number | undefined): DrawnBox[] {
+  if (!part || typeof part !== "object") return [];
+  return (part.boxes ?? []).map((box, i) => ({
+    box,
+    label: part.class_names?.[i] ?? String(part.labels?.[i] ?? ""),
+    classIndex: part.labels?.[i] ?? 0,
+    score: part.scores?.[i],
+  }));
+}
+
+/** A detection record's true boxes, to draw. */
+export function truthBoxes(record: ImageRecord): DrawnBox[] {
+  return drawn(record.truth);
+}
+
+/** A detection record's predicted boxes at or above ``threshold``, to draw. */
+export function predictedBoxes(record: ImageRecord, threshold: number): DrawnBox[] {
+  return drawn(record.prediction).filter((b) => (b.score ?? 0) >= threshold);
 }

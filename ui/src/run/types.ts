@@ -54,6 +54,14 @@ export interface EvaluationReport {
   [key: string]: unknown;
 }
 
+/** Detection boxes of a record, x1, y1, x2, y2 in pixels of the image, with dataset labels. */
+export interface RecordBoxes {
+  boxes?: number[][];
+  labels?: number[];
+  class_names?: string[];
+  scores?: number[];
+}
+
 /** One per-image record; the fields depend on the task. */
 export interface ImageRecord {
   index: number;
@@ -65,8 +73,8 @@ export interface ImageRecord {
   classes: string[];
   truth_name?: string;
   class_name?: string;
-  truth?: { class_names?: string[] } | number;
-  prediction?: { class_names?: string[]; scores?: number[] };
+  truth?: RecordBoxes | number;
+  prediction?: RecordBoxes;
   [key: string]: unknown;
 }
 
@@ -87,6 +95,7 @@ export interface TestRun {
   checkpoint_kind: string | null;
   checkpoint_epoch: number | null;
   dataset: string | null;
+  /** the split tested; metrics are named after it (``val_acc`` on val, ``test_acc`` on test) */
   split: string | null;
   score_threshold: number | null;
   metrics: Record<string, number>;
@@ -130,6 +139,8 @@ export interface ExportJob {
   checkpoint_epoch: number | null;
   options: Record<string, unknown> | null;
   files: string[] | null;
+  /** every file that downloads on its own (``?file=NAME``): the model's, model.json and DEPLOY.md */
+  downloads?: { name: string; size_bytes: number | null }[];
   size_bytes: number | null;
   size_mb: number | null;
   parity: Record<string, unknown> | null;
@@ -155,6 +166,13 @@ export interface BenchmarkRow {
   p95_ms: number;
   images_per_s: number;
   speedup: number;
+  /** parity images the metric is computed on */
+  images?: number | null;
+  /** the throughput batch (latency is at batch 1) */
+  batch?: number | null;
+  threads?: number | null;
+  /** e.g. "CPU: AMD EPYC 7B13, 2 threads" */
+  hardware?: string | null;
 }
 
 export interface ModelVersion {

@@ -8,12 +8,20 @@ import type { MetricRow } from "./types";
 const ENVELOPE = new Set(["id", "kind", "at", "run_id"]);
 const SETTLE_MS = 250;
 
+/** A status the run moved to, and when (a ``status`` event). */
+export interface StatusChange {
+  status: string;
+  at: string;
+}
+
 /** The run's live state from its events: epoch rows as they arrive (by epoch; a repeated epoch
- * replaces the earlier row) and cache refreshes for status, control, checkpoint and job events.
+ * replaces the earlier row), the latest status change, and cache refreshes for status, control,
+ * checkpoint, job and warning events.
  * Refreshes are batched, so a replay of a long event log costs one refetch per query. */
 export function useRunLive(runId: string) {
   const client = useQueryClient();
   const [liveRows, setLiveRows] = useState<Record<number, MetricRow>>({});
+  const [change, setChange] = useState<StatusChange | null>(null);
   const stale = useRef(new Map<string, QueryKey>());
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
@@ -44,8 +52,16 @@ export function useRunLive(runId: string) {
         case "epoch": {
           const row = Object.fromEntries(Object.entries(event).filter(([k]) => !ENVELOPE.has(k))) as MetricRow;
           setLiveRows((rows) => ({ ...rows, [row.epoch]: row }));
+          // Only forward: a reconnected stream replays the epochs from the first, and a resumed run keeps
+          // its step; the refetched run is the truth when it goes back (a retry from a checkpoint).
           client.setQueryData<RunPublic>(runKeys.run(runId), (run) =>
-            run ? { ...run, current_epoch: row.epoch, current_step: row.step } : run,
+            run
+              ? {
+                  ...run,
+                  current_epoch: Math.max(run.current_epoch, row.epoch),
+                  current_step: Math.max(run.current_step, row.step),
+                }
+              : run,
           );
           refresh(runKeys.validations(runId));
           break;
@@ -58,14 +74,15 @@ export function useRunLive(runId: string) {
           refresh(runKeys.tests(runId), runKeys.exports(runId), runKeys.benchmark(runId));
           break;
         case "status":
+          setChange({ status: String(event.status), at: event.at });
           refresh(runKeys.run(runId), runKeys.logs(runId, "training"), runKeys.logs(runId, "worker"));
           break;
-        default: // control, reconcile, registry, dataset
+        default: // control, warning, reconcile, registry, dataset
           refresh(runKeys.run(runId));
       }
     },
     [client, refresh, runId],
   );
 
-  return { liveRows, onEvent };
+  return { liveRows, change, onEvent };
 }

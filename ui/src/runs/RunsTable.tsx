@@ -1,6 +1,7 @@
 import { Link } from "react-router-dom";
 import { EpochProgress } from "../components/EpochProgress";
 import { StatusBadge } from "../components/StatusBadge";
+import { WarningBadges } from "../components/WarningBadges";
 import { formatMetric, formatTime, headline } from "../format";
 import type { RunSummary } from "../types";
 
@@ -43,7 +44,7 @@ function RunRow({ run }: { run: RunSummary }) {
       </td>
       <td>{run.dataset}</td>
       <td>
-        <StatusBadge status={run.status} />
+        <StatusBadge status={run.status} /> <WarningBadges warnings={run.warnings} />
         {run.status === "queued" && run.queue_position != null && (
           <div className="small muted runs-queue">#{run.queue_position} in queue</div>
         )}

@@ -1,17 +1,16 @@
 import { useState } from "react";
 import { download } from "../api";
-import { ErrorNotice } from "../components/ErrorNotice";
-import { modelPath } from "./types";
+import { ErrorNotice } from "./ErrorNotice";
 
-/** Saves a version's checkpoint (fetched with the token). */
-export function DownloadButton({ name, version }: { name: string; version: number }) {
+/** Saves ``path`` (fetched with the token) as the server names it, else as ``fileName``. */
+export function DownloadButton({ path, fileName, label }: { path: string; fileName: string; label: string }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   async function save() {
     setBusy(true);
     setError(null);
     try {
-      await download(`${modelPath(name)}/versions/${version}/download`, `${name}-v${version}.ckpt`);
+      await download(path, fileName);
     } catch (e) {
       setError(e);
     } finally {
@@ -20,7 +19,7 @@ export function DownloadButton({ name, version }: { name: string; version: numbe
   }
   return (
     <>
-      <button type="button" onClick={save} disabled={busy} aria-label={`Download v${version}`}>
+      <button type="button" onClick={save} disabled={busy} aria-label={label}>
         {busy ? "Downloading…" : "Download"}
       </button>
       <ErrorNotice error={error} title="The download failed" />

@@ -1,5 +1,4 @@
 import { useId, type ReactNode } from "react";
-import "./overlay.css";
 
 /**
  * A label beside (not around) its control, so the control's accessible name is the label text alone

@@ -14,14 +14,24 @@ type Extent = { width: number; height: number; fractions?: false } | { fractions
 /** Label text in CSS pixels on a ``fractions`` layer (its boxes are placed in percentages). */
 const FRACTION_FONT = 11;
 
-/** Boxes drawn over a frame, each a ``g.frame-box`` named "<label> box" (with its score, if any). */
-export function BoxLayer({ boxes, ...extent }: { boxes: DrawnBox[] } & Extent) {
+/** Ground-truth boxes are drawn dashed, predicted (and unqualified) ones solid. */
+export type BoxVariant = "truth" | "prediction";
+
+/** Boxes drawn over a frame, each a ``g.frame-box`` named "<label> box" (with its score, if any);
+ * ``variant`` is also the layer's ``data-layer``. */
+export function BoxLayer({ boxes, variant, ...extent }: { boxes: DrawnBox[]; variant?: BoxVariant } & Extent) {
   if (extent.fractions) return <FractionBoxes boxes={boxes} />;
   const { width, height } = extent;
   // about 13 px at the frame's usual 640 px width
   const font = Math.max(width, height) / 50;
   return (
-    <svg className="frame-layer" viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" aria-hidden="true">
+    <svg
+      className="frame-layer"
+      viewBox={`0 0 ${width} ${height}`}
+      preserveAspectRatio="none"
+      aria-hidden="true"
+      data-layer={variant}
+    >
       {boxes.map((b, i) => {
         const [x1, y1, x2, y2] = b.box;
         const colour = cssColour(b.classIndex);
@@ -38,6 +48,7 @@ export function BoxLayer({ boxes, ...extent }: { boxes: DrawnBox[] } & Extent) {
               fill="none"
               stroke={colour}
               strokeWidth={2}
+              strokeDasharray={variant === "truth" ? "5 3" : undefined}
               vectorEffect="non-scaling-stroke"
             />
             <rect x={x1} y={ty} width={text.length * font * 0.62 + font * 0.4} height={font * 1.3} fill={colour} />
