@@ -17,7 +17,7 @@ def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def registry(shared_home: Path) -> PluginCatalog:
+def catalog(shared_home: Path) -> PluginCatalog:
     settings = Settings(home=shared_home)
     return PluginCatalog.discover(settings.models_root, settings.cache_dir)
 

@@ -14,7 +14,7 @@ from visionyard.services.context import ServiceContext
 
 
 @pytest.fixture
-def api_home(tmp_path: Path, shared_home: Path, registry: PluginCatalog) -> Path:
+def api_home(tmp_path: Path, shared_home: Path, catalog: PluginCatalog) -> Path:
     return prepare_home(tmp_path / "home", shared_home)
 
 

@@ -36,11 +36,11 @@ class BrightSpotterPlugin(FasterRCNNMobileNet):
         return BrightSpotter()
 
 
-def detector(registry: PluginCatalog, cls: type[TorchModulePlugin] | None = None, **options) -> TorchModulePlugin:
+def detector(catalog: PluginCatalog, cls: type[TorchModulePlugin] | None = None, **options) -> TorchModulePlugin:
     name = "fasterrcnn_mobilenet_v3_320"
-    entry = registry.get(name)
+    entry = catalog.get(name)
     config = resolve_config(entry.config_schema, {**TINY, **options}, task="detection")
-    plugin = (cls or registry.load_class(name))(config, CLASSES)
+    plugin = (cls or catalog.load_class(name))(config, CLASSES)
     plugin.build()
     return plugin
 
@@ -49,16 +49,16 @@ def image(level: float) -> tuple[list[torch.Tensor]]:
     return ([torch.full((3, 32, 32), level)],)
 
 
-def test_the_graph_is_traced_on_the_first_image_the_detector_finds_a_box_on(registry: PluginCatalog):
-    plugin = detector(registry, BrightSpotterPlugin)
+def test_the_graph_is_traced_on_the_first_image_the_detector_finds_a_box_on(catalog: PluginCatalog):
+    plugin = detector(catalog, BrightSpotterPlugin)
     chosen = plugin.trace_example(iter([image(0.1), image(0.95), image(1.0)]))
     assert float(chosen[0][0].mean()) == pytest.approx(0.95)
 
 
-def test_a_detector_that_finds_nothing_is_not_exported(registry: PluginCatalog, tmp_path: Path):
+def test_a_detector_that_finds_nothing_is_not_exported(catalog: PluginCatalog, tmp_path: Path):
     """Random images are tried last; a detector finding no box on any of them (here: no score can pass a
     threshold of 1) would give a graph answering no box for any image, so nothing is written."""
-    plugin = detector(registry, **{"model.box_score_thresh": 1.0})
+    plugin = detector(catalog, **{"model.box_score_thresh": 1.0})
     with pytest.raises(ValueError, match="finds no box on any of the 3 images tried"):
         plugin.export(tmp_path / "model.onnx", "onnx", examples=iter([image(0.2), image(0.8)]))
     assert not (tmp_path / "model.onnx").exists()

@@ -102,9 +102,9 @@ def run_of(home: Path, trained: dict[str, str], task: str, plugin_name: str) -> 
 
 
 def test_export_reloads_within_parity(
-    home: Path, trained: dict[str, str], registry: PluginCatalog, plugin_name: str, format: str
+    home: Path, trained: dict[str, str], catalog: PluginCatalog, plugin_name: str, format: str
 ):
-    task = registry.get(plugin_name).task
+    task = catalog.get(plugin_name).task
     run_id = run_of(home, trained, task, plugin_name)
     code, result = invoke(home, "export", run_id, "--format", format, *FAST, *PARITY_FROM.get(plugin_name, []))
     parity = result["parity"]

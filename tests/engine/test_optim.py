@@ -48,11 +48,11 @@ def test_step_and_exponential_decay_stop_at_min_lr():
     ids=["sgd-step", "rmsprop-exponential", "adam-plateau", "onecycle-mix", "early-stopping"],
 )
 def test_every_optimizer_and_schedule_trains(
-    overrides: dict, registry: PluginCatalog, shared_home: Path, tiny_dataset: Path
+    overrides: dict, catalog: PluginCatalog, shared_home: Path, tiny_dataset: Path
 ):
     settings = Settings(home=shared_home)
-    prepared = prepare_run(settings, registry, "small_cnn", str(tiny_dataset), {**TINY, "epochs": 4, **overrides})
-    outcome = execute_run(replace(prepared, progress=False), settings, registry)
+    prepared = prepare_run(settings, catalog, "small_cnn", str(tiny_dataset), {**TINY, "epochs": 4, **overrides})
+    outcome = execute_run(replace(prepared, progress=False), settings, catalog)
     assert outcome.status == "completed", outcome.error
     rows = prepared.folder.read_metrics()
     if overrides.get("scheduler.type") == "step":

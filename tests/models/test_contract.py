@@ -33,11 +33,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("plugin_name", names)
 
 
-def build(registry: PluginCatalog, name: str) -> TorchModulePlugin:
-    entry = registry.get(name)
+def build(catalog: PluginCatalog, name: str) -> TorchModulePlugin:
+    entry = catalog.get(name)
     assert entry.config_schema is not None
     config = resolve_config(entry.config_schema, {**TINY}, task=entry.task)
-    plugin = registry.load_class(name)(config, CLASSES[entry.task])
+    plugin = catalog.load_class(name)(config, CLASSES[entry.task])
     plugin.build()
     return plugin
 
@@ -47,13 +47,13 @@ def infer_argument(plugin: TorchModulePlugin, batch: int) -> Any:
     return inputs if plugin.task == "change_detection" else inputs[0]
 
 
-def test_every_task_has_built_in_plugins(registry: PluginCatalog):
-    tasks = {e.task for e in registry.list()}
+def test_every_task_has_built_in_plugins(catalog: PluginCatalog):
+    tasks = {e.task for e in catalog.list()}
     assert tasks >= {"classification", "detection", "segmentation", "change_detection"}
 
 
-def test_inference_answers_one_result_per_image(registry: PluginCatalog, plugin_name: str):
-    plugin = build(registry, plugin_name)
+def test_inference_answers_one_result_per_image(catalog: PluginCatalog, plugin_name: str):
+    plugin = build(catalog, plugin_name)
     results = plugin.infer(infer_argument(plugin, 2))
     assert len(results) == 2
     size = TINY["preprocessing.image_size"]
@@ -71,19 +71,19 @@ def test_inference_answers_one_result_per_image(registry: PluginCatalog, plugin_
             assert result["change_mask"].shape == (size, size) and 0 <= result["changed_fraction"] <= 1
 
 
-def test_checkpoint_round_trip_is_weights_only(registry: PluginCatalog, plugin_name: str, tmp_path: Path):
-    plugin = build(registry, plugin_name)
+def test_checkpoint_round_trip_is_weights_only(catalog: PluginCatalog, plugin_name: str, tmp_path: Path):
+    plugin = build(catalog, plugin_name)
     plugin.save_checkpoint(tmp_path / "w.pt", epoch=3, metrics={"val_x": 0.5})
     torch.load(tmp_path / "w.pt", weights_only=True)
-    other = build(registry, plugin_name)
+    other = build(catalog, plugin_name)
     meta = other.load_checkpoint(tmp_path / "w.pt")
     assert meta == {"epoch": 3, "metrics": {"val_x": 0.5}}
     for (name, a), b in zip(plugin.model.state_dict().items(), other.model.state_dict().values(), strict=True):
         assert torch.equal(a, b), name
 
 
-def test_export_to_torchscript_matches_eager(registry: PluginCatalog, plugin_name: str, tmp_path: Path):
-    plugin = build(registry, plugin_name)
+def test_export_to_torchscript_matches_eager(catalog: PluginCatalog, plugin_name: str, tmp_path: Path):
+    plugin = build(catalog, plugin_name)
     path = plugin.export(tmp_path / "model.pt", "torchscript")
     scripted = torch.jit.load(str(path))
     inputs = plugin.example_inputs(2)
@@ -101,12 +101,12 @@ def test_export_to_torchscript_matches_eager(registry: PluginCatalog, plugin_nam
 
 @pytest.mark.slow
 def test_tiny_fit_writes_every_run_file(
-    registry: PluginCatalog, plugin_name: str, shared_home: Path, task_datasets: dict[str, Path]
+    catalog: PluginCatalog, plugin_name: str, shared_home: Path, task_datasets: dict[str, Path]
 ):
     settings = Settings(home=shared_home)
-    task = registry.get(plugin_name).task
-    prepared = prepare_run(settings, registry, plugin_name, str(task_datasets[task]), {**TINY, "batch_size": 4})
-    outcome = execute_run(replace(prepared, progress=False), settings, registry)
+    task = catalog.get(plugin_name).task
+    prepared = prepare_run(settings, catalog, plugin_name, str(task_datasets[task]), {**TINY, "batch_size": 4})
+    outcome = execute_run(replace(prepared, progress=False), settings, catalog)
     assert outcome.status == "completed", outcome.error
     folder = prepared.folder
     for path in (

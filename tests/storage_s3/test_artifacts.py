@@ -15,16 +15,9 @@ from tests.s3 import S3Server
 from tests.server import free_port
 from visionyard.config import Settings
 from visionyard.engine.reporting import NullReporter
-from visionyard.storage import artifacts
-from visionyard.storage.artifacts import (
-    MANIFEST,
-    ArtifactStore,
-    CorruptDownload,
-    RemoteStore,
-    StorageError,
-    artifact_store,
-)
+from visionyard.storage.artifacts import MANIFEST, ArtifactStore, RemoteStore, artifact_store
 from visionyard.storage.run_folder import RunFolder
+from visionyard.storage.s3 import S3_CONFIG, CorruptDownload, StorageError
 from visionyard.worker.syncing import FolderPusher, PushingReporter
 
 
@@ -174,7 +167,7 @@ def test_a_download_that_does_not_match_its_listing_is_refused(settings: Setting
 
 
 def test_an_unreachable_store_fails_pushes_clearly_and_never_stops_training(tmp_path: Path, s3, caplog, monkeypatch):
-    monkeypatch.setitem(artifacts.S3_CONFIG, "retries", {"max_attempts": 1, "mode": "standard"})  # fail fast
+    monkeypatch.setitem(S3_CONFIG, "retries", {"max_attempts": 1, "mode": "standard"})  # fail fast
     dead = f"http://127.0.0.1:{free_port()}"
     settings = Settings(home=tmp_path / "home", storage_url="s3://nowhere/x", s3_endpoint_url=dead)
     store = artifact_store(settings)

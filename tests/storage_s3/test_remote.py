@@ -16,6 +16,7 @@ from visionyard.config import Settings
 from visionyard.data import formats
 from visionyard.data.image_folder import archive_limits
 from visionyard.storage import remote
+from visionyard.storage import s3 as store
 from visionyard.storage.remote import RemoteError, RemoteNotFound, fetch_config
 
 
@@ -23,13 +24,13 @@ from visionyard.storage.remote import RemoteError, RemoteNotFound, fetch_config
 def downloads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The keys downloaded from now on."""
     seen: list[str] = []
-    real = remote.download
+    real = store.download
 
     def counting(fs, key, target, size, etag) -> None:
         seen.append(key.split("/", 1)[1])
         real(fs, key, target, size, etag)
 
-    monkeypatch.setattr(remote, "download", counting)
+    monkeypatch.setattr(store, "download", counting)
     return seen
 
 
@@ -87,7 +88,7 @@ def test_a_crash_mid_fetch_never_leaves_a_cache_that_looks_complete(
 ):
     s3.put_folder(bucket, "d", dataset)
     uri = f"s3://{bucket}/d"
-    real, calls = remote.download, []
+    real, calls = store.download, []
 
     def failing(fs, key, target, size, etag) -> None:
         calls.append(key)
@@ -95,19 +96,19 @@ def test_a_crash_mid_fetch_never_leaves_a_cache_that_looks_complete(
             raise KeyboardInterrupt  # the process is killed mid-download
         real(fs, key, target, size, etag)
 
-    monkeypatch.setattr(remote, "download", failing)
+    monkeypatch.setattr(store, "download", failing)
     with pytest.raises(KeyboardInterrupt):
         fetch_dataset(settings, uri)
     slots = list((settings.cache_dir / "remote").iterdir())
     assert not [p for p in slots if not p.name.startswith(".")]  # no cache folder at all
 
-    monkeypatch.setattr(remote, "download", real)
+    monkeypatch.setattr(store, "download", real)
     local = fetch_dataset(settings, uri)
     assert files_of(local) == files_of(dataset)
 
     s3.client.put_object(Bucket=bucket, Key="d/train/a/0.png", Body=b"changed")
     calls.clear()
-    monkeypatch.setattr(remote, "download", failing)
+    monkeypatch.setattr(store, "download", failing)
     s3.client.put_object(Bucket=bucket, Key="d/train/a/1.png", Body=b"changed")
     s3.client.put_object(Bucket=bucket, Key="d/train/a/2.png", Body=b"changed")
     s3.client.put_object(Bucket=bucket, Key="d/train/b/0.png", Body=b"changed")
@@ -115,7 +116,7 @@ def test_a_crash_mid_fetch_never_leaves_a_cache_that_looks_complete(
     with pytest.raises(KeyboardInterrupt):
         fetch_dataset(settings, uri)
     assert files_of(local) == files_of(dataset)  # the old version, whole, until a new one is
-    monkeypatch.setattr(remote, "download", real)
+    monkeypatch.setattr(store, "download", real)
     assert fetch_dataset(settings, uri) == local and (local / "train/b/1.png").read_bytes() == b"changed"
     assert not [p for p in (settings.cache_dir / "remote").iterdir() if p.name.endswith(".tmp")]
 

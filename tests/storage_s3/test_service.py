@@ -46,7 +46,7 @@ data.num_workers: 0
 
 @pytest.fixture(scope="module")
 def stored(
-    tmp_path_factory: pytest.TempPathFactory, s3: S3Server, shared_home: Path, registry: PluginCatalog
+    tmp_path_factory: pytest.TempPathFactory, s3: S3Server, shared_home: Path, catalog: PluginCatalog
 ) -> Iterator[tuple[Server, str]]:
     """The server, and a run it trained on ``s3://BUCKET/datasets/x/`` (a folder of images in the bucket)."""
     s3.client.create_bucket(Bucket=BUCKET)

@@ -27,7 +27,7 @@ LONG = {**TINY, "epochs": 500}
 
 @pytest.fixture(scope="module")
 def service(
-    tmp_path_factory: pytest.TempPathFactory, shared_home: Path, registry: PluginCatalog, mlflow_server: MlflowServer
+    tmp_path_factory: pytest.TempPathFactory, shared_home: Path, catalog: PluginCatalog, mlflow_server: MlflowServer
 ) -> Iterator[Server]:
     """The service; the MLflow server of test_train_mlflow_server.py boots meanwhile (it takes long)."""
     home = prepare_home(tmp_path_factory.mktemp("tracked") / "home", shared_home)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 def test_a_foreground_run_and_its_published_version_reach_an_mlflow_server(
     tmp_path: Path,
     shared_home: Path,
-    registry: PluginCatalog,
+    catalog: PluginCatalog,
     mlflow_server: MlflowServer,
     monkeypatch: pytest.MonkeyPatch,
 ):

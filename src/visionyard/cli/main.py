@@ -200,8 +200,8 @@ def models_list(
     """List models, and plugins that failed to load with their error."""
     from visionyard.plugins.catalog import catalog_for
 
-    registry = catalog_for(Settings(), refresh=refresh)
-    entries, broken = registry.list(task=task, framework=framework), registry.broken()
+    catalog = catalog_for(Settings(), refresh=refresh)
+    entries, broken = catalog.list(task=task, framework=framework), catalog.broken()
     if as_json:
         print(
             json.dumps(

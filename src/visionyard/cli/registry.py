@@ -6,13 +6,17 @@ from __future__ import annotations
 import getpass
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from visionyard.cli.common import AsJson, Checkpoint, context, guarded, out
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 registry_app = typer.Typer(no_args_is_help=True, help="The model registry: published versions and their aliases.")
 Reference = Annotated[str, typer.Argument(help="NAME, NAME:VERSION or NAME@ALIAS (default: the latest version)")]
@@ -83,10 +87,7 @@ def show(reference: Reference, as_json: AsJson = False) -> None:
     """One version: its run, metrics, dataset, exports and config."""
     from visionyard.services import model_registry
 
-    ctx = context()
-    name, ref = model_registry.parse_reference(reference)
-    with ctx.db.session() as session:
-        detail = guarded(lambda: model_registry.version_detail(session, name, ref))
+    name, detail = _look_up(reference, model_registry.version_detail)
     if as_json:
         _print_json(detail)
         return
@@ -103,10 +104,7 @@ def best_epoch(reference: Reference, as_json: AsJson = False) -> None:
     """The best epoch of the version's run on its monitored metric."""
     from visionyard.services import model_registry
 
-    ctx = context()
-    name, ref = model_registry.parse_reference(reference)
-    with ctx.db.session() as session:
-        best = guarded(lambda: model_registry.best_epoch(session, name, ref))
+    name, best = _look_up(reference, model_registry.best_epoch)
     if as_json:
         _print_json(best)
         return
@@ -203,6 +201,16 @@ def storage(as_json: AsJson = False) -> None:
     for run in usage["runs"][:10]:
         runs.add_row(run["run_id"], f"{run['bytes'] / 1e6:.1f}")
     out.print(runs)
+
+
+def _look_up(reference: str, query: Callable[[Session, str, str], dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """``query`` answered for the version ``reference`` names (``name``, ``name:3``, ``name@alias``)."""
+    from visionyard.services import model_registry
+
+    ctx = context()
+    name, ref = model_registry.parse_reference(reference)
+    with ctx.db.session() as session:
+        return name, guarded(lambda: query(session, name, ref))
 
 
 def _metrics(values: dict[str, Any]) -> str:

@@ -18,9 +18,10 @@ from visionyard.data import formats
 from visionyard.data.image_folder import archive_limits
 from visionyard.db.models import ModelVersion, Run, TrainedModel
 from visionyard.storage import remote
-from visionyard.storage.artifacts import StorageError, artifact_store
+from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.registry_folder import VERSION_FILE, version_folder
 from visionyard.storage.run_folder import RunFolder, check_run_id
+from visionyard.storage.s3 import StorageError
 
 log = logging.getLogger("visionyard.runs")
 

@@ -17,41 +17,43 @@ from visionyard.db.models import Run, utcnow
 from visionyard.services.runs import prepare_resume
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from visionyard.core.context import Context
 
 
 def pause(ctx: Context, run_id: str) -> Run:
-    with ctx.db.serialised() as session:
-        run = get_run(session, run_id)
-        if run.status not in ACCEPTED_IN["pause"]:
-            raise TransitionError(run, "pause")
-        if run.status == RunStatus.RUNNING:
-            _request(session, run, "pause")
-        else:
-            lifecycle.move(session, run, RunStatus.PAUSED, reason="paused before it ran")
-        return run
+    return _halt(ctx, run_id, "pause", RunStatus.PAUSED, "paused before it ran")
 
 
 def stop(ctx: Context, run_id: str) -> Run:
-    with ctx.db.serialised() as session:
-        run = get_run(session, run_id)
-        if run.status not in ACCEPTED_IN["stop"]:
-            raise TransitionError(run, "stop")
-        if run.status == RunStatus.RUNNING:
-            _request(session, run, "stop")
-        else:
-            lifecycle.move(session, run, RunStatus.STOPPED, reason="stopped by request")
-        return run
+    return _halt(ctx, run_id, "stop", RunStatus.STOPPED, "stopped by request")
 
 
 def checkpoint(ctx: Context, run_id: str) -> Run:
     with ctx.db.serialised() as session:
-        run = get_run(session, run_id)
-        if run.status not in ACCEPTED_IN["checkpoint"]:
-            raise TransitionError(run, "checkpoint")
+        run = _accepting(session, run_id, "checkpoint")
         if run.control is None:
             _request(session, run, "checkpoint")
         return run
+
+
+def _halt(ctx: Context, run_id: str, action: Action, status: RunStatus, reason: str) -> Run:
+    """A running run is asked (its worker obeys at the next step); a run with no worker moves at once."""
+    with ctx.db.serialised() as session:
+        run = _accepting(session, run_id, action)
+        if run.status == RunStatus.RUNNING:
+            _request(session, run, action)
+        else:
+            lifecycle.move(session, run, status, reason=reason)
+        return run
+
+
+def _accepting(session: Session, run_id: str, action: Action) -> Run:
+    run = get_run(session, run_id)
+    if run.status not in ACCEPTED_IN[action]:
+        raise TransitionError(run, "resume" if action == "extend" else action)
+    return run
 
 
 def resume(ctx: Context, run_id: str, overrides: dict[str, Any] | None = None) -> Run:
@@ -69,9 +71,7 @@ def retry(ctx: Context, run_id: str) -> Run:
 
 def _requeue(ctx: Context, run_id: str, action: Action, overrides: dict[str, Any]) -> Run:
     with ctx.db.serialised() as session:
-        run = get_run(session, run_id)
-        if run.status not in ACCEPTED_IN[action]:
-            raise TransitionError(run, "resume" if action == "extend" else action)
+        run = _accepting(session, run_id, action)
         if overrides:
             request = prepare_resume(ctx.settings, ctx.catalog(), run_id, overrides)
             run.config, run.epochs = request.config, request.config["epochs"]
@@ -81,7 +81,7 @@ def _requeue(ctx: Context, run_id: str, action: Action, overrides: dict[str, Any
         return run
 
 
-def _request(session: Any, run: Run, request: str) -> None:
+def _request(session: Session, run: Run, request: str) -> None:
     """A request for the worker; a pending pause or stop is not replaced by a milder one."""
     if run.control in ("pause", "stop") and request != "stop":
         return

@@ -22,8 +22,9 @@ from visionyard.core.runs import RunSetupError, get_run, new_run_id, run_classes
 from visionyard.data import formats
 from visionyard.db.models import Checkpoint, Job, Run
 from visionyard.services import datasets
-from visionyard.storage.artifacts import ArtifactStore, StorageError, artifact_store
+from visionyard.storage.artifacts import ArtifactStore, artifact_store
 from visionyard.storage.run_folder import RunFolder
+from visionyard.storage.s3 import StorageError
 
 if TYPE_CHECKING:
     from visionyard.core.context import Context

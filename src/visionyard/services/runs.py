@@ -33,8 +33,9 @@ from visionyard.plugins.validation import (
 )
 from visionyard.services import datasets
 from visionyard.storage import remote
-from visionyard.storage.artifacts import StorageError, artifact_store
+from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.run_folder import RunFolder
+from visionyard.storage.s3 import StorageError
 
 if TYPE_CHECKING:
     from visionyard.core.context import Context
@@ -58,14 +59,14 @@ def resolve_dataset(settings: Settings, dataset: str) -> Path:
 
 def prepare_run(
     settings: Settings,
-    registry: PluginCatalog,
+    catalog: PluginCatalog,
     model: str,
     dataset: str,
     user_config: dict[str, Any],
     preset: str | None = None,
     base_run: str | None = None,
 ) -> RunRequest:
-    entry = registry.get(model)
+    entry = catalog.get(model)
     assert entry.config_schema is not None
     data_path = resolve_dataset(settings, dataset)
     _check_fits(data_path, entry.task, model)
@@ -117,7 +118,7 @@ def _check_fits(data_path: Path, task: str, model: str) -> None:
         )
 
 
-def prepare_resume(settings: Settings, registry: PluginCatalog, run_id: str, overrides: dict[str, Any]) -> RunRequest:
+def prepare_resume(settings: Settings, catalog: PluginCatalog, run_id: str, overrides: dict[str, Any]) -> RunRequest:
     """Continue a stopped, failed or finished run from last.ckpt; ``epochs`` may grow to extend it."""
     folder = _existing(settings, run_id)
     record = folder.read_run()
@@ -137,7 +138,7 @@ def prepare_resume(settings: Settings, registry: PluginCatalog, run_id: str, ove
             raise RunSetupError(f"run {run_id} already trained {record['epochs_completed']} epochs")
         if config["scheduler"]["type"] == "onecycle" and changes["epochs"] != config["epochs"]:
             raise RunSetupError("a onecycle schedule cannot be extended; it is fixed to its planned length")
-        entry = registry.get(record["model"])
+        entry = catalog.get(record["model"])
         assert entry.config_schema is not None
         config = resolve_config(entry.config_schema, deep_merge(config, changes), task=entry.task)
         folder.write_config(config)
@@ -176,15 +177,15 @@ class RunSpec:
 def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
     """Validate, lay out the run folder and queue the run. ``local_paths``: the dataset may be any
     folder on this machine (the foreground CLI); otherwise it must lie under a data root."""
-    registry = ctx.catalog()
+    catalog = ctx.catalog()
     dataset_name = spec.dataset
     if not local_paths or remote.is_remote(spec.dataset):
         dataset_name, path = datasets.resolve(ctx, spec.dataset)
         spec = replace(spec, dataset=str(path))
     if spec.base_run and spec.base_model:
         raise RunSetupError("start from a base run or a published model version, not both")
-    request = prepare_run(ctx.settings, registry, spec.model, spec.dataset, spec.config, spec.preset, spec.base_run)
-    entry = registry.get(spec.model)
+    request = prepare_run(ctx.settings, catalog, spec.model, spec.dataset, spec.config, spec.preset, spec.base_run)
+    entry = catalog.get(spec.model)
     assert entry.metadata is not None
     try:
         base_version = _base_version(ctx, spec, entry.metadata.task_type, request.config)

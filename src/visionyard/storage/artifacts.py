@@ -11,22 +11,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from visionyard.common.errors import Unavailable
+from visionyard.storage import s3
 from visionyard.storage.atomic import write_json
+from visionyard.storage.s3 import PARALLEL, StorageError
 
 if TYPE_CHECKING:
-    from fsspec import AbstractFileSystem
-
     from visionyard.config import Settings
 
 log = logging.getLogger("visionyard.storage")
@@ -34,90 +31,6 @@ log = logging.getLogger("visionyard.storage")
 MANIFEST = ".pushed.json"
 """In a pushed folder: what was uploaded, as (size, mtime) per file, so the next push sends only changes."""
 SKIPPED_SUFFIXES = (".tmp", ".partial")
-S3_CONFIG = {"connect_timeout": 10, "read_timeout": 120, "retries": {"max_attempts": 3, "mode": "standard"}}
-PARALLEL = 8
-
-
-class StorageError(Unavailable, OSError):
-    """The artifact store cannot be used: unreachable, refused (credentials, no bucket), or misconfigured."""
-
-    code = "storage_unavailable"
-
-
-class CorruptDownload(StorageError):
-    """A downloaded file does not match its listing (size, or the MD5 of a plain ETag)."""
-
-
-def filesystem(protocol: str, endpoint_url: str | None = None) -> AbstractFileSystem:
-    """An fsspec filesystem for ``protocol``; for S3, on ``endpoint_url`` (MinIO, moto) when given."""
-    import fsspec
-
-    options: dict[str, Any] = {}
-    if protocol in ("s3", "s3a"):
-        try:
-            import s3fs  # noqa: F401
-        except ImportError:
-            raise StorageError("S3 storage needs s3fs: pip install 'visionyard[s3]'") from None
-        options = {"config_kwargs": S3_CONFIG, "use_listings_cache": False}
-        if endpoint_url:
-            options["client_kwargs"] = {"endpoint_url": endpoint_url}
-    try:
-        return fsspec.filesystem(protocol, **options)
-    except (ImportError, ValueError) as exc:
-        raise StorageError(f"no filesystem for {protocol}:// URLs: {exc}") from None
-
-
-def no_such_bucket(exc: BaseException) -> bool:
-    """A "not found" that is about the bucket (a misconfiguration), not about a key."""
-    text = f"{exc} {exc.__cause__ or ''} {exc.__context__ or ''}".lower()
-    return "specified bucket does not exist" in text or "nosuchbucket" in text
-
-
-def plain_md5(etag: str | None) -> str | None:
-    """The MD5 hex digest an S3 ETag stands for, or None (multipart uploads: ``...-N``; other stores)."""
-    value = (etag or "").strip('"').lower()
-    return value if len(value) == 32 and "-" not in value and all(c in "0123456789abcdef" for c in value) else None
-
-
-def check_download(path: Path, size: int | None, etag: str | None, name: str) -> None:
-    """``CorruptDownload`` unless ``path`` has the listed size and, for a plain ETag, its MD5."""
-    found = path.stat().st_size
-    if size is not None and found != size:
-        raise CorruptDownload(f"{name}: downloaded {found} bytes, the store lists {size}")
-    expected = plain_md5(etag)
-    if expected is not None:
-        digest = hashlib.md5(usedforsecurity=False)
-        with path.open("rb") as handle:
-            while chunk := handle.read(1024**2):
-                digest.update(chunk)
-        if digest.hexdigest() != expected:
-            raise CorruptDownload(f"{name}: the MD5 of the download differs from the ETag {expected}")
-
-
-def download(fs: AbstractFileSystem, key: str, target: Path, size: int | None, etag: str | None) -> None:
-    """``key`` into ``target`` atomically: a temp file beside it, checked, fsynced, renamed."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        fs.get_file(key, str(tmp))
-        try:
-            check_download(tmp, size, etag, key)
-        except CorruptDownload:
-            if not _server_encrypted(fs, key) or tmp.stat().st_size != size:
-                raise  # an SSE-KMS/SSE-C ETag is not an MD5: only the size can be checked there
-        with tmp.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        tmp.replace(target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _server_encrypted(fs: AbstractFileSystem, key: str) -> bool:
-    info = fs.info(key)
-    return info.get("ServerSideEncryption") == "aws:kms" or bool(info.get("SSECustomerAlgorithm"))
 
 
 class ArtifactStore:
@@ -177,7 +90,7 @@ class RemoteStore(ArtifactStore):
         if not self.base:
             raise StorageError(f"storage URL {url!r} names no bucket or folder")
         self.url, self.endpoint_url = url.rstrip("/"), endpoint_url if self.protocol in ("s3", "s3a") else None
-        self.fs = filesystem(self.protocol, self.endpoint_url)
+        self.fs = s3.filesystem(self.protocol, self.endpoint_url)
         self._atomic_rename = self.protocol in ("file", "local")
         """Object stores publish an upload whole; a plain folder is given a temp name and a rename."""
 
@@ -242,7 +155,7 @@ class RemoteStore(ArtifactStore):
                 return False
             raise StorageError(f"cannot upload {relative} to {self.describe()}: no such bucket or folder") from None
         except Exception as exc:
-            raise StorageError(f"cannot upload {relative} to {self.describe()}: {reason(exc)}") from exc
+            raise StorageError(f"cannot upload {relative} to {self.describe()}: {s3.reason(exc)}") from exc
         return True
 
     def _read_manifest(self, path: Path) -> dict[str, list[int]]:
@@ -295,11 +208,9 @@ class RemoteStore(ArtifactStore):
 
     def _pull(self, key: str, target: Path, info: dict[str, Any]) -> None:
         try:
-            download(self.fs, key, target, info.get("size"), info.get("ETag"))
-        except CorruptDownload:
-            raise
-        except Exception as exc:
-            raise StorageError(f"cannot download {key} from {self.describe()}: {reason(exc)}") from exc
+            self._call(f"download {key} from", s3.download, self.fs, key, target, info.get("size"), info.get("ETag"))
+        except FileNotFoundError:
+            raise StorageError(f"cannot download {key} from {self.describe()}: it vanished meanwhile") from None
 
     def exists(self, local_path: Path) -> bool:
         relative = self.relative(local_path)
@@ -327,15 +238,7 @@ class RemoteStore(ArtifactStore):
             log.info("deleted %d file(s) of %s from %s", len(keys), relative, self.describe())
 
     def _call(self, doing: str, method: Any, *args: Any, **kwargs: Any) -> Any:
-        """A filesystem call; anything but a plain "not there" becomes a ``StorageError`` that says what failed."""
-        try:
-            return method(*args, **kwargs)
-        except FileNotFoundError as exc:
-            if no_such_bucket(exc):
-                raise StorageError(f"cannot {doing} {self.describe()}: {reason(exc)}") from exc
-            raise
-        except Exception as exc:
-            raise StorageError(f"cannot {doing} {self.describe()}: {reason(exc)}") from exc
+        return s3.call(f"{doing} {self.describe()}", method, *args, **kwargs)
 
 
 def _walk(folder: Path) -> Iterator[Path]:
@@ -347,14 +250,6 @@ def _walk(folder: Path) -> Iterator[Path]:
 def _skipped(relative: Path) -> bool:
     """Hidden files and folders (temp files of atomic writes, manifests) and partial files stay local."""
     return any(part.startswith(".") for part in relative.parts) or relative.name.endswith(SKIPPED_SUFFIXES)
-
-
-def reason(exc: BaseException) -> str:
-    """An error of the store in one line, saying what to do where that is known."""
-    if type(exc).__name__ in ("NoCredentialsError", "PartialCredentialsError"):
-        return "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE)"
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else 'no message'}"
 
 
 def artifact_store(settings: Settings) -> ArtifactStore:

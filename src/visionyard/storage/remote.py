@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from visionyard.storage import s3
 from visionyard.storage.archive import ArchiveError, ArchiveLimits, extract_zip, member_parts
-from visionyard.storage.artifacts import PARALLEL, StorageError, download, filesystem, no_such_bucket, reason
 from visionyard.storage.atomic import write_json
+from visionyard.storage.s3 import PARALLEL, NoSuchBucket, StorageError
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -78,12 +79,13 @@ class Listing:
 def fetch_dataset(settings: Settings, uri: str, limits: ArchiveLimits) -> Path:
     """The local folder of a dataset at ``s3://bucket/prefix/`` or ``s3://bucket/.../data.zip``."""
     bucket, key = _parse(uri)
-    fs = _filesystem(settings)
-    if key.lower().endswith(".zip"):
-        listing = _single(fs, uri, bucket, key, "zip", settings.upload_max_bytes)
-    else:
-        listing = _prefix(fs, uri, bucket, key, settings.upload_max_bytes, settings.upload_max_files)
-    return _cached(settings, fs, uri, listing, limits)
+    with _as_remote_errors(uri):
+        fs = s3.filesystem("s3", settings.s3_endpoint_url)
+        if key.lower().endswith(".zip"):
+            listing = _single(fs, uri, bucket, key, "zip", settings.upload_max_bytes)
+        else:
+            listing = _prefix(fs, uri, bucket, key, settings.upload_max_bytes, settings.upload_max_files)
+        return _cached(settings, fs, uri, listing, limits)
 
 
 def fetch_config(settings: Settings, uri: str) -> Path:
@@ -91,8 +93,20 @@ def fetch_config(settings: Settings, uri: str) -> Path:
     bucket, key = _parse(uri)
     if not key.lower().endswith(CONFIG_SUFFIXES):
         raise RemoteError(f"{uri}: a config is one YAML object (.yaml or .yml)")
-    fs = _filesystem(settings)
-    return _cached(settings, fs, uri, _single(fs, uri, bucket, key, "object", CONFIG_MAX_BYTES), ArchiveLimits())
+    with _as_remote_errors(uri):
+        fs = s3.filesystem("s3", settings.s3_endpoint_url)
+        return _cached(settings, fs, uri, _single(fs, uri, bucket, key, "object", CONFIG_MAX_BYTES), ArchiveLimits())
+
+
+@contextlib.contextmanager
+def _as_remote_errors(uri: str) -> Iterator[None]:
+    """The store's errors as errors of the URI the user gave (a 404 or a 422, not a 503)."""
+    try:
+        yield
+    except NoSuchBucket:
+        raise RemoteNotFound(f"{uri}: no such bucket") from None
+    except StorageError as exc:
+        raise RemoteError(f"{uri}: {exc}") from None
 
 
 # ---- listing ---------------------------------------------------------------------------------
@@ -105,31 +119,9 @@ def _parse(uri: str) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
-def _filesystem(settings: Settings) -> AbstractFileSystem:
-    try:
-        return filesystem("s3", settings.s3_endpoint_url)
-    except StorageError as exc:
-        raise RemoteError(str(exc)) from None
-
-
-def _call(uri: str, method: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return method(*args, **kwargs)
-    except FileNotFoundError as exc:
-        if no_such_bucket(exc):
-            raise RemoteNotFound(f"{uri}: no such bucket") from None
-        raise
-    except StorageError as exc:
-        raise RemoteError(f"{uri}: {exc}") from None
-    except PermissionError as exc:
-        raise RemoteError(f"{uri}: access denied ({exc}); check the AWS credentials") from None
-    except Exception as exc:  # botocore's own errors (no credentials, bad endpoint) are not OSErrors
-        raise RemoteError(f"{uri}: the store cannot be read: {reason(exc)}") from None
-
-
 def _single(fs: AbstractFileSystem, uri: str, bucket: str, key: str, kind: str, max_bytes: int) -> Listing:
     try:
-        info = _call(uri, fs.info, f"{bucket}/{key}")
+        info = s3.call("look up the object", fs.info, f"{bucket}/{key}")
     except FileNotFoundError:
         raise RemoteNotFound(f"{uri}: no such object") from None
     if info.get("type") != "file":
@@ -144,7 +136,7 @@ def _single(fs: AbstractFileSystem, uri: str, bucket: str, key: str, kind: str, 
 def _prefix(fs: AbstractFileSystem, uri: str, bucket: str, key: str, max_bytes: int, max_files: int) -> Listing:
     prefix = f"{bucket}/{key.strip('/')}/" if key.strip("/") else f"{bucket}/"
     try:
-        found = _call(uri, fs.find, prefix, detail=True)
+        found = s3.call("list the prefix", fs.find, prefix, detail=True)
     except FileNotFoundError:
         found = {}
     objects: dict[str, Obj] = {}
@@ -159,8 +151,8 @@ def _prefix(fs: AbstractFileSystem, uri: str, bucket: str, key: str, max_bytes: 
         objects["/".join(parts)] = Obj(name, int(info["size"]), info.get("ETag"))
     if not objects:
         try:
-            single = _call(uri, fs.info, prefix.rstrip("/")).get("type") == "file"
-        except (FileNotFoundError, RemoteError):
+            single = s3.call("look up the object", fs.info, prefix.rstrip("/")).get("type") == "file"
+        except (FileNotFoundError, StorageError):
             single = False
         if single:
             raise RemoteError(f"{uri} is a single object: give a prefix (a folder) or a .zip")
@@ -266,7 +258,7 @@ def _download_all(fs: AbstractFileSystem, uri: str, wanted: list[tuple[Obj, Path
     def one(item: tuple[Obj, Path]) -> None:
         obj, target = item
         try:
-            _call(uri, download, fs, obj.key, target, obj.size, obj.etag)
+            s3.call(f"download {obj.key}", s3.download, fs, obj.key, target, obj.size, obj.etag)
         except FileNotFoundError:
             raise RemoteError(f"{uri}: {obj.key} vanished while it was fetched; try again") from None
 

@@ -68,7 +68,7 @@ def now() -> str:
 def execute_run(
     request: RunRequest,
     settings: Settings,
-    registry: PluginCatalog,
+    catalog: PluginCatalog,
     control: Control | None = None,
     reporter: Reporter | None = None,
 ) -> RunOutcome:
@@ -80,10 +80,10 @@ def execute_run(
     folder.update_run(status=RunStatus.RUNNING, attempt=record.get("attempt", 0) + 1, started_at=now(), error=None)
     handler = _attach_log_file(folder.log_file)
     cfg = TrainingConfig.from_run_config(request.config)
-    task = registry.get(request.model).task
+    task = catalog.get(request.model).task
     monitor, mode = cfg.validation.monitored(headline(task))
     try:
-        status = _train(request, settings, registry, task, cfg, (monitor, mode), control or FlagControl(), reporter)
+        status = _train(request, settings, catalog, task, cfg, (monitor, mode), control or FlagControl(), reporter)
         outcome = _outcome(status, folder.read_metrics(), monitor, mode)
     except Exception as exc:
         log.error("run failed: %s\n%s", exc, traceback.format_exc())
@@ -109,7 +109,7 @@ def execute_run(
 def _train(
     request: RunRequest,
     settings: Settings,
-    registry: PluginCatalog,
+    catalog: PluginCatalog,
     task: str,
     cfg: TrainingConfig,
     monitored: tuple[str, str],
@@ -124,7 +124,7 @@ def _train(
     folder.update_run(classes=splits.classes, dataset_fingerprint=dataset_print.digest)
     reporter.dataset_read(dataset_print.as_dict())
     L.seed_everything(cfg.seed, workers=True, verbose=False)
-    plugin = registry.load_class(request.model)(request.config, splits.classes)
+    plugin = catalog.load_class(request.model)(request.config, splits.classes)
     pretrained = None
     if cfg.pretrained and not request.resume:
         pretrained = find_pretrained(

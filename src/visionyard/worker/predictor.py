@@ -43,15 +43,15 @@ class Model(Protocol):
 class ModelCache:
     """Loaded task modules and exports, keyed by their file and its modification time."""
 
-    def __init__(self, registry: PluginCatalog, capacity: int = CACHED_MODELS):
-        self.registry, self.capacity = registry, capacity
+    def __init__(self, catalog: PluginCatalog, capacity: int = CACHED_MODELS):
+        self.catalog, self.capacity = catalog, capacity
         self._models: OrderedDict[tuple[str, str, int], Model] = OrderedDict()
 
     def get(self, model: str, config: dict[str, Any], classes: list[str], checkpoint: Path) -> tuple[Model, bool]:
         """The task module with the checkpoint's weights, and whether it was cached."""
 
         def load() -> Model:
-            plugin = self.registry.load_class(model)(config, classes)
+            plugin = self.catalog.load_class(model)(config, classes)
             plugin.build()
             plugin.load_checkpoint(checkpoint)
             return plugin.training_module().eval()

@@ -18,7 +18,8 @@ from typing import Any
 from visionyard.common.retry import retry_call
 from visionyard.config import Settings
 from visionyard.engine.reporting import Reporter
-from visionyard.storage.artifacts import ArtifactStore, StorageError, artifact_store
+from visionyard.storage.artifacts import ArtifactStore, artifact_store
+from visionyard.storage.s3 import StorageError
 
 log = logging.getLogger("visionyard.worker")
 

@@ -58,16 +58,16 @@ async def list_models(
     refresh: bool = False,
 ) -> ModelList:
     """Models, filtered by task type and framework; plugins that failed to load come with their error."""
-    registry = await to_thread.run_sync(ctx.catalog, refresh)
+    catalog = await to_thread.run_sync(ctx.catalog, refresh)
     return ModelList(
-        items=[e.metadata for e in registry.list(task=task, framework=framework) if e.metadata],
-        broken=[BrokenPlugin(name=e.name, source=e.source.id, error=e.error) for e in registry.broken()],
+        items=[e.metadata for e in catalog.list(task=task, framework=framework) if e.metadata],
+        broken=[BrokenPlugin(name=e.name, source=e.source.id, error=e.error) for e in catalog.broken()],
     )
 
 
 async def _entry(ctx: ContextDep, name: str) -> PluginEntry:
-    registry = await to_thread.run_sync(ctx.catalog)
-    return registry.get(name)
+    catalog = await to_thread.run_sync(ctx.catalog)
+    return catalog.get(name)
 
 
 @router.get("/{name}")
