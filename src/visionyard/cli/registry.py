@@ -39,13 +39,13 @@ def publish(
     as_json: AsJson = False,
 ) -> None:
     """Publish a run's checkpoint as the next version of NAME."""
-    from visionyard.services import model_registry
+    from visionyard.services import model_registry, model_versions
 
     ctx = context()
     spec = model_registry.PublishSpec(run_id, name, checkpoint, description, alias, actor)
     version = guarded(lambda: model_registry.publish(ctx, spec))
     with ctx.db.session() as session:
-        detail = model_registry.version_detail(session, name, version.version)
+        detail = model_versions.version_detail(session, name, version.version)
     if as_json:
         _print_json(detail)
         return
@@ -58,11 +58,11 @@ def publish(
 @registry_app.command("list")
 def list_models(as_json: AsJson = False) -> None:
     """Registered models with their versions, aliases and runs."""
-    from visionyard.services import model_registry
+    from visionyard.services import model_versions
 
     ctx = context()
     with ctx.db.session() as session:
-        models = model_registry.list_models(session)
+        models = model_versions.list_models(session)
     if as_json:
         _print_json(models)
         return
@@ -85,9 +85,9 @@ def list_models(as_json: AsJson = False) -> None:
 @registry_app.command()
 def show(reference: Reference, as_json: AsJson = False) -> None:
     """One version: its run, metrics, dataset, exports and config."""
-    from visionyard.services import model_registry
+    from visionyard.services import model_versions
 
-    name, detail = _look_up(reference, model_registry.version_detail)
+    name, detail = _look_up(reference, model_versions.version_detail)
     if as_json:
         _print_json(detail)
         return
@@ -102,9 +102,9 @@ def show(reference: Reference, as_json: AsJson = False) -> None:
 @registry_app.command("best-epoch")
 def best_epoch(reference: Reference, as_json: AsJson = False) -> None:
     """The best epoch of the version's run on its monitored metric."""
-    from visionyard.services import model_registry
+    from visionyard.services import model_versions
 
-    name, best = _look_up(reference, model_registry.best_epoch)
+    name, best = _look_up(reference, model_versions.best_epoch)
     if as_json:
         _print_json(best)
         return
@@ -172,12 +172,12 @@ def download(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write (default NAME-vN.ckpt)")] = None,
 ) -> None:
     """Copy a version's checkpoint out of the registry."""
-    from visionyard.services import model_registry
+    from visionyard.services import model_versions
 
     ctx = context()
-    name, ref = model_registry.parse_reference(reference)
+    name, ref = model_versions.parse_reference(reference)
     with ctx.db.session() as session:
-        version, path = guarded(lambda: model_registry.version_file(ctx.settings, session, name, ref))
+        version, path = guarded(lambda: model_versions.version_file(ctx.settings, session, name, ref))
     target = output or Path(f"{name}-v{version.version}.ckpt")
     shutil.copyfile(path, target)
     out.print(f"{name} v{version.version} -> {target} ({version.size / 1e6:.1f} MB, sha256 {version.sha256[:12]})")
@@ -205,10 +205,10 @@ def storage(as_json: AsJson = False) -> None:
 
 def _look_up(reference: str, query: Callable[[Session, str, str], dict[str, Any]]) -> tuple[str, dict[str, Any]]:
     """``query`` answered for the version ``reference`` names (``name``, ``name:3``, ``name@alias``)."""
-    from visionyard.services import model_registry
+    from visionyard.services import model_versions
 
     ctx = context()
-    name, ref = model_registry.parse_reference(reference)
+    name, ref = model_versions.parse_reference(reference)
     with ctx.db.session() as session:
         return name, guarded(lambda: query(session, name, ref))
 

@@ -9,14 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from visionyard.db.models import AliasChange, ModelAlias, ModelVersion
-from visionyard.services.model_registry import (
-    RegistryNotFound,
-    check_alias,
-    find_version,
-    get_model,
-    move_alias,
-    record_alias_change,
-)
+from visionyard.services.model_registry import check_alias, move_alias, record_alias_change
+from visionyard.services.model_versions import RegistryNotFound, find_version, get_model
 
 if TYPE_CHECKING:
     from visionyard.core.context import Context

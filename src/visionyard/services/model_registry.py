@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from visionyard.common.errors import Conflict, Invalid, NotFound
+from visionyard.common.errors import Conflict, Invalid
 from visionyard.common.training_config import TrainingConfig
 from visionyard.core import lifecycle
 from visionyard.core import runs as core_runs
 from visionyard.core.runs import get_run
-from visionyard.db.models import AliasChange, Job, MetricRow, ModelAlias, ModelVersion, Run, TrainedModel, utcnow
-from visionyard.metrics.headlines import headline
+from visionyard.db.models import AliasChange, MetricRow, ModelAlias, ModelVersion, Run, TrainedModel, utcnow
 from visionyard.services import jobs
+from visionyard.services.model_versions import find_version, parse_reference, version_public
 from visionyard.storage import registry_folder
 from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.atomic import write_json
@@ -45,12 +45,6 @@ RESERVED_ALIAS = re.compile(r"^(latest|v\d+)$")
 COPY_CHUNK = 1024 * 1024
 
 log = logging.getLogger("visionyard.registry")
-
-
-class RegistryNotFound(NotFound):
-    """A registered model, version or alias that does not exist (HTTP 404)."""
-
-    code = "registry_not_found"
 
 
 class PublishRejected(Invalid):
@@ -216,181 +210,6 @@ def _copy(source: Path, target: Path) -> tuple[int, str]:
 
 
 # ---- reading ---------------------------------------------------------------------------------
-
-
-def get_model(session: Session, name: str) -> TrainedModel:
-    model = session.scalar(select(TrainedModel).where(TrainedModel.name == name))
-    if model is None:
-        known = session.scalars(select(TrainedModel.name).order_by(TrainedModel.name).limit(20)).all()
-        hint = f"; registered models: {', '.join(known)}" if known else "; nothing is published yet"
-        raise RegistryNotFound(f"no registered model {name!r}{hint}")
-    return model
-
-
-def find_version(session: Session, name: str, ref: str | int) -> tuple[TrainedModel, ModelVersion]:
-    """A version by number, by alias, or ``latest``."""
-    model = get_model(session, name)
-    versions = select(ModelVersion).where(ModelVersion.model_id == model.id)
-    ref = str(ref)
-    if ref == "latest":
-        found = session.scalar(versions.order_by(ModelVersion.version.desc()).limit(1))
-    elif ref.isdigit():
-        found = session.scalar(versions.where(ModelVersion.version == int(ref)))
-    else:
-        alias = session.scalar(select(ModelAlias).where(ModelAlias.model_id == model.id, ModelAlias.alias == ref))
-        found = session.get(ModelVersion, alias.version_id) if alias else None
-    if found is None:
-        raise RegistryNotFound(f"model {name!r} has no version {ref!r}; use a version number, an alias or latest")
-    return model, found
-
-
-def parse_reference(ref: str) -> tuple[str, str]:
-    """``name``, ``name:3``, ``name@production`` → (name, version reference)."""
-    for separator in (":", "@"):
-        if separator in ref:
-            name, _, which = ref.partition(separator)
-            return name, which or "latest"
-    return ref, "latest"
-
-
-def list_models(session: Session) -> list[dict[str, Any]]:
-    """Every registered model with its versions, aliases and the runs behind them (spec/000
-    ``GetPublishedTrainedModelsIncludingTrainRuns``)."""
-    models = session.scalars(select(TrainedModel).order_by(TrainedModel.name)).all()
-    return [model_public(session, m) for m in models]
-
-
-def model_public(session: Session, model: TrainedModel) -> dict[str, Any]:
-    versions = session.scalars(
-        select(ModelVersion).where(ModelVersion.model_id == model.id).order_by(ModelVersion.version)
-    ).all()
-    aliases = aliases_of(session, model)
-    by_version: dict[int, list[str]] = {}
-    for alias, number in aliases.items():
-        by_version.setdefault(number, []).append(alias)
-    runs = {r.id: r for r in session.scalars(select(Run).where(Run.id.in_({v.run_id for v in versions})))}
-    return {
-        "name": model.name,
-        "task": model.task,
-        "model": model.model,
-        "description": model.description,
-        "created_at": model.created_at,
-        "latest_version": versions[-1].version if versions else None,
-        "aliases": aliases,
-        "versions": [
-            version_public(v, model, sorted(by_version.get(v.version, [])), runs.get(v.run_id)) for v in versions
-        ],
-    }
-
-
-def aliases_of(session: Session, model: TrainedModel) -> dict[str, int]:
-    rows = session.execute(
-        select(ModelAlias.alias, ModelVersion.version)
-        .join(ModelVersion, ModelVersion.id == ModelAlias.version_id)
-        .where(ModelAlias.model_id == model.id)
-        .order_by(ModelAlias.alias)
-    )
-    return {alias: number for alias, number in rows}
-
-
-def version_public(
-    version: ModelVersion, model: TrainedModel, aliases: list[str], run: Run | None, details: bool = False
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": model.name,
-        "version": version.version,
-        "aliases": aliases,
-        "task": model.task,
-        "model": model.model,
-        "run_id": version.run_id,
-        "run": _run_summary(run),
-        "checkpoint": version.checkpoint,
-        "epoch": version.epoch,
-        "metrics": version.metrics,
-        "classes": version.classes.get("names", []),
-        "dataset": version.dataset,
-        "dataset_fingerprint": version.dataset_fingerprint,
-        "size": version.size,
-        "sha256": version.sha256,
-        "description": version.description,
-        "created_by": version.created_by,
-        "created_at": version.created_at,
-        "tracking_version": version.tracking_version,
-    }
-    if details:
-        body["config"] = version.config
-    return body
-
-
-def _run_summary(run: Run | None) -> dict[str, Any] | None:
-    if run is None:
-        return None
-    return {
-        "id": run.id,
-        "name": run.name,
-        "status": run.status,
-        "epochs": run.epochs,
-        "current_epoch": run.current_epoch,
-        "best_metrics": run.best_metrics,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-    }
-
-
-def version_detail(session: Session, name: str, ref: str | int) -> dict[str, Any]:
-    """One version with its config, run and the exports made from the same checkpoint (spec/000
-    ``GetTrainedModelById``)."""
-    model, version = find_version(session, name, ref)
-    aliases = sorted(a for a, n in aliases_of(session, model).items() if n == version.version)
-    body = version_public(version, model, aliases, session.get(Run, version.run_id), details=True)
-    body["exports"] = [
-        {"id": j.id, "format": j.params.get("format"), "status": j.status, "result": j.result}
-        for j in _exports_of(session, version)
-    ]
-    return body
-
-
-def _exports_of(session: Session, version: ModelVersion) -> list[Job]:
-    candidates = session.scalars(
-        select(Job).where(Job.run_id == version.run_id, Job.kind == "export").order_by(Job.created_at, Job.id)
-    )
-    return [
-        j
-        for j in candidates
-        if j.params.get("checkpoint") == version.checkpoint and j.params.get("checkpoint_epoch") == version.epoch
-    ]
-
-
-def best_epoch(session: Session, name: str, ref: str | int) -> dict[str, Any]:
-    """The epoch of the version's run that scored best on its monitored metric (spec/000
-    ``GetBestEpochForTrainedModelById``), with that epoch's metrics."""
-    model, version = find_version(session, name, ref)
-    monitor, mode = TrainingConfig.from_run_config(version.config).validation.monitored(headline(model.task))
-    rows = session.scalars(select(MetricRow).where(MetricRow.run_id == version.run_id).order_by(MetricRow.epoch)).all()
-    scored = [r for r in rows if isinstance(r.values.get(monitor), int | float)]
-    if not scored:
-        raise RegistryNotFound(f"run {version.run_id} of {name} v{version.version} has no epoch with {monitor}")
-    pick = min if mode == "min" else max
-    best = pick(scored, key=lambda r: r.values[monitor])
-    return {
-        "name": name,
-        "version": version.version,
-        "run_id": version.run_id,
-        "monitor": monitor,
-        "mode": mode,
-        "epoch": best.epoch,
-        "value": best.values[monitor],
-        "metrics": best.values,
-        "published_epoch": version.epoch,
-    }
-
-
-def version_file(settings: Settings, session: Session, name: str, ref: str | int) -> tuple[ModelVersion, Path]:
-    model, version = find_version(session, name, ref)
-    path = artifact_store(settings).ensure_local(version_folder(settings, model.name, version.version) / VERSION_FILE)
-    if not path.is_file():
-        raise RegistryNotFound(f"the file of {name} v{version.version} is missing from {path.parent}")
-    return version, path
 
 
 # ---- alias rows (the use cases are in services/aliases.py) -----------------------------------

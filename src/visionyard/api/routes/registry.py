@@ -16,7 +16,7 @@ from visionyard.api.schemas import (
     PublishRequest,
     TrainedModelPublic,
 )
-from visionyard.services import aliases, model_registry
+from visionyard.services import aliases, model_registry, model_versions
 
 router = APIRouter(prefix="/api/v1/registry", tags=["registry"])
 VersionRef = str
@@ -26,13 +26,13 @@ VersionRef = str
 @router.get("/models")
 def list_models(session: SessionDep) -> list[TrainedModelPublic]:
     """Every registered model with its versions, aliases and training runs."""
-    return [TrainedModelPublic.model_validate(m) for m in model_registry.list_models(session)]
+    return [TrainedModelPublic.model_validate(m) for m in model_versions.list_models(session)]
 
 
 @router.get("/models/{name}")
 def get_model(name: str, session: SessionDep) -> TrainedModelPublic:
     return TrainedModelPublic.model_validate(
-        model_registry.model_public(session, model_registry.get_model(session, name))
+        model_versions.model_public(session, model_versions.get_model(session, name))
     )
 
 
@@ -44,25 +44,25 @@ async def publish(name: str, body: PublishRequest, ctx: ContextDep) -> ModelVers
     )
     version = await to_thread.run_sync(model_registry.publish, ctx, spec)
     with ctx.db.session() as session:
-        return ModelVersionDetail.model_validate(model_registry.version_detail(session, name, version.version))
+        return ModelVersionDetail.model_validate(model_versions.version_detail(session, name, version.version))
 
 
 @router.get("/models/{name}/versions/{ref}")
 def get_version(name: str, ref: VersionRef, session: SessionDep) -> ModelVersionDetail:
     """A version (by number, alias or ``latest``) with its config, run, metrics and exports."""
-    return ModelVersionDetail.model_validate(model_registry.version_detail(session, name, ref))
+    return ModelVersionDetail.model_validate(model_versions.version_detail(session, name, ref))
 
 
 @router.get("/models/{name}/versions/{ref}/best-epoch")
 def best_epoch(name: str, ref: VersionRef, session: SessionDep) -> BestEpoch:
     """The best epoch of the version's run on its monitored metric."""
-    return BestEpoch.model_validate(model_registry.best_epoch(session, name, ref))
+    return BestEpoch.model_validate(model_versions.best_epoch(session, name, ref))
 
 
 @router.get("/models/{name}/versions/{ref}/download", response_class=FileResponse)
 def download(name: str, ref: VersionRef, ctx: ContextDep, session: SessionDep) -> FileResponse:
     """The version's checkpoint (weights, loadable with ``torch.load(weights_only=True)``)."""
-    version, path = model_registry.version_file(ctx.settings, session, name, ref)
+    version, path = model_versions.version_file(ctx.settings, session, name, ref)
     return FileResponse(path, filename=f"{name}-v{version.version}.ckpt", media_type="application/octet-stream")
 
 
