@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, TypeVar
 
 from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Response, status
-from sqlalchemy import select
 from sse_starlette import EventSourceResponse
 
 from visionyard.api.deps import ContextDep, HubDep, SessionDep
@@ -26,10 +25,8 @@ from visionyard.common.statuses import RunStatus
 from visionyard.core import lifecycle
 from visionyard.core import runs as core_runs
 from visionyard.core.context import Context
-from visionyard.core.recovery import worker_log_tail
-from visionyard.db.models import Checkpoint, Event, Run
-from visionyard.services import control, metrics, runs
-from visionyard.storage.run_folder import RunFolder
+from visionyard.db.models import Run
+from visionyard.services import control, metrics, run_records, runs
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
 Shown = TypeVar("Shown", bound=RunSummary)
@@ -141,9 +138,7 @@ def run_events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[EventPublic]:
     """The run's event log: every state change, control request, epoch, checkpoint and reconciliation."""
-    core_runs.get_run(session, run_id)
-    query = select(Event).where(Event.run_id == run_id, Event.id > after).order_by(Event.id).limit(limit)
-    return [EventPublic.model_validate(e) for e in session.scalars(query)]
+    return [EventPublic.model_validate(e) for e in run_records.events(session, run_id, after, limit)]
 
 
 @router.get("/{run_id}/logs")
@@ -152,22 +147,17 @@ def run_logs(
     session: SessionDep,
     ctx: ContextDep,
     lines: Annotated[int, Query(ge=1, le=5000)] = 200,
-    source: Literal["training", "worker"] = "training",
+    source: run_records.LogSource = "training",
 ) -> LogTail:
     """The last lines of the training log, or of the worker's own output (tracebacks, crashes)."""
-    run = core_runs.get_run(session, run_id)
-    if source == "worker":
-        text = worker_log_tail(ctx.settings, run.id, lines)
-    else:
-        text = RunFolder.of(ctx.settings.runs_dir, run.id).log_tail(lines)
-    return LogTail(run_id=run.id, source=source, lines=text.splitlines())
+    return LogTail(
+        run_id=run_id, source=source, lines=run_records.log_lines(ctx.settings, session, run_id, source, lines)
+    )
 
 
 @router.get("/{run_id}/checkpoints")
 def list_checkpoints(run_id: str, session: SessionDep) -> list[CheckpointPublic]:
-    core_runs.get_run(session, run_id)
-    query = select(Checkpoint).where(Checkpoint.run_id == run_id).order_by(Checkpoint.created_at, Checkpoint.id)
-    return [CheckpointPublic.model_validate(c) for c in session.scalars(query)]
+    return [CheckpointPublic.model_validate(c) for c in run_records.checkpoints(session, run_id)]
 
 
 @router.post("/{run_id}/checkpoints", status_code=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,38 @@
+"""What a run has recorded besides its metrics: the event log, its checkpoints and its logs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from visionyard.core.recovery import worker_log_tail
+from visionyard.core.runs import get_run
+from visionyard.db.models import Checkpoint, Event
+from visionyard.storage.run_folder import RunFolder
+
+if TYPE_CHECKING:
+    from visionyard.config import Settings
+
+LogSource = Literal["training", "worker"]
+
+
+def events(session: Session, run_id: str, after: int = 0, limit: int = 200) -> list[Event]:
+    get_run(session, run_id)
+    query = select(Event).where(Event.run_id == run_id, Event.id > after).order_by(Event.id).limit(limit)
+    return list(session.scalars(query))
+
+
+def checkpoints(session: Session, run_id: str) -> list[Checkpoint]:
+    get_run(session, run_id)
+    query = select(Checkpoint).where(Checkpoint.run_id == run_id).order_by(Checkpoint.created_at, Checkpoint.id)
+    return list(session.scalars(query))
+
+
+def log_lines(settings: Settings, session: Session, run_id: str, source: LogSource, lines: int) -> list[str]:
+    """The last ``lines`` of the training log, or of the worker's own output (tracebacks, crashes)."""
+    run = get_run(session, run_id)
+    if source == "worker":
+        return worker_log_tail(settings, run.id, lines).splitlines()
+    return RunFolder.of(settings.runs_dir, run.id).log_tail(lines).splitlines()
