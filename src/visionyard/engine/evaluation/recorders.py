@@ -17,17 +17,15 @@ import numpy as np
 import torch
 from PIL import Image
 from torchmetrics.functional import classification as tmf
-from torchvision.ops import box_iou
 
 from visionyard.data.formats import CHANGE_CLASSES, IGNORE_INDEX, render_mask
 from visionyard.engine.evaluation.summaries import histogram, thin_curve
 from visionyard.metrics.classification import classification_metrics
 from visionyard.metrics.detection import detection_metric, summarise_detection
+from visionyard.metrics.matching import MATCH_IOU, match_detections
 from visionyard.metrics.segmentation import summarise_segmentation
 from visionyard.storage.evaluation_folder import EvaluationFolder
 
-MATCH_IOU = 0.5
-"""IoU at which a detection matches a ground-truth box (per-image correctness, TP/FP histograms)."""
 DENSE_CORRECT_IOU = 0.5
 """A segmentation or change map counts as correct at this image IoU or above."""
 
@@ -240,36 +238,6 @@ class DetectionRecorder(Recorder):
                 "confidence_fp": histogram(all_scores[~hits]),
             },
         }
-
-
-def match_detections(
-    boxes: Sequence[Sequence[float]],
-    labels: Sequence[int],
-    truth_boxes: Sequence[Sequence[float]],
-    truth_labels: Sequence[int],
-    threshold: float = MATCH_IOU,
-) -> tuple[list[bool], list[float]]:
-    """Greedy matching of score-ordered detections to ground truth of their class (COCO's rule): each
-    detection takes the best unmatched box at ``threshold`` or above. Answers a hit flag and the best
-    same-class IoU of every detection."""
-    if not boxes:
-        return [], []
-    if not truth_boxes:
-        return [False] * len(boxes), [0.0] * len(boxes)
-    ious = box_iou(torch.tensor(boxes, dtype=torch.float64), torch.tensor(truth_boxes, dtype=torch.float64))
-    same = torch.tensor(labels)[:, None] == torch.tensor(truth_labels)[None, :]
-    ious = torch.where(same, ious, torch.zeros_like(ious))
-    taken = torch.zeros(len(truth_boxes), dtype=torch.bool)
-    hits, best = [], []
-    for row in ious:
-        best.append(float(row.max()))
-        free = torch.where(taken, torch.full_like(row, -1.0), row)
-        j = int(free.argmax())
-        hit = bool(free[j] >= threshold)
-        if hit:
-            taken[j] = True
-        hits.append(hit)
-    return hits, best
 
 
 class DenseRecorder(Recorder):

@@ -19,11 +19,12 @@ from torchvision.ops import box_iou
 
 from visionyard.common.export_formats import Tolerance
 from visionyard.common.training_config import TrainingConfig
-from visionyard.engine.evaluation.recorders import MATCH_IOU, recorder_for
+from visionyard.engine.evaluation.recorders import recorder_for
 from visionyard.engine.evaluation.runner import DEFAULT_SCORE_THRESHOLD, loader, record_batch
 from visionyard.engine.export.runtimes import Runtime
 from visionyard.engine.tasks.base import TaskModule
 from visionyard.metrics.headlines import headline
+from visionyard.metrics.matching import MATCH_IOU
 from visionyard.storage.evaluation_folder import EvaluationFolder
 
 SCORE_MARGIN = 0.01

@@ -1,0 +1,42 @@
+"""Which detections hit a ground-truth box: per-image correctness of evaluation records, and the
+box pairing of export parity checks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torchvision.ops import box_iou
+
+MATCH_IOU = 0.5
+"""IoU at which a detection matches a ground-truth box (per-image correctness, TP/FP histograms)."""
+
+
+def match_detections(
+    boxes: Sequence[Sequence[float]],
+    labels: Sequence[int],
+    truth_boxes: Sequence[Sequence[float]],
+    truth_labels: Sequence[int],
+    threshold: float = MATCH_IOU,
+) -> tuple[list[bool], list[float]]:
+    """Greedy matching of score-ordered detections to ground truth of their class (COCO's rule): each
+    detection takes the best unmatched box at ``threshold`` or above. Answers a hit flag and the best
+    same-class IoU of every detection."""
+    if not boxes:
+        return [], []
+    if not truth_boxes:
+        return [False] * len(boxes), [0.0] * len(boxes)
+    ious = box_iou(torch.tensor(boxes, dtype=torch.float64), torch.tensor(truth_boxes, dtype=torch.float64))
+    same = torch.tensor(labels)[:, None] == torch.tensor(truth_labels)[None, :]
+    ious = torch.where(same, ious, torch.zeros_like(ious))
+    taken = torch.zeros(len(truth_boxes), dtype=torch.bool)
+    hits, best = [], []
+    for row in ious:
+        best.append(float(row.max()))
+        free = torch.where(taken, torch.full_like(row, -1.0), row)
+        j = int(free.argmax())
+        hit = bool(free[j] >= threshold)
+        if hit:
+            taken[j] = True
+        hits.append(hit)
+    return hits, best
