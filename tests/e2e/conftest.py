@@ -22,7 +22,6 @@ from tests.server import Server, prepare_home
 from visionyard.api import webui
 from visionyard.plugins.catalog import PluginCatalog
 
-pytestmark = pytest.mark.browser
 ARTIFACTS = Path(os.environ.get("VISIONYARD_TEST_ARTIFACTS", Path(__file__).parents[1] / "artifacts")) / "ui"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -166,3 +165,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if report.when == "call" and report.failed:
         item.stash[FAILED] = True
     return report
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder drives the browser (``-m "not browser"`` leaves them out)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
