@@ -28,13 +28,47 @@ def test_a_loss_that_is_not_finite_is_reported_with_its_epoch():
     assert loss_warnings([{"epoch": 1}]) == []
 
 
+RISING = """
+import torch
+from torch import nn
+
+from visionyard.sdk import ModelMetadata, TorchModuleClassifier
+
+
+class Confident(nn.Module):
+    \"\"\"Ever surer of class 0 whatever the image: the loss of the other classes' images grows each step.\"\"\"
+
+    def __init__(self, classes):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(classes))
+        self.register_buffer("steps", torch.zeros(()))
+        self.register_buffer("favourite", torch.nn.functional.one_hot(torch.tensor(0), classes).float())
+
+    def forward(self, images):
+        if self.training:
+            self.steps += 1
+        return (self.steps * self.favourite + self.bias).expand(images.shape[0], -1)
+
+
+class Rising(TorchModuleClassifier):
+    @classmethod
+    def metadata(cls):
+        return ModelMetadata(name="rising", task_type="classification", framework="custom")
+
+    def create_model(self):
+        return Confident(self.num_classes)
+"""
+
+
 @pytest.mark.slow
 def test_a_diverging_run_says_so_in_its_record_and_cli_lines(tmp_path: Path, tiny_dataset: Path):
-    diverging = {**TINY, "epochs": 4, "batch_size": 4, "lr": 10, "optimizer.type": "sgd", "scheduler.type": "none"}
+    (tmp_path / "models" / "rising").mkdir(parents=True)
+    (tmp_path / "models" / "rising" / "model.py").write_text(RISING)
+    diverging = {**TINY, "epochs": 4, "batch_size": 4, "lr": 1e-6, "optimizer.type": "sgd"}
     settings = [f"--set={k}={v}" for k, v in diverging.items()]
-    trained = run_cli("train", "small_cnn", str(tiny_dataset), *settings, "--json", home=tmp_path)
+    trained = run_cli("train", "rising", str(tiny_dataset), *settings, "--json", home=tmp_path)
     outcome = last_json(trained.stdout)
     assert outcome["status"] == "completed"  # a warning, not an error: the user decides
     kinds = [w["kind"] for w in outcome["warnings"]]
-    assert kinds and set(kinds) <= {"loss_rising", "loss_not_finite"}, trained.stderr
+    assert kinds == ["loss_rising"], trained.stderr
     assert trained.stderr.count("warning: the training loss") >= len(kinds) + 1  # as it happens, and at the end
