@@ -5,10 +5,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 UI_BUILD   := src/visionyard/webui/index.html
-UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json ui/package.json
+UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/tsconfig.json ui/package.json \
+              ui/openapi.json
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve start test test-fast lint install ui browser demo clean
+.PHONY: serve start test test-fast lint install ui api-types browser demo clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +25,15 @@ ui: $(UI_BUILD)
 ui/node_modules/.package-lock.json: ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund --loglevel=error
 
+# `npm run build` first writes ui/generated/api.d.ts from the checked-in ui/openapi.json, then type-checks.
 $(UI_BUILD): ui/node_modules/.package-lock.json $(UI_SOURCES)
 	cd ui && npm run build
+
+## The UI's API types: the app's OpenAPI document (no server, no plugins) into ui/openapi.json, then
+## ui/generated/api.d.ts from it. Run after changing a route or a response model; both are checked in.
+api-types: $(STAMP) ui/node_modules/.package-lock.json
+	$(BIN)/python -m visionyard.api.openapi_document ui/openapi.json
+	cd ui && npm run api-types
 
 ## Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 browser:

@@ -1,51 +1,29 @@
-/** Shapes of the API's answers used across pages (see /docs for the full schema). */
+/** Shapes of the API's answers used across pages: aliases of the types generated from the API's
+ * OpenAPI document (`ui/openapi.json` → `src/generated/api.d.ts`, `make api-types`). */
+
+import type { components } from "../generated/api";
+
+/** Every schema of the API by its name, as the server declares it. */
+export type Schemas = components["schemas"];
+
+/** A schema with some of its fields typed closer than the API declares them (a free object's
+ * fields that the UI reads): ``Refined<"RecordPage", { items: ImageRecord[] }>``. */
+export type Refined<Name extends keyof Schemas, Fields> = Omit<Schemas[Name], keyof Fields> & Fields;
 
 /** Something training found wrong and went on with (``engine/health.py``). */
-export interface TrainingWarning {
-  kind: "loss_rising" | "loss_not_finite";
-  epoch: number;
-  message: string;
-}
+export type TrainingWarning = Schemas["TrainingWarning"];
+export type RunStatus = Schemas["RunStatus"];
+export type RunAction = NonNullable<Schemas["RunSummary"]["actions"]>[number];
+export type RunSummary = Schemas["RunSummary"];
+export type RunPublic = Schemas["RunPublic"];
 
-export interface RunSummary {
-  id: string;
-  name: string | null;
-  status: string;
-  model: string;
-  task: string;
-  dataset: string;
-  preset: string | null;
-  base_run: string | null;
-  base_version_id: number | null;
-  dataset_fingerprint: string | null;
-  tracking_id: string | null;
-  epochs: number;
-  current_epoch: number;
-  current_step: number;
-  attempt: number;
-  restarts: number;
-  max_restarts: number;
-  queue_position: number | null;
-  best_metrics: Record<string, number>;
-  final_metrics: Record<string, unknown>;
-  warnings: TrainingWarning[];
-  error: string | null;
-  control: string | null;
-  worker_pid: number | null;
-  heartbeat_at: string | null;
-  created_at: string;
-  queued_at: string | null;
-  started_at: string | null;
-  finished_at: string | null;
-}
+/** A page of runs (``items``, ``total``, ``limit``, ``offset``). */
+export type RunList = Schemas["RunList"];
 
-export interface RunPublic extends RunSummary {
-  config: Record<string, unknown>;
-}
+/** ``GET /storage``: bytes on disk per area and per run. */
+export type StorageUsage = Schemas["StorageUsage"];
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
+/** The actions a run accepts now, as the server computes them (``core/lifecycle.py``). */
+export function runActions(run: Pick<RunSummary, "actions">): ReadonlySet<RunAction> {
+  return new Set(run.actions ?? []);
 }

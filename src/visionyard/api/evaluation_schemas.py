@@ -28,6 +28,9 @@ class ValidationEpoch(BaseModel):
 class ConfusionMatrix(BaseModel):
     labels: list[str]
     matrix: list[list[int]] = Field(description="rows are the truth, columns the prediction")
+    unit: Literal["pixels"] | None = Field(
+        None, description="what is counted: pixels (masks, change maps), else images"
+    )
 
 
 class Histogram(BaseModel):

@@ -1,3 +1,4 @@
+import { DataTable, type Column } from "../components/DataTable";
 import { countsPerClass, type DatasetSummary } from "./types";
 
 /** Counts per class (rows) and split (columns): images for class folders, boxes for COCO/YOLO. */
@@ -8,33 +9,26 @@ export function CountsTable({ summary }: { summary: DatasetSummary }) {
   const unit =
     summary.format === "image_folder" ? "Images" : summary.format === "levir_cd" ? "Pairs" : perClass ? "Annotations" : "Images";
   const count = (split: string, row: string) => summary.class_counts[split]?.[row] ?? 0;
+  const columns: Column<string>[] = [
+    { key: "class", header: perClass ? "Class" : "", rowHeader: true, cell: (row) => (perClass ? row : unit) },
+    ...splits.map(
+      (s): Column<string> => ({ key: `split-${s}`, header: s, align: "num", cell: (row) => count(s, row).toLocaleString() }),
+    ),
+    {
+      key: "all",
+      header: "All",
+      align: "num",
+      cell: (row) => splits.reduce((sum, s) => sum + count(s, row), 0).toLocaleString(),
+    },
+  ];
   return (
-    <table className="data split-counts">
-      <caption className="muted small">{unit} per {perClass ? "class and " : ""}split</caption>
-      <thead>
-        <tr>
-          <th>{perClass ? "Class" : ""}</th>
-          {splits.map((s) => (
-            <th key={s} className="num">
-              {s}
-            </th>
-          ))}
-          <th className="num">All</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row) => (
-          <tr key={row}>
-            <th scope="row">{perClass ? row : unit}</th>
-            {splits.map((s) => (
-              <td key={s} className="num">
-                {count(s, row).toLocaleString()}
-              </td>
-            ))}
-            <td className="num">{splits.reduce((sum, s) => sum + count(s, row), 0).toLocaleString()}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      className="split-counts"
+      caption={`${unit} per ${perClass ? "class and " : ""}split`}
+      captionClassName="muted small"
+      columns={columns}
+      rows={rows}
+      rowKey={(row) => row}
+    />
   );
 }

@@ -1,57 +1,14 @@
-/** The datasets API's shapes (src/visionyard/data/catalog.py, data/checks.py). */
+/** The datasets API's shapes: aliases of the generated API types (see ../types.ts). */
 
-export interface DatasetSummary {
-  name: string;
-  path: string;
-  /** image_folder or split_folders (classification), else the format */
-  layout: string;
-  format: string;
-  /** what the data can train, the first being the default */
-  tasks: string[];
-  splits: string[];
-  classes: string[];
-  /** samples (change detection: before/after pairs) */
-  image_count: number;
-  /** per split: images per class (classification), annotations per class (detection), else {images: n} */
-  class_counts: Record<string, Record<string, number>>;
-  non_image_count: number;
-}
+import type { Schemas } from "../types";
 
-export interface SampleBox {
-  class_name: string;
-  /** x1, y1, x2, y2 as fractions (0..1) of the image's width and height */
-  box: number[];
-}
-
-export interface SampleImage {
-  path: string;
-  class_name: string | null;
-  split: string;
-  /** detection formats (COCO, YOLO): the image's boxes; null for formats without boxes */
-  boxes: SampleBox[] | null;
-}
-
-export interface DatasetIssue {
-  severity: "error" | "warning";
-  kind: string;
-  message: string;
-  path: string | null;
-  skippable: boolean;
-}
-
-export interface DatasetReport {
-  root: string;
-  task: string;
-  format: string;
-  classes: string[];
-  counts: Record<string, Record<string, number>>;
-  issues: DatasetIssue[];
-}
-
-export interface DatasetDetail {
-  summary: DatasetSummary;
-  report: DatasetReport;
-}
+export type DatasetSummary = Schemas["DatasetSummary"];
+export type DatasetLayout = DatasetSummary["layout"];
+export type SampleBox = Schemas["SampleBox"];
+export type SampleImage = Schemas["SampleImage"];
+export type DatasetIssue = Schemas["DatasetIssue"];
+export type DatasetReport = Schemas["DatasetReport"];
+export type DatasetDetail = Schemas["DatasetDetail"];
 
 export const datasetPath = (name: string) => `/api/v1/datasets/${encodeURIComponent(name)}`;
 

@@ -2,7 +2,7 @@ import { Link } from "react-router-dom";
 import { fits } from "./choices";
 import type { DatasetSummary } from "../datasets/types";
 import { taskName } from "../format";
-import type { ModelMetadata, Preset } from "./types";
+import type { ModelMetadata, Preset, TargetChoice } from "./types";
 
 /** What to train: the model, the dataset, a preset and a name; with what the catalog says about the model. */
 export function TargetCard({
@@ -19,13 +19,7 @@ export function TargetCard({
   presetErrors,
   name,
   onName,
-}: {
-  models: ModelMetadata[];
-  datasets: DatasetSummary[];
-  model: ModelMetadata;
-  dataset: DatasetSummary | undefined;
-  onModel: (name: string) => void;
-  onDataset: (name: string) => void;
+}: TargetChoice & {
   presets: Record<string, Preset>;
   preset: string;
   onPreset: (name: string) => void;

@@ -1,38 +1,24 @@
-/** Shapes of the model catalog, dataset and registry answers used by the new-run form and the catalog. */
+/** Shapes of the model catalog answers used by the new-run form and the catalog: aliases of the
+ * generated API types (see ../types.ts), and the JSON Schema nodes the form reads. */
 
-export interface ModelMetadata {
-  name: string;
-  version: string;
-  author: string;
-  framework: string;
-  task_type: string;
-  description: string;
-  tags: string[];
-  min_gpu_memory_gb: number | null;
-  recommended_batch_size: number | null;
-  supported_image_sizes: number[];
-  input_images: number;
-}
+import type { DatasetSummary } from "../datasets/types";
+import type { Refined, Schemas } from "../types";
 
-export interface ModelList {
-  items: ModelMetadata[];
-  broken: { name: string; source: string; error: string | null }[];
+export type ModelMetadata = Schemas["ModelMetadata"];
+export type ModelList = Schemas["ModelList"];
+
+/** The model and dataset chosen for a new run, from the catalog's and the data roots' lists. */
+export interface TargetChoice {
+  models: ModelMetadata[];
+  datasets: DatasetSummary[];
+  model: ModelMetadata;
+  dataset: DatasetSummary | undefined;
+  onModel: (name: string) => void;
+  onDataset: (name: string) => void;
 }
 
 /** One model-specific setting (``plugins/schema.py`` ConfigField). */
-export interface PluginField {
-  name: string;
-  type: "int" | "float" | "str" | "bool" | "select" | "multiselect";
-  default: unknown;
-  description: string;
-  required: boolean;
-  options: string[] | null;
-  min: number | null;
-  max: number | null;
-  step: number | null;
-  group: string | null;
-  advanced: boolean;
-}
+export type PluginField = Schemas["ConfigField"];
 
 /** A JSON Schema node as pydantic writes it (only the parts the form reads). */
 export interface JsonSchema {
@@ -58,16 +44,11 @@ export interface JsonSchema {
 
 export type Preset = Record<string, unknown>;
 
-/** ``GET /api/v1/models/{name}/config-schema``. */
-export interface ConfigSchemaAnswer {
-  fields: PluginField[];
-  presets: Record<string, Preset>;
-  run_config: JsonSchema;
-  /** the config resolved from no user values (an image size the model supports) */
-  defaults?: Record<string, unknown>;
-}
+/** ``GET /api/v1/models/{name}/config-schema``: the run config is a JSON Schema (a free object in
+ * the API), read through ``JsonSchema``. */
+export type ConfigSchemaAnswer = Refined<"ModelConfigSchema", { run_config: JsonSchema }>;
 
-export interface ModelDetail {
-  metadata: ModelMetadata;
-  config_schema: { fields: PluginField[]; presets: Record<string, Preset> };
-}
+export type ModelDetail = Schemas["ModelDetail"];
+
+/** ``POST /models/{name}/validate-config`` when the config is valid (a 422 says why not). */
+export type Validated = Schemas["Validated"];

@@ -1,6 +1,7 @@
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback } from "react";
 import { ApiError, post, query, type FieldError } from "../api";
+import type { Validated } from "./types";
 import { useDebounced } from "./useDebounced";
 
 export interface Validation {
@@ -16,11 +17,8 @@ export interface Validation {
 async function check(model: string, preset: string, body: string): Promise<Validation> {
   const path = `/api/v1/models/${encodeURIComponent(model)}/validate-config${query({ preset })}`;
   try {
-    const answer = await post<{ valid: boolean; config: Record<string, unknown>; warnings?: FieldError[] }>(
-      path,
-      JSON.parse(body),
-    );
-    return { valid: true, problems: [], warnings: answer.warnings ?? [], config: answer.config };
+    const answer = await post<Validated>(path, JSON.parse(body));
+    return { valid: true, problems: [], warnings: answer.warnings, config: answer.config };
   } catch (error) {
     if (error instanceof ApiError && error.status === 422 && error.fields.length)
       return { valid: false, problems: error.fields, warnings: [] };

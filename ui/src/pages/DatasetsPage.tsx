@@ -8,16 +8,13 @@ import { UploadDataset } from "../datasets/UploadDataset";
 import "../datasets/datasets.css";
 import { formatBytes } from "../format";
 import { keys, useDatasets } from "../queries";
-
-interface Storage {
-  areas: { datasets: number };
-}
+import type { StorageUsage } from "../types";
 
 export function DatasetsPage() {
   const client = useQueryClient();
   const [fresh, setFresh] = useState<string | null>(null);
   const datasets = useDatasets();
-  const storage = useQuery({ queryKey: keys.storage, queryFn: () => api<Storage>("/api/v1/storage") });
+  const storage = useQuery({ queryKey: keys.storage, queryFn: () => api<StorageUsage>("/api/v1/storage") });
   const items = datasets.data ?? [];
   return (
     <>

@@ -25,12 +25,11 @@ import {
   type Values,
 } from "../newrun/schema";
 import { TargetCard } from "../newrun/TargetCard";
-import type { DatasetSummary } from "../datasets/types";
 import { taskName } from "../format";
 import { keys, useDatasets, useModels } from "../queries";
 import {
   type ConfigSchemaAnswer,
-  type ModelMetadata,
+  type TargetChoice,
 } from "../newrun/types";
 import { useValidation } from "../newrun/useValidation";
 import type { RunPublic } from "../types";
@@ -99,21 +98,7 @@ export function NewRunPage() {
   );
 }
 
-function RunForm({
-  models,
-  datasets,
-  model,
-  dataset,
-  onModel,
-  onDataset,
-}: {
-  models: ModelMetadata[];
-  datasets: DatasetSummary[];
-  model: ModelMetadata;
-  dataset: DatasetSummary | undefined;
-  onModel: (name: string) => void;
-  onDataset: (name: string) => void;
-}) {
+function RunForm({ models, datasets, model, dataset, onModel, onDataset }: TargetChoice) {
   const navigate = useNavigate();
   const client = useQueryClient();
   const formRef = useRef<HTMLFormElement>(null);

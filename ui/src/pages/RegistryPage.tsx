@@ -1,4 +1,5 @@
 import { Link } from "react-router-dom";
+import { DataTable, type Column } from "../components/DataTable";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { formatMetric, formatTime, headline, taskName } from "../format";
@@ -23,60 +24,70 @@ export function RegistryPage() {
       {models.isPending && <Loading what="Reading the registry" />}
       {models.data?.length === 0 && <PublishHint />}
       {!!models.data?.length && (
-        <table className="data registry-table">
-          <thead>
-            <tr>
-              <th>Model</th>
-              <th>Task</th>
-              <th>Plugin</th>
-              <th className="num">Latest</th>
-              <th>Aliases</th>
-              <th className="num">Versions</th>
-              <th>Runs</th>
-              <th>Latest score</th>
-              <th>Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {models.data.map((m) => (
-              <ModelRow key={m.name} model={m} />
-            ))}
-          </tbody>
-        </table>
+        <DataTable className="registry-table" columns={COLUMNS} rows={models.data} rowKey={(m) => m.name} />
       )}
     </>
   );
 }
 
-function ModelRow({ model }: { model: TrainedModel }) {
-  const latest = model.versions[model.versions.length - 1];
-  const runs = [...new Set(model.versions.map((v) => v.run_id))].reverse();
-  const score = latest ? headline(latest.metrics) : null;
-  return (
-    <tr>
-      <td>
+const latestOf = (model: TrainedModel) => model.versions[model.versions.length - 1];
+
+const COLUMNS: Column<TrainedModel>[] = [
+  {
+    key: "model",
+    header: "Model",
+    cell: (model) => (
+      <>
         <Link to={`/registry/${encodeURIComponent(model.name)}`}>{model.name}</Link>
         {model.description && <div className="muted small">{model.description}</div>}
-      </td>
-      <td>{taskName(model.task)}</td>
-      <td className="mono small">{model.model}</td>
-      <td className="num">{model.latest_version === null ? "—" : `v${model.latest_version}`}</td>
-      <td>
-        <AliasBadges aliases={Object.keys(model.aliases)} versions={model.aliases} />
-      </td>
-      <td className="num">{model.versions.length}</td>
-      <td className="small">
-        {runs.slice(0, SHOWN_RUNS).map((id) => (
-          <div key={id}>
-            <Link className="mono" to={`/runs/${id}`}>
-              {id}
-            </Link>
-          </div>
-        ))}
-        {runs.length > SHOWN_RUNS && <span className="muted">and {runs.length - SHOWN_RUNS} more</span>}
-      </td>
-      <td className="small">{score ? `${score[0]} ${formatMetric(score[1])}` : "—"}</td>
-      <td className="small">{formatTime(latest?.created_at ?? model.created_at)}</td>
-    </tr>
+      </>
+    ),
+  },
+  { key: "task", header: "Task", cell: (model) => taskName(model.task) },
+  { key: "plugin", header: "Plugin", className: "mono small", cell: (model) => model.model },
+  {
+    key: "latest",
+    header: "Latest",
+    align: "num",
+    cell: (model) => (model.latest_version === null ? "—" : `v${model.latest_version}`),
+  },
+  {
+    key: "aliases",
+    header: "Aliases",
+    cell: (model) => <AliasBadges aliases={Object.keys(model.aliases)} versions={model.aliases} />,
+  },
+  { key: "versions", header: "Versions", align: "num", cell: (model) => model.versions.length },
+  { key: "runs", header: "Runs", className: "small", cell: (model) => <RunLinks model={model} /> },
+  {
+    key: "score",
+    header: "Latest score",
+    className: "small",
+    cell: (model) => {
+      const latest = latestOf(model);
+      const score = latest ? headline(latest.metrics) : null;
+      return score ? `${score[0]} ${formatMetric(score[1])}` : "—";
+    },
+  },
+  {
+    key: "updated",
+    header: "Updated",
+    className: "small",
+    cell: (model) => formatTime(latestOf(model)?.created_at ?? model.created_at),
+  },
+];
+
+function RunLinks({ model }: { model: TrainedModel }) {
+  const runs = [...new Set(model.versions.map((v) => v.run_id))].reverse();
+  return (
+    <>
+      {runs.slice(0, SHOWN_RUNS).map((id) => (
+        <div key={id}>
+          <Link className="mono" to={`/runs/${id}`}>
+            {id}
+          </Link>
+        </div>
+      ))}
+      {runs.length > SHOWN_RUNS && <span className="muted">and {runs.length - SHOWN_RUNS} more</span>}
+    </>
   );
 }

@@ -9,7 +9,7 @@ import { keys } from "../queries";
 import { ACTIVE, STATUS_FILTERS, statusesOf } from "../runs/filters";
 import "../runs/runs.css";
 import { RunsTable } from "../runs/RunsTable";
-import type { Page, RunSummary } from "../types";
+import type { RunList } from "../types";
 
 const PAGE_SIZE = 25;
 /** A text search looks through this many of the newest runs (the API has no text filter). */
@@ -30,7 +30,7 @@ export function RunsPage() {
   })}`;
   const runs = useQuery({
     queryKey: [...keys.runs, path],
-    queryFn: () => api<Page<RunSummary>>(path),
+    queryFn: () => api<RunList>(path),
     placeholderData: keepPreviousData,
     refetchInterval: (q) => (q.state.data?.items.some((r) => ACTIVE.includes(r.status)) ? 2000 : 10_000),
   });

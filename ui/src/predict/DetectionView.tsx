@@ -1,3 +1,4 @@
+import { DataTable } from "../components/DataTable";
 import { BoxLayer, type DrawnBox } from "../overlay/BoxLayer";
 import { Frame } from "../overlay/Frame";
 import { cssColour } from "../overlay/palette";
@@ -37,27 +38,30 @@ export function DetectionView({
         </p>
         {kept.length > 0 && (
           <div className="detections">
-            <table className="data small">
-              <thead>
-                <tr>
-                  <th>Class</th>
-                  <th className="num">Score</th>
-                  <th>Box (x1, y1, x2, y2)</th>
-                </tr>
-              </thead>
-              <tbody>
-                {kept.map((b, i) => (
-                  <tr key={i}>
-                    <td>
+            <DataTable
+              className="small"
+              columns={[
+                {
+                  key: "class",
+                  header: "Class",
+                  cell: (b) => (
+                    <>
                       <span className="swatch" style={{ background: cssColour(b.classIndex) }} aria-hidden="true" />{" "}
                       {b.label}
-                    </td>
-                    <td className="num">{(b.score ?? 0).toFixed(3)}</td>
-                    <td className="mono">{b.box.map((v) => Math.round(v)).join(", ")}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    </>
+                  ),
+                },
+                { key: "score", header: "Score", align: "num", cell: (b) => (b.score ?? 0).toFixed(3) },
+                {
+                  key: "box",
+                  header: "Box (x1, y1, x2, y2)",
+                  className: "mono",
+                  cell: (b) => b.box.map((v) => Math.round(v)).join(", "),
+                },
+              ]}
+              rows={kept}
+              rowKey={(_, i) => i}
+            />
           </div>
         )}
       </div>

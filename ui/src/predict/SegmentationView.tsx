@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { errorText } from "../api";
+import { DataTable } from "../components/DataTable";
 import { base64Blob } from "../overlay/colourMask";
 import { Frame, MaskLayer } from "../overlay/Frame";
 import { OpacitySlider } from "../overlay/OpacitySlider";
@@ -37,31 +38,28 @@ export function SegmentationView({
           <strong>{fractions.filter(([name]) => name !== classes?.[0]).map(([name]) => name).join(", ") || "background only"}</strong>{" "}
           <span className="muted">mean confidence {((entry.confidence ?? 0) * 100).toFixed(1)}%</span>
         </p>
-        <table className="data small">
-          <thead>
-            <tr>
-              <th>Class</th>
-              <th className="num">Share of the image</th>
-            </tr>
-          </thead>
-          <tbody>
-            {fractions.map(([name, share]) => {
-              const index = classes?.indexOf(name) ?? -1;
-              return (
-                <tr key={name}>
-                  <td>
-                    {index > 0 && (
-                      <span className="swatch" style={{ background: cssColour(index) }} aria-hidden="true" />
-                    )}{" "}
+        <DataTable
+          className="small"
+          columns={[
+            {
+              key: "class",
+              header: "Class",
+              cell: ([name]) => {
+                const index = classes?.indexOf(name) ?? -1;
+                return (
+                  <>
+                    {index > 0 && <span className="swatch" style={{ background: cssColour(index) }} aria-hidden="true" />}{" "}
                     {name}
                     {index === 0 && <span className="muted"> (not coloured)</span>}
-                  </td>
-                  <td className="num">{(share * 100).toFixed(1)}%</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+                  </>
+                );
+              },
+            },
+            { key: "share", header: "Share of the image", align: "num", cell: ([, share]) => `${(share * 100).toFixed(1)}%` },
+          ]}
+          rows={fractions}
+          rowKey={([name]) => name}
+        />
       </div>
     </div>
   );

@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { api, query } from "../api";
 import { keys, useDatasets, useRegistryModels } from "../queries";
 import type { TrainedModel } from "../registry/types";
-import type { Page, RunSummary } from "../types";
+import type { RunList } from "../types";
 import type { PredictSource } from "./types";
 
 /** Runs that can have checkpoints (queued ones cannot yet), newest first. */
@@ -10,7 +10,7 @@ export function usePredictableRuns() {
   return useQuery({
     queryKey: [...keys.runs, "predictable"],
     queryFn: () =>
-      api<Page<RunSummary>>(
+      api<RunList>(
         `/api/v1/runs${query({ status: ["completed", "stopped", "paused", "running", "failed"], limit: 200 })}`,
       ),
   });

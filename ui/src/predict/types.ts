@@ -1,4 +1,7 @@
-/** The predict API's shapes (POST /api/v1/runs/{id}/predict; worker/predictor.py ``shape``). */
+/** The predict API's shapes (POST /api/v1/runs/{id}/predict; worker/predictor.py ``shape``): the
+ * answer is the generated type, its predictions (free objects in the API) are spelled out here. */
+
+import type { Refined } from "../types";
 
 export interface RankedClass {
   label: number;
@@ -45,16 +48,8 @@ export type PredictionEntry = TaskResult & {
   height: number;
 };
 
-export interface PredictResponse {
-  run_id: string;
-  checkpoint: string;
-  epoch: number;
-  export: { id: string; format: string } | null;
-  task: string;
-  cached: boolean;
-  timings: { load_ms: number; inference_ms: number };
-  predictions: PredictionEntry[];
-}
+/** ``POST /runs/{id}/predict``; the API declares each prediction as a free object. */
+export type PredictResponse = Refined<"Predictions", { predictions: PredictionEntry[] }>;
 
 /** What predicts: a run's checkpoint (or one of its exports); a registry version resolves to its run. */
 export interface PredictSource {

@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { api } from "../api";
+import { DataTable, type Column } from "../components/DataTable";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { formatTime } from "../format";
@@ -15,32 +16,25 @@ export function AliasHistory({ name }: { name: string }) {
   if (history.error) return <ErrorNotice error={history.error} title="The alias history could not be read" />;
   if (history.data.length === 0) return <p className="muted">No alias has been set yet.</p>;
   return (
-    <table className="data">
-      <thead>
-        <tr>
-          <th>When</th>
-          <th>Alias</th>
-          <th>Change</th>
-          <th>By</th>
-          <th>Reason</th>
-        </tr>
-      </thead>
-      <tbody>
-        {[...history.data].reverse().map((c, i) => (
-          <tr key={`${c.at}-${c.alias}-${i}`}>
-            <td className="small">{formatTime(c.at)}</td>
-            <td>
-              <span className="badge alias">{c.alias}</span>
-            </td>
-            <td>
-              {c.from_version === null ? "—" : `v${c.from_version}`} →{" "}
-              {c.to_version === null ? "removed" : `v${c.to_version}`}
-            </td>
-            <td>{c.actor}</td>
-            <td>{c.reason ?? <span className="muted">—</span>}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      columns={COLUMNS}
+      rows={[...history.data].reverse()}
+      rowKey={(c, i) => `${c.at}-${c.alias}-${i}`}
+      label="Alias history"
+    />
   );
 }
+
+const version = (v: number | null, none: string) => (v === null ? none : `v${v}`);
+
+const COLUMNS: Column<AliasChange>[] = [
+  { key: "when", header: "When", className: "small", cell: (c) => formatTime(c.at) },
+  { key: "alias", header: "Alias", cell: (c) => <span className="badge alias">{c.alias}</span> },
+  {
+    key: "change",
+    header: "Change",
+    cell: (c) => `${version(c.from_version, "—")} → ${version(c.to_version, "removed")}`,
+  },
+  { key: "by", header: "By", cell: (c) => c.actor },
+  { key: "reason", header: "Reason", cell: (c) => c.reason ?? <span className="muted">—</span> },
+];

@@ -1,4 +1,5 @@
 import { Link } from "react-router-dom";
+import { DataTable, type Column } from "../components/DataTable";
 import { StatusBadge } from "../components/StatusBadge";
 import { formatBytes, formatTime } from "../format";
 import { AliasBadges } from "./AliasBadges";
@@ -20,91 +21,116 @@ export function VersionsTable({
   selected: number | null;
   onSelect: (version: number) => void;
 }) {
+  const columns: Column<ModelVersion>[] = [
+    {
+      key: "version",
+      header: "Version",
+      cell: (v) => (
+        <button
+          type="button"
+          className="link"
+          aria-pressed={v.version === selected}
+          aria-label={`Details of v${v.version}`}
+          onClick={() => onSelect(v.version)}
+        >
+          v{v.version}
+        </button>
+      ),
+    },
+    { key: "aliases", header: "Aliases", cell: (v) => <AliasBadges aliases={v.aliases} /> },
+    {
+      key: "run",
+      header: "Run",
+      className: "small",
+      cell: (v) => (
+        <>
+          <Link className="mono" to={`/runs/${v.run_id}`}>
+            {v.run?.name ?? v.run_id}
+          </Link>
+          {v.run ? (
+            <div>
+              <StatusBadge status={v.run.status} />
+            </div>
+          ) : (
+            <div className="muted">run deleted</div>
+          )}
+        </>
+      ),
+    },
+    {
+      key: "epoch",
+      header: "Epoch",
+      align: "num",
+      cell: (v) => (
+        <>
+          {v.epoch}
+          {v.run && <span className="muted small"> / {v.run.epochs}</span>}
+        </>
+      ),
+    },
+    {
+      key: "metrics",
+      header: "Metrics",
+      cell: (v) => (
+        <ul className="scores">
+          {scores(v.metrics)
+            .slice(0, SHOWN_SCORES)
+            .map(([k, value]) => (
+              <li key={k}>
+                {k} <strong>{value}</strong>
+              </li>
+            ))}
+        </ul>
+      ),
+    },
+    {
+      key: "dataset",
+      header: "Dataset",
+      className: "small",
+      cell: (v) => (
+        <>
+          {v.dataset}
+          <div className="mono muted" title={v.dataset_fingerprint ?? undefined}>
+            {shortFingerprint(v.dataset_fingerprint)}
+          </div>
+        </>
+      ),
+    },
+    { key: "size", header: "Size", align: "num", className: "small", cell: (v) => formatBytes(v.size) },
+    {
+      key: "published",
+      header: "Published",
+      className: "small",
+      cell: (v) => (
+        <>
+          {v.created_by}
+          <div className="muted">{formatTime(v.created_at)}</div>
+        </>
+      ),
+    },
+    { key: "exports", header: "Exports", className: "small", cell: (v) => <ExportList exports={exports[v.version]} /> },
+    {
+      key: "actions",
+      header: "Actions",
+      cell: (v) => (
+        <div className="actions">
+          <DownloadButton
+            path={`${modelPath(v.name)}/versions/${v.version}/download`}
+            fileName={`${v.name}-v${v.version}.ckpt`}
+            label={`Download v${v.version}`}
+          />
+        </div>
+      ),
+    },
+  ];
   return (
-    <table className="data versions-table">
-      <thead>
-        <tr>
-          <th>Version</th>
-          <th>Aliases</th>
-          <th>Run</th>
-          <th className="num">Epoch</th>
-          <th>Metrics</th>
-          <th>Dataset</th>
-          <th className="num">Size</th>
-          <th>Published</th>
-          <th>Exports</th>
-          <th>Actions</th>
-        </tr>
-      </thead>
-      <tbody>
-        {[...versions].reverse().map((v) => (
-          <tr key={v.version} className={v.version === selected ? "selected" : undefined}>
-            <td>
-              <button
-                type="button"
-                className="link"
-                aria-pressed={v.version === selected}
-                aria-label={`Details of v${v.version}`}
-                onClick={() => onSelect(v.version)}
-              >
-                v{v.version}
-              </button>
-            </td>
-            <td>
-              <AliasBadges aliases={v.aliases} />
-            </td>
-            <td className="small">
-              <Link className="mono" to={`/runs/${v.run_id}`}>
-                {v.run?.name ?? v.run_id}
-              </Link>
-              {v.run ? (
-                <div>
-                  <StatusBadge status={v.run.status} />
-                </div>
-              ) : (
-                <div className="muted">run deleted</div>
-              )}
-            </td>
-            <td className="num">
-              {v.epoch}
-              {v.run && <span className="muted small"> / {v.run.epochs}</span>}
-            </td>
-            <td>
-              <ul className="scores">
-                {scores(v.metrics).slice(0, SHOWN_SCORES).map(([k, value]) => (
-                  <li key={k}>
-                    {k} <strong>{value}</strong>
-                  </li>
-                ))}
-              </ul>
-            </td>
-            <td className="small">
-              {v.dataset}
-              <div className="mono muted" title={v.dataset_fingerprint ?? undefined}>
-                {shortFingerprint(v.dataset_fingerprint)}
-              </div>
-            </td>
-            <td className="num small">{formatBytes(v.size)}</td>
-            <td className="small">
-              {v.created_by}
-              <div className="muted">{formatTime(v.created_at)}</div>
-            </td>
-            <td className="small">
-              <ExportList exports={exports[v.version]} />
-            </td>
-            <td>
-              <div className="actions">
-                <DownloadButton
-                  path={`${modelPath(v.name)}/versions/${v.version}/download`}
-                  fileName={`${v.name}-v${v.version}.ckpt`}
-                  label={`Download v${v.version}`}
-                />
-              </div>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      className="versions-table"
+      columns={columns}
+      rows={[...versions].reverse()}
+      rowKey={(v) => v.version}
+      rowClassName={(v) => (v.version === selected ? "selected" : undefined)}
+    />
   );
 }
 

@@ -1,17 +1,18 @@
 import { useQuery } from "@tanstack/react-query";
 import { api } from "../api";
+import { DataTable, type Column } from "../components/DataTable";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { StatusBadge } from "../components/StatusBadge";
 import { formatMetric } from "../format";
 import { runKeys, runPath } from "./keys";
-import type { BenchmarkRow } from "./types";
+import type { BenchmarkTable as Benchmark, BenchmarkRow } from "./types";
 
 /** One row per measured export and one for the PyTorch model it was measured against. */
 export function BenchmarkTable({ runId }: { runId: string }) {
   const table = useQuery({
     queryKey: runKeys.benchmark(runId),
-    queryFn: () => api<{ run_id: string; rows: BenchmarkRow[] }>(runPath(runId, "/benchmark")),
+    queryFn: () => api<Benchmark>(runPath(runId, "/benchmark")),
   });
   const rows = table.data?.rows ?? [];
   return (
@@ -23,54 +24,59 @@ export function BenchmarkTable({ runId }: { runId: string }) {
         <p className="muted">No measurements yet: every finished export is benchmarked against the PyTorch model.</p>
       )}
       {rows.length > 0 && (
-        <div className="table-scroll">
-          <table className="data benchmark-table">
-            <caption className="muted small">{measuredOn(rows)}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Format</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="num">Size (MB)</th>
-                <th scope="col" className="num">Metric</th>
-                <th scope="col" className="num">Δ metric</th>
-                <th scope="col" className="num">Agreement</th>
-                <th scope="col" className="num">ms / image (p50)</th>
-                <th scope="col" className="num">p95 ms</th>
-                <th scope="col" className="num">Images / s</th>
-                <th scope="col" className="num">Speed-up</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <tr key={row.export_id ?? "pytorch"} className={row.export_id ? undefined : "reference"}>
-                  <th scope="row">
-                    {row.format}
-                    <div className="muted small">{row.checkpoint.split("/").pop()}</div>
-                  </th>
-                  <td>
-                    <StatusBadge status={row.status} />
-                  </td>
-                  <td className="num">{fixed(row.size_mb, 2)}</td>
-                  <td className="num">
-                    <span className="muted small">{row.metric} </span>
-                    {formatMetric(row.value)}
-                    {row.images != null && <div className="muted small">on {row.images} images</div>}
-                  </td>
-                  <td className="num">{row.metric_delta == null ? "—" : `${row.metric_delta > 0 ? "+" : ""}${formatMetric(row.metric_delta)}`}</td>
-                  <td className="num">{formatMetric(row.agreement)}</td>
-                  <td className="num">{fixed(row.ms_per_image, 2)}</td>
-                  <td className="num">{fixed(row.p95_ms, 2)}</td>
-                  <td className="num">{fixed(row.images_per_s, 1)}</td>
-                  <td className="num">{row.speedup}×</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          scroll
+          className="benchmark-table"
+          caption={measuredOn(rows)}
+          captionClassName="muted small"
+          columns={COLUMNS}
+          rows={rows}
+          rowKey={(row) => row.export_id ?? "pytorch"}
+          rowClassName={(row) => (row.export_id ? undefined : "reference")}
+        />
       )}
     </section>
   );
 }
+
+const COLUMNS: Column<BenchmarkRow>[] = [
+  {
+    key: "format",
+    header: "Format",
+    rowHeader: true,
+    cell: (row) => (
+      <>
+        {row.format}
+        <div className="muted small">{row.checkpoint.split("/").pop()}</div>
+      </>
+    ),
+  },
+  { key: "status", header: "Status", cell: (row) => <StatusBadge status={row.status} /> },
+  { key: "size", header: "Size (MB)", align: "num", cell: (row) => fixed(row.size_mb, 2) },
+  {
+    key: "metric",
+    header: "Metric",
+    align: "num",
+    cell: (row) => (
+      <>
+        <span className="muted small">{row.metric} </span>
+        {formatMetric(row.value)}
+        <div className="muted small">on {row.images} images</div>
+      </>
+    ),
+  },
+  {
+    key: "delta",
+    header: "Δ metric",
+    align: "num",
+    cell: (row) => (row.metric_delta == null ? "—" : `${row.metric_delta > 0 ? "+" : ""}${formatMetric(row.metric_delta)}`),
+  },
+  { key: "agreement", header: "Agreement", align: "num", cell: (row) => formatMetric(row.agreement) },
+  { key: "p50", header: "ms / image (p50)", align: "num", cell: (row) => fixed(row.ms_per_image, 2) },
+  { key: "p95", header: "p95 ms", align: "num", cell: (row) => fixed(row.p95_ms, 2) },
+  { key: "throughput", header: "Images / s", align: "num", cell: (row) => fixed(row.images_per_s, 1) },
+  { key: "speedup", header: "Speed-up", align: "num", cell: (row) => `${row.speedup}×` },
+];
 
 /** What the numbers were measured on, in words: parity images, batch sizes and the machine. */
 function measuredOn(rows: BenchmarkRow[]): string {

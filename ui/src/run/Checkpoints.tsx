@@ -3,7 +3,7 @@ import { api, post } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { formatBytes, formatMetric, formatTime, headline } from "../format";
-import type { RunPublic } from "../types";
+import { runActions, type RunPublic } from "../types";
 import { runKeys, runPath } from "./keys";
 import type { Checkpoint } from "./types";
 
@@ -19,6 +19,7 @@ export function Checkpoints({ run }: { run: RunPublic }) {
     onSuccess: (updated) => client.setQueryData(runKeys.run(run.id), updated),
   });
   const requested = run.control === "checkpoint";
+  const accepted = runActions(run).has("checkpoint");
 
   return (
     <section aria-labelledby="checkpoints-title">
@@ -27,9 +28,15 @@ export function Checkpoints({ run }: { run: RunPublic }) {
         <span className="spacer" />
         <button
           type="button"
-          disabled={run.status !== "running" || save.isPending || requested}
+          disabled={!accepted || save.isPending}
           onClick={() => save.mutate()}
-          title={run.status === "running" ? "Saved at the worker's next step" : "Only a running run can save one"}
+          title={
+            accepted
+              ? "Saved at the worker's next step"
+              : run.status === "running"
+                ? "The worker has a request to act on first"
+                : "Only a running run can save one"
+          }
         >
           Save checkpoint now
         </button>

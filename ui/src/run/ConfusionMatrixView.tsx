@@ -3,8 +3,7 @@ import type { ConfusionMatrix } from "./types";
 
 /** Rows are true classes, columns predicted ones; each cell is shaded by its share of the row
  * (blue on the diagonal, red off it). Pixel matrices (segmentation) start as row percentages. */
-export function ConfusionMatrixView({ matrix }: { matrix: ConfusionMatrix }) {
-  const pixels = matrix.unit === "pixels";
+export function ConfusionMatrixView({ matrix, pixels }: { matrix: ConfusionMatrix; pixels: boolean }) {
   const [percent, setPercent] = useState(pixels);
   const id = useId();
   const totals = matrix.matrix.map((row) => row.reduce((a, b) => a + b, 0));

@@ -3,6 +3,9 @@ import { ConfusionMatrixView } from "./ConfusionMatrixView";
 import { PerClassTable } from "./PerClassTable";
 import type { EvaluationReport } from "./types";
 
+/** Tasks whose confusion matrix counts pixels rather than images (the API's matrix does not say). */
+const DENSE_TASKS = new Set(["segmentation", "change_detection"]);
+
 /** The aggregate metrics, confusion matrix and per-class table of a validation epoch or a test run. */
 export function EvaluationSummary({ report }: { report: EvaluationReport }) {
   const metrics = Object.entries(report.metrics).filter(([, v]) => typeof v === "number");
@@ -21,7 +24,9 @@ export function EvaluationSummary({ report }: { report: EvaluationReport }) {
           </div>
         ))}
       </dl>
-      {report.confusion_matrix && <ConfusionMatrixView matrix={report.confusion_matrix} />}
+      {report.confusion_matrix && (
+        <ConfusionMatrixView matrix={report.confusion_matrix} pixels={DENSE_TASKS.has(report.task)} />
+      )}
       {report.per_class?.length > 0 && <PerClassTable rows={report.per_class} />}
     </div>
   );

@@ -1,17 +1,13 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, query } from "../api";
+import { DataTable } from "../components/DataTable";
 import { DownloadButton } from "../components/DownloadButton";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { Markdown } from "../components/Markdown";
 import { formatBytes, formatMetric } from "../format";
 import { runPath } from "./keys";
-import type { ExportJob } from "./types";
-
-interface ExportDetail extends ExportJob {
-  sidecar: Record<string, unknown> | null;
-  snippet: string | null;
-}
+import type { ExportDetail } from "./types";
 
 /** One export's options, parity numbers against its tolerance, its files (each downloadable) and the
  * deployment notes (DEPLOY.md) rendered. */
@@ -64,39 +60,31 @@ function ExportFiles({
 }: {
   runId: string;
   exportId: string;
-  files: NonNullable<ExportJob["downloads"]>;
+  files: ExportDetail["downloads"];
 }) {
   if (!files.length) return null;
   return (
-    <table className="data small export-files">
-      <caption>Files</caption>
-      <thead>
-        <tr>
-          <th scope="col">File</th>
-          <th scope="col" className="num">
-            Size
-          </th>
-          <th scope="col">
-            <span className="visually-hidden">Download</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {files.map((file) => (
-          <tr key={file.name}>
-            <td className="mono">{file.name}</td>
-            <td className="num">{formatBytes(file.size_bytes)}</td>
-            <td>
-              <DownloadButton
-                path={runPath(runId, `/exports/${exportId}/download${query({ file: file.name })}`)}
-                fileName={file.name}
-                label={`Download ${file.name}`}
-              />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      className="small export-files"
+      caption="Files"
+      columns={[
+        { key: "file", header: "File", className: "mono", cell: (file) => file.name },
+        { key: "size", header: "Size", align: "num", cell: (file) => formatBytes(file.size_bytes) },
+        {
+          key: "download",
+          header: <span className="visually-hidden">Download</span>,
+          cell: (file) => (
+            <DownloadButton
+              path={runPath(runId, `/exports/${exportId}/download${query({ file: file.name })}`)}
+              fileName={file.name}
+              label={`Download ${file.name}`}
+            />
+          ),
+        },
+      ]}
+      rows={files}
+      rowKey={(file) => file.name}
+    />
   );
 }
 

@@ -55,6 +55,8 @@ export function ExportForm({ run }: { run: RunPublic }) {
   const set = (name: string, value: string | boolean) => setValues((v) => ({ ...v, [name]: value }));
   const own = spec ? Object.entries(spec.options).filter(([name]) => !COMMON.has(name)) : [];
   const common = spec ? Object.entries(spec.options).filter(([name]) => COMMON.has(name)) : [];
+  /** The format's parity tolerances by option name (the fallback shown for an unset one). */
+  const tolerance: Partial<Record<string, number | null>> = spec?.tolerance ?? {};
 
   return (
     <form className="card export-form" onSubmit={submit} aria-labelledby="export-form-title">
@@ -107,7 +109,7 @@ export function ExportForm({ run }: { run: RunPublic }) {
                   option={option}
                   value={values[name]}
                   onChange={set}
-                  fallback={spec.tolerance[name]}
+                  fallback={tolerance[name]}
                 />
               ))}
             </div>

@@ -1,15 +1,16 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Fragment, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { download, request } from "../api";
 import { ConfirmButton } from "../components/ConfirmButton";
+import { DataTable, type Column } from "../components/DataTable";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
-import { StatusBadge } from "../components/StatusBadge";
 import { formatBytes, formatMetric, formatTime } from "../format";
 import type { RunPublic } from "../types";
 import { BenchmarkTable } from "./BenchmarkTable";
 import { ExportDetails } from "./ExportDetails";
 import { ExportForm } from "./ExportForm";
+import { CheckpointCell, JobStatusCell } from "./JobCells";
 import { useExports } from "./jobs";
 import { JOB_DONE, runKeys, runPath } from "./keys";
 import type { ExportJob } from "./types";
@@ -31,6 +32,56 @@ export function ExportsTab({ run }: { run: RunPublic }) {
   const fetchFile = useMutation({
     mutationFn: (job: ExportJob) => download(runPath(run.id, `/exports/${job.id}/download`), `${run.id}-${job.format}`),
   });
+  const columns: Column<ExportJob>[] = [
+    {
+      key: "format",
+      header: "Format",
+      cell: (job) => (
+        <>
+          <strong>{job.format}</strong>
+          <div className="mono small muted">{job.id}</div>
+        </>
+      ),
+    },
+    { key: "checkpoint", header: "Checkpoint", cell: (job) => <CheckpointCell job={job} /> },
+    { key: "status", header: "Status", cell: (job) => <JobStatusCell job={job} /> },
+    { key: "size", header: "Size", align: "num", cell: (job) => formatBytes(job.size_bytes) },
+    { key: "parity", header: "Parity", className: "small", cell: (job) => <ParitySummary parity={job.parity} /> },
+    { key: "created", header: "Created", className: "small", cell: (job) => formatTime(job.created_at) },
+    {
+      key: "actions",
+      header: "Actions",
+      className: "actions",
+      cell: (job) => (
+        <>
+          {(job.status === "completed" || job.status === "failed_parity") && (
+            <button
+              type="button"
+              aria-label={`Download ${job.format}`}
+              disabled={fetchFile.isPending}
+              onClick={() => fetchFile.mutate(job)}
+            >
+              Download
+            </button>
+          )}
+          <button
+            type="button"
+            aria-expanded={open === job.id}
+            aria-label={`Details of ${job.format} export ${job.id}`}
+            onClick={() => setOpen(open === job.id ? null : job.id)}
+          >
+            Details
+          </button>
+          <ConfirmButton
+            label="Delete"
+            question={`Delete the ${job.format} export?`}
+            disabled={remove.isPending || job.status === "running"}
+            onConfirm={() => remove.mutate(job.id)}
+          />
+        </>
+      ),
+    },
+  ];
 
   return (
     <section aria-labelledby="exports-title">
@@ -42,84 +93,14 @@ export function ExportsTab({ run }: { run: RunPublic }) {
       {exports.data && exports.data.length > 0 && (
         <>
           <h3>Export jobs</h3>
-          <div className="table-scroll">
-            <table className="data exports-table">
-              <thead>
-                <tr>
-                  <th scope="col">Format</th>
-                  <th scope="col">Checkpoint</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="num">
-                    Size
-                  </th>
-                  <th scope="col">Parity</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {exports.data.map((job) => {
-                  const files = job.status === "completed" || job.status === "failed_parity";
-                  return (
-                    <Fragment key={job.id}>
-                      <tr>
-                        <td>
-                          <strong>{job.format}</strong>
-                          <div className="mono small muted">{job.id}</div>
-                        </td>
-                        <td>
-                          {job.checkpoint_kind ?? job.checkpoint}
-                          {job.checkpoint_epoch != null && <span className="muted small"> · epoch {job.checkpoint_epoch}</span>}
-                        </td>
-                        <td>
-                          <StatusBadge status={job.status} />
-                          {job.error && <div className="field-error">{job.error}</div>}
-                        </td>
-                        <td className="num">{formatBytes(job.size_bytes)}</td>
-                        <td className="small">
-                          <ParitySummary parity={job.parity} />
-                        </td>
-                        <td className="small">{formatTime(job.created_at)}</td>
-                        <td className="actions">
-                          {files && (
-                            <button
-                              type="button"
-                              aria-label={`Download ${job.format}`}
-                              disabled={fetchFile.isPending}
-                              onClick={() => fetchFile.mutate(job)}
-                            >
-                              Download
-                            </button>
-                          )}
-                          <button
-                            type="button"
-                            aria-expanded={open === job.id}
-                            aria-label={`Details of ${job.format} export ${job.id}`}
-                            onClick={() => setOpen(open === job.id ? null : job.id)}
-                          >
-                            Details
-                          </button>
-                          <ConfirmButton
-                            label="Delete"
-                            question={`Delete the ${job.format} export?`}
-                            disabled={remove.isPending || job.status === "running"}
-                            onConfirm={() => remove.mutate(job.id)}
-                          />
-                        </td>
-                      </tr>
-                      {open === job.id && (
-                        <tr className="details-row">
-                          <td colSpan={7}>
-                            <ExportDetails runId={run.id} exportId={job.id} />
-                          </td>
-                        </tr>
-                      )}
-                    </Fragment>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            scroll
+            className="exports-table"
+            columns={columns}
+            rows={exports.data}
+            rowKey={(job) => job.id}
+            details={(job) => open === job.id && <ExportDetails runId={run.id} exportId={job.id} />}
+          />
         </>
       )}
       <ErrorNotice error={fetchFile.error} title="Could not download the export" />

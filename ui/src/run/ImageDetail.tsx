@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState } from "react";
+import { DataTable, type Column } from "../components/DataTable";
 import { FractionInput } from "../components/FractionInput";
 import { formatMetric } from "../format";
 import { ClassLegend } from "../overlay/ClassLegend";
@@ -6,7 +7,7 @@ import { OverlayControls } from "./OverlayControls";
 import { hasOverlay, recordFiles, type Overlay } from "./overlays";
 import { RecordFrame } from "./RecordFrame";
 import { scalarFields, truthAndPrediction } from "./records";
-import type { ImageRecord } from "./types";
+import type { ImageRecord, RecordBoxes } from "./types";
 
 /** One evaluated image in a modal dialog: the image as it is, its ground truth beside its prediction
  * (drawn over it, each shown or hidden here), and the record's fields. */
@@ -197,60 +198,43 @@ function TopClasses({ record, classes }: { record: ImageRecord; classes: string[
   );
 }
 
+const CLASS_COLUMN: Column<string> = { key: "class", header: "Class", cell: (name) => name };
+/** Predicted boxes listed at the most. */
+const MAX_DETECTIONS = 20;
+
 /** Detection: the true boxes and the predicted ones with their scores. */
 function Detections({ record }: { record: ImageRecord }) {
-  const truth = (record.truth as { class_names?: string[]; boxes?: number[][] } | undefined) ?? {};
-  const found = (record.prediction as { class_names?: string[]; scores?: number[]; boxes?: number[][] } | undefined) ?? {};
-  const matched = (record.matched as boolean[] | undefined) ?? [];
+  const truth: RecordBoxes = typeof record.truth === "object" ? record.truth : {};
+  const found: RecordBoxes = record.prediction ?? {};
+  const matched: unknown[] = Array.isArray(record.matched) ? record.matched : [];
   const box = (b?: number[]) => (b ? b.map((v) => Math.round(v)).join(", ") : "—");
   return (
     <div className="side-by-side">
       <div>
         <h3>True boxes</h3>
-        <table className="data small">
-          <thead>
-            <tr>
-              <th>Class</th>
-              <th>Box</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(truth.class_names ?? []).map((name, i) => (
-              <tr key={i}>
-                <td>{name}</td>
-                <td className="mono">{box(truth.boxes?.[i])}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          className="small"
+          columns={[
+            CLASS_COLUMN,
+            { key: "box", header: "Box", className: "mono", cell: (_, i) => box(truth.boxes?.[i]) },
+          ]}
+          rows={truth.class_names ?? []}
+          rowKey={(_, i) => i}
+        />
       </div>
       <div>
         <h3>Predicted boxes</h3>
-        <table className="data small">
-          <thead>
-            <tr>
-              <th>Class</th>
-              <th className="num">Score</th>
-              <th>Match</th>
-            </tr>
-          </thead>
-          <tbody>
-            {!found.class_names?.length && (
-              <tr>
-                <td colSpan={3} className="muted">
-                  No detections
-                </td>
-              </tr>
-            )}
-            {(found.class_names ?? []).slice(0, 20).map((name, i) => (
-              <tr key={i}>
-                <td>{name}</td>
-                <td className="num">{formatMetric(found.scores?.[i])}</td>
-                <td>{matched[i] ? "✓" : "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          className="small"
+          columns={[
+            CLASS_COLUMN,
+            { key: "score", header: "Score", align: "num", cell: (_, i) => formatMetric(found.scores?.[i]) },
+            { key: "match", header: "Match", cell: (_, i) => (matched[i] ? "✓" : "—") },
+          ]}
+          rows={(found.class_names ?? []).slice(0, MAX_DETECTIONS)}
+          rowKey={(_, i) => i}
+          empty="No detections"
+        />
       </div>
     </div>
   );

@@ -1,40 +1,24 @@
 import { useId } from "react";
+import { DataTable, type Column } from "../components/DataTable";
 import { formatMetric } from "../format";
 
+type Row = Record<string, unknown>;
+
 /** The report's per-class rows, whatever columns the task has (precision/recall/F1/support, AP, IoU/Dice…). */
-export function PerClassTable({ rows }: { rows: Record<string, unknown>[] }) {
+export function PerClassTable({ rows }: { rows: Row[] }) {
   const id = useId();
-  const columns: string[] = [];
-  for (const row of rows) for (const key of Object.keys(row)) if (key !== "class_name" && !columns.includes(key)) columns.push(key);
+  const names: string[] = [];
+  for (const row of rows) for (const key of Object.keys(row)) if (key !== "class_name" && !names.includes(key)) names.push(key);
+  const columns: Column<Row>[] = [
+    { key: "class_name", header: "Class", rowHeader: true, cell: (row) => String(row.class_name) },
+    ...names.map(
+      (c): Column<Row> => ({ key: c, header: c.replace(/_/g, " "), align: "num", cell: (row) => formatMetric(row[c]) }),
+    ),
+  ];
   return (
     <section aria-labelledby={id}>
       <h3 id={id}>Per class</h3>
-      <div className="table-scroll">
-        <table className="data per-class">
-          <thead>
-            <tr>
-              <th scope="col">Class</th>
-              {columns.map((c) => (
-                <th key={c} scope="col" className="num">
-                  {c.replace(/_/g, " ")}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr key={String(row.class_name)}>
-                <th scope="row">{String(row.class_name)}</th>
-                {columns.map((c) => (
-                  <td key={c} className="num">
-                    {formatMetric(row[c])}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable scroll className="per-class" columns={columns} rows={rows} rowKey={(row) => String(row.class_name)} />
     </section>
   );
 }

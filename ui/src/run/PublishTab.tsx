@@ -1,11 +1,11 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type InputHTMLAttributes } from "react";
 import { Link } from "react-router-dom";
 import { post } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { keys } from "../queries";
 import type { RunPublic } from "../types";
-import type { ModelVersion } from "./types";
+import type { ModelVersionDetail } from "../registry/types";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const ALIAS = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -30,7 +30,7 @@ export function PublishTab({ run }: { run: RunPublic }) {
       : "lower-case letters, digits, '_' and '-', starting with a letter; not latest or v<N>";
   const publish = useMutation({
     mutationFn: () =>
-      post<ModelVersion>(`/api/v1/registry/models/${encodeURIComponent(name)}/versions`, {
+      post<ModelVersionDetail>(`/api/v1/registry/models/${encodeURIComponent(name)}/versions`, {
         run_id: run.id,
         checkpoint,
         alias: alias || null,
@@ -52,20 +52,16 @@ export function PublishTab({ run }: { run: RunPublic }) {
           Copies a checkpoint of this run into the registry as the next version of a model (created if new).
         </p>
         <div className="form-grid">
-          <label className={nameProblem ? "invalid" : undefined}>
-            Model name
-            <input
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              required
-              maxLength={100}
-              aria-invalid={Boolean(nameProblem)}
-              aria-describedby="publish-name-help"
-            />
-            <span id="publish-name-help" className={nameProblem ? "field-error" : "field-help"}>
-              {nameProblem ?? "an existing model gets a new version"}
-            </span>
-          </label>
+          <CheckedText
+            label="Model name"
+            id="publish-name-help"
+            value={name}
+            onChange={setName}
+            problem={nameProblem}
+            help="an existing model gets a new version"
+            required
+            maxLength={100}
+          />
           <label>
             Checkpoint
             <select value={checkpoint} onChange={(e) => setCheckpoint(e.target.value)}>
@@ -73,20 +69,16 @@ export function PublishTab({ run }: { run: RunPublic }) {
               <option value="last">last</option>
             </select>
           </label>
-          <label className={aliasProblem ? "invalid" : undefined}>
-            Alias
-            <input
-              value={alias}
-              onChange={(e) => setAlias(e.target.value)}
-              placeholder="optional, e.g. staging"
-              maxLength={64}
-              aria-invalid={Boolean(aliasProblem)}
-              aria-describedby="publish-alias-help"
-            />
-            <span id="publish-alias-help" className={aliasProblem ? "field-error" : "field-help"}>
-              {aliasProblem ?? "moves this alias to the new version"}
-            </span>
-          </label>
+          <CheckedText
+            label="Alias"
+            id="publish-alias-help"
+            value={alias}
+            onChange={setAlias}
+            problem={aliasProblem}
+            help="moves this alias to the new version"
+            placeholder="optional, e.g. staging"
+            maxLength={64}
+          />
         </div>
         <label className="description">
           Description
@@ -107,5 +99,40 @@ export function PublishTab({ run }: { run: RunPublic }) {
         )}
       </form>
     </section>
+  );
+}
+
+/** A text input in its label, with its problem (or else its help) under it. */
+function CheckedText({
+  label,
+  id,
+  value,
+  onChange,
+  problem,
+  help,
+  ...input
+}: {
+  label: string;
+  /** of the note under the input */
+  id: string;
+  value: string;
+  onChange: (value: string) => void;
+  problem: string | null;
+  help: string;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, "value" | "onChange" | "id">) {
+  return (
+    <label className={problem ? "invalid" : undefined}>
+      {label}
+      <input
+        {...input}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={Boolean(problem)}
+        aria-describedby={id}
+      />
+      <span id={id} className={problem ? "field-error" : "field-help"}>
+        {problem ?? help}
+      </span>
+    </label>
   );
 }

@@ -5,32 +5,20 @@ import { post, request } from "../api";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { keys } from "../queries";
-import type { RunPublic } from "../types";
+import { runActions, type RunPublic } from "../types";
 import { runKeys, runPath } from "./keys";
 
 type Action = "pause" | "resume" | "stop" | "retry";
 
-/** What the server accepts in each status (services/control.py); the server still has the last word. */
-export function allowed(run: RunPublic, extendTo: number | null) {
-  const pending = run.control;
-  return {
-    pause: ["running", "queued", "restarting"].includes(run.status) && pending !== "pause" && pending !== "stop",
-    stop: ["running", "queued", "restarting", "paused"].includes(run.status) && pending !== "stop",
-    resume:
-      ["paused", "stopped", "failed"].includes(run.status) ||
-      (run.status === "completed" && extendTo !== null && extendTo > run.epochs),
-    retry: run.status === "failed",
-    remove: !["running", "restarting"].includes(run.status),
-  };
-}
-
-/** Pause, Resume (optionally to more epochs), Stop, Retry and Delete, each enabled when the status allows it. */
+/** Pause, Resume (optionally to more epochs), Stop, Retry and Delete, each enabled when the run's
+ * ``actions`` (the server's) has it: a resume to more epochs is an ``extend`` (a completed run too). */
 export function RunControls({ run }: { run: RunPublic }) {
   const client = useQueryClient();
   const navigate = useNavigate();
   const [epochs, setEpochs] = useState("");
   const extendTo = epochs.trim() === "" ? null : Number(epochs);
-  const can = allowed(run, extendTo);
+  const can = runActions(run);
+  const resumable = can.has("resume") || (can.has("extend") && extendTo !== null && extendTo > run.epochs);
 
   const control = useMutation({
     mutationFn: (action: Action) =>
@@ -57,14 +45,14 @@ export function RunControls({ run }: { run: RunPublic }) {
   return (
     <div className="run-controls">
       <div className="toolbar">
-        <button type="button" disabled={busy || !can.pause} onClick={() => control.mutate("pause")}>
+        <button type="button" disabled={busy || !can.has("pause")} onClick={() => control.mutate("pause")}>
           Pause
         </button>
         <span className="resume-group">
           <button
             type="button"
             className="primary"
-            disabled={busy || !can.resume || epochsInvalid}
+            disabled={busy || !resumable || epochsInvalid}
             onClick={() => control.mutate("resume")}
           >
             Resume
@@ -90,17 +78,17 @@ export function RunControls({ run }: { run: RunPublic }) {
         <ConfirmButton
           label="Stop"
           question="Stop this run? It saves a checkpoint and can be resumed later."
-          disabled={busy || !can.stop}
+          disabled={busy || !can.has("stop")}
           onConfirm={() => control.mutate("stop")}
         />
-        <button type="button" disabled={busy || !can.retry} onClick={() => control.mutate("retry")}>
+        <button type="button" disabled={busy || !can.has("retry")} onClick={() => control.mutate("retry")}>
           Retry
         </button>
         <span className="spacer" />
         <ConfirmButton
           label="Delete run"
           question="Delete this run with its checkpoints, tests and exports?"
-          disabled={busy || !can.remove}
+          disabled={busy || !can.has("delete")}
           onConfirm={() => remove.mutate()}
         />
       </div>

@@ -9,7 +9,7 @@ import type { RunPublic } from "../types";
 import { EvaluationSummary } from "./EvaluationSummary";
 import { ImageBrowser } from "./ImageBrowser";
 import { JOB_DONE, runKeys, runPath } from "./keys";
-import type { TestRun } from "./types";
+import type { TestRunDetail } from "./types";
 
 /** /runs/:runId/tests/:testId: one test run's report and its images. */
 export function TestDetail({ run }: { run: RunPublic }) {
@@ -17,7 +17,7 @@ export function TestDetail({ run }: { run: RunPublic }) {
   const base = runPath(run.id, `/tests/${encodeURIComponent(testId)}`);
   const test = useQuery({
     queryKey: [...runKeys.tests(run.id), testId],
-    queryFn: () => api<TestRun>(base),
+    queryFn: () => api<TestRunDetail>(base),
     refetchInterval: (q) => (q.state.data && !JOB_DONE.has(q.state.data.status) ? 2000 : false),
   });
   const t = test.data;

@@ -3,16 +3,18 @@ import { useState } from "react";
 import { Link } from "react-router-dom";
 import { download, request } from "../api";
 import { ConfirmButton } from "../components/ConfirmButton";
+import { DataTable, type Column } from "../components/DataTable";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
-import { StatusBadge } from "../components/StatusBadge";
 import { formatMetric, formatTime } from "../format";
 import type { RunPublic } from "../types";
 import { testHeadline } from "./headline";
+import { CheckpointCell, JobStatusCell } from "./JobCells";
 import { useTests } from "./jobs";
 import { runKeys, runPath } from "./keys";
 import { TestComparisonView } from "./TestComparison";
 import { TestForm } from "./TestForm";
+import type { TestRun } from "./types";
 
 /** Test runs of this run: start one, follow them, open, compare, download and delete them. */
 export function TestsTab({ run }: { run: RunPublic }) {
@@ -35,6 +37,68 @@ export function TestsTab({ run }: { run: RunPublic }) {
   const completed = new Set((tests.data ?? []).filter((t) => t.status === "completed").map((t) => t.id));
   const comparable = selected.filter((id) => completed.has(id));
   const toggle = (id: string, on: boolean) => setSelected((s) => (on ? [...s, id] : s.filter((x) => x !== id)));
+  const done = (t: TestRun) => t.status === "completed";
+  const columns: Column<TestRun>[] = [
+    {
+      key: "compare",
+      header: <span className="visually-hidden">Compare</span>,
+      cell: (t) => (
+        <input
+          type="checkbox"
+          aria-label={`Select test ${t.id} for comparison`}
+          disabled={!done(t)}
+          checked={selected.includes(t.id)}
+          onChange={(e) => toggle(t.id, e.target.checked)}
+        />
+      ),
+    },
+    {
+      key: "test",
+      header: "Test",
+      className: "mono small",
+      cell: (t) => (done(t) ? <Link to={`/runs/${encodeURIComponent(run.id)}/tests/${t.id}`}>{t.id}</Link> : t.id),
+    },
+    { key: "checkpoint", header: "Checkpoint", cell: (t) => <CheckpointCell job={t} /> },
+    { key: "dataset", header: "Dataset", cell: (t) => t.dataset },
+    { key: "split", header: "Split", cell: (t) => t.split },
+    { key: "status", header: "Status", cell: (t) => <JobStatusCell job={t} /> },
+    {
+      key: "result",
+      header: "Result",
+      align: "num",
+      cell: (t) => {
+        const top = testHeadline(t.metrics, t.split);
+        return top ? `${top[0]} ${formatMetric(top[1])}` : "—";
+      },
+    },
+    { key: "images", header: "Images", align: "num", cell: (t) => formatMetric(t.count) },
+    { key: "created", header: "Created", className: "small", cell: (t) => formatTime(t.created_at) },
+    {
+      key: "actions",
+      header: "Actions",
+      className: "actions",
+      cell: (t) => (
+        <>
+          {done(t) && (
+            <>
+              <button type="button" onClick={() => fetchFile.mutate({ id: t.id, format: "json" })}>
+                Download JSON
+              </button>
+              <button type="button" onClick={() => fetchFile.mutate({ id: t.id, format: "csv" })}>
+                Download CSV
+              </button>
+            </>
+          )}
+          <ConfirmButton
+            label="Delete"
+            question={`Delete test ${t.id}?`}
+            disabled={remove.isPending || t.status === "running"}
+            onConfirm={() => remove.mutate(t.id)}
+          />
+        </>
+      ),
+    },
+  ];
 
   return (
     <section aria-labelledby="tests-title">
@@ -53,83 +117,7 @@ export function TestsTab({ run }: { run: RunPublic }) {
               Compare selected
             </button>
           </div>
-          <div className="table-scroll">
-            <table className="data tests-table">
-              <thead>
-                <tr>
-                  <th scope="col">
-                    <span className="visually-hidden">Compare</span>
-                  </th>
-                  <th scope="col">Test</th>
-                  <th scope="col">Checkpoint</th>
-                  <th scope="col">Dataset</th>
-                  <th scope="col">Split</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="num">
-                    Result
-                  </th>
-                  <th scope="col" className="num">
-                    Images
-                  </th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {tests.data.map((t) => {
-                  const top = testHeadline(t.metrics, t.split);
-                  const done = t.status === "completed";
-                  return (
-                    <tr key={t.id}>
-                      <td>
-                        <input
-                          type="checkbox"
-                          aria-label={`Select test ${t.id} for comparison`}
-                          disabled={!done}
-                          checked={selected.includes(t.id)}
-                          onChange={(e) => toggle(t.id, e.target.checked)}
-                        />
-                      </td>
-                      <td className="mono small">
-                        {done ? <Link to={`/runs/${encodeURIComponent(run.id)}/tests/${t.id}`}>{t.id}</Link> : t.id}
-                      </td>
-                      <td>
-                        {t.checkpoint_kind ?? t.checkpoint}
-                        {t.checkpoint_epoch != null && <span className="muted small"> · epoch {t.checkpoint_epoch}</span>}
-                      </td>
-                      <td>{t.dataset}</td>
-                      <td>{t.split}</td>
-                      <td>
-                        <StatusBadge status={t.status} />
-                        {t.error && <div className="field-error">{t.error}</div>}
-                      </td>
-                      <td className="num">{top ? `${top[0]} ${formatMetric(top[1])}` : "—"}</td>
-                      <td className="num">{formatMetric(t.count)}</td>
-                      <td className="small">{formatTime(t.created_at)}</td>
-                      <td className="actions">
-                        {done && (
-                          <>
-                            <button type="button" onClick={() => fetchFile.mutate({ id: t.id, format: "json" })}>
-                              Download JSON
-                            </button>
-                            <button type="button" onClick={() => fetchFile.mutate({ id: t.id, format: "csv" })}>
-                              Download CSV
-                            </button>
-                          </>
-                        )}
-                        <ConfirmButton
-                          label="Delete"
-                          question={`Delete test ${t.id}?`}
-                          disabled={remove.isPending || t.status === "running"}
-                          onConfirm={() => remove.mutate(t.id)}
-                        />
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <DataTable scroll className="tests-table" columns={columns} rows={tests.data} rowKey={(t) => t.id} />
         </>
       )}
       <ErrorNotice error={fetchFile.error} title="Could not download the results" />
