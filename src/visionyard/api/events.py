@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from visionyard.core.lifecycle import FINISHED
 from visionyard.db.models import Event
 from visionyard.db.session import Database
+from visionyard.services import run_records
 
 log = logging.getLogger("visionyard.api")
 POLL_SECONDS = 0.1
@@ -72,7 +73,7 @@ class EventHub:
     async def _poll(self) -> None:
         while True:
             try:
-                fresh = await to_thread.run_sync(self._read_all, self.latest)
+                fresh = await to_thread.run_sync(self._read, self.latest)
             except Exception:
                 log.exception("polling the event log failed; trying again")
                 await asyncio.sleep(1.0)
@@ -98,21 +99,15 @@ class EventHub:
         with self.db.session() as session:
             return session.scalar(select(func.max(Event.id))) or 0
 
-    def _read_all(self, after: int) -> list[Message]:
+    def _read(self, after: int, run_id: str | None = None) -> list[Message]:
         with self.db.session() as session:
-            query = select(Event).where(Event.id > after).order_by(Event.id).limit(BATCH)
-            return [Message.of(e) for e in session.scalars(query)]
-
-    def _read_run(self, run_id: str, after: int) -> list[Message]:
-        with self.db.session() as session:
-            query = select(Event).where(Event.run_id == run_id, Event.id > after).order_by(Event.id).limit(BATCH)
-            return [Message.of(e) for e in session.scalars(query)]
+            return [Message.of(e) for e in run_records.events_after(session, after, BATCH, run_id)]
 
     async def _next(self, run_id: str, after: int) -> list[Message]:
         if after >= self.floor:
             kept = self._by_run.get(run_id, [])
             return kept[bisect.bisect_right(kept, after, key=lambda m: m.id) :]
-        return await to_thread.run_sync(self._read_run, run_id, after)
+        return await to_thread.run_sync(self._read, after, run_id)
 
     async def _wait_beyond(self, seen: int, timeout: float) -> None:
         """Until the hub holds an event newer than ``seen``."""

@@ -20,8 +20,15 @@ LogSource = Literal["training", "worker"]
 
 def events(session: Session, run_id: str, after: int = 0, limit: int = 200) -> list[Event]:
     get_run(session, run_id)
-    query = select(Event).where(Event.run_id == run_id, Event.id > after).order_by(Event.id).limit(limit)
-    return list(session.scalars(query))
+    return events_after(session, after, limit, run_id)
+
+
+def events_after(session: Session, after: int, limit: int, run_id: str | None = None) -> list[Event]:
+    """Events with ids above ``after``, oldest first: all runs', or one run's."""
+    query = select(Event).where(Event.id > after)
+    if run_id is not None:
+        query = query.where(Event.run_id == run_id)
+    return list(session.scalars(query.order_by(Event.id).limit(limit)))
 
 
 def checkpoints(session: Session, run_id: str) -> list[Checkpoint]:

@@ -142,21 +142,22 @@ class RemoteStore(ArtifactStore):
 
     def _upload(self, path: Path, relative: PurePosixPath) -> bool:
         """False when the local file vanished before it could be read."""
-        key = self.key(relative)
-        target = f"{key}.{os.getpid()}.partial" if self._atomic_rename else key
         try:
-            if self._atomic_rename:
-                self.fs.makedirs(key.rsplit("/", 1)[0], exist_ok=True)
-            self.fs.put_file(str(path), target)
-            if self._atomic_rename:
-                self.fs.mv(target, key)
+            self._call(f"upload {relative} to", self._put, path, self.key(relative))
         except FileNotFoundError:
             if not path.exists():
                 return False
             raise StorageError(f"cannot upload {relative} to {self.describe()}: no such bucket or folder") from None
-        except Exception as exc:
-            raise StorageError(f"cannot upload {relative} to {self.describe()}: {s3.reason(exc)}") from exc
         return True
+
+    def _put(self, path: Path, key: str) -> None:
+        if not self._atomic_rename:
+            self.fs.put_file(str(path), key)
+            return
+        self.fs.makedirs(key.rsplit("/", 1)[0], exist_ok=True)
+        partial = f"{key}.{os.getpid()}.partial"
+        self.fs.put_file(str(path), partial)
+        self.fs.mv(partial, key)
 
     def _read_manifest(self, path: Path) -> dict[str, list[int]]:
         try:
