@@ -18,7 +18,7 @@ LAYERS = [
     {"__main__", "cli", "api"},
     {"services"},
     {"scheduler", "worker"},
-    {"core"},
+    {"core", "schemas"},
     {"engine", "plugins", "models", "sdk", "data", "metrics", "tracking"},
     {"storage", "db"},
     {"common", "config", "__init__"},
@@ -76,7 +76,7 @@ def test_no_import_cycles():
         pytest.fail(f"import cycle: {' -> '.join(exc.args[1])}")
 
 
-@pytest.mark.parametrize("package", ["core", "common"])
+@pytest.mark.parametrize("package", ["core", "schemas", "common"])
 def test_the_shared_layers_never_import_torch(package: str):
     heavy = {"torch", "torchvision", "lightning", "timm", "torchmetrics"}
     found = [

@@ -18,8 +18,8 @@ from visionyard.api.auth import TokenGuard
 from visionyard.api.compat import changedetect, deepvision
 from visionyard.api.events import EventHub
 from visionyard.api.routes import datasets, evaluations, exports, health, models, predict, registry, runs, storage
-from visionyard.api.schemas import Pong
 from visionyard.scheduler.supervisor import Scheduler
+from visionyard.schemas.system import Pong
 from visionyard.services.context import ServiceContext
 
 log = logging.getLogger("visionyard.api")

@@ -56,7 +56,7 @@ def benchmark(
             result = _export_here(ctx, run_id, name, checkpoint, {})
             err.print(f"{name}: {result['status']}" + (f" ({result['error']})" if result["error"] else ""))
     with ctx.db.session() as session:
-        table = guarded(lambda: exports.benchmark_table(session, run_id))
+        table = guarded(lambda: exports.benchmark_table(session, run_id)).model_dump()
     if as_json:
         print(json.dumps(table))
         return
@@ -81,7 +81,7 @@ def _export_here(ctx: Any, run_id: str, format: str, checkpoint: str, options: d
 
     job = guarded(lambda: exports.create_export(ctx, run_id, format, checkpoint, options))
     done = run_job_here(ctx, job, f"export [bold]{job.id}[/] of run {run_id}: {job.params['checkpoint']} to {format}")
-    return {**exports.public(ctx, done, details=True), "folder": str(job_folder(ctx.settings, done))}
+    return {**exports.detail(ctx, done).model_dump(), "folder": str(job_folder(ctx.settings, done))}
 
 
 def _print_export(result: dict[str, Any]) -> None:

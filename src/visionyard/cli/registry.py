@@ -8,9 +8,10 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich.table import Table
 
 from visionyard.cli.common import AsJson, Checkpoint, context, guarded, out
@@ -22,10 +23,12 @@ registry_app = typer.Typer(no_args_is_help=True, help="The model registry: publi
 Reference = Annotated[str, typer.Argument(help="NAME, NAME:VERSION or NAME@ALIAS (default: the latest version)")]
 Actor = Annotated[str, typer.Option(help="who does it (recorded in the alias history)")]
 USER = getpass.getuser()
+Shown = TypeVar("Shown", bound=BaseModel)
 
 
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, default=str))
+def _print_json(value: BaseModel | list[BaseModel]) -> None:
+    shown = [v.model_dump() for v in value] if isinstance(value, list) else value.model_dump()
+    print(json.dumps(shown, default=str))
 
 
 @registry_app.command()
@@ -50,9 +53,7 @@ def publish(
         _print_json(detail)
         return
     shown = f" as {alias}" if alias else ""
-    out.print(
-        f"published run {run_id} ({detail['checkpoint']}, epoch {detail['epoch']}) as {name} v{version.version}{shown}"
-    )
+    out.print(f"published run {run_id} ({detail.checkpoint}, epoch {detail.epoch}) as {name} v{version.version}{shown}")
 
 
 @registry_app.command("list")
@@ -68,16 +69,16 @@ def list_models(as_json: AsJson = False) -> None:
         return
     table = Table("model", "version", "aliases", "run", "epoch", "metrics", "dataset fingerprint", "published")
     for model in models:
-        for version in model["versions"]:
+        for version in model.versions:
             table.add_row(
-                f"{model['name']} ({model['model']})",
-                str(version["version"]),
-                ", ".join(version["aliases"]),
-                version["run_id"],
-                str(version["epoch"]),
-                _metrics(version["metrics"]),
-                (version["dataset_fingerprint"] or "")[:19],
-                f"{version['created_at']:%Y-%m-%d %H:%M} by {version['created_by']}",
+                f"{model.name} ({model.model})",
+                str(version.version),
+                ", ".join(version.aliases),
+                version.run_id,
+                str(version.epoch),
+                _metrics(version.metrics),
+                (version.dataset_fingerprint or "")[:19],
+                f"{version.created_at:%Y-%m-%d %H:%M} by {version.created_by}",
             )
     out.print(table if models else "nothing published yet: `visionyard registry publish RUN NAME`")
 
@@ -91,12 +92,12 @@ def show(reference: Reference, as_json: AsJson = False) -> None:
     if as_json:
         _print_json(detail)
         return
-    out.print(f"[bold]{name} v{detail['version']}[/] {', '.join(detail['aliases'])}")
+    out.print(f"[bold]{name} v{detail.version}[/] {', '.join(detail.aliases)}")
     for key in ("task", "model", "run_id", "checkpoint", "epoch", "dataset", "dataset_fingerprint", "sha256"):
-        out.print(f"  {key}: {detail[key]}")
-    out.print(f"  metrics: {_metrics(detail['metrics'])}")
-    for export in detail["exports"]:
-        out.print(f"  export {export['id']}: {export['format']} {export['status']}")
+        out.print(f"  {key}: {getattr(detail, key)}")
+    out.print(f"  metrics: {_metrics(detail.metrics)}")
+    for export in detail.exports:
+        out.print(f"  export {export.id}: {export.format} {export.status}")
 
 
 @registry_app.command("best-epoch")
@@ -108,8 +109,8 @@ def best_epoch(reference: Reference, as_json: AsJson = False) -> None:
     if as_json:
         _print_json(best)
         return
-    scored = f"{best['monitor']}={best['value']:.4g}"
-    out.print(f"{name} v{best['version']}: epoch {best['epoch']} of run {best['run_id']}, {scored}")
+    scored = f"{best.monitor}={best.value:.4g}"
+    out.print(f"{name} v{best.version}: epoch {best.epoch} of run {best.run_id}, {scored}")
 
 
 @registry_app.command()
@@ -124,8 +125,8 @@ def alias(
     from visionyard.services import aliases
 
     change = guarded(lambda: aliases.set_alias(context(), name, alias_name, version, actor, reason))
-    moved = f"from v{change['from_version']} " if change["from_version"] else ""
-    out.print(f"{name}@{alias_name}: {moved}to v{change['to_version']}")
+    moved = f"from v{change.from_version} " if change.from_version else ""
+    out.print(f"{name}@{alias_name}: {moved}to v{change.to_version}")
 
 
 @registry_app.command()
@@ -139,7 +140,7 @@ def unalias(
     from visionyard.services import aliases
 
     change = guarded(lambda: aliases.remove_alias(context(), name, alias_name, actor, reason))
-    out.print(f"{name}@{alias_name} removed (was v{change['from_version']})")
+    out.print(f"{name}@{alias_name} removed (was v{change.from_version})")
 
 
 @registry_app.command()
@@ -156,12 +157,12 @@ def history(name: Annotated[str, typer.Argument(help="a registered model")], as_
     table = Table("when", "alias", "from", "to", "by", "reason")
     for change in changes:
         table.add_row(
-            f"{change['at']:%Y-%m-%d %H:%M:%S}",
-            change["alias"],
-            _version(change["from_version"]),
-            _version(change["to_version"]),
-            change["actor"],
-            change["reason"] or "",
+            f"{change.at:%Y-%m-%d %H:%M:%S}",
+            change.alias,
+            _version(change.from_version),
+            _version(change.to_version),
+            change.actor,
+            change.reason or "",
         )
     out.print(table)
 
@@ -192,18 +193,18 @@ def storage(as_json: AsJson = False) -> None:
     if as_json:
         _print_json(usage)
         return
-    table = Table("area", "MB", title=f"{usage['home']} (free {usage['free'] / 1e9:.1f} GB)")
-    for area, size in usage["areas"].items():
+    table = Table("area", "MB", title=f"{usage.home} (free {usage.free / 1e9:.1f} GB)")
+    for area, size in usage.areas.items():
         table.add_row(area, f"{size / 1e6:.1f}")
-    table.add_row("[bold]total[/]", f"{usage['total'] / 1e6:.1f}")
+    table.add_row("[bold]total[/]", f"{usage.total / 1e6:.1f}")
     out.print(table)
     runs = Table("run", "MB", title="largest runs")
-    for run in usage["runs"][:10]:
-        runs.add_row(run["run_id"], f"{run['bytes'] / 1e6:.1f}")
+    for run in usage.runs[:10]:
+        runs.add_row(run.run_id, f"{run.bytes / 1e6:.1f}")
     out.print(runs)
 
 
-def _look_up(reference: str, query: Callable[[Session, str, str], dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+def _look_up(reference: str, query: Callable[[Session, str, str], Shown]) -> tuple[str, Shown]:
     """``query`` answered for the version ``reference`` names (``name``, ``name:3``, ``name@alias``)."""
     from visionyard.services import model_versions
 

@@ -3,12 +3,13 @@ in the alias history (who, when, from which version to which, why) and as a ``re
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from visionyard.db.models import AliasChange, ModelAlias, ModelVersion
+from visionyard.schemas.registry import AliasChangePublic
 from visionyard.services.model_registry import check_alias, move_alias, record_alias_change
 from visionyard.services.model_versions import RegistryNotFound, find_version, get_model
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 def set_alias(
     ctx: Context, name: str, alias: str, ref: str | int, actor: str, reason: str | None = None
-) -> dict[str, Any]:
+) -> AliasChangePublic:
     """Point ``alias`` at a version (creating or moving it); the move is recorded."""
     check_alias(alias)
     with ctx.db.serialised() as session:
@@ -27,7 +28,7 @@ def set_alias(
         return alias_change_public(change)
 
 
-def remove_alias(ctx: Context, name: str, alias: str, actor: str, reason: str | None = None) -> dict[str, Any]:
+def remove_alias(ctx: Context, name: str, alias: str, actor: str, reason: str | None = None) -> AliasChangePublic:
     with ctx.db.serialised() as session:
         model = get_model(session, name)
         row = session.scalar(select(ModelAlias).where(ModelAlias.model_id == model.id, ModelAlias.alias == alias))
@@ -39,18 +40,18 @@ def remove_alias(ctx: Context, name: str, alias: str, actor: str, reason: str | 
         return alias_change_public(change)
 
 
-def alias_history(session: Session, name: str) -> list[dict[str, Any]]:
+def alias_history(session: Session, name: str) -> list[AliasChangePublic]:
     model = get_model(session, name)
     changes = session.scalars(select(AliasChange).where(AliasChange.model_id == model.id).order_by(AliasChange.id))
     return [alias_change_public(c) for c in changes]
 
 
-def alias_change_public(change: AliasChange) -> dict[str, Any]:
-    return {
-        "alias": change.alias,
-        "from_version": change.from_version,
-        "to_version": change.to_version,
-        "actor": change.actor,
-        "reason": change.reason,
-        "at": change.created_at,
-    }
+def alias_change_public(change: AliasChange) -> AliasChangePublic:
+    return AliasChangePublic(
+        alias=change.alias,
+        from_version=change.from_version,
+        to_version=change.to_version,
+        actor=change.actor,
+        reason=change.reason,
+        at=change.created_at,
+    )

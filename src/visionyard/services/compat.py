@@ -27,6 +27,7 @@ from visionyard.core import runs as core_runs
 from visionyard.core.lifecycle import TransitionError
 from visionyard.db.models import MetricRow, Run
 from visionyard.plugins.validation import ConfigError, ConfigProblem, deep_merge
+from visionyard.schemas.compat import DatasetEntry, RunEntry, RunMetrics
 from visionyard.services import control, datasets, metrics, runs
 from visionyard.storage import remote
 from visionyard.storage.paths import inside
@@ -310,20 +311,20 @@ def onnx_files(settings: Settings) -> list[str]:
     return sorted(str(p) for f in list_run_folders(settings.runs_dir) for p in f.root.rglob("*.onnx") if _is_file(p))
 
 
-def split_datasets(ctx: Context) -> list[dict[str, str | None]]:
+def split_datasets(ctx: Context) -> list[DatasetEntry]:
     """Known datasets with train/ and test/ folders (val/ optional), in spec/001's shape."""
     found = []
     for name, base in sorted(datasets.known(ctx).items()):
         train, test, val = base / "train", base / "test", base / "val"
         if _is_dir(train) and _is_dir(test):
             found.append(
-                {
-                    "dataset_name": name,
-                    "train_path": str(train),
-                    "test_path": str(test),
-                    "val_path": str(val) if _is_dir(val) else None,
-                    "dataset_base_path": str(base),
-                }
+                DatasetEntry(
+                    dataset_name=name,
+                    train_path=str(train),
+                    test_path=str(test),
+                    val_path=str(val) if _is_dir(val) else None,
+                    dataset_base_path=str(base),
+                )
             )
     return found
 
@@ -335,39 +336,39 @@ def latest_run_id(session: Session) -> str:
     return newest[0].id
 
 
-def run_metrics(settings: Settings, session: Session, run_id: str) -> dict[str, Any]:
+def run_metrics(settings: Settings, session: Session, run_id: str) -> RunMetrics:
     """spec/001's metrics of one run, from the metric rows in the database."""
     rows = metrics.rows(session, run_id)
     stats = select(func.max(MetricRow.epoch), func.max(MetricRow.step), func.max(MetricRow.created_at))
     max_epoch, max_step, newest = session.execute(stats.where(MetricRow.run_id == run_id)).one()
     csv_file = RunFolder.of(settings.runs_dir, run_id).metrics_csv
-    return {
-        "run_id": run_id,
-        "available_columns": metrics.columns(rows),
-        "total_rows": len(rows),
-        "max_epoch": max_epoch or 0,
-        "max_step": max_step or 0,
-        "data": rows,
-        "csv_file": str(csv_file),
-        "last_modified": iso(newest or _modified(csv_file)),
-    }
+    return RunMetrics(
+        run_id=run_id,
+        available_columns=metrics.columns(rows),
+        total_rows=len(rows),
+        max_epoch=max_epoch or 0,
+        max_step=max_step or 0,
+        data=rows,
+        csv_file=str(csv_file),
+        last_modified=iso(newest or _modified(csv_file)),
+    )
 
 
-def run_overview(settings: Settings, session: Session) -> list[dict[str, Any]]:
+def run_overview(settings: Settings, session: Session) -> list[RunEntry]:
     """Every run, newest first, in spec/001's run-list shape."""
     counts = select(MetricRow.run_id, func.count().label("rows")).group_by(MetricRow.run_id).subquery()
     query = select(Run, counts.c.rows).outerjoin(counts, counts.c.run_id == Run.id)
     listed = []
     for run, rows in session.execute(query.order_by(Run.created_at.desc(), Run.id.desc())):
         listed.append(
-            {
-                "run_id": run.id,
-                "created_at": iso(run.created_at),
-                "modified_at": iso(run.updated_at),
-                "status": "completed" if run.status == RunStatus.COMPLETED else "in_progress",
-                "has_metrics": bool(rows),
-                "metrics_file": str(RunFolder.of(settings.runs_dir, run.id).metrics_csv) if rows else None,
-            }
+            RunEntry(
+                run_id=run.id,
+                created_at=iso(run.created_at),
+                modified_at=iso(run.updated_at),
+                status="completed" if run.status == RunStatus.COMPLETED else "in_progress",
+                has_metrics=bool(rows),
+                metrics_file=str(RunFolder.of(settings.runs_dir, run.id).metrics_csv) if rows else None,
+            )
         )
     return listed
 

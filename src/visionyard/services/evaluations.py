@@ -21,6 +21,16 @@ from visionyard.core import jobs as core_jobs
 from visionyard.core.runs import get_run
 from visionyard.data import drawing
 from visionyard.db.models import Job, Run
+from visionyard.schemas.evaluations import (
+    ComparedMetric,
+    ComparedTest,
+    EvaluationReport,
+    RunBestEpoch,
+    TestComparison,
+    TestDetail,
+    TestPublic,
+    ValidationEpoch,
+)
 from visionyard.services import datasets
 from visionyard.storage.evaluation_folder import EvaluationFolder
 from visionyard.storage.paths import inside
@@ -64,13 +74,13 @@ class RecordFilter:
         return present + [r for r in chosen if r.get(self.sort) is None]
 
 
-def list_validations(ctx: Context, session: Session, run_id: str) -> list[dict[str, Any]]:
+def list_validations(ctx: Context, session: Session, run_id: str) -> list[ValidationEpoch]:
     run = get_run(session, run_id)
     best = run.best_metrics.get("epoch")
     kept = RunFolder.of(ctx.settings.runs_dir, run_id).validation_epochs()
     latest = kept[-1][0] if kept else None
     return [
-        {"epoch": epoch, "best": epoch == best, "latest": epoch == latest, "metrics": report(folder)["metrics"]}
+        ValidationEpoch(epoch=epoch, best=epoch == best, latest=epoch == latest, metrics=report(folder)["metrics"])
         for epoch, folder in kept
     ]
 
@@ -185,7 +195,7 @@ def download(folder: EvaluationFolder, fmt: Literal["json", "csv"]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def compare(ctx: Context, session: Session, run_id: str, job_ids: list[str]) -> dict[str, Any]:
+def compare(ctx: Context, session: Session, run_id: str, job_ids: list[str]) -> TestComparison:
     """Completed test runs of one run side by side: each metric per test, and its change from the first.
 
     Metrics are named without their split (``acc`` for ``test_acc`` and ``val_acc``), so tests of
@@ -195,26 +205,48 @@ def compare(ctx: Context, session: Session, run_id: str, job_ids: list[str]) -> 
     names: list[str] = []
     for metrics in measured:
         names.extend(k for k in metrics if k not in names)
-    tests = [{k: r.get(k) for k in ("job_id", "checkpoint", "epoch", "dataset", "split", "count")} for r in reports]
+    tests = [
+        ComparedTest.model_validate(
+            {k: r.get(k) for k in ("job_id", "checkpoint", "epoch", "dataset", "split", "count")}
+        )
+        for r in reports
+    ]
     rows = []
     for name in names:
         values = [metrics.get(name) for metrics in measured]
         first = values[0]
         deltas = [None if v is None or first is None else v - first for v in values]
-        rows.append({"metric": name, "values": values, "deltas": deltas})
-    return {"tests": tests, "metrics": rows}
+        rows.append(ComparedMetric(metric=name, values=values, deltas=deltas))
+    return TestComparison(tests=tests, metrics=rows)
 
 
-def best_epoch(session: Session, run_id: str) -> dict[str, Any]:
+def best_epoch(session: Session, run_id: str) -> RunBestEpoch:
     run = get_run(session, run_id)
     best = dict(run.best_metrics)
     if "epoch" not in best:
         raise EvaluationNotFound(f"run {run_id} has no validated epoch yet")
     monitor = best.pop("monitor", None)
-    return {"run_id": run_id, "epoch": best["epoch"], "monitor": monitor, "value": best.get(monitor), "metrics": best}
+    return RunBestEpoch(run_id=run_id, epoch=best["epoch"], monitor=monitor, value=best.get(monitor), metrics=best)
 
 
-def test_public(job: Job) -> dict[str, Any]:
+def test_public(job: Job) -> TestPublic:
+    return TestPublic.model_validate(_test_fields(job))
+
+
+def test_detail(ctx: Context, session: Session, run_id: str, job_id: str) -> TestDetail:
+    """The test's status and metrics; its full report once completed."""
+    job = core_jobs.get_job(session, run_id, job_id, "test")
+    done = job.status == JobStatus.COMPLETED
+    shown = report(test_folder(ctx, session, run_id, job_id)) if done else None
+    return TestDetail.model_validate({**_test_fields(job), "report": shown})
+
+
+def validation_report(ctx: Context, session: Session, run_id: str, which: str) -> EvaluationReport:
+    """``report.json`` of a kept validation epoch: ``latest``, ``best`` or an epoch number."""
+    return EvaluationReport.model_validate(report(validation_folder(ctx, session, run_id, which)))
+
+
+def _test_fields(job: Job) -> dict[str, Any]:
     return {
         "id": job.id,
         "run_id": job.run_id,
@@ -231,6 +263,7 @@ def test_public(job: Job) -> dict[str, Any]:
 
 
 def report(folder: EvaluationFolder) -> dict[str, Any]:
+    """The folder's ``report.json`` as written (cached while the file is unchanged)."""
     if not folder.exists():
         raise EvaluationNotFound(f"no results in {folder.root.name}")
     return _read_json(folder.report_json, folder.report_json.stat().st_mtime_ns)

@@ -14,6 +14,7 @@ from visionyard.common.statuses import JobStatus
 from visionyard.core import jobs as core_jobs
 from visionyard.core.runs import get_run, new_run_id
 from visionyard.db.models import Job
+from visionyard.schemas.exports import BenchmarkRow, BenchmarkTable, Download, ExportDetail, ExportPublic, FormatPublic
 from visionyard.services import jobs
 from visionyard.storage.artifacts import artifact_store
 
@@ -38,9 +39,9 @@ class ExportFileNotFound(NotFound):
     code = "file_not_found"
 
 
-def formats() -> list[dict[str, Any]]:
+def formats() -> list[FormatPublic]:
     """Every format with its options, default tolerance and whether this host can build it."""
-    return [spec.describe() for spec in FORMATS.values()]
+    return [FormatPublic.model_validate(spec.describe()) for spec in FORMATS.values()]
 
 
 def create_export(ctx: Context, run_id: str, format: str, checkpoint: str, options: dict[str, Any]) -> Job:
@@ -63,9 +64,26 @@ def get_export(session: Session, run_id: str, export_id: str) -> Job:
     return core_jobs.get_job(session, run_id, export_id, KIND)
 
 
-def public(ctx: Context, job: Job, details: bool = False) -> dict[str, Any]:
-    """The export as the API shows it; ``details`` adds its sidecar and deployment snippet."""
-    body = {
+def public(ctx: Context, job: Job) -> ExportPublic:
+    """The export as the API shows it."""
+    return ExportPublic.model_validate(_fields(ctx, job))
+
+
+def detail(ctx: Context, job: Job) -> ExportDetail:
+    """The export with its sidecar (model.json) and deployment snippet, once written."""
+    folder, store = core_jobs.job_folder(ctx.settings, job), artifact_store(ctx.settings)
+    sidecar, snippet = store.ensure_local(folder / SIDECAR), store.ensure_local(folder / SNIPPET)
+    return ExportDetail.model_validate(
+        {
+            **_fields(ctx, job),
+            "sidecar": json.loads(sidecar.read_text()) if sidecar.is_file() else None,
+            "snippet": snippet.read_text() if snippet.is_file() else None,
+        }
+    )
+
+
+def _fields(ctx: Context, job: Job) -> dict[str, Any]:
+    return {
         "id": job.id,
         "run_id": job.run_id,
         "status": job.status,
@@ -76,24 +94,18 @@ def public(ctx: Context, job: Job, details: bool = False) -> dict[str, Any]:
         "created_at": job.created_at,
         "started_at": job.started_at,
         "finished_at": job.finished_at,
+        "downloads": _downloads(ctx, job),
     }
-    body["downloads"] = _downloads(ctx, job)
-    if details:
-        folder, store = core_jobs.job_folder(ctx.settings, job), artifact_store(ctx.settings)
-        sidecar, snippet = store.ensure_local(folder / SIDECAR), store.ensure_local(folder / SNIPPET)
-        body["sidecar"] = json.loads(sidecar.read_text()) if sidecar.is_file() else None
-        body["snippet"] = snippet.read_text() if snippet.is_file() else None
-    return body
 
 
-def _downloads(ctx: Context, job: Job) -> list[dict[str, Any]]:
+def _downloads(ctx: Context, job: Job) -> list[Download]:
     """Every file of a written export that can be downloaded on its own: the model's files, the sidecar
     and the deployment snippet (sizes where the file is on this host)."""
     if "files" not in job.result:
         return []
     folder = core_jobs.job_folder(ctx.settings, job)
     names = [*job.result["files"], SIDECAR, SNIPPET]
-    return [{"name": n, "size_bytes": (folder / n).stat().st_size if (folder / n).is_file() else None} for n in names]
+    return [Download(name=n, size_bytes=(folder / n).stat().st_size if (folder / n).is_file() else None) for n in names]
 
 
 def download(ctx: Context, session: Session, run_id: str, export_id: str, file: str | None) -> tuple[Path, str]:
@@ -134,36 +146,38 @@ def usable(session: Session, run_id: str, export_id: str, allow_failed_parity: b
     return job
 
 
-def benchmark_table(session: Session, run_id: str) -> dict[str, Any]:
+def benchmark_table(session: Session, run_id: str) -> BenchmarkTable:
     """Ultralytics-style: format, size, metric, ms per image, images per second; PyTorch first (as measured
     beside the latest export). Each row names what it was measured on: the metric on ``images`` parity
     images, latency at batch 1, throughput at ``batch``, and the ``hardware``."""
     get_run(session, run_id)
     measured = [j for j in list_exports(session, run_id) if j.result.get("benchmark")]
     reference = [_row(measured[-1], reference=True)] if measured else []
-    return {"run_id": run_id, "rows": reference + [_row(job) for job in measured]}
+    return BenchmarkTable(run_id=run_id, rows=reference + [_row(job) for job in measured])
 
 
-def _row(job: Job, reference: bool = False) -> dict[str, Any]:
+def _row(job: Job, reference: bool = False) -> BenchmarkRow:
     result, side = job.result, "pytorch" if reference else "export"
     parity, speed = result["parity"], result["benchmark"][side]
     size = result.get("pytorch_size_bytes") if reference else result["size_bytes"]
-    return {
-        "format": "pytorch" if reference else job.params["format"],
-        "export_id": None if reference else job.id,
-        "status": "reference" if reference else job.status,
-        "checkpoint": job.params["checkpoint"],
-        "size_mb": None if size is None else round(size / 2**20, 3),
-        "metric": parity["metric"],
-        "value": parity[f"{side}_metric"],
-        "metric_delta": None if reference else parity["metric_delta"],
-        "agreement": None if reference else parity["agreement"],
-        "ms_per_image": speed["p50_ms"],
-        "p95_ms": speed["p95_ms"],
-        "images_per_s": speed["images_per_s"],
-        "speedup": round(result["benchmark"]["pytorch"]["p50_ms"] / speed["p50_ms"], 3),
-        "images": parity["images"],
-        "batch": speed["batch"],
-        "threads": result["benchmark"].get("threads"),
-        "hardware": result["benchmark"].get("hardware"),
-    }
+    return BenchmarkRow.model_validate(
+        {
+            "format": "pytorch" if reference else job.params["format"],
+            "export_id": None if reference else job.id,
+            "status": "reference" if reference else job.status,
+            "checkpoint": job.params["checkpoint"],
+            "size_mb": None if size is None else round(size / 2**20, 3),
+            "metric": parity["metric"],
+            "value": parity[f"{side}_metric"],
+            "metric_delta": None if reference else parity["metric_delta"],
+            "agreement": None if reference else parity["agreement"],
+            "ms_per_image": speed["p50_ms"],
+            "p95_ms": speed["p95_ms"],
+            "images_per_s": speed["images_per_s"],
+            "speedup": round(result["benchmark"]["pytorch"]["p50_ms"] / speed["p50_ms"], 3),
+            "images": parity["images"],
+            "batch": speed["batch"],
+            "threads": result["benchmark"].get("threads"),
+            "hardware": result["benchmark"].get("hardware"),
+        }
+    )

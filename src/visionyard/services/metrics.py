@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from visionyard.core.runs import get_run
 from visionyard.db.models import MetricRow
+from visionyard.schemas.runs import MetricsPublic, Summary
 
 LOWER_IS_BETTER = ("loss", "seconds", "error")
 
@@ -26,20 +27,27 @@ def columns(rows: list[dict[str, Any]]) -> list[str]:
     return seen
 
 
-def summarise(run_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def table(session: Session, run_id: str) -> MetricsPublic:
+    """Every epoch's row, and the columns any row has."""
+    found = rows(session, run_id)
+    return MetricsPublic(run_id=run_id, columns=columns(found), rows=found)
+
+
+def summary(session: Session, run_id: str) -> Summary:
     """Best value of every metric column (lowest for losses) and the final row."""
-    names = [c for c in columns(rows) if c not in ("epoch", "step")]
+    found = rows(session, run_id)
+    names = [c for c in columns(found) if c not in ("epoch", "step")]
     best: dict[str, float] = {}
     for name in names:
-        values = [r[name] for r in rows if isinstance(r.get(name), int | float)]
+        values = [r[name] for r in found if isinstance(r.get(name), int | float)]
         if values:
             lower = any(word in name for word in LOWER_IS_BETTER)
             best[f"best_{name}"] = min(values) if lower else max(values)
-    return {
-        "run_id": run_id,
-        "total_epochs": rows[-1]["epoch"] if rows else 0,
-        "total_steps": rows[-1]["step"] if rows else 0,
-        "best_metrics": best,
-        "final_metrics": dict(rows[-1]) if rows else {},
-        "available_columns": columns(rows),
-    }
+    return Summary(
+        run_id=run_id,
+        total_epochs=found[-1]["epoch"] if found else 0,
+        total_steps=found[-1]["step"] if found else 0,
+        best_metrics=best,
+        final_metrics=dict(found[-1]) if found else {},
+        available_columns=columns(found),
+    )

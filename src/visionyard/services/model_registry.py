@@ -298,9 +298,8 @@ def _channels(config: dict[str, Any]) -> int:
 
 
 def _version_record(model: TrainedModel, version: ModelVersion) -> dict[str, Any]:
-    body = version_public(version, model, [], None, details=True)
-    body["created_at"] = lifecycle.iso(version.created_at)
-    return body
+    shown = version_public(version, model, [], None).model_dump()
+    return {**shown, "config": version.config, "created_at": lifecycle.iso(version.created_at)}
 
 
 def publish_if_asked(ctx: Context, run_id: str) -> None:

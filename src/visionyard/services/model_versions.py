@@ -13,6 +13,14 @@ from visionyard.common.errors import NotFound
 from visionyard.common.training_config import TrainingConfig
 from visionyard.db.models import Job, MetricRow, ModelAlias, ModelVersion, Run, TrainedModel
 from visionyard.metrics.headlines import headline
+from visionyard.schemas.registry import (
+    BestEpoch,
+    ExportOfVersion,
+    ModelVersionDetail,
+    ModelVersionPublic,
+    RunOfVersion,
+    TrainedModelPublic,
+)
 from visionyard.storage import registry_folder
 from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.registry_folder import VERSION_FILE
@@ -62,14 +70,14 @@ def parse_reference(ref: str) -> tuple[str, str]:
     return ref, "latest"
 
 
-def list_models(session: Session) -> list[dict[str, Any]]:
+def list_models(session: Session) -> list[TrainedModelPublic]:
     """Every registered model with its versions, aliases and the runs behind them (spec/000
     ``GetPublishedTrainedModelsIncludingTrainRuns``)."""
     models = session.scalars(select(TrainedModel).order_by(TrainedModel.name)).all()
     return [model_public(session, m) for m in models]
 
 
-def model_public(session: Session, model: TrainedModel) -> dict[str, Any]:
+def model_public(session: Session, model: TrainedModel) -> TrainedModelPublic:
     versions = session.scalars(
         select(ModelVersion).where(ModelVersion.model_id == model.id).order_by(ModelVersion.version)
     ).all()
@@ -78,18 +86,18 @@ def model_public(session: Session, model: TrainedModel) -> dict[str, Any]:
     for alias, number in aliases.items():
         by_version.setdefault(number, []).append(alias)
     runs = {r.id: r for r in session.scalars(select(Run).where(Run.id.in_({v.run_id for v in versions})))}
-    return {
-        "name": model.name,
-        "task": model.task,
-        "model": model.model,
-        "description": model.description,
-        "created_at": model.created_at,
-        "latest_version": versions[-1].version if versions else None,
-        "aliases": aliases,
-        "versions": [
+    return TrainedModelPublic(
+        name=model.name,
+        task=model.task,
+        model=model.model,
+        description=model.description,
+        created_at=model.created_at,
+        latest_version=versions[-1].version if versions else None,
+        aliases=aliases,
+        versions=[
             version_public(v, model, sorted(by_version.get(v.version, [])), runs.get(v.run_id)) for v in versions
         ],
-    }
+    )
 
 
 def aliases_of(session: Session, model: TrainedModel) -> dict[str, int]:
@@ -103,9 +111,13 @@ def aliases_of(session: Session, model: TrainedModel) -> dict[str, int]:
 
 
 def version_public(
-    version: ModelVersion, model: TrainedModel, aliases: list[str], run: Run | None, details: bool = False
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
+    version: ModelVersion, model: TrainedModel, aliases: list[str], run: Run | None
+) -> ModelVersionPublic:
+    return ModelVersionPublic.model_validate(_version_fields(version, model, aliases, run))
+
+
+def _version_fields(version: ModelVersion, model: TrainedModel, aliases: list[str], run: Run | None) -> dict[str, Any]:
+    return {
         "name": model.name,
         "version": version.version,
         "aliases": aliases,
@@ -126,37 +138,34 @@ def version_public(
         "created_at": version.created_at,
         "tracking_version": version.tracking_version,
     }
-    if details:
-        body["config"] = version.config
-    return body
 
 
-def _run_summary(run: Run | None) -> dict[str, Any] | None:
+def _run_summary(run: Run | None) -> RunOfVersion | None:
     if run is None:
         return None
-    return {
-        "id": run.id,
-        "name": run.name,
-        "status": run.status,
-        "epochs": run.epochs,
-        "current_epoch": run.current_epoch,
-        "best_metrics": run.best_metrics,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-    }
+    return RunOfVersion(
+        id=run.id,
+        name=run.name,
+        status=run.status,
+        epochs=run.epochs,
+        current_epoch=run.current_epoch,
+        best_metrics=run.best_metrics,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+    )
 
 
-def version_detail(session: Session, name: str, ref: str | int) -> dict[str, Any]:
+def version_detail(session: Session, name: str, ref: str | int) -> ModelVersionDetail:
     """One version with its config, run and the exports made from the same checkpoint (spec/000
     ``GetTrainedModelById``)."""
     model, version = find_version(session, name, ref)
     aliases = sorted(a for a, n in aliases_of(session, model).items() if n == version.version)
-    body = version_public(version, model, aliases, session.get(Run, version.run_id), details=True)
-    body["exports"] = [
-        {"id": j.id, "format": j.params.get("format"), "status": j.status, "result": j.result}
+    exports = [
+        ExportOfVersion(id=j.id, format=j.params.get("format"), status=j.status, result=j.result)
         for j in _exports_of(session, version)
     ]
-    return body
+    fields = _version_fields(version, model, aliases, session.get(Run, version.run_id))
+    return ModelVersionDetail.model_validate({**fields, "config": version.config, "exports": exports})
 
 
 def _exports_of(session: Session, version: ModelVersion) -> list[Job]:
@@ -170,7 +179,7 @@ def _exports_of(session: Session, version: ModelVersion) -> list[Job]:
     ]
 
 
-def best_epoch(session: Session, name: str, ref: str | int) -> dict[str, Any]:
+def best_epoch(session: Session, name: str, ref: str | int) -> BestEpoch:
     """The epoch of the version's run that scored best on its monitored metric (spec/000
     ``GetBestEpochForTrainedModelById``), with that epoch's metrics."""
     model, version = find_version(session, name, ref)
@@ -181,17 +190,17 @@ def best_epoch(session: Session, name: str, ref: str | int) -> dict[str, Any]:
         raise RegistryNotFound(f"run {version.run_id} of {name} v{version.version} has no epoch with {monitor}")
     pick = min if mode == "min" else max
     best = pick(scored, key=lambda r: r.values[monitor])
-    return {
-        "name": name,
-        "version": version.version,
-        "run_id": version.run_id,
-        "monitor": monitor,
-        "mode": mode,
-        "epoch": best.epoch,
-        "value": best.values[monitor],
-        "metrics": best.values,
-        "published_epoch": version.epoch,
-    }
+    return BestEpoch(
+        name=name,
+        version=version.version,
+        run_id=version.run_id,
+        monitor=monitor,
+        mode=mode,
+        epoch=best.epoch,
+        value=best.values[monitor],
+        metrics=best.values,
+        published_epoch=version.epoch,
+    )
 
 
 def version_file(settings: Settings, session: Session, name: str, ref: str | int) -> tuple[ModelVersion, Path]:

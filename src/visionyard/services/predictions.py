@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from visionyard.core import jobs as core_jobs
 from visionyard.core import runs as core_runs
 from visionyard.core.runs import RunSetupError, get_run
+from visionyard.schemas.predictions import Predictions
 from visionyard.services import exports, jobs
 from visionyard.services.images import ImageRejected, check_image
 from visionyard.storage.artifacts import artifact_store
@@ -68,7 +69,7 @@ def predict(
     uploads: dict[str, list[Upload]],
     options: PredictOptions,
     predictor: Predictor | None = None,
-) -> dict[str, Any]:
+) -> Predictions:
     """``predictor``: the server's predictor process unless given (the CLI predicts in its own process)."""
     folder, store = RunFolder.of(ctx.settings.runs_dir, run_id), artifact_store(ctx.settings)
     with ctx.db.session() as session:
@@ -106,16 +107,18 @@ def predict(
         if overlay is not None:
             entry["overlay_png"] = base64.b64encode(overlay).decode("ascii")
         results.append(entry)
-    return {
-        "run_id": run_id,
-        "checkpoint": checkpoint["checkpoint"],
-        "epoch": checkpoint["checkpoint_epoch"],
-        "export": served and {"id": served["id"], "format": served["format"]},
-        "task": task,
-        "cached": reply["cached"],
-        "timings": reply["timings"],
-        "predictions": results,
-    }
+    return Predictions.model_validate(
+        {
+            "run_id": run_id,
+            "checkpoint": checkpoint["checkpoint"],
+            "epoch": checkpoint["checkpoint_epoch"],
+            "export": served and {"id": served["id"], "format": served["format"]},
+            "task": task,
+            "cached": reply["cached"],
+            "timings": reply["timings"],
+            "predictions": results,
+        }
+    )
 
 
 def _images(task: str, uploads: dict[str, list[Upload]], most: int) -> list[list[Upload]]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from visionyard.core import lifecycle
 from visionyard.core.recovery import worker_log_tail
 from visionyard.core.runs import get_run
 from visionyard.db.models import Checkpoint, Event
@@ -29,6 +30,12 @@ def events_after(session: Session, after: int, limit: int, run_id: str | None = 
     if run_id is not None:
         query = query.where(Event.run_id == run_id)
     return list(session.scalars(query.order_by(Event.id).limit(limit)))
+
+
+def last_event_if_finished(session: Session, run_id: str) -> int | None:
+    """The id of a finished run's last event (where its event stream ends); None while it can still change."""
+    run = get_run(session, run_id)
+    return lifecycle.last_event_id(session, run_id) if run.status in lifecycle.FINISHED else None
 
 
 def checkpoints(session: Session, run_id: str) -> list[Checkpoint]:

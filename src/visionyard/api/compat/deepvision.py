@@ -8,7 +8,7 @@ for an unknown run or when there are no runs.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Request, Response
@@ -18,8 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from visionyard.api.deps import ContextDep, SessionDep
 from visionyard.api.errors import ApiError
-from visionyard.api.schemas import Summary
 from visionyard.core.runs import RunNotFound
+from visionyard.schemas.compat import ConfigList, DatasetList, ModelPaths, RunEntry, RunMetrics, StatusReply
+from visionyard.schemas.runs import Summary
 from visionyard.services import compat, metrics
 from visionyard.storage.run_folder import InvalidRunId
 
@@ -76,50 +77,6 @@ class StartRequest(BaseModel):
     val_data_dir: str | None = Field(None, max_length=4096, description="the train folder's sibling val/")
 
 
-class StatusReply(BaseModel):
-    status: str
-
-
-class ConfigList(BaseModel):
-    available_configs: list[str]
-
-
-class ModelPaths(BaseModel):
-    model_paths: list[str]
-
-
-class DatasetEntry(BaseModel):
-    dataset_name: str
-    train_path: str
-    test_path: str
-    val_path: str | None
-    dataset_base_path: str
-
-
-class DatasetList(BaseModel):
-    datasets: list[DatasetEntry]
-
-
-class RunMetrics(BaseModel):
-    run_id: str
-    available_columns: list[str]
-    total_rows: int
-    max_epoch: int
-    max_step: int
-    data: list[dict[str, Any]]
-    csv_file: str
-    last_modified: str | None
-
-
-class RunEntry(BaseModel):
-    run_id: str
-    created_at: str
-    modified_at: str
-    status: Literal["completed", "in_progress"]
-    has_metrics: bool
-    metrics_file: str | None
-
-
 @router.post("/start")
 async def start_training(body: StartRequest, ctx: ContextDep) -> StatusReply:
     """Queue a run from an experiment config (YAML) and a dataset's train folder."""
@@ -154,28 +111,28 @@ def trained_models(ctx: ContextDep) -> ModelPaths:
 @router.get("/datasets")
 def list_datasets(ctx: ContextDep) -> DatasetList:
     """Datasets under the data roots with train/ and test/ folders (val/ optional)."""
-    return DatasetList(datasets=[DatasetEntry(**d) for d in compat.split_datasets(ctx)])
+    return DatasetList(datasets=compat.split_datasets(ctx))
 
 
 @router.get("/metrics/latest", responses=NOT_FOUND)
 def latest_metrics(ctx: ContextDep, session: SessionDep) -> RunMetrics:
     """Metrics of the newest run."""
     run_id = compat.latest_run_id(session)
-    return RunMetrics(**compat.run_metrics(ctx.settings, session, run_id))
+    return compat.run_metrics(ctx.settings, session, run_id)
 
 
 @router.get("/metrics/runs")
 def list_runs(ctx: ContextDep, session: SessionDep) -> list[RunEntry]:
     """Every run, newest first; status is ``completed`` or ``in_progress``."""
-    return [RunEntry(**r) for r in compat.run_overview(ctx.settings, session)]
+    return compat.run_overview(ctx.settings, session)
 
 
 @router.get("/metrics/runs/{run_id}", responses=NOT_FOUND)
 def run_metrics(run_id: str, ctx: ContextDep, session: SessionDep) -> RunMetrics:
-    return RunMetrics(**compat.run_metrics(ctx.settings, session, run_id))
+    return compat.run_metrics(ctx.settings, session, run_id)
 
 
 @router.get("/metrics/runs/{run_id}/summary", responses=NOT_FOUND)
 def run_summary(run_id: str, session: SessionDep) -> Summary:
     """Best value of every metric (lowest for losses) and the final row."""
-    return Summary(**metrics.summarise(run_id, metrics.rows(session, run_id)))
+    return metrics.summary(session, run_id)

@@ -9,17 +9,16 @@ from anyio import to_thread
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from visionyard.api.deps import ContextDep, SessionDep
-from visionyard.api.evaluation_schemas import (
+from visionyard.api.schemas import TestCreate
+from visionyard.schemas.evaluations import (
     EvaluationReport,
+    RecordPage,
     RunBestEpoch,
     TestComparison,
     TestDetail,
     TestPublic,
     ValidationEpoch,
 )
-from visionyard.api.schemas import RecordPage, TestCreate
-from visionyard.common.statuses import JobStatus
-from visionyard.core import jobs as core_jobs
 from visionyard.services import evaluations, jobs
 from visionyard.storage.evaluation_folder import EvaluationFolder
 
@@ -63,33 +62,31 @@ def png(data: bytes) -> Response:
 @router.get("/best-epoch")
 def best_epoch(run_id: str, session: SessionDep) -> RunBestEpoch:
     """The epoch the run's monitored metric liked best, with all its metrics."""
-    return RunBestEpoch.model_validate(evaluations.best_epoch(session, run_id))
+    return evaluations.best_epoch(session, run_id)
 
 
 @router.get("/validation")
 def list_validations(run_id: str, ctx: ContextDep, session: SessionDep) -> list[ValidationEpoch]:
     """Validation epochs with detailed results kept (the latest and the best)."""
-    return [ValidationEpoch.model_validate(v) for v in evaluations.list_validations(ctx, session, run_id)]
+    return evaluations.list_validations(ctx, session, run_id)
 
 
 @router.get("/validation/{which}")
 def validation_report(run_id: str, which: Which, ctx: ContextDep, session: SessionDep) -> EvaluationReport:
     """Metrics, per-class table, confusion matrix, curves and histograms of one validation."""
-    return EvaluationReport.model_validate(
-        evaluations.report(evaluations.validation_folder(ctx, session, run_id, which))
-    )
+    return evaluations.validation_report(ctx, session, run_id, which)
 
 
 @router.post("/tests", status_code=status.HTTP_202_ACCEPTED)
 async def create_test(run_id: str, body: TestCreate, ctx: ContextDep) -> TestPublic:
     """Queue a test run: a checkpoint evaluated on a dataset split, in a worker process."""
     job = await to_thread.run_sync(jobs.create_test, ctx, run_id, jobs.TestSpec(**body.model_dump()))
-    return TestPublic.model_validate(evaluations.test_public(job))
+    return evaluations.test_public(job)
 
 
 @router.get("/tests")
 def list_tests(run_id: str, session: SessionDep) -> list[TestPublic]:
-    return [TestPublic.model_validate(evaluations.test_public(job)) for job in jobs.list_jobs(session, run_id, "test")]
+    return [evaluations.test_public(job) for job in jobs.list_jobs(session, run_id, "test")]
 
 
 @router.get("/tests/compare")
@@ -100,17 +97,13 @@ def compare_tests(
     ids: Annotated[list[str], Query(min_length=1, max_length=20, description="test ids, the first is the base")],
 ) -> TestComparison:
     """Completed tests side by side: each metric per test and its change from the first."""
-    return TestComparison.model_validate(evaluations.compare(ctx, session, run_id, ids))
+    return evaluations.compare(ctx, session, run_id, ids)
 
 
 @router.get("/tests/{test_id}")
 def get_test(run_id: str, test_id: str, ctx: ContextDep, session: SessionDep) -> TestDetail:
     """The test's status and metrics; its full report once completed."""
-    job = core_jobs.get_job(session, run_id, test_id, "test")
-    body = evaluations.test_public(job)
-    if job.status == JobStatus.COMPLETED:
-        body["report"] = evaluations.report(evaluations.test_folder(ctx, session, run_id, test_id))
-    return TestDetail.model_validate(body)
+    return evaluations.test_detail(ctx, session, run_id, test_id)
 
 
 @router.delete("/tests/{test_id}", status_code=status.HTTP_204_NO_CONTENT)

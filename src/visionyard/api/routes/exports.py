@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import FileResponse
 
 from visionyard.api.deps import ContextDep, SessionDep
-from visionyard.api.export_schemas import BenchmarkTable, ExportDetail, ExportPublic, FormatPublic
 from visionyard.api.schemas import ExportCreate
+from visionyard.schemas.exports import BenchmarkTable, ExportDetail, ExportPublic, FormatPublic
 from visionyard.services import exports, jobs
 
 router = APIRouter(prefix="/api/v1", tags=["exports"])
@@ -20,27 +20,25 @@ router = APIRouter(prefix="/api/v1", tags=["exports"])
 @router.get("/exports/formats")
 def list_formats() -> list[FormatPublic]:
     """Every export format: its options, default parity tolerance, and whether this host can build it."""
-    return [FormatPublic.model_validate(f) for f in exports.formats()]
+    return exports.formats()
 
 
 @router.post("/runs/{run_id}/exports", status_code=status.HTTP_202_ACCEPTED)
 async def create_export(run_id: str, body: ExportCreate, ctx: ContextDep) -> ExportPublic:
     """Queue an export of a checkpoint: written, checked against the PyTorch model and benchmarked in a worker."""
     job = await to_thread.run_sync(exports.create_export, ctx, run_id, body.format, body.checkpoint, body.options)
-    return ExportPublic.model_validate(exports.public(ctx, job))
+    return exports.public(ctx, job)
 
 
 @router.get("/runs/{run_id}/exports")
 def list_exports(run_id: str, ctx: ContextDep, session: SessionDep) -> list[ExportPublic]:
-    return [ExportPublic.model_validate(exports.public(ctx, job)) for job in exports.list_exports(session, run_id)]
+    return [exports.public(ctx, job) for job in exports.list_exports(session, run_id)]
 
 
 @router.get("/runs/{run_id}/exports/{export_id}")
 def get_export(run_id: str, export_id: str, ctx: ContextDep, session: SessionDep) -> ExportDetail:
     """Status, parity numbers and benchmark; the sidecar (metadata) and a deployment snippet once written."""
-    return ExportDetail.model_validate(
-        exports.public(ctx, exports.get_export(session, run_id, export_id), details=True)
-    )
+    return exports.detail(ctx, exports.get_export(session, run_id, export_id))
 
 
 @router.delete("/runs/{run_id}/exports/{export_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -65,4 +63,4 @@ def download_export(
 @router.get("/runs/{run_id}/benchmark")
 def benchmark(run_id: str, session: SessionDep) -> BenchmarkTable:
     """One row per measured export and one for the PyTorch model: size, metric, ms per image, images/s."""
-    return BenchmarkTable.model_validate(exports.benchmark_table(session, run_id))
+    return exports.benchmark_table(session, run_id)

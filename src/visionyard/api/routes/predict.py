@@ -9,7 +9,7 @@ from starlette.datastructures import UploadFile
 
 from visionyard.api.deps import ContextDep
 from visionyard.api.errors import ApiError
-from visionyard.api.schemas import Predictions
+from visionyard.schemas.predictions import Predictions
 from visionyard.services import predictions
 
 router = APIRouter(prefix="/api/v1/runs/{run_id}", tags=["predict"])
@@ -50,7 +50,7 @@ async def predict(run_id: str, request: Request, ctx: ContextDep) -> Predictions
     options = predictions.PredictOptions.parse(
         form.get("checkpoint"), form.get("score_threshold"), form.get("overlay"), form.get("export")
     )
-    return Predictions.model_validate(await to_thread.run_sync(predictions.predict, ctx, run_id, uploads, options))
+    return await to_thread.run_sync(predictions.predict, ctx, run_id, uploads, options)
 
 
 async def _read(upload: UploadFile) -> tuple[str, bytes]:

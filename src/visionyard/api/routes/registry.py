@@ -8,14 +8,8 @@ from fastapi import APIRouter, status
 from fastapi.responses import FileResponse
 
 from visionyard.api.deps import ContextDep, SessionDep
-from visionyard.api.schemas import (
-    AliasChangePublic,
-    AliasRequest,
-    BestEpoch,
-    ModelVersionDetail,
-    PublishRequest,
-    TrainedModelPublic,
-)
+from visionyard.api.schemas import AliasRequest, PublishRequest
+from visionyard.schemas.registry import AliasChangePublic, BestEpoch, ModelVersionDetail, TrainedModelPublic
 from visionyard.services import aliases, model_registry, model_versions
 
 router = APIRouter(prefix="/api/v1/registry", tags=["registry"])
@@ -26,14 +20,12 @@ VersionRef = str
 @router.get("/models")
 def list_models(session: SessionDep) -> list[TrainedModelPublic]:
     """Every registered model with its versions, aliases and training runs."""
-    return [TrainedModelPublic.model_validate(m) for m in model_versions.list_models(session)]
+    return model_versions.list_models(session)
 
 
 @router.get("/models/{name}")
 def get_model(name: str, session: SessionDep) -> TrainedModelPublic:
-    return TrainedModelPublic.model_validate(
-        model_versions.model_public(session, model_versions.get_model(session, name))
-    )
+    return model_versions.model_public(session, model_versions.get_model(session, name))
 
 
 @router.post("/models/{name}/versions", status_code=status.HTTP_201_CREATED)
@@ -44,19 +36,19 @@ async def publish(name: str, body: PublishRequest, ctx: ContextDep) -> ModelVers
     )
     version = await to_thread.run_sync(model_registry.publish, ctx, spec)
     with ctx.db.session() as session:
-        return ModelVersionDetail.model_validate(model_versions.version_detail(session, name, version.version))
+        return model_versions.version_detail(session, name, version.version)
 
 
 @router.get("/models/{name}/versions/{ref}")
 def get_version(name: str, ref: VersionRef, session: SessionDep) -> ModelVersionDetail:
     """A version (by number, alias or ``latest``) with its config, run, metrics and exports."""
-    return ModelVersionDetail.model_validate(model_versions.version_detail(session, name, ref))
+    return model_versions.version_detail(session, name, ref)
 
 
 @router.get("/models/{name}/versions/{ref}/best-epoch")
 def best_epoch(name: str, ref: VersionRef, session: SessionDep) -> BestEpoch:
     """The best epoch of the version's run on its monitored metric."""
-    return BestEpoch.model_validate(model_versions.best_epoch(session, name, ref))
+    return model_versions.best_epoch(session, name, ref)
 
 
 @router.get("/models/{name}/versions/{ref}/download", response_class=FileResponse)
@@ -69,16 +61,15 @@ def download(name: str, ref: VersionRef, ctx: ContextDep, session: SessionDep) -
 @router.put("/models/{name}/aliases/{alias}")
 def set_alias(name: str, alias: str, body: AliasRequest, ctx: ContextDep) -> AliasChangePublic:
     """Point an alias (``staging``, ``production``, any name) at a version; the move is recorded."""
-    change = aliases.set_alias(ctx, name, alias, body.version, body.actor or "api", body.reason)
-    return AliasChangePublic.model_validate(change)
+    return aliases.set_alias(ctx, name, alias, body.version, body.actor or "api", body.reason)
 
 
 @router.delete("/models/{name}/aliases/{alias}")
 def remove_alias(name: str, alias: str, ctx: ContextDep) -> AliasChangePublic:
-    return AliasChangePublic.model_validate(aliases.remove_alias(ctx, name, alias, "api"))
+    return aliases.remove_alias(ctx, name, alias, "api")
 
 
 @router.get("/models/{name}/aliases")
 def alias_history(name: str, session: SessionDep) -> list[AliasChangePublic]:
     """Every alias change of the model, oldest first: who, when, from which version to which."""
-    return [AliasChangePublic.model_validate(c) for c in aliases.alias_history(session, name)]
+    return aliases.alias_history(session, name)

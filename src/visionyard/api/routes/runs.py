@@ -2,55 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Response, status
 from sse_starlette import EventSourceResponse
 
 from visionyard.api.deps import ContextDep, HubDep, SessionDep
-from visionyard.api.schemas import (
-    CheckpointPublic,
-    EventPublic,
-    LogTail,
-    MetricsPublic,
-    ResumeRequest,
-    RunCreate,
-    RunList,
-    RunPublic,
-    RunSummary,
-    Summary,
-)
+from visionyard.api.schemas import ResumeRequest, RunCreate
 from visionyard.common.statuses import RunStatus
-from visionyard.core import lifecycle
-from visionyard.core import runs as core_runs
-from visionyard.core.context import Context
-from visionyard.db.models import Run
-from visionyard.services import control, metrics, run_records, runs
+from visionyard.schemas.runs import CheckpointPublic, EventPublic, LogTail, MetricsPublic, RunList, RunPublic, Summary
+from visionyard.services import control, metrics, run_records, run_views, runs
 
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
-Shown = TypeVar("Shown", bound=RunSummary)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_run(body: RunCreate, ctx: ContextDep) -> RunPublic:
     spec = runs.RunSpec(**body.model_dump())
     run = await to_thread.run_sync(runs.create_run, ctx, spec)
-    return public(ctx, run)
-
-
-def public(ctx: Context, run: Run) -> RunPublic:
-    """The run with its place in the queue (only a queued run has one)."""
-    places: dict[str, int] = {}
-    if run.status == RunStatus.QUEUED:
-        with ctx.db.session() as session:
-            places = runs.queue_positions(session)
-    return placed(RunPublic, run, places)
-
-
-def placed(schema: type[Shown], run: Run, places: dict[str, int]) -> Shown:
-    shown = {"queue_position": places.get(run.id), "actions": lifecycle.actions(run)}
-    return schema.model_validate(run).model_copy(update=shown)
+    return run_views.public(ctx, run)
 
 
 @router.get("")
@@ -60,14 +31,12 @@ def list_runs(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> RunList:
-    items, total = runs.find_runs(session, list(status_ or []), limit, offset)
-    places = runs.queue_positions(session)
-    return RunList(items=[placed(RunSummary, r, places) for r in items], total=total, limit=limit, offset=offset)
+    return run_views.listed(session, status_ or [], limit, offset)
 
 
 @router.get("/{run_id}")
 def get_run(run_id: str, session: SessionDep) -> RunPublic:
-    return placed(RunPublic, core_runs.get_run(session, run_id), runs.queue_positions(session))
+    return run_views.get_public(session, run_id)
 
 
 @router.delete("/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -79,36 +48,35 @@ def delete_run(run_id: str, ctx: ContextDep) -> Response:
 @router.post("/{run_id}/pause")
 def pause_run(run_id: str, ctx: ContextDep) -> RunPublic:
     """Checkpoint at the next step and exit (status ``paused``); a queued run pauses at once."""
-    return public(ctx, control.pause(ctx, run_id))
+    return run_views.public(ctx, control.pause(ctx, run_id))
 
 
 @router.post("/{run_id}/resume")
 def resume_run(run_id: str, ctx: ContextDep, body: ResumeRequest | None = None) -> RunPublic:
     """Queue a paused or stopped run again; it continues from its last checkpoint."""
     overrides = {"epochs": body.epochs} if body and body.epochs else {}
-    return public(ctx, control.resume(ctx, run_id, overrides))
+    return run_views.public(ctx, control.resume(ctx, run_id, overrides))
 
 
 @router.post("/{run_id}/stop")
 def stop_run(run_id: str, ctx: ContextDep) -> RunPublic:
     """Checkpoint and stop; the worker is killed if it does not stop within the stop timeout."""
-    return public(ctx, control.stop(ctx, run_id))
+    return run_views.public(ctx, control.stop(ctx, run_id))
 
 
 @router.post("/{run_id}/retry")
 def retry_run(run_id: str, ctx: ContextDep) -> RunPublic:
-    return public(ctx, control.retry(ctx, run_id))
+    return run_views.public(ctx, control.retry(ctx, run_id))
 
 
 @router.get("/{run_id}/metrics")
 def run_metrics(run_id: str, session: SessionDep) -> MetricsPublic:
-    rows = metrics.rows(session, run_id)
-    return MetricsPublic(run_id=run_id, columns=metrics.columns(rows), rows=rows)
+    return metrics.table(session, run_id)
 
 
 @router.get("/{run_id}/summary")
 def run_summary(run_id: str, session: SessionDep) -> Summary:
-    return Summary(**metrics.summarise(run_id, metrics.rows(session, run_id)))
+    return metrics.summary(session, run_id)
 
 
 @router.get("/{run_id}/metrics/stream", response_class=EventSourceResponse)
@@ -124,8 +92,7 @@ def stream_metrics(
     Reconnect with ``Last-Event-ID`` to get every event after that id; the stream ends when the
     run has finished (completed, failed or stopped)."""
     with ctx.db.session() as session:  # not a dependency: that would hold a connection per open stream
-        run = core_runs.get_run(session, run_id)
-        finished_at = lifecycle.last_event_id(session, run_id) if run.status in lifecycle.FINISHED else None
+        finished_at = run_records.last_event_if_finished(session, run_id)
     start = last_event_id if last_event_id is not None else after or 0
     return EventSourceResponse(hub.stream(run_id, start, finished_at), ping=15)
 
@@ -163,4 +130,4 @@ def list_checkpoints(run_id: str, session: SessionDep) -> list[CheckpointPublic]
 @router.post("/{run_id}/checkpoints", status_code=status.HTTP_202_ACCEPTED)
 def request_checkpoint(run_id: str, ctx: ContextDep) -> RunPublic:
     """Ask the worker for a manual checkpoint at its next step (it appears in the list then)."""
-    return public(ctx, control.checkpoint(ctx, run_id))
+    return run_views.public(ctx, control.checkpoint(ctx, run_id))

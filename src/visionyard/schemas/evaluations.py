@@ -99,3 +99,10 @@ class ComparedMetric(BaseModel):
 class TestComparison(BaseModel):
     tests: list[ComparedTest]
     metrics: list[ComparedMetric]
+
+
+class RecordPage(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,110 @@
+"""Runs as the API shows them: the run, its list, metrics, summary, checkpoints, events and log tail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from visionyard.common.statuses import RunStatus
+from visionyard.core.lifecycle import Action
+
+
+class TrainingWarning(BaseModel):
+    kind: Literal["loss_rising", "loss_not_finite"]
+    epoch: int
+    message: str
+
+
+class RunSummary(BaseModel):
+    """A run in a list: everything but its config."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str | None
+    status: RunStatus
+    model: str
+    task: str
+    dataset: str
+    preset: str | None
+    base_run: str | None
+    base_version_id: int | None
+    dataset_fingerprint: str | None
+    tracking_id: str | None = Field(description="the MLflow run mirroring this one")
+    epochs: int
+    current_epoch: int
+    current_step: int
+    attempt: int
+    restarts: int
+    max_restarts: int
+    best_metrics: dict[str, Any]
+    final_metrics: dict[str, Any]
+    warnings: list[TrainingWarning] = Field(description="what training found wrong (a diverging loss); it went on")
+    error: str | None
+    control: str | None = Field(description="a pending request the worker has not acted on yet")
+    queue_position: int | None = Field(None, description="place in the queue (1 = next) while queued")
+    actions: list[Action] = Field(
+        default_factory=list, description="what can be done with the run now (extend: resume to more epochs)"
+    )
+    worker_pid: int | None
+    heartbeat_at: datetime | None
+    created_at: datetime
+    queued_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class RunPublic(RunSummary):
+    config: dict[str, Any] = Field(description="the resolved run config")
+
+
+class RunList(BaseModel):
+    items: list[RunSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class MetricsPublic(BaseModel):
+    run_id: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+class Summary(BaseModel):
+    run_id: str
+    total_epochs: int
+    total_steps: int
+    best_metrics: dict[str, float]
+    final_metrics: dict[str, Any]
+    available_columns: list[str]
+
+
+class CheckpointPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    path: str
+    epoch: int
+    step: int
+    metrics: dict[str, Any] | None
+    size: int
+    created_at: datetime
+
+
+class EventPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class LogTail(BaseModel):
+    run_id: str
+    source: str
+    lines: list[str]
