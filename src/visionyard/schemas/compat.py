@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class StatusReply(BaseModel):
@@ -49,3 +50,21 @@ class RunEntry(BaseModel):
     status: Literal["completed", "in_progress"]
     has_metrics: bool
     metrics_file: str | None
+
+
+# ---- the change-detection service's /train ----
+
+
+class JobCreated(BaseModel):
+    job_id: str
+    status: str
+
+
+class JobPublic(BaseModel):
+    job_id: str
+    status: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    metrics: dict[str, Any] = Field(description="the best epoch's metrics")
+    error: str | None

@@ -11,27 +11,24 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import yaml
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
+from visionyard.common.errors import Invalid, NotFound
 from visionyard.common.statuses import RunStatus
 from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
 from visionyard.core import runs as core_runs
 from visionyard.core.lifecycle import TransitionError
-from visionyard.db.models import MetricRow, Run
+from visionyard.db.models import Run
 from visionyard.plugins.validation import ConfigError, ConfigProblem, deep_merge
-from visionyard.schemas.compat import DatasetEntry, RunEntry, RunMetrics
-from visionyard.services import control, datasets, metrics, runs
+from visionyard.services import control, datasets, runs
 from visionyard.storage import remote
-from visionyard.storage.paths import inside
-from visionyard.storage.run_folder import RunFolder, list_run_folders
+from visionyard.storage.paths import inside, is_dir, is_file
 
 if TYPE_CHECKING:
     from visionyard.core.context import Context
@@ -46,22 +43,31 @@ TRAINING_KEYS = frozenset(TrainingConfig.model_fields) | {"model"}
 SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
-class CompatRejected(ValueError):
+class CompatRejected(Invalid):
     """A request field naming something that may not be used (bad name, outside the roots, a bad S3 URI)."""
+
+    code = "invalid_request"
 
     def __init__(self, field: str, reason: str):
         self.field, self.reason = field, reason
         super().__init__(f"{field}: {reason}")
 
+    def fields(self) -> list[dict[str, str]]:
+        return [{"path": f"body.{self.field}", "reason": self.reason}]
 
-class ConfigNotFound(LookupError):
+
+class ConfigNotFound(NotFound):
+    code = "config_not_found"
+
     def __init__(self, ref: str, known: list[str]):
         hint = f"; available: {', '.join(known[:20])}" if known else ""
         super().__init__(f"config {ref!r} not found{hint}")
 
 
-class NoRuns(LookupError):
+class NoRuns(NotFound):
     """There is no run at all."""
+
+    code = "no_runs"
 
 
 # ---- config files ----------------------------------------------------------------------------
@@ -70,9 +76,9 @@ class NoRuns(LookupError):
 def config_names(settings: Settings) -> list[str]:
     """The YAML files in the experiment config folder."""
     folder = settings.configs_dir
-    if not _is_dir(folder):
+    if not is_dir(folder):
         return []
-    return sorted(p.name for p in folder.iterdir() if CONFIG_NAME.fullmatch(p.name) and _is_file(p))
+    return sorted(p.name for p in folder.iterdir() if CONFIG_NAME.fullmatch(p.name) and is_file(p))
 
 
 def named_config(settings: Settings, name: str, field: str = "config_name") -> Path:
@@ -80,7 +86,7 @@ def named_config(settings: Settings, name: str, field: str = "config_name") -> P
     if not CONFIG_NAME.fullmatch(name):
         raise CompatRejected(field, "a plain YAML file name (letters, digits, '.', '_', '-'; ending .yaml or .yml)")
     path = inside(settings.configs_dir / name, settings.configs_dir)
-    if path is None or not _is_file(path):
+    if path is None or not is_file(path):
         raise ConfigNotFound(name, config_names(settings))
     return path
 
@@ -97,7 +103,7 @@ def config_at(settings: Settings, uri: str, field: str = "config_uri") -> Path:
             raise CompatRejected(field, f"a YAML file name or a path to a YAML file inside {folder}")
         for candidate in (settings.configs_dir / raw, folder / raw):
             found = inside(candidate, folder)
-            if found is not None and _is_file(found):
+            if found is not None and is_file(found):
                 return found
         raise ConfigNotFound(raw, config_names(settings))
     path = inside(_absolute(settings, raw), folder)
@@ -105,7 +111,7 @@ def config_at(settings: Settings, uri: str, field: str = "config_uri") -> Path:
         raise CompatRejected(field, f"a YAML file inside {folder}")
     if not CONFIG_NAME.fullmatch(path.name):
         raise CompatRejected(field, "not a YAML file (.yaml or .yml)")
-    if not _is_file(path):
+    if not is_file(path):
         raise ConfigNotFound(raw, config_names(settings))
     return path
 
@@ -126,7 +132,7 @@ def read_config(path: Path) -> dict[str, Any]:
             raise ConfigError([ConfigProblem("file", f"{path.name} is larger than {CONFIG_MAX_BYTES} bytes")])
         values = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError([ConfigProblem("file", f"cannot read {path.name}: {_first_line(str(exc))}")]) from None
+        raise ConfigError([ConfigProblem("file", f"cannot read {path.name}: {first_line(str(exc))}")]) from None
     if values is None:
         return {}
     if not isinstance(values, dict):
@@ -192,7 +198,7 @@ def data_folder(ctx: Context, raw: str, field: str) -> Path:
     if inside is None:
         roots = ", ".join(str(r) for r in ctx.settings.data_roots)
         raise CompatRejected(field, f"must be a folder inside a data root ({roots})")
-    if not _is_dir(inside):
+    if not is_dir(inside):
         raise datasets.DatasetNotFound(raw, sorted(datasets.known(ctx)))
     return inside
 
@@ -214,21 +220,7 @@ def _absolute(settings: Settings, raw: str) -> Path:
     return path if path.is_absolute() else settings.root / path
 
 
-def _is_dir(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except (OSError, ValueError):
-        return False
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except (OSError, ValueError):
-        return False
-
-
-def _first_line(text: str) -> str:
+def first_line(text: str) -> str:
     return (text.strip().splitlines() or ["(no message)"])[0]
 
 
@@ -282,103 +274,3 @@ def stop_all(ctx: Context) -> list[str]:
             continue  # finished or deleted in the meantime
         stopped.append(run_id)
     return stopped
-
-
-def training_status(session: Session) -> str:
-    """spec/001's status: running, started (queued or restarting), stopped, not_running or ``error: ...``."""
-    active = set(
-        session.scalars(
-            select(Run.status).where(Run.status.in_((RunStatus.QUEUED, RunStatus.RESTARTING, RunStatus.RUNNING)))
-        )
-    )
-    if RunStatus.RUNNING in active:
-        return "running"
-    if active:
-        return "started"
-    moment = func.coalesce(Run.finished_at, Run.created_at)
-    last = session.scalars(select(Run).order_by(moment.desc(), Run.id.desc()).limit(1)).first()
-    if last is None or last.status == RunStatus.COMPLETED:
-        return "not_running"
-    if last.status == RunStatus.FAILED:
-        return f"error: {_first_line(last.error or 'training failed')}"
-    return "stopped"
-
-
-# ---- listings and metrics --------------------------------------------------------------------
-
-
-def onnx_files(settings: Settings) -> list[str]:
-    return sorted(str(p) for f in list_run_folders(settings.runs_dir) for p in f.root.rglob("*.onnx") if _is_file(p))
-
-
-def split_datasets(ctx: Context) -> list[DatasetEntry]:
-    """Known datasets with train/ and test/ folders (val/ optional), in spec/001's shape."""
-    found = []
-    for name, base in sorted(datasets.known(ctx).items()):
-        train, test, val = base / "train", base / "test", base / "val"
-        if _is_dir(train) and _is_dir(test):
-            found.append(
-                DatasetEntry(
-                    dataset_name=name,
-                    train_path=str(train),
-                    test_path=str(test),
-                    val_path=str(val) if _is_dir(val) else None,
-                    dataset_base_path=str(base),
-                )
-            )
-    return found
-
-
-def latest_run_id(session: Session) -> str:
-    newest, _ = runs.find_runs(session, None, 1, 0)
-    if not newest:
-        raise NoRuns("No training runs found")
-    return newest[0].id
-
-
-def run_metrics(settings: Settings, session: Session, run_id: str) -> RunMetrics:
-    """spec/001's metrics of one run, from the metric rows in the database."""
-    rows = metrics.rows(session, run_id)
-    stats = select(func.max(MetricRow.epoch), func.max(MetricRow.step), func.max(MetricRow.created_at))
-    max_epoch, max_step, newest = session.execute(stats.where(MetricRow.run_id == run_id)).one()
-    csv_file = RunFolder.of(settings.runs_dir, run_id).metrics_csv
-    return RunMetrics(
-        run_id=run_id,
-        available_columns=metrics.columns(rows),
-        total_rows=len(rows),
-        max_epoch=max_epoch or 0,
-        max_step=max_step or 0,
-        data=rows,
-        csv_file=str(csv_file),
-        last_modified=iso(newest or _modified(csv_file)),
-    )
-
-
-def run_overview(settings: Settings, session: Session) -> list[RunEntry]:
-    """Every run, newest first, in spec/001's run-list shape."""
-    counts = select(MetricRow.run_id, func.count().label("rows")).group_by(MetricRow.run_id).subquery()
-    query = select(Run, counts.c.rows).outerjoin(counts, counts.c.run_id == Run.id)
-    listed = []
-    for run, rows in session.execute(query.order_by(Run.created_at.desc(), Run.id.desc())):
-        listed.append(
-            RunEntry(
-                run_id=run.id,
-                created_at=iso(run.created_at),
-                modified_at=iso(run.updated_at),
-                status="completed" if run.status == RunStatus.COMPLETED else "in_progress",
-                has_metrics=bool(rows),
-                metrics_file=str(RunFolder.of(settings.runs_dir, run.id).metrics_csv) if rows else None,
-            )
-        )
-    return listed
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
-
-
-def _modified(path: Path) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    except OSError:
-        return None

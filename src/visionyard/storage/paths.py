@@ -71,3 +71,19 @@ def inside(path: Path, root: Path) -> Path | None:
     except (OSError, RuntimeError, ValueError):
         return None
     return resolved if resolved != base and resolved.is_relative_to(base) else None
+
+
+def is_dir(path: Path) -> bool:
+    """``path.is_dir()``, False for a path the file system cannot take (a NUL byte, a name too long)."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a path the file system cannot take."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False

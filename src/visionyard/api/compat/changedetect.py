@@ -7,20 +7,17 @@ completes (``registry.publish`` in its config).
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from visionyard.api.compat.deepvision import CompatRoute
 from visionyard.api.deps import ContextDep, SessionDep
-from visionyard.core import runs as core_runs
-from visionyard.db.models import Run
-from visionyard.services import compat, runs
+from visionyard.schemas.compat import JobCreated, JobPublic
+from visionyard.services import compat, compat_views
 
-router = APIRouter(prefix="/train", tags=["compat: change detection"], route_class=CompatRoute)
+router = APIRouter(prefix="/train", tags=["compat: change detection"])
 
 
 class JobCreate(BaseModel):
@@ -35,33 +32,6 @@ class JobCreate(BaseModel):
     register_model: bool = Field(False, description="publish the best checkpoint to the registry on completion")
 
 
-class JobCreated(BaseModel):
-    job_id: str
-    status: str
-
-
-class JobPublic(BaseModel):
-    job_id: str
-    status: str
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    metrics: dict[str, Any] = Field(description="the best epoch's metrics")
-    error: str | None
-
-
-def _job(run: Run) -> JobPublic:
-    return JobPublic(
-        job_id=run.id,
-        status=run.status,
-        created_at=run.created_at,
-        started_at=run.started_at,
-        finished_at=run.finished_at,
-        metrics=run.best_metrics,
-        error=run.error,
-    )
-
-
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
 async def start_job(body: JobCreate, ctx: ContextDep) -> JobCreated:
     """Queue a training job; the YAML's ``model`` picks the model (default ``snunet_cbam``)."""
@@ -71,7 +41,7 @@ async def start_job(body: JobCreate, ctx: ContextDep) -> JobCreated:
 
 @router.get("/{job_id}")
 def get_job(job_id: str, session: SessionDep) -> JobPublic:
-    return _job(core_runs.get_run(session, job_id))
+    return compat_views.job(session, job_id)
 
 
 @router.get("")
@@ -81,5 +51,4 @@ def list_jobs(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[JobPublic]:
     """Every run, newest first (a run started anywhere is a job here too)."""
-    items, _ = runs.find_runs(session, None, limit, offset)
-    return [_job(r) for r in items]
+    return compat_views.jobs(session, limit, offset)

@@ -17,35 +17,16 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from visionyard.api.deps import ContextDep, SessionDep
-from visionyard.api.errors import ApiError
 from visionyard.core.runs import RunNotFound
 from visionyard.schemas.compat import ConfigList, DatasetList, ModelPaths, RunEntry, RunMetrics, StatusReply
 from visionyard.schemas.runs import Summary
-from visionyard.services import compat, metrics
+from visionyard.services import compat, compat_views, metrics
 from visionyard.storage.run_folder import InvalidRunId
 
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-class CompatRoute(APIRoute):
-    """Maps the compatibility services' errors to the API's error shape (422 with the field, 404)."""
-
-    def get_route_handler(self) -> Handler:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except compat.CompatRejected as exc:
-                fields = [{"path": f"body.{exc.field}", "reason": exc.reason}]
-                raise ApiError(422, "invalid_request", str(exc), fields) from None
-            except compat.ConfigNotFound as exc:
-                raise ApiError(404, "config_not_found", str(exc)) from None
-
-        return handle
-
-
-class DeepVisionRoute(CompatRoute):
+class DeepVisionRoute(APIRoute):
     """Adds spec/001's not-found bodies: ``{"error": "Run {run_id} not found"}`` and "No training runs found"."""
 
     def get_route_handler(self) -> Handler:
@@ -94,7 +75,7 @@ def stop_training(ctx: ContextDep) -> StatusReply:
 @router.get("/status")
 def training_status(session: SessionDep) -> StatusReply:
     """running, started (queued), stopped, not_running, or ``error: {message}`` when the last run failed."""
-    return StatusReply(status=compat.training_status(session))
+    return StatusReply(status=compat_views.training_status(session))
 
 
 @router.get("/configs")
@@ -105,31 +86,31 @@ def list_configs(ctx: ContextDep) -> ConfigList:
 @router.get("/trained_models")
 def trained_models(ctx: ContextDep) -> ModelPaths:
     """ONNX files in the run folders."""
-    return ModelPaths(model_paths=compat.onnx_files(ctx.settings))
+    return ModelPaths(model_paths=compat_views.onnx_files(ctx.settings))
 
 
 @router.get("/datasets")
 def list_datasets(ctx: ContextDep) -> DatasetList:
     """Datasets under the data roots with train/ and test/ folders (val/ optional)."""
-    return DatasetList(datasets=compat.split_datasets(ctx))
+    return DatasetList(datasets=compat_views.split_datasets(ctx))
 
 
 @router.get("/metrics/latest", responses=NOT_FOUND)
 def latest_metrics(ctx: ContextDep, session: SessionDep) -> RunMetrics:
     """Metrics of the newest run."""
-    run_id = compat.latest_run_id(session)
-    return compat.run_metrics(ctx.settings, session, run_id)
+    run_id = compat_views.latest_run_id(session)
+    return compat_views.run_metrics(ctx.settings, session, run_id)
 
 
 @router.get("/metrics/runs")
 def list_runs(ctx: ContextDep, session: SessionDep) -> list[RunEntry]:
     """Every run, newest first; status is ``completed`` or ``in_progress``."""
-    return compat.run_overview(ctx.settings, session)
+    return compat_views.run_overview(ctx.settings, session)
 
 
 @router.get("/metrics/runs/{run_id}", responses=NOT_FOUND)
 def run_metrics(run_id: str, ctx: ContextDep, session: SessionDep) -> RunMetrics:
-    return compat.run_metrics(ctx.settings, session, run_id)
+    return compat_views.run_metrics(ctx.settings, session, run_id)
 
 
 @router.get("/metrics/runs/{run_id}/summary", responses=NOT_FOUND)
