@@ -2014,7 +2014,10 @@ export interface components {
             /** Status */
             status: string;
         };
-        /** JobPublic */
+        /**
+         * JobPublic
+         * @description A run, in spec/004's names.
+         */
         JobPublic: {
             /**
              * Created At

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class StatusReply(BaseModel):
@@ -61,10 +61,14 @@ class JobCreated(BaseModel):
 
 
 class JobPublic(BaseModel):
-    job_id: str
+    """A run, in spec/004's names."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    job_id: str = Field(validation_alias="id")
     status: str
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    metrics: dict[str, Any] = Field(description="the best epoch's metrics")
+    metrics: dict[str, Any] = Field(validation_alias="best_metrics", description="the best epoch's metrics")
     error: str | None

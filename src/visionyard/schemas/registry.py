@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RunOfVersion(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     name: str | None
     status: str
@@ -65,12 +67,14 @@ class TrainedModelPublic(BaseModel):
 
 
 class AliasChangePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     alias: str
     from_version: int | None
     to_version: int | None = Field(description="null when the alias was removed")
     actor: str
     reason: str | None
-    at: datetime
+    at: datetime = Field(validation_alias="created_at")
 
 
 class BestEpoch(BaseModel):

@@ -47,11 +47,4 @@ def alias_history(session: Session, name: str) -> list[AliasChangePublic]:
 
 
 def alias_change_public(change: AliasChange) -> AliasChangePublic:
-    return AliasChangePublic(
-        alias=change.alias,
-        from_version=change.from_version,
-        to_version=change.to_version,
-        actor=change.actor,
-        reason=change.reason,
-        at=change.created_at,
-    )
+    return AliasChangePublic.model_validate(change)

@@ -45,25 +45,13 @@ def training_status(session: Session) -> str:
 
 
 def job(session: Session, job_id: str) -> JobPublic:
-    return _job(core_runs.get_run(session, job_id))
+    return JobPublic.model_validate(core_runs.get_run(session, job_id))
 
 
 def jobs(session: Session, limit: int, offset: int) -> list[JobPublic]:
     """Every run, newest first (a run started anywhere is a job here too)."""
     items, _ = runs.find_runs(session, None, limit, offset)
-    return [_job(r) for r in items]
-
-
-def _job(run: Run) -> JobPublic:
-    return JobPublic(
-        job_id=run.id,
-        status=run.status,
-        created_at=run.created_at,
-        started_at=run.started_at,
-        finished_at=run.finished_at,
-        metrics=run.best_metrics,
-        error=run.error,
-    )
+    return [JobPublic.model_validate(r) for r in items]
 
 
 def onnx_files(settings: Settings) -> list[str]:

@@ -141,18 +141,7 @@ def _version_fields(version: ModelVersion, model: TrainedModel, aliases: list[st
 
 
 def _run_summary(run: Run | None) -> RunOfVersion | None:
-    if run is None:
-        return None
-    return RunOfVersion(
-        id=run.id,
-        name=run.name,
-        status=run.status,
-        epochs=run.epochs,
-        current_epoch=run.current_epoch,
-        best_metrics=run.best_metrics,
-        started_at=run.started_at,
-        finished_at=run.finished_at,
-    )
+    return None if run is None else RunOfVersion.model_validate(run)
 
 
 def version_detail(session: Session, name: str, ref: str | int) -> ModelVersionDetail:
