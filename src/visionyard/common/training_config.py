@@ -110,10 +110,35 @@ class EarlyStoppingConfig(_Section):
     min_delta: float = Field(0.0, ge=0.0, le=1.0)
 
 
+DeviceIndex = Annotated[int, Field(ge=0, le=1023)]
+
+
 class HardwareConfig(_Section):
     accelerator: Literal["auto", "cpu", "cuda"] = "auto"
-    devices: int = Field(1, ge=1, le=64)
+    devices: Annotated[int, Field(ge=1, le=64)] | Annotated[list[DeviceIndex], Field(min_length=1, max_length=64)] = (
+        Field(1, description="how many devices (processes on the CPU), or which GPUs by index: [0, 2]")
+    )
+    strategy: Literal["auto", "ddp", "fsdp", "deepspeed"] = Field(
+        "auto", description="auto: one device trains alone, several use ddp; fsdp shards the model over GPUs"
+    )
+    nodes: int = Field(1, ge=1, le=256, description="machines the run spans (the Ray executor)")
     precision: Literal["32", "16-mixed", "bf16-mixed"] = "32"
+    sync_batchnorm: bool = Field(False, description="batch-norm statistics over every device's batch")
+
+    @model_validator(mode="after")
+    def _devices_named_once(self) -> Self:
+        if isinstance(self.devices, list) and len(set(self.devices)) != len(self.devices):
+            raise ValueError("hardware.devices names a GPU index twice")
+        return self
+
+    @property
+    def device_count(self) -> int:
+        """Devices (processes) per node."""
+        return self.devices if isinstance(self.devices, int) else len(self.devices)
+
+    @property
+    def world_size(self) -> int:
+        return self.device_count * self.nodes
 
 
 class DataConfig(_Section):
@@ -148,6 +173,8 @@ class TrainingConfig(_Section):
     pretrained: bool = Field(False, description="start from local pretrained weights")
     pretrained_weights: str | None = Field(None, description="weights file; searched for if unset")
     freeze_stages: int = Field(0, ge=0, le=32, description="freeze the first N stages of the backbone")
+    gradient_clip_val: float | None = Field(None, gt=0.0, le=1e6, description="clip the gradient norm to this")
+    accumulate_grad_batches: int = Field(1, ge=1, le=1024, description="step the optimiser every N batches")
     optimizer: OptimizerConfig = OptimizerConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     augmentation: AugmentationConfig = AugmentationConfig()

@@ -49,11 +49,14 @@ class KeyedDataset(Dataset):
 class EpochShuffleSampler(Sampler[tuple[int, int]]):
     """Yields ``(epoch, index)`` in an order fixed by (seed, epoch); Lightning calls ``set_epoch``.
 
-    ``resume_at`` makes one epoch's pass start part-way through its order (a mid-epoch resume).
+    Under distributed training each of ``world`` ranks takes every ``world``-th index of that order (the
+    tail that would leave ranks with unequal counts is left out, so every rank takes the same steps).
+    ``resume_at`` makes one epoch's pass start part-way through the rank's share (a mid-epoch resume).
     """
 
-    def __init__(self, size: int, seed: int):
+    def __init__(self, size: int, seed: int, rank: int = 0, world: int = 1):
         self.size, self.seed, self.epoch = size, seed, 0
+        self.rank, self.world = rank, world
         self._resume_epoch, self._resume_offset = -1, 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -68,11 +71,12 @@ class EpochShuffleSampler(Sampler[tuple[int, int]]):
         return self._resume_offset if self.epoch == self._resume_epoch else 0
 
     def __len__(self) -> int:
-        return self.size
+        return self.size // self.world
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
         generator = torch.Generator().manual_seed(self.seed * 10_007 + self.epoch)
-        for index in torch.randperm(self.size, generator=generator).tolist()[self.offset :]:
+        order = torch.randperm(self.size, generator=generator).tolist()[: len(self) * self.world]
+        for index in order[self.rank :: self.world][self.offset :]:
             yield self.epoch, index
 
 
@@ -81,7 +85,7 @@ class ResumableLoader(DataLoader):
     batches were handed to training. Restored, the epoch's pass skips those; the length stays the full epoch's,
     as Lightning expects (its restored loop counts the skipped batches).
 
-    Under distributed training Lightning wraps the sampler for sharding, and this loader is then not resumable.
+    Under distributed training each rank's loader counts its own share of the epoch.
     """
 
     batches = 0
@@ -155,10 +159,12 @@ class TaskDataModule(L.LightningDataModule):
         self._restored: dict[str, int] | None = None
 
     def train_dataloader(self) -> ResumableLoader:
+        rank, world = self.shard()
+        share = len(self.train_set) // world
         loader = ResumableLoader(
             self.train_set,
-            sampler=EpochShuffleSampler(len(self.train_set), self.cfg.seed),
-            drop_last=len(self.train_set) > self.cfg.batch_size,
+            sampler=EpochShuffleSampler(len(self.train_set), self.cfg.seed, rank, world),
+            drop_last=share > self.cfg.batch_size,
             **self._loader_options(),
         )
         if self._restored is not None:
@@ -167,7 +173,14 @@ class TaskDataModule(L.LightningDataModule):
         return loader
 
     def val_dataloader(self) -> DataLoader:
-        return DataLoader(self.val_set, **self._loader_options())
+        """Every sample once over all ranks: rank r validates samples r, r + world, r + 2 world..."""
+        rank, world = self.shard()
+        return DataLoader(self.val_set, sampler=range(rank, len(self.val_set), world), **self._loader_options())
+
+    def shard(self) -> tuple[int, int]:
+        """This process's rank and the number of ranks (0 and 1 when training alone)."""
+        trainer = self.trainer
+        return (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
 
     def test_dataloader(self) -> DataLoader:
         return DataLoader(self.test_set, **self._loader_options())

@@ -46,7 +46,7 @@ def checkpoint_kind(filename: str) -> str:
 
 class MetricsRecorder(L.Callback):
     """One row per epoch into metrics.json/metrics.csv, then to the reporter, with any new warning
-    about the loss."""
+    about the loss (by rank zero only, under distributed training)."""
 
     def __init__(self, folder: RunFolder, reporter: Reporter, rows: list[dict[str, Any]]):
         self.folder, self.reporter = folder, reporter
@@ -80,6 +80,8 @@ class MetricsRecorder(L.Callback):
         row["lr"] = self._lr
         row["epoch_seconds"] = round(time.monotonic() - self._epoch_started, 3)
         self.rows[:] = [r for r in self.rows if r["epoch"] < row["epoch"]] + [row]
+        if not trainer.is_global_zero:
+            return  # the values are reduced over the ranks; rank zero writes and reports them
         self.folder.write_metrics(self.rows)
         shown = ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k not in ("epoch", "step"))
         log.info("epoch %d: %s", row["epoch"], shown)
@@ -97,6 +99,7 @@ class ControlCallback(L.Callback):
     Mid-epoch, a stop or pause writes last.ckpt for that step and ends training there: no validation or
     epoch-end hooks run on the partial epoch, and a resume continues it. After an epoch's last batch the
     request waits for the epoch end, so that epoch is validated, recorded and checkpointed like any other.
+    Under distributed training rank zero asks and broadcasts the answer, so every rank acts at the same step.
     """
 
     def __init__(self, control: Control, folder: RunFolder):
@@ -118,6 +121,8 @@ class ControlCallback(L.Callback):
         if self.outcome is not None:
             return False
         request = self.control.requested(trainer.current_epoch, trainer.global_step, epoch_end)
+        if trainer.world_size > 1:
+            request = trainer.strategy.broadcast(request if trainer.is_global_zero else None, src=0)
         if request is None:
             return False
         if request == "checkpoint":
@@ -139,7 +144,8 @@ class EpochCheckpoints(L.Callback):
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         trainer.save_checkpoint(self.folder.checkpoints / f"epoch-{trainer.current_epoch + 1:04d}.ckpt")
-        prune_epoch_checkpoints(self.folder, self.keep, self.reporter)
+        if trainer.is_global_zero:
+            prune_epoch_checkpoints(self.folder, self.keep, self.reporter)
 
 
 def prune_epoch_checkpoints(folder: RunFolder, keep: int, reporter: Reporter) -> list[Path]:

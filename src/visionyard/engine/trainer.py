@@ -1,10 +1,18 @@
-"""The trainer factory: one place that turns a training config into a Lightning Trainer."""
+"""The trainer factory: one place that turns a training config into a Lightning Trainer, with the
+hardware it asks for checked against this host."""
 
 from __future__ import annotations
+
+import importlib.util
+import os
+import warnings
+from dataclasses import dataclass
+from datetime import timedelta
 
 import lightning as L
 import torch
 from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
+from lightning.pytorch.strategies import DDPStrategy, Strategy
 
 from visionyard.common.errors import Invalid
 from visionyard.common.training_config import TrainingConfig
@@ -12,22 +20,77 @@ from visionyard.engine.callbacks import AtomicCheckpointIO, CompactProgressBar
 from visionyard.engine.reporting import Reporter
 from visionyard.storage.run_folder import RunFolder
 
+# The validation metrics come from torchmetrics' compute(), which has reduced them over the ranks already.
+warnings.filterwarnings("ignore", message=r"It is recommended to use `self\.log\('val_", category=UserWarning)
+DDP_TIMEOUT = timedelta(minutes=5)
+"""How long a rank waits in a collective for the others (a rank that died ends the attempt after this)."""
+
 
 class HardwareError(Invalid):
     code = "invalid_hardware"
 
 
-def resolve_accelerator(cfg: TrainingConfig) -> str:
+@dataclass(frozen=True)
+class Hardware:
+    """Where a run trains, resolved against this host."""
+
+    accelerator: str
+    devices: int | list[int]
+    strategy: str
+    world_size: int
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+
+def resolve_hardware(cfg: TrainingConfig) -> Hardware:
+    """The config's hardware checked against this host, with clear errors for what it cannot do."""
     hw = cfg.hardware
     cuda = torch.cuda.is_available()
     if hw.accelerator == "cuda" and not cuda:
         raise HardwareError("hardware.accelerator is cuda but no CUDA device is visible")
     accelerator = "cuda" if hw.accelerator == "cuda" or (hw.accelerator == "auto" and cuda) else "cpu"
-    if accelerator == "cpu" and hw.precision == "16-mixed":
+    if accelerator == "cpu":
+        _check_cpu(cfg)
+    else:
+        _check_gpus(hw.devices)
+    if hw.strategy == "deepspeed" and importlib.util.find_spec("deepspeed") is None:
+        raise HardwareError("hardware.strategy deepspeed needs the deepspeed package, which is not installed")
+    if hw.nodes > 1:
+        raise HardwareError("hardware.nodes > 1 needs a cluster executor (VISIONYARD_EXECUTOR=ray)")
+    world = hw.world_size
+    strategy = hw.strategy if hw.strategy != "auto" else ("ddp" if world > 1 else "auto")
+    return Hardware(accelerator, hw.devices, strategy, world)
+
+
+def _check_cpu(cfg: TrainingConfig) -> None:
+    hw = cfg.hardware
+    if hw.precision == "16-mixed":
         raise HardwareError("precision 16-mixed needs CUDA; use bf16-mixed or 32 on the CPU")
-    if accelerator == "cpu" and hw.devices > 1:
-        raise HardwareError("more than one device needs CUDA")
-    return accelerator
+    if isinstance(hw.devices, list):
+        raise HardwareError("hardware.devices as GPU indexes needs CUDA; on the CPU give a number of processes")
+    if hw.strategy in ("fsdp", "deepspeed"):
+        raise HardwareError(f"hardware.strategy {hw.strategy} needs CUDA; on the CPU use ddp")
+    cores = os.cpu_count() or 1
+    if hw.devices > cores:
+        raise HardwareError(f"hardware.devices is {hw.devices} but this host has {cores} CPU cores")
+
+
+def _check_gpus(devices: int | list[int]) -> None:
+    visible = torch.cuda.device_count()
+    wanted = devices if isinstance(devices, int) else len(devices)
+    if wanted > visible:
+        raise HardwareError(f"hardware.devices asks for {wanted} GPUs but {visible} are visible")
+    if isinstance(devices, list) and max(devices) >= visible:
+        raise HardwareError(f"hardware.devices names GPU {max(devices)} but only 0..{visible - 1} are visible")
+
+
+def _strategy(hardware: Hardware) -> str | Strategy:
+    if hardware.strategy == "ddp":
+        backend = "nccl" if hardware.accelerator == "cuda" else "gloo"
+        return DDPStrategy(process_group_backend=backend, timeout=DDP_TIMEOUT)
+    return hardware.strategy
 
 
 def build_trainer(
@@ -66,11 +129,18 @@ def build_trainer(
         )
     if progress:
         all_callbacks.append(CompactProgressBar())
+    hardware = resolve_hardware(cfg)
     return L.Trainer(
         default_root_dir=folder.root,
         max_epochs=cfg.epochs,
-        accelerator=resolve_accelerator(cfg),
-        devices=cfg.hardware.devices,
+        accelerator=hardware.accelerator,
+        devices=hardware.devices,
+        num_nodes=cfg.hardware.nodes,
+        strategy=_strategy(hardware),
+        sync_batchnorm=cfg.hardware.sync_batchnorm and hardware.distributed,
+        use_distributed_sampler=False,  # the data module shards itself, so a mid-epoch resume works there too
+        gradient_clip_val=cfg.gradient_clip_val,
+        accumulate_grad_batches=cfg.accumulate_grad_batches,
         precision=cfg.hardware.precision,
         deterministic="warn" if cfg.deterministic else False,
         check_val_every_n_epoch=cfg.validation.interval,

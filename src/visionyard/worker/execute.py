@@ -27,11 +27,12 @@ from visionyard.data.fingerprint import fingerprint
 from visionyard.engine.callbacks import ControlCallback, EpochCheckpoints, FreezeStages, KeyedSeeding, MetricsRecorder
 from visionyard.engine.evaluation.callback import ValidationDetails
 from visionyard.engine.reporting import Control, FlagControl, NullReporter, Reporter
-from visionyard.engine.trainer import HardwareError, build_trainer, resolve_accelerator
+from visionyard.engine.trainer import HardwareError, build_trainer, resolve_hardware
 from visionyard.engine.weights import PretrainedWeightsMissing, find_pretrained, load_matching, read_state_dict
 from visionyard.metrics.headlines import headline
 from visionyard.plugins.catalog import PluginCatalog, UnknownModelError
 from visionyard.plugins.validation import ConfigError
+from visionyard.worker.ranks import other_ranks
 from visionyard.worker.syncing import PushingReporter, run_pusher
 
 log = logging.getLogger("visionyard.worker")
@@ -106,6 +107,15 @@ def execute_run(
     return outcome
 
 
+def train_rank(request: RunRequest, settings: Settings, catalog: PluginCatalog) -> None:
+    """One of ranks 1..N-1 of a distributed run (see :mod:`visionyard.worker.ranks`): it trains its share
+    and joins every collective; rank zero reports, writes and decides."""
+    cfg = TrainingConfig.from_run_config(request.config)
+    task = catalog.get(request.model).task
+    monitored = cfg.validation.monitored(headline(task))
+    _train(request, settings, catalog, task, cfg, monitored, FlagControl(), NullReporter(), primary=False)
+
+
 def _train(
     request: RunRequest,
     settings: Settings,
@@ -115,14 +125,18 @@ def _train(
     monitored: tuple[str, str],
     control: Control,
     reporter: Reporter | None,
+    primary: bool = True,
 ) -> str:
+    """``primary``: rank zero (or the only rank), which records the dataset and starts the other ranks."""
     folder = request.folder
     reporter = reporter or NullReporter()
+    hardware = resolve_hardware(cfg)
     splits = _checked_splits(request.dataset, task, cfg)
-    dataset_print = fingerprint(request.dataset, settings.cache_dir)
-    log.info("dataset fingerprint %s (%d files, %d bytes)", *astuple(dataset_print))
-    folder.update_run(classes=splits.classes, dataset_fingerprint=dataset_print.digest)
-    reporter.dataset_read(dataset_print.as_dict())
+    if primary:
+        dataset_print = fingerprint(request.dataset, settings.cache_dir)
+        log.info("dataset fingerprint %s (%d files, %d bytes)", *astuple(dataset_print))
+        folder.update_run(classes=splits.classes, dataset_fingerprint=dataset_print.digest)
+        reporter.dataset_read(dataset_print.as_dict())
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     plugin = catalog.load_class(request.model)(request.config, splits.classes)
     pretrained = None
@@ -155,10 +169,11 @@ def _train(
         callbacks.append(FreezeStages(stages[: cfg.freeze_stages]))
     if cfg.checkpoints.keep_latest:
         callbacks.append(EpochCheckpoints(folder, cfg.checkpoints.keep_latest, reporter))
-    pin = resolve_accelerator(cfg) == "cuda"
-    trainer = build_trainer(folder, cfg, *monitored, callbacks, reporter, progress=request.progress)
+    pin = hardware.accelerator == "cuda"
     ckpt = folder.last_ckpt if request.resume else None
-    plugin.train(trainer, TaskDataModule(task, splits, cfg, pin_memory=pin), ckpt_path=ckpt)
+    with other_ranks(request, hardware.world_size if primary else 1):
+        trainer = build_trainer(folder, cfg, *monitored, callbacks, reporter, progress=request.progress)
+        plugin.train(trainer, TaskDataModule(task, splits, cfg, pin_memory=pin), ckpt_path=ckpt)
     if control_callback.outcome == "pause":
         return RunStatus.PAUSED
     if control_callback.outcome == "stop":

@@ -45,7 +45,7 @@ class Recorder(ABC):
         self.records: list[dict[str, Any]] = []
 
     def add(self, samples: Sequence[Any], predictions: Sequence[dict[str, Any]], losses: Any) -> None:
-        values = [None] * len(samples) if losses is None else [float(v) for v in losses]
+        values = [None] * len(samples) if losses is None else [None if v is None else float(v) for v in losses]
         for sample, prediction, loss in zip(samples, predictions, values, strict=True):
             index = len(self.records)
             record: dict[str, Any] = {"index": index, **self.files(sample), "loss": loss}

@@ -28,11 +28,17 @@ def image_size(sample: Any) -> Size:
         return image.size
 
 
+def predictions_for(
+    task: str, samples: Sequence[Any], outputs: Any, class_names: Sequence[str], input_size: int
+) -> list[dict[str, Any]]:
+    """A batch's raw outputs as one prediction per image, in the image's own size."""
+    return to_predictions(task, outputs, [image_size(s) for s in samples], class_names, input_size)
+
+
 def record_batch(
     recorder: Recorder, task: str, samples: Sequence[Any], outputs: Any, losses: Any, input_size: int
 ) -> None:
-    sizes = [image_size(s) for s in samples]
-    recorder.add(samples, to_predictions(task, outputs, sizes, recorder.class_names, input_size), losses)
+    recorder.add(samples, predictions_for(task, samples, outputs, recorder.class_names, input_size), losses)
 
 
 def loader(task: str, samples: Sequence[Any], cfg: TrainingConfig, batch_size: int | None = None) -> DataLoader:

@@ -45,7 +45,7 @@ class ChangeDetectionModule(TaskModule):
     def validation_step(self, batch: Batch, batch_idx: int) -> dict[str, Any]:
         before, after, labels = batch
         logits = self(before, after)
-        self.log("val_loss", self.loss(logits, labels), prog_bar=True, batch_size=len(labels))
+        self.log("val_loss", self.loss(logits, labels), prog_bar=True, batch_size=len(labels), sync_dist=True)
         self.val_metrics.update(logits[:, 0].sigmoid(), labels.long())
         return {"outputs": logits, "losses": self.per_image_loss(logits, batch)}
 

@@ -46,7 +46,7 @@ class ClassificationModule(TaskModule):
         images, labels = batch
         logits = self.model(images)
         losses = self.per_image_loss(logits, batch)
-        self.log("val_loss", losses.mean(), prog_bar=True, batch_size=len(labels))
+        self.log("val_loss", losses.mean(), prog_bar=True, batch_size=len(labels), sync_dist=True)
         self.val_metrics.update(logits, labels)
         return {"outputs": logits, "losses": losses}
 

@@ -45,7 +45,7 @@ class SegmentationModule(TaskModule):
         images, masks = batch
         logits = self(images)
         loss = F.cross_entropy(logits, masks, ignore_index=IGNORE_INDEX)
-        self.log("val_loss", loss, prog_bar=True, batch_size=len(images))
+        self.log("val_loss", loss, prog_bar=True, batch_size=len(images), sync_dist=True)
         self.val_confusion.update(logits.argmax(1), masks)
         return {"outputs": logits, "losses": self.per_image_loss(logits, batch)}
 
