@@ -50,6 +50,11 @@ def test_validate_config_gives_field_paths(client: TestClient):
     assert "config.lr" in paths
     mixed = client.post("/api/v1/models/unet/validate-config", json={"augmentation.mixup_alpha": 0.2})
     assert mixed.status_code == 422 and "classification only" in mixed.text
+    sharded = client.post(
+        "/api/v1/models/small_cnn/validate-config", json={"hardware.accelerator": "cpu", "hardware.strategy": "fsdp"}
+    )
+    assert sharded.status_code == 422 and "fsdp needs CUDA" in sharded.text
+    assert [f["path"] for f in sharded.json()["error"]["fields"]] == ["config.hardware"]
 
 
 def test_image_sizes_default_to_what_the_model_supports_and_others_are_warned_about(client: TestClient):

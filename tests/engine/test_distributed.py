@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from pydantic import ValidationError
 
 from tests.helpers import TINY, make_image_folder, run_cli
 from visionyard.common.training_config import TrainingConfig
@@ -32,25 +33,34 @@ def config(**hardware: object) -> TrainingConfig:
     return TrainingConfig.model_validate({"hardware": {"accelerator": "cpu", **hardware}})
 
 
+CPU_CANNOT = [
+    ({"devices": [0, 1]}, "GPU indexes needs CUDA"),
+    ({"strategy": "fsdp", "devices": 2}, "fsdp needs CUDA"),
+    ({"precision": "16-mixed"}, "16-mixed needs CUDA"),
+]
+
+
+@pytest.mark.parametrize(("hardware", "message"), CPU_CANNOT)
+def test_what_a_cpu_cannot_do_is_refused_with_the_config(hardware: dict, message: str):
+    with pytest.raises(ValidationError, match=message):
+        config(**hardware)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks a host without CUDA")
+@pytest.mark.parametrize(("hardware", "message"), CPU_CANNOT)
+def test_what_a_cpu_cannot_do_is_refused_when_auto_finds_no_gpu(hardware: dict, message: str):
+    cfg = TrainingConfig.model_validate({"hardware": {"accelerator": "auto", **hardware}})
+    with pytest.raises(HardwareError, match=message):
+        resolve_hardware(cfg)
+
+
 @pytest.mark.parametrize(
     ("hardware", "message"),
-    [
-        ({"devices": [0, 1]}, "GPU indexes needs CUDA"),
-        ({"strategy": "fsdp", "devices": 2}, "fsdp needs CUDA"),
-        ({"precision": "16-mixed"}, "16-mixed needs CUDA"),
-        ({"devices": (os.cpu_count() or 1) + 1}, "CPU cores"),
-        ({"nodes": 2}, "cluster executor"),
-    ],
+    [({"devices": (os.cpu_count() or 1) + 1}, "CPU cores"), ({"nodes": 2}, "cluster executor")],
 )
 def test_hardware_the_host_cannot_give_is_refused_with_the_reason(hardware: dict, message: str):
     with pytest.raises(HardwareError, match=message):
         resolve_hardware(config(**hardware))
-
-
-@pytest.mark.skipif(torch.cuda.is_available(), reason="checks a host without CUDA")
-def test_cuda_on_a_cpu_host_is_refused():
-    with pytest.raises(HardwareError, match="no CUDA device"):
-        resolve_hardware(TrainingConfig.model_validate({"hardware": {"accelerator": "cuda"}}))
 
 
 def test_several_cpu_devices_train_with_ddp():

@@ -126,10 +126,25 @@ class HardwareConfig(_Section):
     sync_batchnorm: bool = Field(False, description="batch-norm statistics over every device's batch")
 
     @model_validator(mode="after")
-    def _devices_named_once(self) -> Self:
+    def _possible(self) -> Self:
         if isinstance(self.devices, list) and len(set(self.devices)) != len(self.devices):
             raise ValueError("hardware.devices names a GPU index twice")
+        problems = self.cpu_problems() if self.accelerator == "cpu" else []
+        if problems:
+            raise ValueError(problems[0])
         return self
+
+    def cpu_problems(self) -> list[str]:
+        """What this hardware asks for that a CPU cannot give (checked at the edge for ``accelerator: cpu``,
+        and by the engine once ``auto`` has found no GPU)."""
+        problems = []
+        if self.precision == "16-mixed":
+            problems.append("precision 16-mixed needs CUDA; use bf16-mixed or 32 on the CPU")
+        if isinstance(self.devices, list):
+            problems.append("hardware.devices as GPU indexes needs CUDA; on the CPU give a number of processes")
+        if self.strategy in ("fsdp", "deepspeed"):
+            problems.append(f"hardware.strategy {self.strategy} needs CUDA; on the CPU use ddp")
+        return problems
 
     @property
     def device_count(self) -> int:

@@ -66,12 +66,9 @@ def resolve_hardware(cfg: TrainingConfig) -> Hardware:
 
 def _check_cpu(cfg: TrainingConfig) -> None:
     hw = cfg.hardware
-    if hw.precision == "16-mixed":
-        raise HardwareError("precision 16-mixed needs CUDA; use bf16-mixed or 32 on the CPU")
-    if isinstance(hw.devices, list):
-        raise HardwareError("hardware.devices as GPU indexes needs CUDA; on the CPU give a number of processes")
-    if hw.strategy in ("fsdp", "deepspeed"):
-        raise HardwareError(f"hardware.strategy {hw.strategy} needs CUDA; on the CPU use ddp")
+    problems = hw.cpu_problems()
+    if problems:
+        raise HardwareError(problems[0])
     cores = os.cpu_count() or 1
     if hw.devices > cores:
         raise HardwareError(f"hardware.devices is {hw.devices} but this host has {cores} CPU cores")
