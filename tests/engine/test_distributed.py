@@ -10,8 +10,10 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 import torch
 from pydantic import ValidationError
@@ -146,3 +148,53 @@ def test_a_paused_two_process_run_resumes_to_where_an_uninterrupted_one_ends(tmp
     right = torch.load(b.last_ckpt, weights_only=True)["state_dict"]
     for name, tensor in left.items():
         torch.testing.assert_close(right[name], tensor, rtol=1e-4, atol=1e-5, msg=name)
+
+
+@pytest.mark.slow
+def test_a_killed_rank_ends_the_attempt_as_a_retryable_failure_instead_of_a_hang(tmp_path: Path, data: Path):
+    values = {**TINY, "epochs": 200, "batch_size": 4, **TWO}
+    spec = json.dumps({"home": str(tmp_path), "dataset": str(data), "config": values})
+    command = [sys.executable, "-m", "tests.engine.distributed_run", spec]
+    env = {**os.environ, "VISIONYARD_HOME": str(tmp_path)}
+    with subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as zero:
+        rank = wait_for_rank(psutil.Process(zero.pid), tmp_path / "runs")
+        rank.kill()
+        killed = time.monotonic()
+        stdout, _ = zero.communicate(timeout=120)
+    outcome = json.loads(stdout.decode().strip().splitlines()[-1])
+    assert (outcome["status"], outcome["retryable"]) == ("failed", True)
+    assert time.monotonic() - killed < 60  # the surviving rank sees its peer gone, not the 5-minute timeout
+
+
+def wait_for_rank(zero: psutil.Process, runs: Path) -> psutil.Process:
+    """Rank 1 of the run, once the run has finished an epoch."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        ranks = [p for p in zero.children(recursive=True) if "visionyard.worker.rank" in " ".join(p.cmdline())]
+        if ranks and any(f.read_metrics() for f in map(RunFolder, runs.iterdir())):
+            return ranks[0]
+        time.sleep(0.2)
+    raise AssertionError("rank 1 did not start training")
+
+
+GPUS = torch.cuda.device_count()
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(GPUS < 1, reason="needs a CUDA device")
+@pytest.mark.parametrize("precision", ["32", "16-mixed", "bf16-mixed"])
+def test_a_run_on_one_gpu_in_each_precision(tmp_path: Path, data: Path, precision: str):
+    values = {**TINY, "epochs": 2, "hardware.accelerator": "cuda", "hardware.precision": precision}
+    done = train(tmp_path, data, values)
+    assert done["status"] == "completed" and done["final_metrics"]["val_acc"] > 0.5
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(GPUS < 2, reason="needs two CUDA devices")
+def test_a_ddp_run_on_two_gpus_matches_the_cpu_shape(tmp_path: Path, data: Path):
+    values = {**TINY, "epochs": 2, "batch_size": 4, "hardware.accelerator": "cuda", "hardware.devices": [0, 1]}
+    done = train(tmp_path, data, values)
+    folder = RunFolder(Path(done["run_dir"]))
+    assert done["status"] == "completed" and [r["step"] for r in folder.read_metrics()] == [3, 6]
+    for _, kept in folder.validation_epochs():
+        assert json.loads(kept.report_json.read_text())["count"] == 30
