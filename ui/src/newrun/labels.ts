@@ -67,6 +67,11 @@ export const FIELD_LABELS: Record<string, string> = {
   "hardware.accelerator": "Accelerator",
   "hardware.devices": "Devices",
   "hardware.precision": "Precision",
+  "hardware.strategy": "Strategy",
+  "hardware.nodes": "Nodes",
+  "hardware.sync_batchnorm": "Sync batch norm",
+  gradient_clip_val: "Gradient clip",
+  accumulate_grad_batches: "Accumulate batches",
   "data.num_workers": "Loader workers",
   "data.skip_invalid_images": "Skip unreadable images",
   "checkpoints.keep_latest": "Keep latest epochs",
@@ -86,6 +91,8 @@ export const FIELD_UNITS: Record<string, string> = {
   "augmentation.blur_sigma": "low, high",
   "preprocessing.mean": "three numbers: red, green, blue",
   "preprocessing.std": "three numbers: red, green, blue",
+  "hardware.devices": "a number, or GPU indexes: [0, 2]",
+  accumulate_grad_batches: "batches",
 };
 
 /** Shown without "Show advanced settings": what most runs change. Model fields not marked advanced join them. */

@@ -118,7 +118,9 @@ function modelSections(fields: PluginField[]): SectionSpec[] {
 function platformField(key: string, section: string, prop: JsonSchema, fallback: unknown): FieldSpec {
   const choices = prop.anyOf ?? [prop];
   const nullable = choices.some((c) => c.type === "null");
-  const node = choices.find((c) => c.type !== "null") ?? prop;
+  const typed = choices.filter((c) => c.type !== "null");
+  // one type (besides null) gives a typed input; several (a count or a list of GPU indexes) a JSON one
+  const node = typed.length === 1 ? typed[0] : prop;
   const spec: FieldSpec = {
     key,
     section,
