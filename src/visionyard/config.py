@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, description="SQLAlchemy URL; default a SQLite file under HOME")
     max_concurrent_runs: int = Field(1, ge=1, description="runs trained at once (one per device slot)")
     max_concurrent_jobs: int = Field(1, ge=1, description="test runs (and other jobs) done at once")
+    gpus: list[int] | None = Field(
+        None, description="the GPU pool runs are given GPUs from (JSON list of indexes); default every visible one"
+    )
+    gpu_backfill_s: float = Field(
+        1800.0, ge=0, description="how long smaller runs may pass a queued run waiting for GPUs (0: strict FIFO)"
+    )
     executor: Literal["local"] = Field("local", description="where workers run: local (processes on this host)")
     max_restarts: int = Field(2, ge=0, description="default restarts of a run whose worker died")
     heartbeat_interval: float = Field(2.0, gt=0, description="seconds between worker heartbeats")

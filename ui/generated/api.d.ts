@@ -2526,6 +2526,11 @@ export interface components {
              * @description what can be done with the run now (extend: resume to more epochs)
              */
             actions?: ("pause" | "stop" | "resume" | "extend" | "retry" | "checkpoint" | "delete")[];
+            /**
+             * Assigned Devices
+             * @description the GPUs of the pool the run holds while active
+             */
+            assigned_devices: number[] | null;
             /** Attempt */
             attempt: number;
             /** Base Run */
@@ -2625,6 +2630,11 @@ export interface components {
              * @description what can be done with the run now (extend: resume to more epochs)
              */
             actions?: ("pause" | "stop" | "resume" | "extend" | "retry" | "checkpoint" | "delete")[];
+            /**
+             * Assigned Devices
+             * @description the GPUs of the pool the run holds while active
+             */
+            assigned_devices: number[] | null;
             /** Attempt */
             attempt: number;
             /** Base Run */

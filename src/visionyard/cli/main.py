@@ -21,6 +21,7 @@ from visionyard.cli.registry import registry_app
 from visionyard.cli.remote import DEFAULT_SERVER, runs_app
 from visionyard.common.statuses import RunStatus
 from visionyard.config import Settings
+from visionyard.core.devices import gpu_pool
 from visionyard.core.runs import get_run
 from visionyard.services.context import ServiceContext
 
@@ -118,7 +119,7 @@ def _foreground_run(
         return runs.create_run(ctx, spec, local_paths=True).id
 
     run_id = guarded(record)
-    if not claim(ctx.db, Run, run_id):
+    if not claim(ctx.db, Run, run_id, gpu_pool(ctx.settings)):
         raise fail(f"run {run_id} was taken by a running server; follow it with `visionyard runs show {run_id}`")
     return ctx, run_id
 

@@ -7,16 +7,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from visionyard.common.statuses import JobStatus, RunStatus
-from visionyard.core import lifecycle
+from visionyard.core import devices, lifecycle
 from visionyard.db.models import Job, Run, utcnow
 from visionyard.db.session import Database
 
 
-def claim_next_run(db: Database, max_active: int) -> str | None:
+def claim_next_run(db: Database, max_active: int, pool: list[int] | None = None, backfill_s: float = 0.0) -> str | None:
     """Move the next runnable run to ``running`` and return its id, or None.
 
-    A run restarting after a crash keeps its slot and goes first once its backoff has passed; a
-    queued run needs a free slot.
+    A run restarting after a crash keeps its slot and its GPUs and goes first once its backoff has passed;
+    a queued run needs a free slot and, if it trains on GPUs, as many free GPUs of ``pool`` as it asks
+    for, which it is given. Runs are taken oldest first; a run waiting for GPUs lets the runs behind it
+    pass (backfill) until it has waited ``backfill_s`` seconds, then only runs needing no GPU pass it, so
+    the GPUs drain to it (``backfill_s=0``: strict FIFO for GPU runs).
     """
     now = utcnow()
     if not _any_waiting(db, Run, (RunStatus.QUEUED, RunStatus.RESTARTING)):
@@ -28,16 +31,29 @@ def claim_next_run(db: Database, max_active: int) -> str | None:
             .order_by(Run.not_before, Run.id)
             .limit(1)
         )
-        if run is None:
-            if _count(session, Run, lifecycle.ACTIVE) >= max_active:
-                return None
-            run = session.scalar(
-                select(Run).where(Run.status == RunStatus.QUEUED).order_by(Run.queued_at, Run.id).limit(1)
-            )
-        if run is None:
+        if run is not None:
+            _claim_run(session, run, "claimed")
+            return run.id
+        if _count(session, Run, lifecycle.ACTIVE) >= max_active:
             return None
-        _claim_run(session, run, "claimed")
-        return run.id
+        queued = session.scalars(select(Run).where(Run.status == RunStatus.QUEUED).order_by(Run.queued_at, Run.id))
+        free = set(pool or []) - held_gpus(session)
+        draining = False
+        for candidate in queued:
+            asked = devices.wanted(candidate.config, pool or [])
+            given = devices.pick(asked, free)
+            if given is not None and not (draining and given):
+                _claim_run(session, candidate, "claimed", assigned_devices=given or None)
+                return candidate.id
+            if given is None and (now - (candidate.queued_at or now)).total_seconds() >= backfill_s:
+                draining = True
+        return None
+
+
+def held_gpus(session: Session) -> set[int]:
+    """The GPUs active runs hold."""
+    held = session.scalars(select(Run.assigned_devices).where(Run.status.in_(lifecycle.ACTIVE)))
+    return {gpu for gpus in held if gpus for gpu in gpus}
 
 
 def claim_next_job(db: Database, max_running: int) -> str | None:
@@ -56,14 +72,16 @@ def claim_next_job(db: Database, max_running: int) -> str | None:
         return job.id
 
 
-def claim(db: Database, kind: type[Run] | type[Job], item_id: str) -> bool:
-    """Claim one given queued run or job (the foreground CLI), whatever the slots say."""
+def claim(db: Database, kind: type[Run] | type[Job], item_id: str, pool: list[int] | None = None) -> bool:
+    """Claim one given queued run or job (the foreground CLI), whatever the slots say; a run is given
+    the GPUs it asks for if they are free (else it uses what its process sees)."""
     with db.serialised() as session:
         item = session.get(kind, item_id)
         if item is None or item.status != RunStatus.QUEUED:  # a job's queued is spelled alike
             return False
         if isinstance(item, Run):
-            _claim_run(session, item, "claimed in the foreground")
+            given = devices.pick(devices.wanted(item.config, pool or []), set(pool or []) - held_gpus(session))
+            _claim_run(session, item, "claimed in the foreground", assigned_devices=given or None)
         else:
             lifecycle.move(session, item, JobStatus.RUNNING)
         return True
@@ -79,7 +97,7 @@ def _count(session: Session, kind: type[Run] | type[Job], statuses: tuple[str, .
     return session.scalar(select(func.count()).where(kind.status.in_(statuses))) or 0
 
 
-def _claim_run(session: Session, run: Run, reason: str) -> None:
+def _claim_run(session: Session, run: Run, reason: str, **fields: object) -> None:
     now = utcnow()
     lifecycle.move(
         session,
@@ -91,4 +109,5 @@ def _claim_run(session: Session, run: Run, reason: str) -> None:
         heartbeat_at=now,
         control=None,
         not_before=None,
+        **fields,
     )

@@ -93,7 +93,8 @@ def last_event_id(session: Session, run_id: str) -> int:
 def move(session: Session, item: Run | Job, status: str, reason: str | None = None, **fields: Any) -> None:
     """Set a run's or a job's status (checked against its moves) and other fields, with its event.
 
-    A run that moves has no worker any more (a new claim records the next one)."""
+    A run that moves has no worker any more (a new claim records the next one); one that is no longer
+    active gives its GPUs back to the pool."""
     if isinstance(item, Job):
         _move_job(session, item, JobStatus(status), fields)
         return
@@ -110,6 +111,8 @@ def move(session: Session, item: Run | Job, status: str, reason: str | None = No
         item.control = None
     if status in FINISHED:
         item.finished_at = now
+    if status not in ACTIVE:
+        item.assigned_devices = None  # back to the pool
     item.worker_pid = item.worker_host = item.worker_started = None
     at = iso(now)
     add_event(session, item.id, "status", status=status, previous=previous, attempt=item.attempt, reason=reason, at=at)

@@ -75,6 +75,8 @@ class Run(Base):
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     """What the user should look at (``kind``, ``epoch``, ``message``): a diverging loss."""
     error: Mapped[str | None] = mapped_column(Text)
+    assigned_devices: Mapped[list[int] | None] = mapped_column(JSON)
+    """The pool's GPUs the run holds while active (``CUDA_VISIBLE_DEVICES`` of its worker)."""
     worker_pid: Mapped[int | None] = mapped_column(Integer)
     worker_host: Mapped[str | None] = mapped_column(String(255))
     worker_started: Mapped[float | None]

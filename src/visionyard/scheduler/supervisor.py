@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from visionyard.common.statuses import JobStatus, RunStatus
-from visionyard.core import claims, lifecycle, recovery
+from visionyard.core import claims, devices, lifecycle, recovery
 from visionyard.core import jobs as core_jobs
 from visionyard.core.context import Context
 from visionyard.db.models import Job, Run, utcnow
@@ -108,7 +108,9 @@ class Scheduler:
 
     def fill(self) -> None:
         while not self._halt.is_set():
-            run_id = claims.claim_next_run(self.ctx.db, self.ctx.settings.max_concurrent_runs)
+            settings = self.ctx.settings
+            pool = devices.gpu_pool(settings)
+            run_id = claims.claim_next_run(self.ctx.db, settings.max_concurrent_runs, pool, settings.gpu_backfill_s)
             if run_id is None:
                 return
             folder = RunFolder.of(self.ctx.settings.runs_dir, run_id)

@@ -48,6 +48,7 @@ class RunSummary(BaseModel):
     actions: list[Action] = Field(
         default_factory=list, description="what can be done with the run now (extend: resume to more epochs)"
     )
+    assigned_devices: list[int] | None = Field(description="the GPUs of the pool the run holds while active")
     worker_pid: int | None
     heartbeat_at: datetime | None
     created_at: datetime

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, defer
 from visionyard.common.errors import Conflict
 from visionyard.common.statuses import RunStatus
 from visionyard.config import Settings
-from visionyard.core import lifecycle
+from visionyard.core import devices, lifecycle
 from visionyard.core.requests import RunRequest
 from visionyard.core.runs import RunSetupError, get_run, new_run_id
 from visionyard.data import formats
@@ -185,6 +185,7 @@ def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
     if spec.base_run and spec.base_model:
         raise RunSetupError("start from a base run or a published model version, not both")
     request = prepare_run(ctx.settings, catalog, spec.model, spec.dataset, spec.config, spec.preset, spec.base_run)
+    devices.check_fits(request.config, devices.gpu_pool(ctx.settings))
     entry = catalog.get(spec.model)
     assert entry.metadata is not None
     try:

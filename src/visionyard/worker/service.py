@@ -17,7 +17,7 @@ from typing import Any
 import psutil
 
 from visionyard.common.statuses import RunStatus
-from visionyard.core import lifecycle, recovery
+from visionyard.core import devices, lifecycle, recovery
 from visionyard.core.context import Context
 from visionyard.core.runs import get_run, worker_request
 from visionyard.db.models import Run, utcnow
@@ -120,6 +120,10 @@ def run_worker(ctx: Context, run_id: str, local: FlagControl | None = None, prog
             run = get_run(session, run_id)
             request = worker_request(ctx.settings, session, run)
             reporter = DatabaseReporter(ctx, run)
+            assigned = run.assigned_devices
+        if assigned:  # before CUDA starts: the run sees its GPUs only, numbered from 0
+            os.environ["CUDA_VISIBLE_DEVICES"] = devices.cuda_visible(assigned)
+            request.config = devices.as_visible(request.config, assigned)
         request.progress = progress
         started = time.monotonic()
         outcome = execute_run(

@@ -51,6 +51,7 @@ export function RunHeader({ run, stream, change }: { run: RunPublic; stream: Rea
           {resumes}× <span className="muted small">· crash restarts {run.restarts} of {run.max_restarts}</span>
         </Fact>
         {run.status === "queued" && run.queue_position != null && <Fact term="Queue">position {run.queue_position}</Fact>}
+        {run.assigned_devices?.length ? <Fact term="GPUs">{run.assigned_devices.join(", ")}</Fact> : null}
         {best && (
           <Fact term="Best">
             {best[0]} {formatMetric(best[1])}
