@@ -1,9 +1,11 @@
-"""What the benchmark scripts share: a generated dataset (no download)."""
+"""What the benchmark scripts share: a generated dataset (no download) and a training step timer."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import lightning as L
 import numpy as np
 from PIL import Image
 
@@ -19,3 +21,41 @@ def make_colour_images(root: Path, size: int = 224, per_class: int = 8) -> None:
                 pixels = rng.integers(0, 80, (size, size, 3), dtype=np.uint8)
                 pixels[..., c] += 150
                 Image.fromarray(pixels).save(folder / f"{i}.jpg", quality=90)
+
+
+WARMUP = 3
+"""Steps left out of a throughput: the first batches pay for start-up."""
+
+
+class StepTimer(L.Callback):
+    """When the first training step began, and the training throughput of all ranks from step WARMUP on,
+    validation taken out (every rank takes the same steps, so rank zero's time covers them all)."""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self.start: float | None = None
+        self.end, self.paused, self.images, self._val_start = 0.0, 0.0, 0, 0.0
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        now = time.perf_counter()
+        if self.first is None:
+            self.first = now
+        if self.start is None and trainer.global_step == WARMUP:
+            self.start = now
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if self.start is not None:
+            self.images += len(batch[1]) * trainer.world_size
+            self.end = time.perf_counter()
+
+    def on_validation_start(self, trainer, pl_module) -> None:
+        self._val_start = time.perf_counter()
+
+    def on_validation_end(self, trainer, pl_module) -> None:
+        if self.start is not None:
+            self.paused += time.perf_counter() - self._val_start
+
+    @property
+    def throughput(self) -> float:
+        assert self.start is not None, "fewer than WARMUP steps"
+        return self.images / (self.end - self.start - self.paused)

@@ -16,9 +16,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import lightning as L
 import torch
 import torch.nn.functional as F
+from common import WARMUP, StepTimer
 from torch.utils.data import DataLoader
 from torchvision import datasets, models
 
@@ -31,39 +31,6 @@ from visionyard.plugins.schema import ConfigSchema
 from visionyard.plugins.validation import resolve_config
 from visionyard.services.runs import prepare_run
 from visionyard.worker.execute import execute_run
-
-WARMUP = 3
-
-
-class StepTimer(L.Callback):
-    """Training time from batch WARMUP on, with validation taken out."""
-
-    def __init__(self) -> None:
-        self.start: float | None = None
-        self.end = 0.0
-        self.paused = 0.0
-        self.images = 0
-        self._val_start = 0.0
-
-    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
-        if self.start is None and trainer.global_step == WARMUP:
-            self.start = time.perf_counter()
-
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        if self.start is not None:
-            self.images += len(batch[1])
-            self.end = time.perf_counter()
-
-    def on_validation_start(self, trainer, pl_module) -> None:
-        self._val_start = time.perf_counter()
-
-    def on_validation_end(self, trainer, pl_module) -> None:
-        if self.start is not None:
-            self.paused += time.perf_counter() - self._val_start
-
-    @property
-    def throughput(self) -> float:
-        return self.images / (self.end - self.start - self.paused)
 
 
 def run_visionyard(settings: Settings, registry, data: Path, config: dict) -> float:

@@ -27,38 +27,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import lightning as L
+from common import StepTimer
 
-WARMUP = 3
 BATCH = 32
-
-
-class StepTimer(L.Callback):
-    """When the first step began, and training throughput from step WARMUP on without validation."""
-
-    def __init__(self) -> None:
-        self.first: float | None = None
-        self.start: float | None = None
-        self.end, self.paused, self.images, self._val_start = 0.0, 0.0, 0, 0.0
-
-    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
-        now = time.perf_counter()
-        if self.first is None:
-            self.first = now
-        if self.start is None and trainer.global_step == WARMUP:
-            self.start = now
-
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        if self.start is not None:
-            self.images += len(batch[1]) * trainer.world_size
-            self.end = time.perf_counter()
-
-    def on_validation_start(self, trainer, pl_module) -> None:
-        self._val_start = time.perf_counter()
-
-    def on_validation_end(self, trainer, pl_module) -> None:
-        if self.start is not None:
-            self.paused += time.perf_counter() - self._val_start
 
 
 def one_run(home: Path, devices: int, accelerator: str, image_size: int) -> dict[str, float]:
@@ -85,11 +56,8 @@ def one_run(home: Path, devices: int, accelerator: str, image_size: int) -> dict
     timer = StepTimer()
     outcome = execute_run(replace(prepared, progress=False, extra_callbacks=[timer]), settings, catalog)
     assert outcome.status == "completed", outcome.error
-    assert timer.first is not None and timer.start is not None
-    return {
-        "images_per_s": timer.images / (timer.end - timer.start - timer.paused),
-        "to_first_step_s": timer.first - called,
-    }
+    assert timer.first is not None
+    return {"images_per_s": timer.throughput, "to_first_step_s": timer.first - called}
 
 
 def measured(home: Path, devices: int, accelerator: str, image_size: int) -> dict[str, float]:

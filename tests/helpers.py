@@ -1,4 +1,4 @@
-"""Small datasets made by the tests themselves."""
+"""Small datasets (and queued run rows) made by the tests themselves."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from visionyard.db.models import Run, utcnow
+from visionyard.db.session import Database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,3 +55,22 @@ TINY = {
     "preprocessing.image_size": 32,
     "data.num_workers": 0,
 }
+
+
+def queue_run(db: Database, run_id: str, config: dict | None = None, queued_at: datetime | None = None) -> str:
+    """A queued run row, as the services would leave it, for the claim tests."""
+    with db.write() as session:
+        session.add(
+            Run(
+                id=run_id,
+                status="queued",
+                model="m",
+                task="classification",
+                dataset="d",
+                dataset_path="/d",
+                config=config or {},
+                epochs=1,
+                queued_at=queued_at or utcnow(),
+            )
+        )
+    return run_id

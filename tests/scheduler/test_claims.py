@@ -5,30 +5,15 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from tests.helpers import queue_run
 from visionyard.core import lifecycle
 from visionyard.core.claims import claim, claim_next_run
-from visionyard.db.models import Run, utcnow
+from visionyard.db.models import Run
 from visionyard.db.session import Database
 
 
 def queued_runs(db: Database, count: int) -> list[str]:
-    ids = [f"run-{i:03d}" for i in range(count)]
-    with db.write() as session:
-        for run_id in ids:
-            session.add(
-                Run(
-                    id=run_id,
-                    status="queued",
-                    model="m",
-                    task="classification",
-                    dataset="d",
-                    dataset_path="/d",
-                    config={},
-                    epochs=1,
-                    queued_at=utcnow(),
-                )
-            )
-    return ids
+    return [queue_run(db, f"run-{i:03d}") for i in range(count)]
 
 
 def database(tmp_path: Path) -> Database:

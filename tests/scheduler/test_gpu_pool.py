@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import queue_run
 from visionyard.common.errors import Invalid
 from visionyard.config import Settings
 from visionyard.core import devices, lifecycle, recovery
@@ -25,21 +26,7 @@ def database(tmp_path: Path) -> Database:
 
 
 def queue(db: Database, run_id: str, hardware: dict, waited_s: float = 0.0) -> str:
-    with db.write() as session:
-        session.add(
-            Run(
-                id=run_id,
-                status="queued",
-                model="m",
-                task="classification",
-                dataset="d",
-                dataset_path="/d",
-                config={"hardware": hardware},
-                epochs=1,
-                queued_at=utcnow() - timedelta(seconds=waited_s),
-            )
-        )
-    return run_id
+    return queue_run(db, run_id, {"hardware": hardware}, utcnow() - timedelta(seconds=waited_s))
 
 
 def held(db: Database, run_id: str) -> list[int] | None:
