@@ -198,3 +198,15 @@ def test_a_ddp_run_on_two_gpus_matches_the_cpu_shape(tmp_path: Path, data: Path)
     assert done["status"] == "completed" and [r["step"] for r in folder.read_metrics()] == [3, 6]
     for _, kept in folder.validation_epochs():
         assert json.loads(kept.report_json.read_text())["count"] == 30
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(GPUS < 1, reason="needs a CUDA device")
+def test_a_gpu_trained_run_predicts_and_exports(tmp_path: Path, data: Path):
+    done = train(tmp_path, data, {**TINY, "hardware.accelerator": "cuda"})
+    image = next((data / "val").rglob("*.png"))
+    predicted = run_cli("predict", done["run_id"], str(image), "--json", home=tmp_path)
+    assert predicted.returncode == 0, predicted.stderr[-3000:]
+    exported = run_cli("export", done["run_id"], "--format", "onnx", "--json", home=tmp_path, timeout=600)
+    assert exported.returncode == 0, exported.stderr[-3000:]
+    assert json.loads(exported.stdout.strip().splitlines()[-1])["status"] == "completed"
