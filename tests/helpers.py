@@ -74,3 +74,13 @@ def queue_run(db: Database, run_id: str, config: dict | None = None, queued_at: 
             )
         )
     return run_id
+
+
+class PauseAtStep:
+    """A control asking for a pause after training step ``step`` (never, for None), mid-epoch."""
+
+    def __init__(self, step: int | None):
+        self.step = step
+
+    def requested(self, epoch: int, step: int, epoch_end: bool):
+        return "pause" if step == self.step and not epoch_end else None

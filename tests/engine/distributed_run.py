@@ -13,16 +13,9 @@ import sys
 from dataclasses import asdict, replace
 
 
-class PauseAtStep:
-    def __init__(self, step: int | None):
-        self.step = step
-
-    def requested(self, epoch: int, step: int, epoch_end: bool):
-        return "pause" if step == self.step and not epoch_end else None
-
-
 def main(spec: dict) -> None:
     os.environ["VISIONYARD_HOME"] = spec["home"]
+    from tests.helpers import PauseAtStep
     from visionyard.config import Settings
     from visionyard.plugins.catalog import catalog_for
     from visionyard.services.runs import prepare_resume, prepare_run

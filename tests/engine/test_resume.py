@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.helpers import TINY
+from tests.helpers import TINY, PauseAtStep
 from visionyard.config import Settings
 from visionyard.core.runs import RunSetupError
 from visionyard.plugins.catalog import PluginCatalog
@@ -26,14 +26,6 @@ class StopAfterEpoch:
 
     def requested(self, epoch: int, step: int, epoch_end: bool):
         return "stop" if epoch_end and epoch + 1 == self.epoch else None
-
-
-class PauseAtStep:
-    def __init__(self, step: int):
-        self.step = step
-
-    def requested(self, epoch: int, step: int, epoch_end: bool):
-        return "pause" if step == self.step and not epoch_end else None
 
 
 def run(settings, catalog, prepared, control=None):

@@ -3,6 +3,8 @@ so two schedulers (or a scheduler and the foreground CLI) never claim one twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -12,7 +14,7 @@ from visionyard.db.models import Job, Run, utcnow
 from visionyard.db.session import Database
 
 
-def claim_next_run(db: Database, max_active: int, pool: list[int] | None = None, backfill_s: float = 0.0) -> str | None:
+def claim_next_run(db: Database, max_active: int, pool: Sequence[int] = (), backfill_s: float = 0.0) -> str | None:
     """Move the next runnable run to ``running`` and return its id, or None.
 
     A run restarting after a crash keeps its slot and its GPUs and goes first once its backoff has passed;
@@ -37,10 +39,10 @@ def claim_next_run(db: Database, max_active: int, pool: list[int] | None = None,
         if _count(session, Run, lifecycle.ACTIVE) >= max_active:
             return None
         queued = session.scalars(select(Run).where(Run.status == RunStatus.QUEUED).order_by(Run.queued_at, Run.id))
-        free = set(pool or []) - held_gpus(session)
+        free = set(pool) - held_gpus(session)
         draining = False
         for candidate in queued:
-            asked = devices.wanted(candidate.config, pool or [])
+            asked = devices.wanted(candidate.config, pool)
             given = devices.pick(asked, free)
             if given is not None and not (draining and given):
                 _claim_run(session, candidate, "claimed", assigned_devices=given or None)
@@ -72,7 +74,7 @@ def claim_next_job(db: Database, max_running: int) -> str | None:
         return job.id
 
 
-def claim(db: Database, kind: type[Run] | type[Job], item_id: str, pool: list[int] | None = None) -> bool:
+def claim(db: Database, kind: type[Run] | type[Job], item_id: str, pool: Sequence[int] = ()) -> bool:
     """Claim one given queued run or job (the foreground CLI), whatever the slots say; a run is given
     the GPUs it asks for if they are free (else it uses what its process sees)."""
     with db.serialised() as session:
@@ -80,7 +82,7 @@ def claim(db: Database, kind: type[Run] | type[Job], item_id: str, pool: list[in
         if item is None or item.status != RunStatus.QUEUED:  # a job's queued is spelled alike
             return False
         if isinstance(item, Run):
-            given = devices.pick(devices.wanted(item.config, pool or []), set(pool or []) - held_gpus(session))
+            given = devices.pick(devices.wanted(item.config, pool), set(pool) - held_gpus(session))
             _claim_run(session, item, "claimed in the foreground", assigned_devices=given or None)
         else:
             lifecycle.move(session, item, JobStatus.RUNNING)

@@ -7,7 +7,7 @@ its move out of the active statuses; its worker sees only them (``CUDA_VISIBLE_D
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +38,14 @@ def gpu_pool(settings: Settings) -> list[int]:
     return sorted(set(settings.gpus)) if settings.gpus is not None else visible_gpus()
 
 
-def wanted(config: dict[str, Any], pool: list[int]) -> int | list[int]:
+def wanted(config: dict[str, Any], pool: Sequence[int]) -> int | list[int]:
     """The GPUs of the pool a run's config asks for: a count, or these indexes; 0 for a CPU run and
     wherever there is no pool (a CPU host: the worker then says what the run asked for that it lacks)."""
     hardware = TrainingConfig.from_run_config(config).hardware
     return 0 if hardware.accelerator == "cpu" or not pool else hardware.devices
 
 
-def check_fits(config: dict[str, Any], pool: list[int]) -> None:
+def check_fits(config: dict[str, Any], pool: Sequence[int]) -> None:
     """Refuse a run that could never be given its GPUs here (it would wait in the queue forever)."""
     asked = wanted(config, pool)
     if isinstance(asked, list) and not set(asked) <= set(pool):

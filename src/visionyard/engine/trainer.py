@@ -15,7 +15,7 @@ from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from lightning.pytorch.strategies import DDPStrategy, Strategy
 
 from visionyard.common.errors import Invalid
-from visionyard.common.training_config import TrainingConfig
+from visionyard.common.training_config import HardwareConfig, TrainingConfig
 from visionyard.engine.callbacks import AtomicCheckpointIO, CompactProgressBar
 from visionyard.engine.reporting import Reporter
 from visionyard.storage.run_folder import RunFolder
@@ -52,7 +52,7 @@ def resolve_hardware(cfg: TrainingConfig) -> Hardware:
         raise HardwareError("hardware.accelerator is cuda but no CUDA device is visible")
     accelerator = "cuda" if hw.accelerator == "cuda" or (hw.accelerator == "auto" and cuda) else "cpu"
     if accelerator == "cpu":
-        _check_cpu(cfg)
+        _check_cpu(hw)
     else:
         _check_gpus(hw.devices)
     if hw.strategy == "deepspeed" and importlib.util.find_spec("deepspeed") is None:
@@ -64,8 +64,7 @@ def resolve_hardware(cfg: TrainingConfig) -> Hardware:
     return Hardware(accelerator, hw.devices, strategy, world)
 
 
-def _check_cpu(cfg: TrainingConfig) -> None:
-    hw = cfg.hardware
+def _check_cpu(hw: HardwareConfig) -> None:
     problems = hw.cpu_problems()
     if problems:
         raise HardwareError(problems[0])
@@ -93,6 +92,7 @@ def _strategy(hardware: Hardware) -> str | Strategy:
 def build_trainer(
     folder: RunFolder,
     cfg: TrainingConfig,
+    hardware: Hardware,
     monitor: str,
     mode: str,
     callbacks: list[Callback],
@@ -126,7 +126,6 @@ def build_trainer(
         )
     if progress:
         all_callbacks.append(CompactProgressBar())
-    hardware = resolve_hardware(cfg)
     return L.Trainer(
         default_root_dir=folder.root,
         max_epochs=cfg.epochs,

@@ -80,9 +80,7 @@ def execute_run(
     record = folder.read_run()
     folder.update_run(status=RunStatus.RUNNING, attempt=record.get("attempt", 0) + 1, started_at=now(), error=None)
     handler = _attach_log_file(folder.log_file)
-    cfg = TrainingConfig.from_run_config(request.config)
-    task = catalog.get(request.model).task
-    monitor, mode = cfg.validation.monitored(headline(task))
+    task, cfg, (monitor, mode) = _plan(request, catalog)
     try:
         status = _train(request, settings, catalog, task, cfg, (monitor, mode), control or FlagControl(), reporter)
         outcome = _outcome(status, folder.read_metrics(), monitor, mode)
@@ -110,10 +108,14 @@ def execute_run(
 def train_rank(request: RunRequest, settings: Settings, catalog: PluginCatalog) -> None:
     """One of ranks 1..N-1 of a distributed run (see :mod:`visionyard.worker.ranks`): it trains its share
     and joins every collective; rank zero reports, writes and decides."""
+    _train(request, settings, catalog, *_plan(request, catalog), FlagControl(), NullReporter(), primary=False)
+
+
+def _plan(request: RunRequest, catalog: PluginCatalog) -> tuple[str, TrainingConfig, tuple[str, str]]:
+    """The run's task, its training config, and the metric it monitors with that metric's mode."""
     cfg = TrainingConfig.from_run_config(request.config)
     task = catalog.get(request.model).task
-    monitored = cfg.validation.monitored(headline(task))
-    _train(request, settings, catalog, task, cfg, monitored, FlagControl(), NullReporter(), primary=False)
+    return task, cfg, cfg.validation.monitored(headline(task))
 
 
 def _train(
@@ -172,7 +174,7 @@ def _train(
     pin = hardware.accelerator == "cuda"
     ckpt = folder.last_ckpt if request.resume else None
     with other_ranks(request, hardware.world_size if primary else 1):
-        trainer = build_trainer(folder, cfg, *monitored, callbacks, reporter, progress=request.progress)
+        trainer = build_trainer(folder, cfg, hardware, *monitored, callbacks, reporter, progress=request.progress)
         plugin.train(trainer, TaskDataModule(task, splits, cfg, pin_memory=pin), ckpt_path=ckpt)
     if control_callback.outcome == "pause":
         return RunStatus.PAUSED

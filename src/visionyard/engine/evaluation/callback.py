@@ -71,7 +71,7 @@ class ValidationDetails(L.Callback):
         samples = [self.samples[i] for i in positions]
         predictions = predictions_for(self.task, samples, outputs["outputs"], self.class_names, self.input_size)
         losses = [None] * count if outputs["losses"] is None else [float(v) for v in outputs["losses"]]
-        if trainer.world_size == 1 and self._recorder is not None:
+        if self._recorder is not None and trainer.world_size == 1:
             self._recorder.add(samples, predictions, losses)  # recorded as they come: no predictions held
         else:
             self._pending.extend(zip(positions, predictions, losses, strict=True))
