@@ -29,7 +29,12 @@ class Settings(BaseSettings):
     gpu_backfill_s: float = Field(
         1800.0, ge=0, description="how long smaller runs may pass a queued run waiting for GPUs (0: strict FIFO)"
     )
-    executor: Literal["local"] = Field("local", description="where workers run: local (processes on this host)")
+    executor: Literal["local", "ray"] = Field(
+        "local", description="where runs train: local (processes on this host) or ray (a Ray cluster)"
+    )
+    ray_address: str = Field(
+        "local", description="the Ray cluster's GCS (host:port) with executor=ray; local starts one in-process"
+    )
     max_restarts: int = Field(2, ge=0, description="default restarts of a run whose worker died")
     heartbeat_interval: float = Field(2.0, gt=0, description="seconds between worker heartbeats")
     heartbeat_timeout: float = Field(10.0, gt=0, description="a worker silent this long is taken for dead")

@@ -24,8 +24,8 @@ class RecordingExecutor:
         self.ended: list[Exit] = []
         self.living: set[str] = set()
 
-    def launch(self, kind: Kind, item_id: str, log_file: Path) -> None:
-        self.started.append((kind, item_id))
+    def launch(self, kind: Kind, item: Run | Job, log_file: Path) -> None:
+        self.started.append((kind, item.id))
 
     def exits(self) -> list[Exit]:
         ended, self.ended = self.ended, []
@@ -36,6 +36,9 @@ class RecordingExecutor:
 
     def alive(self, item: Run | Job) -> bool:
         return item.id in self.living
+
+    def adopt(self, item: Run | Job) -> bool:
+        return self.alive(item)
 
     def kill(self, item: Run | Job) -> None:
         self.living.discard(item.id)

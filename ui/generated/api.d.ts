@@ -2570,6 +2570,11 @@ export interface components {
             epochs: number;
             /** Error */
             error: string | null;
+            /**
+             * Executor
+             * @description where the last attempt's worker ran: local or ray
+             */
+            executor: string | null;
             /** Final Metrics */
             final_metrics: {
                 [key: string]: unknown;
@@ -2612,8 +2617,18 @@ export interface components {
              * @description what training found wrong (a diverging loss); it went on
              */
             warnings: components["schemas"]["TrainingWarning"][];
+            /**
+             * Worker Node
+             * @description the node of the last attempt's worker (a host; a Ray node id)
+             */
+            worker_node: string | null;
             /** Worker Pid */
             worker_pid: number | null;
+            /**
+             * Worker Ref
+             * @description the executor's id of the last attempt's worker (a Ray actor id)
+             */
+            worker_ref: string | null;
         };
         /**
          * RunStatus
@@ -2667,6 +2682,11 @@ export interface components {
             epochs: number;
             /** Error */
             error: string | null;
+            /**
+             * Executor
+             * @description where the last attempt's worker ran: local or ray
+             */
+            executor: string | null;
             /** Final Metrics */
             final_metrics: {
                 [key: string]: unknown;
@@ -2709,8 +2729,18 @@ export interface components {
              * @description what training found wrong (a diverging loss); it went on
              */
             warnings: components["schemas"]["TrainingWarning"][];
+            /**
+             * Worker Node
+             * @description the node of the last attempt's worker (a host; a Ray node id)
+             */
+            worker_node: string | null;
             /** Worker Pid */
             worker_pid: number | null;
+            /**
+             * Worker Ref
+             * @description the executor's id of the last attempt's worker (a Ray actor id)
+             */
+            worker_ref: string | null;
         };
         /** SampleBox */
         SampleBox: {

@@ -18,6 +18,7 @@ from visionyard.api.auth import TokenGuard
 from visionyard.api.compat import changedetect, deepvision
 from visionyard.api.events import EventHub
 from visionyard.api.routes import datasets, evaluations, exports, health, models, predict, registry, runs, storage
+from visionyard.scheduler.executors.base import Executor
 from visionyard.scheduler.supervisor import Scheduler
 from visionyard.schemas.system import Pong
 from visionyard.services.context import ServiceContext
@@ -25,8 +26,9 @@ from visionyard.services.context import ServiceContext
 log = logging.getLogger("visionyard.api")
 
 
-def create_app(ctx: ServiceContext | None = None, schedule: bool = True) -> FastAPI:
-    """``schedule=False`` serves the API without starting workers (a second API process)."""
+def create_app(ctx: ServiceContext | None = None, schedule: bool = True, executor: Executor | None = None) -> FastAPI:
+    """``schedule=False`` serves the API without starting workers (a second API process); ``executor``:
+    where the scheduler runs workers (default the one the settings name)."""
     context = ctx or ServiceContext()
 
     @asynccontextmanager
@@ -35,7 +37,7 @@ def create_app(ctx: ServiceContext | None = None, schedule: bool = True) -> Fast
         hub = EventHub(context.db)
         hub.start()
         app.state.hub = hub
-        scheduler = Scheduler(context) if schedule else None
+        scheduler = Scheduler(context, executor=executor) if schedule else None
         if scheduler is not None:
             scheduler.start()
         threading.Thread(target=_warm_catalog, args=(context,), name="catalog", daemon=True).start()

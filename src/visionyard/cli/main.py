@@ -273,14 +273,21 @@ def serve(
     import uvicorn
 
     from visionyard.api.app import create_app
+    from visionyard.common.errors import VisionyardError
+    from visionyard.scheduler.executors import executor_for
 
     settings = Settings()
     if not _is_loopback(host) and not settings.api_token and not allow_open:
         raise fail(f"refusing to listen on {host} without VISIONYARD_API_TOKEN (or pass --allow-unauthenticated)")
+    try:
+        executor = executor_for(settings)
+    except VisionyardError as exc:
+        raise fail(f"cannot start the {settings.executor} executor: {exc}") from None
     if demo_data:
         demo(force=False)
-    err.print(f"visionyard {settings.root} on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(create_app(ServiceContext(settings)), host=host, port=port, log_level="info", access_log=False)
+    err.print(f"visionyard {settings.root} on http://{host}:{port} (API docs at /docs, executor {settings.executor})")
+    app_ = create_app(ServiceContext(settings), executor=executor)
+    uvicorn.run(app_, host=host, port=port, log_level="info", access_log=False)
 
 
 def _is_loopback(host: str) -> bool:
@@ -295,11 +302,18 @@ def _is_loopback(host: str) -> bool:
 
 
 @app.command(hidden=True)
-def worker(run_id: str) -> None:
-    """Train one claimed run (started by the scheduler)."""
-    from visionyard.services.runs import train_claimed
+def worker(
+    run_id: str,
+    placement: Annotated[str | None, typer.Option(help="where this worker runs (JSON, from the executor)")] = None,
+) -> None:
+    """Train one claimed run (started by the scheduler, or by a Ray actor)."""
+    import functools
 
-    _in_worker_process(f"run {run_id}", train_claimed, run_id)
+    from visionyard.services.runs import train_claimed
+    from visionyard.worker.service import Placement
+
+    place = Placement.from_json(placement) if placement else None
+    _in_worker_process(f"run {run_id}", functools.partial(train_claimed, place=place), run_id)
 
 
 @app.command(hidden=True)

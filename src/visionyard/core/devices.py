@@ -34,7 +34,10 @@ def visible_gpus() -> list[int]:
 
 
 def gpu_pool(settings: Settings) -> list[int]:
-    """``VISIONYARD_GPUS`` when set, else every visible GPU (none on a CPU host)."""
+    """``VISIONYARD_GPUS`` when set, else every visible GPU (none on a CPU host); none with the Ray
+    executor, which places runs on the cluster's GPUs itself."""
+    if settings.executor != "local":
+        return []
     return sorted(set(settings.gpus)) if settings.gpus is not None else visible_gpus()
 
 

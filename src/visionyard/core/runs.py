@@ -51,8 +51,11 @@ def get_run(session: Session, run_id: str) -> Run:
     return run
 
 
-def worker_request(settings: Settings, session: Session, run: Run) -> RunRequest:
-    """What a worker executes for a claimed run: it continues from last.ckpt whenever there is one."""
+def worker_request(settings: Settings, session: Session, run: Run, origin_home: Path | None = None) -> RunRequest:
+    """What a worker executes for a claimed run: it continues from last.ckpt whenever there is one.
+
+    ``origin_home``: the server's HOME, on a node with its own: a dataset under it is this node's copy of
+    the one the executor pushed to the artifact store."""
     folder = RunFolder.of(settings.runs_dir, run.id)
     store = artifact_store(settings)
     try:
@@ -68,6 +71,8 @@ def worker_request(settings: Settings, session: Session, run: Run) -> RunRequest
     if run.base_version_id is not None and not resume:
         base = store.ensure_local(published_weights(settings, session, run.base_version_id))
     dataset = Path(run.dataset_path)
+    if origin_home is not None and origin_home != settings.root and dataset.is_relative_to(origin_home):
+        dataset = store.ensure_local(settings.root / dataset.relative_to(origin_home))
     if remote.is_remote(run.dataset) and not dataset.is_dir():
         dataset = remote.fetch_dataset(settings, run.dataset, archive_limits(settings))  # cache pruned, or another host
     return RunRequest(folder, run.model, dataset, run.config, resume=resume, base_checkpoint=base)

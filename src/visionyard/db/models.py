@@ -80,6 +80,12 @@ class Run(Base):
     worker_pid: Mapped[int | None] = mapped_column(Integer)
     worker_host: Mapped[str | None] = mapped_column(String(255))
     worker_started: Mapped[float | None]
+    executor: Mapped[str | None] = mapped_column(String(16))
+    """Where the last attempt's worker ran: ``local`` or ``ray``."""
+    worker_node: Mapped[str | None] = mapped_column(String(255))
+    """The node of the last attempt's worker: a host name, or a Ray node id."""
+    worker_ref: Mapped[str | None] = mapped_column(String(255))
+    """The executor's id of the last attempt's worker (a Ray actor id); None for a local process."""
     heartbeat_at: Mapped[datetime | None]
     control: Mapped[str | None] = mapped_column(String(16))
     control_at: Mapped[datetime | None]

@@ -71,7 +71,7 @@ class Scheduler:
         """At start: adopt running runs whose worker lives, and recover the others."""
         with self.ctx.db.serialised() as session:
             for run in session.scalars(select(Run).where(Run.status == RunStatus.RUNNING)):
-                if self.executor.alive(run):
+                if self.executor.adopt(run):
                     lifecycle.add_event(session, run.id, "reconcile", action="adopted", pid=run.worker_pid)
                     continue
                 lifecycle.add_event(session, run.id, "reconcile", action="recovered", pid=run.worker_pid)
@@ -114,8 +114,10 @@ class Scheduler:
             if run_id is None:
                 return
             folder = RunFolder.of(self.ctx.settings.runs_dir, run_id)
+            with self.ctx.db.session() as session:
+                claimed = session.get_one(Run, run_id)
             try:
-                self.executor.launch("run", run_id, folder.root / "logs" / "worker.log")
+                self.executor.launch("run", claimed, folder.root / "logs" / "worker.log")
             except OSError as exc:
                 with self.ctx.db.serialised() as session:
                     run = session.get_one(Run, run_id)
@@ -153,7 +155,7 @@ class Scheduler:
                 job = session.get_one(Job, job_id)
                 log_file = core_jobs.job_folder(self.ctx.settings, job) / "worker.log"
             try:
-                self.executor.launch("job", job_id, log_file)
+                self.executor.launch("job", job, log_file)
             except OSError as exc:
                 with self.ctx.db.serialised() as session:
                     core_jobs.finish_job(

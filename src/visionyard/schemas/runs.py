@@ -50,6 +50,9 @@ class RunSummary(BaseModel):
     )
     assigned_devices: list[int] | None = Field(description="the GPUs of the pool the run holds while active")
     worker_pid: int | None
+    executor: str | None = Field(description="where the last attempt's worker ran: local or ray")
+    worker_node: str | None = Field(description="the node of the last attempt's worker (a host; a Ray node id)")
+    worker_ref: str | None = Field(description="the executor's id of the last attempt's worker (a Ray actor id)")
     heartbeat_at: datetime | None
     created_at: datetime
     queued_at: datetime | None

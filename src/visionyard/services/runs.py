@@ -40,6 +40,7 @@ from visionyard.storage.s3 import StorageError
 if TYPE_CHECKING:
     from visionyard.core.context import Context
     from visionyard.engine.reporting import FlagControl
+    from visionyard.worker.service import Placement
 
 log = logging.getLogger("visionyard.runs")
 
@@ -269,13 +270,15 @@ def delete_run(ctx: Context, run_id: str) -> None:
         log.warning("run %s: its files stay in the artifact store: %s", run_id, exc)
 
 
-def train_claimed(ctx: Context, run_id: str, local: FlagControl | None = None, progress: bool = False) -> str:
+def train_claimed(
+    ctx: Context, run_id: str, local: FlagControl | None = None, progress: bool = False, place: Placement | None = None
+) -> str:
     """Train a run claimed for this process to its end (or pause, or stop), then publish it where its
     config asks (spec/004 ``register_model``). Returns the run's status."""
     from visionyard.services import model_registry
     from visionyard.worker.service import run_worker
 
-    status = run_worker(ctx, run_id, local, progress)
+    status = run_worker(ctx, run_id, local, progress, place)
     if status == RunStatus.COMPLETED:
         model_registry.publish_if_asked(ctx, run_id)
     return status

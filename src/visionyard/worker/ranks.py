@@ -9,7 +9,6 @@ the environment Lightning reads for processes created outside it (``LOCAL_RANK``
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import os
@@ -22,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from visionyard.core.requests import RunRequest
+from visionyard.scheduler.executors.processes import die_with_parent
 from visionyard.storage.atomic import write_json
 from visionyard.storage.run_folder import RunFolder
 
@@ -29,7 +29,6 @@ log = logging.getLogger("visionyard.worker")
 SPEC = "ranks.json"
 RANK_VARIABLES = ("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "NODE_RANK", "LOCAL_RANK", "RANK")
 EXIT_WAIT_S = 60.0
-PR_SET_PDEATHSIG = 1
 
 
 @contextmanager
@@ -96,8 +95,7 @@ def _tied() -> None:
     """In a new rank, before it runs: Ctrl-C is rank zero's to handle (it pauses the run and the ranks with
     it), and the rank dies with its parent (Linux), so none is left waiting in a collective."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform == "linux":
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    die_with_parent()
 
 
 def _finish(child: subprocess.Popen[bytes]) -> None:

@@ -7,11 +7,14 @@ heartbeat and reads pending control requests, which the training loop polls from
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
 import threading
 import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -95,22 +98,57 @@ class DatabaseControl:
         return self.local.requested(epoch, step, epoch_end) or self.heartbeat.take()  # type: ignore[return-value]
 
 
-def claim_here(ctx: Context, run_id: str) -> None:
+@dataclass(frozen=True)
+class Placement:
+    """Where this worker runs, recorded on the run when it claims it."""
+
+    executor: str = "local"
+    node: str = field(default_factory=socket.gethostname)
+    ref: str | None = None
+    """The executor's id of this worker (a Ray actor id)."""
+    attempt: int | None = None
+    """The attempt this worker was started for (None: the one claimed now); a worker late for its attempt
+    (a Ray actor that waited for resources while the run was restarted) finds nothing to do."""
+    origin_home: Path | None = None
+    """The server's HOME when this node's differs: the run's dataset is pulled from the artifact store."""
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "origin_home": str(self.origin_home) if self.origin_home else None})
+
+    @classmethod
+    def from_json(cls, text: str) -> Placement:
+        fields = json.loads(text)
+        home = fields.pop("origin_home", None)
+        return cls(**fields, origin_home=Path(home) if home else None)
+
+
+def claim_here(ctx: Context, run_id: str, place: Placement | None = None) -> None:
     """Record this process as the run's worker; the run must already be claimed (running)."""
+    place = place or Placement()
     me = psutil.Process()
     with ctx.db.serialised() as session:
         run = get_run(session, run_id)
         if run.status != RunStatus.RUNNING:
             raise NotClaimed(f"run {run_id} is {run.status}, not running: nothing to do")
+        if place.attempt is not None and place.attempt != run.attempt:
+            raise NotClaimed(f"run {run_id} is on attempt {run.attempt}, not {place.attempt}: nothing to do")
         if run.worker_pid not in (None, me.pid) and run.worker_host == socket.gethostname():
             raise NotClaimed(f"run {run_id} belongs to worker {run.worker_pid}")
         run.worker_pid, run.worker_host, run.worker_started = me.pid, socket.gethostname(), me.create_time()
+        run.executor, run.worker_node, run.worker_ref = place.executor, place.node, place.ref
         run.heartbeat_at = utcnow()
 
 
-def run_worker(ctx: Context, run_id: str, local: FlagControl | None = None, progress: bool = False) -> str:
+def run_worker(
+    ctx: Context,
+    run_id: str,
+    local: FlagControl | None = None,
+    progress: bool = False,
+    place: Placement | None = None,
+) -> str:
     """Execute a claimed run to its end (or pause/stop) and record the outcome. Returns the status."""
-    claim_here(ctx, run_id)
+    place = place or Placement()
+    claim_here(ctx, run_id, place)
     heartbeat = Heartbeat(ctx, run_id)
     heartbeat.start()
     try:
@@ -118,7 +156,7 @@ def run_worker(ctx: Context, run_id: str, local: FlagControl | None = None, prog
 
         with ctx.db.session() as session:
             run = get_run(session, run_id)
-            request = worker_request(ctx.settings, session, run)
+            request = worker_request(ctx.settings, session, run, place.origin_home)
             reporter = DatabaseReporter(ctx, run)
             assigned = run.assigned_devices
         if assigned:  # before CUDA starts: the run sees its GPUs only, numbered from 0

@@ -52,6 +52,13 @@ export function RunHeader({ run, stream, change }: { run: RunPublic; stream: Rea
         </Fact>
         {run.status === "queued" && run.queue_position != null && <Fact term="Queue">position {run.queue_position}</Fact>}
         {run.assigned_devices?.length ? <Fact term="GPUs">{run.assigned_devices.join(", ")}</Fact> : null}
+        {run.executor && (
+          <Fact term="Worker">
+            {run.executor}
+            {run.worker_node && <span> on {run.worker_node}</span>}
+            {run.worker_ref && <span className="muted small"> · actor {run.worker_ref}</span>}
+          </Fact>
+        )}
         {best && (
           <Fact term="Best">
             {best[0]} {formatMetric(best[1])}

@@ -3,7 +3,8 @@ starts a worker for each, says which of them ended and whether a worker recorded
 still alive (also one started by an earlier server), and kills one. The worker code is the same for
 every executor: only the launch differs.
 
-Selected by ``VISIONYARD_EXECUTOR``: ``local`` (default) starts worker processes on this host.
+Selected by ``VISIONYARD_EXECUTOR``: ``local`` (default) starts worker processes on this host; ``ray``
+submits runs to a Ray cluster (``VISIONYARD_RAY_ADDRESS``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 from visionyard.config import Settings
 from visionyard.scheduler.executors.base import Executor
 from visionyard.scheduler.executors.local import LocalExecutor
+from visionyard.scheduler.executors.ray_cluster import RayExecutor
 
-EXECUTORS: dict[str, type[Executor]] = {"local": LocalExecutor}
+EXECUTORS: dict[str, type[Executor]] = {"local": LocalExecutor, "ray": RayExecutor}
 
 
 def executor_for(settings: Settings) -> Executor:

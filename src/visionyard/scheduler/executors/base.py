@@ -21,7 +21,7 @@ class Exit:
 
 
 class Executor(Protocol):
-    def launch(self, kind: Kind, item_id: str, log_file: Path) -> None:
+    def launch(self, kind: Kind, item: Run | Job, log_file: Path) -> None:
         """Start a worker for a claimed run or job (``visionyard worker|job ID``); raises OSError if it cannot."""
         ...
 
@@ -34,7 +34,12 @@ class Executor(Protocol):
         ...
 
     def alive(self, item: Run | Job) -> bool:
-        """Is the worker recorded on this run or job (pid, host, start time) still running?"""
+        """Is the worker of this run's or job's current attempt still running?"""
+        ...
+
+    def adopt(self, item: Run | Job) -> bool:
+        """At a server's start: is the worker an earlier server started still running? If so this executor
+        follows it from now where it can (its end comes in ``exits``; else the heartbeat tells)."""
         ...
 
     def kill(self, item: Run | Job) -> None:

@@ -17,9 +17,9 @@ class LocalExecutor:
         self.settings = settings
         self.children: dict[tuple[Kind, str], subprocess.Popen[bytes]] = {}
 
-    def launch(self, kind: Kind, item_id: str, log_file: Path) -> None:
+    def launch(self, kind: Kind, item: Run | Job, log_file: Path) -> None:
         command = "worker" if kind == "run" else "job"
-        self.children[(kind, item_id)] = processes.start_worker(self.settings, item_id, log_file, command)
+        self.children[(kind, item.id)] = processes.start_worker(self.settings, item.id, log_file, command)
 
     def exits(self) -> list[Exit]:
         ended = []
@@ -35,6 +35,9 @@ class LocalExecutor:
 
     def alive(self, item: Run | Job) -> bool:
         return processes.alive(item.worker_pid, item.worker_host, item.worker_started)
+
+    def adopt(self, item: Run | Job) -> bool:
+        return self.alive(item)  # not our child: its heartbeat tells when it ends
 
     def kill(self, item: Run | Job) -> None:
         if self.alive(item):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import signal
@@ -26,18 +27,33 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def start_worker(settings: Settings, run_id: str, log_file: Path, command: str = "worker") -> subprocess.Popen[bytes]:
-    """``visionyard worker RUN_ID`` (or ``job JOB_ID``) in its own session, output appended to ``log_file``."""
+PR_SET_PDEATHSIG = 1
+
+
+def start_worker(
+    settings: Settings, run_id: str, log_file: Path, command: str = "worker", *options: str, tied: bool = False
+) -> subprocess.Popen[bytes]:
+    """``visionyard worker RUN_ID`` (or ``job JOB_ID``) in its own session, output appended to ``log_file``.
+
+    ``tied``: the worker dies with this process (a Ray actor's worker, whose actor may be killed);
+    otherwise it outlives it (the server's, which the next server adopts)."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "visionyard", command, run_id],
+            [sys.executable, "-m", "visionyard", command, run_id, *options],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             env=settings_env(settings),
             start_new_session=True,
+            preexec_fn=die_with_parent if tied else None,
         )
+
+
+def die_with_parent() -> None:
+    """In a new child, before it runs: it is SIGKILLed when its parent dies (Linux; elsewhere nothing)."""
+    if sys.platform == "linux":
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def alive(pid: int | None, host: str | None, started: float | None) -> bool:

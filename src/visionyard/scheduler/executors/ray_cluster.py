@@ -1,0 +1,204 @@
+"""The Ray executor: each run attempt a detached actor on a Ray cluster, placed by Ray.
+
+The actor (``ray_node.NodeWorker``, named ``run-<id>-<attempt>`` in the ``visionyard`` namespace)
+asks for the CPUs and GPUs its run's hardware needs and runs the ordinary worker on its node. Being
+detached it outlives this server; the next server finds it by name and adopts it. The nodes share no
+files with the server: they reach the database and the artifact store, and the server pushes a run's
+dataset to the store before it launches it. Jobs (test runs, exports) stay on this host. See
+docs/cluster.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from visionyard.common.errors import Unavailable
+from visionyard.common.training_config import TrainingConfig
+from visionyard.config import Settings
+from visionyard.db.models import Job, Run
+from visionyard.scheduler.executors import processes
+from visionyard.scheduler.executors.base import Exit, Kind
+from visionyard.scheduler.executors.local import LocalExecutor
+from visionyard.storage.artifacts import artifact_store
+from visionyard.storage.run_folder import RunFolder
+
+log = logging.getLogger("visionyard.scheduler")
+
+NAMESPACE = "visionyard"
+NODE_LOCAL = ("VISIONYARD_HOME", "VISIONYARD_DATA_DIR", "VISIONYARD_EXTRA_DATA_DIRS", "VISIONYARD_MODELS_DIR")
+"""Settings each node keeps its own of when the state is shared through the store (its working copy)."""
+
+
+class ClusterUnsuitable(Unavailable):
+    code = "cluster_unsuitable"
+
+
+class RayExecutor:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.ray = connect(settings)
+        self.store_is_remote = artifact_store(settings).remote
+        check_shared_state(settings, self.store_is_remote, len(live_nodes()))
+        self.jobs = LocalExecutor(settings)
+        self.running: dict[Any, tuple[str, str, Any]] = {}
+        """The work (or, adopted, ``done``) reference of each actor followed: its run id, name and handle."""
+        self.ended: set[str] = set()
+        """Actors whose work has ended, killed or being killed (Ray may still list them a moment)."""
+
+    def launch(self, kind: Kind, item: Run | Job, log_file: Path) -> None:
+        if isinstance(item, Job):
+            self.jobs.launch(kind, item, log_file)
+            return
+        from visionyard.scheduler.executors.ray_node import NodeWorker
+
+        self._push_inputs(item)
+        options = {
+            "name": actor_name(item),
+            "namespace": NAMESPACE,
+            "lifetime": "detached",
+            "max_restarts": 0,
+            "runtime_env": {"env_vars": cluster_env(self.settings, self.store_is_remote)},
+            **resources(item.config, self.ray.cluster_resources().get("GPU", 0)),
+        }
+        try:
+            actor = self.ray.remote(NodeWorker).options(**options).remote()
+            origin = str(self.settings.root) if self.store_is_remote else None
+            self.running[actor.work.remote(item.id, item.attempt, origin)] = (item.id, options["name"], actor)
+        except (self.ray.exceptions.RayError, ValueError) as exc:
+            raise OSError(f"Ray refused the actor: {exc}") from exc
+        log.info("run %s: attempt %d submitted to the Ray cluster", item.id, item.attempt)
+
+    def exits(self) -> list[Exit]:
+        ended = self.jobs.exits()
+        if not self.running:
+            return ended
+        ready, _ = self.ray.wait(list(self.running), num_returns=len(self.running), timeout=0)
+        for ref in ready:
+            run_id, name, actor = self.running.pop(ref)
+            try:
+                reason = self.ray.get(ref) or "the Ray actor ended"
+            except self.ray.exceptions.RayError as exc:
+                reason = f"the Ray actor died: {first_line(exc)}"
+            self._end(name, actor)
+            ended.append(Exit("run", run_id, reason))
+        return ended
+
+    def launched(self, kind: Kind) -> set[str]:
+        if kind == "job":
+            return self.jobs.launched(kind)
+        return {run_id for run_id, _, _ in self.running.values()}
+
+    def alive(self, item: Run | Job) -> bool:
+        if isinstance(item, Job):
+            return self.jobs.alive(item)
+        return self._actor(item) is not None
+
+    def adopt(self, item: Run | Job) -> bool:
+        if isinstance(item, Job):
+            return self.jobs.adopt(item)
+        actor = self._actor(item)
+        if actor is not None:
+            self.running[actor.done.remote()] = (item.id, actor_name(item), actor)
+        return actor is not None
+
+    def kill(self, item: Run | Job) -> None:
+        if isinstance(item, Job):
+            self.jobs.kill(item)
+            return
+        actor = self._actor(item)
+        if actor is not None:
+            self._end(actor_name(item), actor)
+
+    def _actor(self, run: Run) -> Any | None:
+        """The live actor of the run's current attempt, or None."""
+        name = actor_name(run)
+        if name in self.ended:
+            return None
+        try:
+            return self.ray.get_actor(name, namespace=NAMESPACE)
+        except ValueError:
+            return None
+
+    def _end(self, name: str, actor: Any) -> None:
+        """Kill an actor (a detached one lives until killed, also once its work is done)."""
+        self.ended.add(name)
+        with contextlib.suppress(self.ray.exceptions.RayError, ValueError):
+            self.ray.kill(actor, no_restart=True)
+
+    def _push_inputs(self, run: Run) -> None:
+        """What the node reads that only this server has into the artifact store (changed files only): the
+        run folder as created here (run.json, config.json) and the run's dataset when it lies in HOME."""
+        if not self.store_is_remote:
+            return
+        store = artifact_store(self.settings)
+        store.push(RunFolder.of(self.settings.runs_dir, run.id).root)
+        dataset = Path(run.dataset_path)
+        if dataset.is_relative_to(self.settings.root) and dataset.is_dir():
+            store.push(dataset)
+
+
+def connect(settings: Settings) -> Any:
+    """``ray``, connected to ``VISIONYARD_RAY_ADDRESS`` (``local``: a cluster started here, for one host)."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage reports leave the host
+    import ray
+
+    if not ray.is_initialized():
+        if settings.ray_address == "local":
+            ray.init(namespace=NAMESPACE, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        else:
+            try:
+                ray.init(address=settings.ray_address, namespace=NAMESPACE, log_to_driver=False)
+            except (ConnectionError, ray.exceptions.RayError) as exc:
+                raise ClusterUnsuitable(f"cannot reach the Ray cluster at {settings.ray_address}: {exc}") from exc
+    return ray
+
+
+def live_nodes() -> list[dict[str, Any]]:
+    import ray
+
+    return [node for node in ray.nodes() if node.get("Alive")]
+
+
+def check_shared_state(settings: Settings, store_is_remote: bool, nodes: int) -> None:
+    """Refuse a cluster of several nodes when the state lives on this host only (a single-node cluster
+    shares this host's files)."""
+    problems = []
+    if nodes > 1 and settings.database.startswith("sqlite"):
+        problems.append("the database is a SQLite file on this host: set VISIONYARD_DATABASE_URL to PostgreSQL")
+    if nodes > 1 and not store_is_remote:
+        problems.append("the artifact store is this host's HOME: set VISIONYARD_STORAGE_URL to an S3 bucket")
+    if problems:
+        raise ClusterUnsuitable(
+            f"the Ray cluster at {settings.ray_address} has {nodes} nodes, which share no files with this server: "
+            + "; ".join(problems)
+        )
+
+
+def cluster_env(settings: Settings, store_is_remote: bool) -> dict[str, str]:
+    """The environment a node's worker gets on top of its own: this server's settings and S3 credentials,
+    less the folders each node has its own of when the store is shared."""
+    env = {k: v for k, v in processes.settings_env(settings).items() if k.startswith(("VISIONYARD_", "AWS_"))}
+    for name in NODE_LOCAL if store_is_remote else ():
+        env.pop(name, None)
+    return env
+
+
+def actor_name(run: Run) -> str:
+    return f"run-{run.id}-{run.attempt}"
+
+
+def resources(config: dict[str, Any], cluster_gpus: float) -> dict[str, float]:
+    """What the actor asks Ray for: a GPU per device of a GPU run (``auto``: where the cluster has GPUs),
+    else a CPU per training process."""
+    hardware = TrainingConfig.from_run_config(config).hardware
+    count = len(hardware.devices) if isinstance(hardware.devices, list) else hardware.devices
+    on_gpu = hardware.accelerator == "cuda" or (hardware.accelerator == "auto" and cluster_gpus > 0)
+    return {"num_gpus": count, "num_cpus": 1} if on_gpu else {"num_gpus": 0, "num_cpus": count}
+
+
+def first_line(exc: BaseException) -> str:
+    return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)

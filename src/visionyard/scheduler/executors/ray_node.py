@@ -1,0 +1,42 @@
+"""On a Ray node: the actor that runs one attempt of a run.
+
+It starts ``visionyard worker RUN_ID`` as the local executor does on its host, tied to the actor (a
+killed actor takes its worker with it), and answers how the worker ended. Its settings are the node's
+environment (its own ``VISIONYARD_HOME``, the working copy) with the shared state the executor passed
+on (the database, the artifact store). Imported by Ray's worker processes; torch-free.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from visionyard.config import Settings
+from visionyard.scheduler.executors import processes
+from visionyard.storage.run_folder import RunFolder
+from visionyard.worker.service import Placement
+
+
+class NodeWorker:
+    """One run attempt on this node (a detached actor: it outlives the server that started it)."""
+
+    def work(self, run_id: str, attempt: int, origin_home: str | None) -> str:
+        """Run the worker to its end; how it ended (what the scheduler records if the run was left running)."""
+        import ray
+
+        settings = Settings()
+        runtime = ray.get_runtime_context()
+        place = Placement(
+            executor="ray",
+            node=f"{socket.gethostname()} ({runtime.get_node_id()[:12]})",
+            ref=runtime.get_actor_id(),
+            attempt=attempt,
+            origin_home=Path(origin_home) if origin_home else None,
+        )
+        log_file = RunFolder.of(settings.runs_dir, run_id).root / "logs" / "worker.log"
+        child = processes.start_worker(settings, run_id, log_file, "worker", "--placement", place.to_json(), tied=True)
+        return processes.describe_exit(child.wait())
+
+    def done(self) -> None:
+        """Answers once ``work`` has returned: an actor runs one method at a time (a new server adopting
+        the actor waits on this)."""

@@ -1,0 +1,160 @@
+"""Runs on a real two-node Ray cluster, with PostgreSQL and S3 as the only state the nodes share with
+the server: trained there, restarted when their Ray worker is killed, adopted by a restarted server,
+paused and resumed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from tests.cluster.conftest import BUCKET, RayCluster
+from tests.helpers import TINY
+from tests.s3 import S3Server
+from tests.server import Server
+
+pytestmark = [pytest.mark.ray, pytest.mark.postgres, pytest.mark.slow]
+
+
+def create(server: Server, **config) -> dict:
+    body = {"model": "small_cnn", "dataset": "tiny", "config": {**TINY, **config}}
+    response = server.client.post("/api/v1/runs", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def wait_training(server: Server, run_id: str, attempt: int, timeout: float = 120) -> dict:
+    """The run once the given attempt's worker has trained a step past its first."""
+    deadline = time.monotonic() + timeout
+    first = None
+    while time.monotonic() < deadline:
+        run = server.client.get(f"/api/v1/runs/{run_id}").json()
+        if run["attempt"] == attempt and run["status"] == "running" and run["worker_pid"]:
+            first = run["current_step"] if first is None else first
+            if run["current_step"] > first:
+                return run
+        time.sleep(0.1)
+    raise AssertionError(f"attempt {attempt} of {run_id} never trained")
+
+
+def node_of(ray_cluster: RayCluster, run_id: str) -> int:
+    """Which node's HOME holds the run's working copy (the node that trained it)."""
+    found = [n for n, home in enumerate(ray_cluster.homes) if (home / "runs" / run_id / "run.json").is_file()]
+    assert found, f"no node trained {run_id}"
+    return found[0]
+
+
+def test_a_run_trains_on_the_cluster_with_its_state_in_postgresql_and_s3(
+    cluster_server: Server, ray_cluster: RayCluster, s3: S3Server
+):
+    run = create(cluster_server, epochs=2)
+    done = cluster_server.wait_for(run["id"], ("completed", "failed"), timeout=240)
+    assert done["status"] == "completed", done["error"]
+    assert done["executor"] == "ray" and done["worker_ref"] and done["worker_node"]
+
+    node_home = ray_cluster.homes[node_of(ray_cluster, run["id"])]
+    assert (node_home / "data" / "tiny").is_dir()  # the dataset came to the node through the store
+    prefix = f"store/runs/{run['id']}/"
+    keys = set(s3.keys(BUCKET, prefix))
+    assert {prefix + "checkpoints/best.ckpt", prefix + "checkpoints/last.ckpt", prefix + "metrics.json"} <= keys
+    rows = cluster_server.client.get(f"/api/v1/runs/{run['id']}/metrics").json()["rows"]
+    assert [r["epoch"] for r in rows] == [1, 2]  # reported by the node's worker into PostgreSQL
+
+    server_copy = cluster_server.home / "runs" / run["id"] / "checkpoints" / "best.ckpt"
+    assert not server_copy.exists()  # the server has only what it pulls from the store
+    test = cluster_server.client.post(f"/api/v1/runs/{run['id']}/tests", json={"checkpoint": "best", "split": "val"})
+    assert test.status_code == 202, test.text
+    deadline = time.monotonic() + 120
+    while (body := cluster_server.client.get(f"/api/v1/runs/{run['id']}/tests/{test.json()['id']}").json())[
+        "status"
+    ] not in ("completed", "failed"):
+        assert time.monotonic() < deadline, body
+        time.sleep(0.2)
+    assert body["status"] == "completed", body["error"]
+    assert server_copy.read_bytes() == s3.get(BUCKET, prefix + "checkpoints/best.ckpt")
+
+
+def test_serve_refuses_a_cluster_of_several_nodes_with_state_on_this_host(ray_cluster: RayCluster, tmp_path):
+    env = {
+        "VISIONYARD_HOME": str(tmp_path),
+        "VISIONYARD_EXECUTOR": "ray",
+        "VISIONYARD_RAY_ADDRESS": ray_cluster.address,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "visionyard", "serve", "--port", "0"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "has 2 nodes" in result.stderr and "SQLite" in result.stderr and "VISIONYARD_STORAGE_URL" in result.stderr
+
+
+def cluster_actors(ray_cluster: RayCluster, run_id: str) -> list[str]:
+    """The live actors of this run's attempts on the cluster (asked as a driver of its own)."""
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address=ray_cluster.address, namespace="tests", log_to_driver=False)
+    named = ray.util.list_named_actors(all_namespaces=True)
+    return [a["name"] for a in named if a["name"].startswith(f"run-{run_id}-")]
+
+
+def wait_no_actors(ray_cluster: RayCluster, run_id: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while actors := cluster_actors(ray_cluster, run_id):
+        assert time.monotonic() < deadline, f"actors left on the cluster: {actors}"
+        time.sleep(0.5)
+
+
+def test_a_killed_ray_worker_is_restarted_from_its_checkpoint_and_completes(
+    cluster_server: Server, ray_cluster: RayCluster
+):
+    run = create(cluster_server, epochs=4)
+    training = wait_training(cluster_server, run["id"], attempt=1)
+    while cluster_server.client.get(f"/api/v1/runs/{run['id']}").json()["current_epoch"] < 1:
+        time.sleep(0.1)
+    actor = psutil.Process(training["worker_pid"]).parent()  # the Ray worker process holding the actor
+    assert "ray" in " ".join(actor.cmdline()).lower()
+    actor.kill()
+    done = cluster_server.wait_for(run["id"], ("completed", "failed"), timeout=240)
+    assert done["status"] == "completed", done["error"]
+    assert done["attempt"] == 2 and done["restarts"] == 1
+    events = cluster_server.client.get(f"/api/v1/runs/{run['id']}/events").json()
+    restarted = [e["data"] for e in events if e["kind"] == "status" and e["data"]["status"] == "restarting"]
+    assert "Ray actor died" in restarted[0]["reason"]
+    epochs = [r["epoch"] for r in cluster_server.client.get(f"/api/v1/runs/{run['id']}/metrics").json()["rows"]]
+    assert epochs == [1, 2, 3, 4]  # continued from the checkpoint, no epoch lost or repeated
+    wait_no_actors(ray_cluster, run["id"])
+
+
+def test_a_restarted_server_adopts_the_run_training_on_the_cluster(cluster_server: Server, ray_cluster: RayCluster):
+    run = create(cluster_server, epochs=15)  # still training when the server is back
+    wait_training(cluster_server, run["id"], attempt=1)
+    cluster_server.kill()
+    cluster_server.start(wait=60)
+    done = cluster_server.wait_for(run["id"], ("completed", "failed"), timeout=240)
+    assert done["status"] == "completed", done["error"]
+    assert done["attempt"] == 1  # the same worker finished it
+    events = cluster_server.client.get(f"/api/v1/runs/{run['id']}/events").json()
+    assert [e["data"]["action"] for e in events if e["kind"] == "reconcile"] == ["adopted"]
+    wait_no_actors(ray_cluster, run["id"])  # the adopted actor is ended with its work
+
+
+def test_a_run_on_the_cluster_pauses_and_resumes(cluster_server: Server, ray_cluster: RayCluster):
+    run = create(cluster_server, epochs=3)
+    wait_training(cluster_server, run["id"], attempt=1)
+    assert cluster_server.client.post(f"/api/v1/runs/{run['id']}/pause").json()["control"] == "pause"
+    paused = cluster_server.wait_for(run["id"], ("paused", "completed", "failed"), timeout=120)
+    assert paused["status"] == "paused"
+    wait_no_actors(ray_cluster, run["id"])
+    assert cluster_server.client.post(f"/api/v1/runs/{run['id']}/resume").json()["status"] == "queued"
+    done = cluster_server.wait_for(run["id"], ("completed", "failed"), timeout=240)
+    assert done["status"] == "completed" and done["attempt"] == 2, done["error"]
+    epochs = [r["epoch"] for r in cluster_server.client.get(f"/api/v1/runs/{run['id']}/metrics").json()["rows"]]
+    assert epochs == [1, 2, 3]
