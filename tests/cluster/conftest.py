@@ -21,6 +21,8 @@ from tests.server import Server, prepare_home
 from visionyard.plugins.catalog import PluginCatalog
 
 BUCKET = "visionyard-cluster"
+NODE = {"num_cpus": 1, "include_dashboard": False, "object_store_memory": 100 * 1024**2}
+NODE_ENV = {**AWS_ENV, "RAY_USAGE_STATS_ENABLED": "0"}
 
 
 @dataclass
@@ -33,6 +35,11 @@ class RayCluster:
     @property
     def address(self) -> str:
         return self.cluster.address
+
+    def add_node(self) -> None:
+        """A second node again, with the second node's HOME (after a test removed it)."""
+        self.cluster.add_node(**NODE, env_vars={**NODE_ENV, "VISIONYARD_HOME": str(self.homes[1])})
+        self.cluster.wait_for_nodes()
 
 
 @pytest.fixture(scope="package")
@@ -59,15 +66,13 @@ def ray_cluster(
     for home in homes:
         (home / "cache").mkdir(parents=True)
         shutil.copy(shared_home / "cache" / "plugins.json", home / "cache" / "plugins.json")
-    node = {"num_cpus": 1, "include_dashboard": False, "object_store_memory": 100 * 1024**2}
-    env = {**AWS_ENV, "RAY_USAGE_STATS_ENABLED": "0"}
     cluster = Cluster(
-        initialize_head=True, head_node_args={**node, "env_vars": {**env, "VISIONYARD_HOME": str(homes[0])}}
+        initialize_head=True, head_node_args={**NODE, "env_vars": {**NODE_ENV, "VISIONYARD_HOME": str(homes[0])}}
     )
     try:
-        cluster.add_node(**node, env_vars={**env, "VISIONYARD_HOME": str(homes[1])})
-        cluster.wait_for_nodes()
-        yield RayCluster(cluster, homes)
+        nodes = RayCluster(cluster, homes)
+        nodes.add_node()
+        yield nodes
     finally:
         import ray
 
@@ -94,6 +99,7 @@ def cluster_server(
         VISIONYARD_STORAGE_URL=f"s3://{BUCKET}/store",
         VISIONYARD_S3_ENDPOINT_URL=s3.endpoint,
         VISIONYARD_HEARTBEAT_INTERVAL="0.5",
+        VISIONYARD_HEARTBEAT_TIMEOUT="5",
         VISIONYARD_RESTART_BACKOFF="0",
         **AWS_ENV,
     )

@@ -158,3 +158,44 @@ def test_a_run_on_the_cluster_pauses_and_resumes(cluster_server: Server, ray_clu
     assert done["status"] == "completed" and done["attempt"] == 2, done["error"]
     epochs = [r["epoch"] for r in cluster_server.client.get(f"/api/v1/runs/{run['id']}/metrics").json()["rows"]]
     assert epochs == [1, 2, 3]
+
+
+def test_a_run_on_a_removed_node_waits_for_room_and_completes_elsewhere(
+    cluster_server: Server, ray_cluster: RayCluster
+):
+    """The head's CPU taken, the run goes to the other node; that node removed, the restarted attempt waits
+    for a free CPU (Ray holds it, no heartbeat yet: not taken for dead), then trains on the head."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    cluster_actors(ray_cluster, "")  # connects this test's driver
+    head = ray_cluster.cluster.head_node.node_id
+    on_head = NodeAffinitySchedulingStrategy(node_id=head, soft=False)
+    blocker = ray.remote(num_cpus=1)(Blocker).options(scheduling_strategy=on_head).remote()
+    ray.get(blocker.ready.remote())
+    try:
+        run = create(cluster_server, epochs=8)
+        wait_training(cluster_server, run["id"], attempt=1)
+        assert node_of(ray_cluster, run["id"]) == 1
+        (worker,) = ray_cluster.cluster.worker_nodes
+        ray_cluster.cluster.remove_node(worker, allow_graceful=False)
+        deadline = time.monotonic() + 60
+        while cluster_server.client.get(f"/api/v1/runs/{run['id']}").json()["attempt"] < 2:
+            assert time.monotonic() < deadline, "the run on the removed node was not restarted"
+            time.sleep(0.2)
+        time.sleep(7)  # past the heartbeat timeout: the new attempt waits on Ray for the head's CPU
+        waiting = cluster_server.client.get(f"/api/v1/runs/{run['id']}").json()
+        assert (waiting["status"], waiting["attempt"], waiting["worker_pid"]) == ("running", 2, None)
+        assert "Ray actor died" in waiting["error"]
+    finally:
+        ray.kill(blocker)
+    done = cluster_server.wait_for(run["id"], ("completed", "failed"), timeout=240)
+    assert done["status"] == "completed" and done["attempt"] == 2, done["error"]
+    ray_cluster.add_node()
+
+
+class Blocker:
+    """Holds a CPU of the node it is placed on."""
+
+    def ready(self) -> bool:
+        return True

@@ -37,6 +37,9 @@ class RecordingExecutor:
     def alive(self, item: Run | Job) -> bool:
         return item.id in self.living
 
+    def placing(self, run: Run) -> bool:
+        return False
+
     def adopt(self, item: Run | Job) -> bool:
         return self.alive(item)
 

@@ -101,7 +101,7 @@ class Scheduler:
                 if run.control == "stop" and run.control_at is not None and run.control_at < overdue:
                     self._kill(run)
                     lifecycle.move(session, run, RunStatus.STOPPED, reason="killed: stop took too long")
-                elif run.heartbeat_at is None or run.heartbeat_at < stale:
+                elif (run.heartbeat_at is None or run.heartbeat_at < stale) and not self.executor.placing(run):
                     self._kill(run)
                     seconds = settings.heartbeat_timeout
                     self._worker_gone(session, run, f"no heartbeat from the worker for {seconds:g} s")

@@ -37,6 +37,11 @@ class Executor(Protocol):
         """Is the worker of this run's or job's current attempt still running?"""
         ...
 
+    def placing(self, run: Run) -> bool:
+        """Is the run's worker launched but not yet started (a Ray actor waiting for free resources)? Its
+        heartbeat counts from when it starts."""
+        ...
+
     def adopt(self, item: Run | Job) -> bool:
         """At a server's start: is the worker an earlier server started still running? If so this executor
         follows it from now where it can (its end comes in ``exits``; else the heartbeat tells)."""

@@ -36,6 +36,9 @@ class LocalExecutor:
     def alive(self, item: Run | Job) -> bool:
         return processes.alive(item.worker_pid, item.worker_host, item.worker_started)
 
+    def placing(self, run: Run) -> bool:
+        return False  # a process starts at once
+
     def adopt(self, item: Run | Job) -> bool:
         return self.alive(item)  # not our child: its heartbeat tells when it ends
 

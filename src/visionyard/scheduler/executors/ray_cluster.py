@@ -97,6 +97,9 @@ class RayExecutor:
             return self.jobs.alive(item)
         return self._actor(item) is not None
 
+    def placing(self, run: Run) -> bool:
+        return run.worker_pid is None and self._actor(run) is not None
+
     def adopt(self, item: Run | Job) -> bool:
         if isinstance(item, Job):
             return self.jobs.adopt(item)
