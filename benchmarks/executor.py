@@ -1,0 +1,96 @@
+"""The Ray executor's overhead against the local one: time from claim to first training step, and the
+whole run, through the real scheduler and real workers.
+
+The same run (small_cnn on the digits demo set, one epoch, 32 px) is queued and scheduled with each
+executor in turn, alternating, several repeats; medians. The Ray cluster (``VISIONYARD_RAY_ADDRESS``,
+default a local one started here) is up and warm before the first measured run: one run of each
+executor goes first and is not counted. The first step is seen through the worker's heartbeat (every
+50 ms here).
+
+    .venv/bin/python benchmarks/executor.py [--repeats 5] [--ray-address local]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from visionyard.common.statuses import RunStatus
+from visionyard.config import Settings
+from visionyard.core.context import Context
+from visionyard.data.demo import write_demo_datasets
+from visionyard.db.models import Run
+from visionyard.scheduler.executors.base import Executor
+from visionyard.scheduler.executors.local import LocalExecutor
+from visionyard.scheduler.executors.ray_cluster import RayExecutor
+from visionyard.scheduler.supervisor import Scheduler
+from visionyard.services.runs import RunSpec, create_run
+
+CONFIG = {"epochs": 1, "batch_size": 32, "preprocessing.image_size": 32, "data.num_workers": 0}
+POLL_S = 0.02
+
+
+def one_run(ctx: Context, executor: Executor) -> dict[str, float]:
+    """Queue a run, schedule it with ``executor`` until it completes: claim to first step, and claim to end."""
+    run_id = create_run(ctx, RunSpec("small_cnn", "digits", dict(CONFIG))).id
+    scheduler = Scheduler(ctx, tick_seconds=POLL_S, executor=executor)
+    claimed = time.perf_counter()
+    first_step = None
+    while True:
+        scheduler.tick()
+        with ctx.db.session() as session:
+            run = session.get_one(Run, run_id)
+        if first_step is None and run.current_step > 0:
+            first_step = time.perf_counter() - claimed
+        if run.status not in (RunStatus.RUNNING, RunStatus.QUEUED, RunStatus.RESTARTING):
+            break
+        time.sleep(POLL_S)
+    assert run.status == RunStatus.COMPLETED and run.attempt == 1, (run.status, run.error)
+    total = time.perf_counter() - claimed
+    return {"to_first_step_s": first_step if first_step is not None else total, "total_s": total}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--ray-address", default="local")
+    args = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="vy-executor-"))
+    settings = Settings(home=home, heartbeat_interval=0.05, ray_address=args.ray_address, executor="ray")
+    write_demo_datasets(settings.data_root)
+    ctx = Context(settings)
+    ctx.db.migrate()
+    ctx.catalog()  # the catalog scan cached, so no run pays for it
+    executors: dict[str, Executor] = {"local": LocalExecutor(settings), "ray": RayExecutor(settings)}
+    for executor in executors.values():
+        one_run(ctx, executor)  # warm: the cluster's worker pool, the page cache
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in executors}
+    for repeat in range(args.repeats):
+        for name, executor in executors.items():
+            results[name].append(one_run(ctx, executor))
+            last = results[name][-1]
+            print(
+                f"repeat {repeat + 1}, {name}: first step after {last['to_first_step_s']:.2f} s, "
+                f"run {last['total_s']:.2f} s",
+                flush=True,
+            )
+    first = {n: statistics.median(r["to_first_step_s"] for r in runs) for n, runs in results.items()}
+    total = {n: statistics.median(r["total_s"] for r in runs) for n, runs in results.items()}
+    print(f"small_cnn, digits, 1 epoch, {os.cpu_count()} cores, Ray at {args.ray_address}")
+    print(
+        f"median claim to first step: local {first['local']:.2f} s, ray {first['ray']:.2f} s "
+        f"(ratio {first['ray'] / first['local']:.2f}, +{first['ray'] - first['local']:.2f} s)"
+    )
+    print(
+        f"median claim to end: local {total['local']:.2f} s, ray {total['ray']:.2f} s "
+        f"(ratio {total['ray'] / total['local']:.2f}, +{total['ray'] - total['local']:.2f} s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
