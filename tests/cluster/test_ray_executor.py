@@ -134,15 +134,22 @@ def test_a_killed_ray_worker_is_restarted_from_its_checkpoint_and_completes(
 
 
 def test_a_restarted_server_adopts_the_run_training_on_the_cluster(cluster_server: Server, ray_cluster: RayCluster):
-    run = create(cluster_server, epochs=15)  # still training when the server is back
+    import ray
+
+    run = create(cluster_server, epochs=500)
     wait_training(cluster_server, run["id"], attempt=1)
     cluster_server.kill()
+    cluster_actors(ray_cluster, "")  # connects this test's driver
+    stray = ray.remote(num_cpus=0)(Blocker).options(name="run-gone-1", namespace="visionyard", lifetime="detached")
+    ray.get(stray.remote().ready.remote())  # an attempt that ended while no server was there to end it
     cluster_server.start(wait=60)
-    done = cluster_server.wait_for(run["id"], ("completed", "failed"), timeout=240)
-    assert done["status"] == "completed", done["error"]
-    assert done["attempt"] == 1  # the same worker finished it
     events = cluster_server.client.get(f"/api/v1/runs/{run['id']}/events").json()
     assert [e["data"]["action"] for e in events if e["kind"] == "reconcile"] == ["adopted"]
+    assert cluster_actors(ray_cluster, "gone") == []  # the stray was ended when the server started
+    wait_training(cluster_server, run["id"], attempt=1)  # the same worker trains on
+    cluster_server.client.post(f"/api/v1/runs/{run['id']}/stop")
+    stopped = cluster_server.wait_for(run["id"], ("stopped", "completed", "failed"), timeout=120)
+    assert (stopped["status"], stopped["attempt"]) == ("stopped", 1), stopped["error"]
     wait_no_actors(ray_cluster, run["id"])  # the adopted actor is ended with its work
 
 

@@ -43,6 +43,9 @@ class RecordingExecutor:
     def adopt(self, item: Run | Job) -> bool:
         return self.alive(item)
 
+    def release_strays(self) -> list[str]:
+        return []
+
     def kill(self, item: Run | Job) -> None:
         self.living.discard(item.id)
 

@@ -76,6 +76,8 @@ class Scheduler:
                     continue
                 lifecycle.add_event(session, run.id, "reconcile", action="recovered", pid=run.worker_pid)
                 self._worker_gone(session, run, "no live worker when the server started")
+        for name in self.executor.release_strays():
+            log.warning("ended worker %s: no running run owns it", name)
         self.watch_jobs({})
 
     def reap(self, exits: list[Exit]) -> None:

@@ -47,6 +47,11 @@ class Executor(Protocol):
         follows it from now where it can (its end comes in ``exits``; else the heartbeat tells)."""
         ...
 
+    def release_strays(self) -> list[str]:
+        """After adopting at a server's start: end the workers this executor finds that no run it follows
+        owns (an attempt that ended while no server was there to end it); their names."""
+        ...
+
     def kill(self, item: Run | Job) -> None:
         """End the worker recorded on this run or job, and what it started (data-loader workers)."""
         ...

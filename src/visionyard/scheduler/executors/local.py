@@ -42,6 +42,9 @@ class LocalExecutor:
     def adopt(self, item: Run | Job) -> bool:
         return self.alive(item)  # not our child: its heartbeat tells when it ends
 
+    def release_strays(self) -> list[str]:
+        return []  # a local worker ends with its run
+
     def kill(self, item: Run | Job) -> None:
         if self.alive(item):
             assert item.worker_pid is not None

@@ -108,6 +108,18 @@ class RayExecutor:
             self.running[actor.done.remote()] = (item.id, actor_name(item), actor)
         return actor is not None
 
+    def release_strays(self) -> list[str]:
+        followed = {name for _, name, _ in self.running.values()}
+        strays = [
+            entry["name"]
+            for entry in self.ray.util.list_named_actors(all_namespaces=True)
+            if entry["namespace"] == NAMESPACE and entry["name"].startswith("run-") and entry["name"] not in followed
+        ]
+        for name in strays:
+            with contextlib.suppress(ValueError):
+                self._end(name, self.ray.get_actor(name, namespace=NAMESPACE))
+        return strays
+
     def kill(self, item: Run | Job) -> None:
         if isinstance(item, Job):
             self.jobs.kill(item)
