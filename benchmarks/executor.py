@@ -1,8 +1,9 @@
 """The Ray executor's overhead against the local one: time from claim to first training step, and the
 whole run, through the real scheduler and real workers.
 
-The same run (small_cnn on the digits demo set, one epoch, 32 px) is queued and scheduled with each
-executor in turn, alternating, several repeats; medians. The Ray cluster (``VISIONYARD_RAY_ADDRESS``,
+The same run (small_cnn on the digits demo set, one epoch, 32 px) is queued asking for this host, then
+for the cluster, in turn (one scheduler, with the Ray executor, which starts the local ones as the local
+executor does), alternating, several repeats; medians. The Ray cluster (``VISIONYARD_RAY_ADDRESS``,
 default a local one started here) is up and warm before the first measured run: one run of each
 executor goes first and is not counted. The first step is seen through the worker's heartbeat (every
 50 ms here).
@@ -24,19 +25,19 @@ from visionyard.config import Settings
 from visionyard.core.context import Context
 from visionyard.data.demo import write_demo_datasets
 from visionyard.db.models import Run
-from visionyard.scheduler.executors.base import Executor
-from visionyard.scheduler.executors.local import LocalExecutor
 from visionyard.scheduler.executors.ray_cluster import RayExecutor
 from visionyard.scheduler.supervisor import Scheduler
 from visionyard.services.runs import RunSpec, create_run
 
 CONFIG = {"epochs": 1, "batch_size": 32, "preprocessing.image_size": 32, "data.num_workers": 0}
 POLL_S = 0.02
+WHERE = ("local", "ray")
 
 
-def one_run(ctx: Context, executor: Executor) -> dict[str, float]:
-    """Queue a run, schedule it with ``executor`` until it completes: claim to first step, and claim to end."""
-    run_id = create_run(ctx, RunSpec("small_cnn", "digits", dict(CONFIG))).id
+def one_run(ctx: Context, executor: RayExecutor, where: str) -> dict[str, float]:
+    """Queue a run asking for ``where`` (local, ray), schedule it until it completes: claim to first step,
+    and claim to end."""
+    run_id = create_run(ctx, RunSpec("small_cnn", "digits", dict(CONFIG), executor=where)).id
     scheduler = Scheduler(ctx, tick_seconds=POLL_S, executor=executor)
     claimed = time.perf_counter()
     first_step = None
@@ -49,7 +50,7 @@ def one_run(ctx: Context, executor: Executor) -> dict[str, float]:
         if run.status not in (RunStatus.RUNNING, RunStatus.QUEUED, RunStatus.RESTARTING):
             break
         time.sleep(POLL_S)
-    assert run.status == RunStatus.COMPLETED and run.attempt == 1, (run.status, run.error)
+    assert run.status == RunStatus.COMPLETED and run.attempt == 1 and run.executor == where, (run.status, run.error)
     total = time.perf_counter() - claimed
     return {"to_first_step_s": first_step if first_step is not None else total, "total_s": total}
 
@@ -66,13 +67,13 @@ def main() -> None:
     ctx = Context(settings)
     ctx.db.migrate()
     ctx.catalog()  # the catalog scan cached, so no run pays for it
-    executors: dict[str, Executor] = {"local": LocalExecutor(settings), "ray": RayExecutor(settings)}
-    for executor in executors.values():
-        one_run(ctx, executor)  # warm: the cluster's worker pool, the page cache
-    results: dict[str, list[dict[str, float]]] = {name: [] for name in executors}
+    executor = RayExecutor(settings)  # the cluster's runs, and this host's (those asking for local)
+    for where in WHERE:
+        one_run(ctx, executor, where)  # warm: the cluster's worker pool, the page cache
+    results: dict[str, list[dict[str, float]]] = {where: [] for where in WHERE}
     for repeat in range(args.repeats):
-        for name, executor in executors.items():
-            results[name].append(one_run(ctx, executor))
+        for name in WHERE:
+            results[name].append(one_run(ctx, executor, name))
             last = results[name][-1]
             print(
                 f"repeat {repeat + 1}, {name}: first step after {last['to_first_step_s']:.2f} s, "

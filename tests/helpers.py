@@ -57,8 +57,14 @@ TINY = {
 }
 
 
-def queue_run(db: Database, run_id: str, config: dict | None = None, queued_at: datetime | None = None) -> str:
-    """A queued run row, as the services would leave it, for the claim tests."""
+def queue_run(
+    db: Database,
+    run_id: str,
+    config: dict | None = None,
+    queued_at: datetime | None = None,
+    executor: str | None = None,
+) -> str:
+    """A queued run row, as the services would leave it, for the claim tests (``executor``: the one it asks for)."""
     with db.write() as session:
         session.add(
             Run(
@@ -71,6 +77,7 @@ def queue_run(db: Database, run_id: str, config: dict | None = None, queued_at: 
                 config=config or {},
                 epochs=1,
                 queued_at=queued_at or utcnow(),
+                requested_executor=executor,
             )
         )
     return run_id

@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     extra_data_dirs: list[Path] = Field([], description="more data roots (JSON list) the API may read from")
     plugin_import_timeout: float = Field(60.0, gt=0, description="seconds one plugin may take to import")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default a SQLite file under HOME")
-    max_concurrent_runs: int = Field(1, ge=1, description="runs trained at once (one per device slot)")
+    max_concurrent_runs: int = Field(1, ge=1, description="runs trained at once on this host (one per device slot)")
     max_concurrent_jobs: int = Field(1, ge=1, description="test runs (and other jobs) done at once")
     gpus: list[int] | None = Field(
         None, description="the GPU pool runs are given GPUs from (JSON list of indexes); default every visible one"
@@ -29,9 +29,12 @@ class Settings(BaseSettings):
     gpu_backfill_s: float = Field(
         1800.0, ge=0, description="how long smaller runs may pass a queued run waiting for GPUs (0: strict FIFO)"
     )
-    executor: Literal["local", "ray"] = Field(
-        "local", description="where runs train: local (processes on this host) or ray (a Ray cluster)"
+    executor: Literal["local", "ray", "auto"] = Field(
+        "local",
+        description="where runs train unless they say: local (this host), ray (a Ray cluster), auto (a free "
+        "local slot first, else the cluster)",
     )
+    ray_max_concurrent_runs: int = Field(4, ge=1, description="runs trained at once on the Ray cluster")
     ray_address: str = Field(
         "local", description="the Ray cluster's GCS (host:port) with executor=ray; local starts one in-process"
     )

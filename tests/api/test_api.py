@@ -57,6 +57,14 @@ def test_validate_config_gives_field_paths(client: TestClient):
     assert [f["path"] for f in sharded.json()["error"]["fields"]] == ["config.hardware"]
 
 
+def test_a_run_asking_for_the_cluster_is_refused_by_a_server_without_one(client: TestClient):
+    body = {"model": "small_cnn", "dataset": "tiny", "executor": "ray"}
+    refused = client.post("/api/v1/runs", json=body)
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "executor_unavailable"
+    assert "VISIONYARD_EXECUTOR=ray" in refused.json()["error"]["message"]
+    assert client.post("/api/v1/runs", json={**body, "executor": "mars"}).status_code == 422
+
+
 def test_image_sizes_default_to_what_the_model_supports_and_others_are_warned_about(client: TestClient):
     """small_cnn supports 28, 32 and 64 px: its default is 64 (nearest the platform's 224), 224 is warned about."""
     assert ok_config(client, "small_cnn", {})["config"]["preprocessing"]["image_size"] == 64

@@ -5,6 +5,7 @@ paused and resumed."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -76,6 +77,17 @@ def test_a_run_trains_on_the_cluster_with_its_state_in_postgresql_and_s3(
         time.sleep(0.2)
     assert body["status"] == "completed", body["error"]
     assert server_copy.read_bytes() == s3.get(BUCKET, prefix + "checkpoints/best.ckpt")
+
+
+def test_a_run_asking_for_this_host_trains_here_beside_the_cluster(cluster_server: Server):
+    response = cluster_server.client.post(
+        "/api/v1/runs", json={"model": "small_cnn", "dataset": "tiny", "config": TINY, "executor": "local"}
+    )
+    assert response.status_code == 201, response.text
+    done = cluster_server.wait_for(response.json()["id"], ("completed", "failed"), timeout=240)
+    assert done["status"] == "completed", done["error"]
+    assert (done["requested_executor"], done["executor"], done["worker_ref"]) == ("local", "local", None)
+    assert done["worker_node"] == socket.gethostname()
 
 
 def test_serve_refuses_a_cluster_of_several_nodes_with_state_on_this_host(ray_cluster: RayCluster, tmp_path):

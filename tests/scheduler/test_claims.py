@@ -34,6 +34,28 @@ def test_runs_are_claimed_in_order_one_slot_at_a_time(tmp_path: Path):
     assert claim_next_run(db, max_active=2) == ids[2]
 
 
+def test_each_executor_has_its_slots_and_auto_fills_this_host_first(tmp_path: Path):
+    db = database(tmp_path)
+    for run_id, asked in (("a", None), ("b", None), ("c", "local"), ("d", "ray"), ("e", None)):
+        queue_run(db, run_id, executor=asked)
+
+    def next_claim() -> tuple[str, str] | None:
+        run_id = claim_next_run(db, max_active=1, cluster_slots=2, default_executor="auto")
+        if run_id is None:
+            return None
+        with db.session() as session:
+            return run_id, session.get_one(Run, run_id).executor
+
+    assert next_claim() == ("a", "local")  # auto: this host's free slot first
+    assert next_claim() == ("b", "ray")  # then the cluster
+    assert next_claim() == ("d", "ray")  # c waits for this host's one slot; d, asking for the cluster, passes
+    assert next_claim() is None  # both cluster slots and the local one are taken
+    with db.write() as session:
+        lifecycle.move(session, session.get_one(Run, "a"), "completed")
+    assert next_claim() == ("c", "local")
+    assert claim_next_run(db, max_active=1, cluster_slots=0, default_executor="ray") is None  # e: no cluster slot
+
+
 def test_concurrent_schedulers_never_start_a_run_twice_or_exceed_the_slots(tmp_path: Path):
     claim_contention(database(tmp_path))
 

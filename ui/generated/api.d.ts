@@ -2421,6 +2421,11 @@ export interface components {
              */
             dataset: string;
             /**
+             * Executor
+             * @description train on this host or on the Ray cluster; default: where the server's setting sends it
+             */
+            executor?: ("local" | "ray") | null;
+            /**
              * Max Restarts
              * @description restarts after a worker dies
              */
@@ -2572,7 +2577,7 @@ export interface components {
             error: string | null;
             /**
              * Executor
-             * @description where the last attempt's worker ran: local or ray
+             * @description where the run trains since its last claim: local or ray
              */
             executor: string | null;
             /** Final Metrics */
@@ -2600,6 +2605,11 @@ export interface components {
             queue_position?: number | null;
             /** Queued At */
             queued_at: string | null;
+            /**
+             * Requested Executor
+             * @description where the run asked to train: local, ray (None: the default)
+             */
+            requested_executor: string | null;
             /** Restarts */
             restarts: number;
             /** Started At */
@@ -2684,7 +2694,7 @@ export interface components {
             error: string | null;
             /**
              * Executor
-             * @description where the last attempt's worker ran: local or ray
+             * @description where the run trains since its last claim: local or ray
              */
             executor: string | null;
             /** Final Metrics */
@@ -2712,6 +2722,11 @@ export interface components {
             queue_position?: number | null;
             /** Queued At */
             queued_at: string | null;
+            /**
+             * Requested Executor
+             * @description where the run asked to train: local, ray (None: the default)
+             */
+            requested_executor: string | null;
             /** Restarts */
             restarts: number;
             /** Started At */

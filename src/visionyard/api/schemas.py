@@ -22,6 +22,9 @@ class RunCreate(Input):
     )
     name: str | None = Field(None, max_length=200)
     max_restarts: int | None = Field(None, ge=0, le=20, description="restarts after a worker dies")
+    executor: Literal["local", "ray"] | None = Field(
+        None, description="train on this host or on the Ray cluster; default: where the server's setting sends it"
+    )
 
 
 class ResumeRequest(Input):

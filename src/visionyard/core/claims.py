@@ -14,14 +14,24 @@ from visionyard.db.models import Job, Run, utcnow
 from visionyard.db.session import Database
 
 
-def claim_next_run(db: Database, max_active: int, pool: Sequence[int] = (), backfill_s: float = 0.0) -> str | None:
+def claim_next_run(
+    db: Database,
+    max_active: int,
+    pool: Sequence[int] = (),
+    backfill_s: float = 0.0,
+    cluster_slots: int = 0,
+    default_executor: str = "local",
+) -> str | None:
     """Move the next runnable run to ``running`` and return its id, or None.
 
-    A run restarting after a crash keeps its slot and its GPUs and goes first once its backoff has passed;
-    a queued run needs a free slot and, if it trains on GPUs, as many free GPUs of ``pool`` as it asks
-    for, which it is given. Runs are taken oldest first; a run waiting for GPUs lets the runs behind it
-    pass (backfill) until it has waited ``backfill_s`` seconds, then only runs needing no GPU pass it, so
-    the GPUs drain to it (``backfill_s=0``: strict FIFO for GPU runs).
+    A run restarting after a crash keeps its slot, its executor and its GPUs and goes first once its
+    backoff has passed. A queued run goes to the executor it names, else ``default_executor`` (``auto``: a
+    free local slot first, else the cluster), which needs a free slot: ``max_active`` on this host,
+    ``cluster_slots`` on the Ray cluster. A local run that trains on GPUs needs as many free GPUs of
+    ``pool`` as it asks for, which it is given (the cluster places its own). Runs are taken oldest first;
+    a run waiting for GPUs or a slot lets the runs behind it pass (backfill) until it has waited
+    ``backfill_s`` seconds for GPUs, then only runs needing no GPU pass it, so the GPUs drain to it
+    (``backfill_s=0``: strict FIFO for GPU runs).
     """
     now = utcnow()
     if not _any_waiting(db, Run, (RunStatus.QUEUED, RunStatus.RESTARTING)):
@@ -36,20 +46,44 @@ def claim_next_run(db: Database, max_active: int, pool: Sequence[int] = (), back
         if run is not None:
             _claim_run(session, run, "claimed")
             return run.id
-        if _count(session, Run, lifecycle.ACTIVE) >= max_active:
+        free = _free_slots(session, {"local": max_active, "ray": cluster_slots})
+        if not any(free.values()):
             return None
         queued = session.scalars(select(Run).where(Run.status == RunStatus.QUEUED).order_by(Run.queued_at, Run.id))
-        free = set(pool) - held_gpus(session)
+        free_gpus = set(pool) - held_gpus(session)
         draining = False
         for candidate in queued:
-            asked = devices.wanted(candidate.config, pool)
-            given = devices.pick(asked, free)
+            where = _placed(candidate.requested_executor or default_executor, free)
+            if where is None:
+                continue
+            asked = devices.wanted(candidate.config, pool) if where == "local" else 0
+            given = devices.pick(asked, free_gpus)
             if given is not None and not (draining and given):
-                _claim_run(session, candidate, "claimed", assigned_devices=given or None)
+                _claim_run(session, candidate, "claimed", assigned_devices=given or None, executor=where)
                 return candidate.id
             if given is None and (now - (candidate.queued_at or now)).total_seconds() >= backfill_s:
                 draining = True
         return None
+
+
+def _free_slots(session: Session, slots: dict[str, int]) -> dict[str, int]:
+    """Free slots per executor (an active run from before executors were recorded holds a local one)."""
+    active = session.execute(
+        select(Run.executor, func.count()).where(Run.status.in_(lifecycle.ACTIVE)).group_by(Run.executor)
+    )
+    free = dict(slots)
+    for executor, count in active:
+        name = executor or "local"
+        free[name] = free.get(name, 0) - count
+    return {name: max(0, count) for name, count in free.items()}
+
+
+def _placed(wanted: str, free: dict[str, int]) -> str | None:
+    """The executor a queued run goes to now (``auto``: local first), or None while it has no free slot."""
+    for name in ("local", "ray") if wanted == "auto" else (wanted,):
+        if free.get(name, 0) > 0:
+            return name
+    return None
 
 
 def held_gpus(session: Session) -> set[int]:
@@ -83,7 +117,7 @@ def claim(db: Database, kind: type[Run] | type[Job], item_id: str, pool: Sequenc
             return False
         if isinstance(item, Run):
             given = devices.pick(devices.wanted(item.config, pool), set(pool) - held_gpus(session))
-            _claim_run(session, item, "claimed in the foreground", assigned_devices=given or None)
+            _claim_run(session, item, "claimed in the foreground", assigned_devices=given or None, executor="local")
         else:
             lifecycle.move(session, item, JobStatus.RUNNING)
         return True

@@ -34,10 +34,8 @@ def visible_gpus() -> list[int]:
 
 
 def gpu_pool(settings: Settings) -> list[int]:
-    """``VISIONYARD_GPUS`` when set, else every visible GPU (none on a CPU host); none with the Ray
-    executor, which places runs on the cluster's GPUs itself."""
-    if settings.executor != "local":
-        return []
+    """``VISIONYARD_GPUS`` when set, else every visible GPU (none on a CPU host): what local runs are
+    given GPUs from (the Ray cluster places its runs on its own)."""
     return sorted(set(settings.gpus)) if settings.gpus is not None else visible_gpus()
 
 

@@ -80,8 +80,10 @@ class Run(Base):
     worker_pid: Mapped[int | None] = mapped_column(Integer)
     worker_host: Mapped[str | None] = mapped_column(String(255))
     worker_started: Mapped[float | None]
+    requested_executor: Mapped[str | None] = mapped_column(String(16))
+    """Where the run asked to train (``local``, ``ray``); None: where the server's setting sends it."""
     executor: Mapped[str | None] = mapped_column(String(16))
-    """Where the last attempt's worker ran: ``local`` or ``ray``."""
+    """Where the run trains since its last claim: ``local`` or ``ray``."""
     worker_node: Mapped[str | None] = mapped_column(String(255))
     """The node of the last attempt's worker: a host name, or a Ray node id."""
     worker_ref: Mapped[str | None] = mapped_column(String(255))

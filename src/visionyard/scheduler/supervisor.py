@@ -112,7 +112,10 @@ class Scheduler:
         while not self._halt.is_set():
             settings = self.ctx.settings
             pool = devices.gpu_pool(settings)
-            run_id = claims.claim_next_run(self.ctx.db, settings.max_concurrent_runs, pool, settings.gpu_backfill_s)
+            cluster = settings.ray_max_concurrent_runs if settings.executor != "local" else 0
+            run_id = claims.claim_next_run(
+                self.ctx.db, settings.max_concurrent_runs, pool, settings.gpu_backfill_s, cluster, settings.executor
+            )
             if run_id is None:
                 return
             folder = RunFolder.of(self.ctx.settings.runs_dir, run_id)

@@ -50,7 +50,8 @@ class RunSummary(BaseModel):
     )
     assigned_devices: list[int] | None = Field(description="the GPUs of the pool the run holds while active")
     worker_pid: int | None
-    executor: str | None = Field(description="where the last attempt's worker ran: local or ray")
+    requested_executor: str | None = Field(description="where the run asked to train: local, ray (None: the default)")
+    executor: str | None = Field(description="where the run trains since its last claim: local or ray")
     worker_node: str | None = Field(description="the node of the last attempt's worker (a host; a Ray node id)")
     worker_ref: str | None = Field(description="the executor's id of the last attempt's worker (a Ray actor id)")
     heartbeat_at: datetime | None

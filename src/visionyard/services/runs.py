@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
-from visionyard.common.errors import Conflict
+from visionyard.common.errors import Conflict, Invalid
 from visionyard.common.statuses import RunStatus
 from visionyard.config import Settings
 from visionyard.core import devices, lifecycle
@@ -160,6 +160,10 @@ class RunPublished(Conflict):
     code = "run_published"
 
 
+class ExecutorUnavailable(Invalid):
+    code = "executor_unavailable"
+
+
 @dataclass
 class RunSpec:
     """What a user asks for, from any door (CLI, API, compatibility routes)."""
@@ -171,6 +175,8 @@ class RunSpec:
     base_run: str | None = None
     name: str | None = None
     max_restarts: int | None = None
+    executor: str | None = None
+    """``local`` or ``ray``; None: where ``VISIONYARD_EXECUTOR`` sends it."""
     base_model: str | None = None
     """A published version to start from: ``name``, ``name:3`` or ``name@production``."""
 
@@ -186,7 +192,10 @@ def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
     if spec.base_run and spec.base_model:
         raise RunSetupError("start from a base run or a published model version, not both")
     request = prepare_run(ctx.settings, catalog, spec.model, spec.dataset, spec.config, spec.preset, spec.base_run)
-    devices.check_fits(request.config, devices.gpu_pool(ctx.settings))
+    if spec.executor == "ray" and ctx.settings.executor == "local":
+        raise ExecutorUnavailable("this server has no Ray cluster: start it with VISIONYARD_EXECUTOR=ray or auto")
+    if (spec.executor or ctx.settings.executor) == "local":  # the cluster places its runs' GPUs itself
+        devices.check_fits(request.config, devices.gpu_pool(ctx.settings))
     entry = catalog.get(spec.model)
     assert entry.metadata is not None
     try:
@@ -208,6 +217,7 @@ def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
         config=request.config,
         epochs=request.config["epochs"],
         max_restarts=ctx.settings.max_restarts if spec.max_restarts is None else spec.max_restarts,
+        requested_executor=spec.executor,
         queued_at=utcnow(),
     )
     try:

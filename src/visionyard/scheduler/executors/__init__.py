@@ -4,7 +4,9 @@ still alive (also one started by an earlier server), and kills one. The worker c
 every executor: only the launch differs.
 
 Selected by ``VISIONYARD_EXECUTOR``: ``local`` (default) starts worker processes on this host; ``ray``
-submits runs to a Ray cluster (``VISIONYARD_RAY_ADDRESS``).
+submits runs to a Ray cluster (``VISIONYARD_RAY_ADDRESS``) and starts those placed here (jobs, runs that
+ask for ``local``) as the local one does; ``auto`` is the same executor, runs going to a free local slot
+first.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from visionyard.scheduler.executors.base import Executor
 from visionyard.scheduler.executors.local import LocalExecutor
 from visionyard.scheduler.executors.ray_cluster import RayExecutor
 
-EXECUTORS: dict[str, type[Executor]] = {"local": LocalExecutor, "ray": RayExecutor}
+EXECUTORS: dict[str, type[Executor]] = {"local": LocalExecutor, "ray": RayExecutor, "auto": RayExecutor}
 
 
 def executor_for(settings: Settings) -> Executor:

@@ -4,7 +4,8 @@ The actor (``ray_node.NodeWorker``, named ``run-<id>-<attempt>`` in the ``vision
 asks for the CPUs and GPUs its run's hardware needs and runs the ordinary worker on its node. Being
 detached it outlives this server; the next server finds it by name and adopts it. The nodes share no
 files with the server: they reach the database and the artifact store, and the server pushes a run's
-dataset to the store before it launches it. Jobs (test runs, exports) stay on this host. See
+dataset to the store before it launches it. Jobs (test runs, exports) and runs placed on this host
+(``"executor": "local"``, or ``auto`` with a local slot free) go to the local executor. See
 docs/cluster.md.
 """
 
@@ -43,15 +44,15 @@ class RayExecutor:
         self.ray = connect(settings)
         self.store_is_remote = artifact_store(settings).remote
         check_shared_state(settings, self.store_is_remote, len(live_nodes()))
-        self.jobs = LocalExecutor(settings)
+        self.local = LocalExecutor(settings)
         self.running: dict[Any, tuple[str, str, Any]] = {}
         """The work (or, adopted, ``done``) reference of each actor followed: its run id, name and handle."""
         self.ended: set[str] = set()
         """Actors whose work has ended, killed or being killed (Ray may still list them a moment)."""
 
     def launch(self, kind: Kind, item: Run | Job, log_file: Path) -> None:
-        if isinstance(item, Job):
-            self.jobs.launch(kind, item, log_file)
+        if here(item):
+            self.local.launch(kind, item, log_file)
             return
         from visionyard.scheduler.executors.ray_node import NodeWorker
 
@@ -73,7 +74,7 @@ class RayExecutor:
         log.info("run %s: attempt %d submitted to the Ray cluster", item.id, item.attempt)
 
     def exits(self) -> list[Exit]:
-        ended = self.jobs.exits()
+        ended = self.local.exits()
         if not self.running:
             return ended
         ready, _ = self.ray.wait(list(self.running), num_returns=len(self.running), timeout=0)
@@ -88,21 +89,20 @@ class RayExecutor:
         return ended
 
     def launched(self, kind: Kind) -> set[str]:
-        if kind == "job":
-            return self.jobs.launched(kind)
-        return {run_id for run_id, _, _ in self.running.values()}
+        on_cluster = {run_id for run_id, _, _ in self.running.values()} if kind == "run" else set()
+        return self.local.launched(kind) | on_cluster
 
     def alive(self, item: Run | Job) -> bool:
-        if isinstance(item, Job):
-            return self.jobs.alive(item)
+        if here(item):
+            return self.local.alive(item)
         return self._actor(item) is not None
 
     def placing(self, run: Run) -> bool:
-        return run.worker_pid is None and self._actor(run) is not None
+        return not here(run) and run.worker_pid is None and self._actor(run) is not None
 
     def adopt(self, item: Run | Job) -> bool:
-        if isinstance(item, Job):
-            return self.jobs.adopt(item)
+        if here(item):
+            return self.local.adopt(item)
         actor = self._actor(item)
         if actor is not None:
             self.running[actor.done.remote()] = (item.id, actor_name(item), actor)
@@ -121,8 +121,8 @@ class RayExecutor:
         return strays
 
     def kill(self, item: Run | Job) -> None:
-        if isinstance(item, Job):
-            self.jobs.kill(item)
+        if here(item):
+            self.local.kill(item)
             return
         actor = self._actor(item)
         if actor is not None:
@@ -154,6 +154,11 @@ class RayExecutor:
         dataset = Path(run.dataset_path)
         if dataset.is_relative_to(self.settings.root) and dataset.is_dir():
             store.push(dataset)
+
+
+def here(item: Run | Job) -> bool:
+    """Is this a job or a run placed on this host (the local executor's)?"""
+    return isinstance(item, Job) or item.executor != "ray"
 
 
 def connect(settings: Settings) -> Any:

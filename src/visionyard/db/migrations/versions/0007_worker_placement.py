@@ -1,4 +1,5 @@
-"""Runs record where their last attempt's worker ran: the executor, its node and the executor's id.
+"""Runs record the executor they ask for and where their last attempt's worker ran: the executor, its
+node and the executor's id.
 
 Revision ID: 0007
 Revises: 0006
@@ -15,6 +16,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("runs") as batch_op:
+        batch_op.add_column(sa.Column("requested_executor", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("executor", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("worker_node", sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column("worker_ref", sa.String(length=255), nullable=True))
@@ -25,3 +27,4 @@ def downgrade() -> None:
         batch_op.drop_column("worker_ref")
         batch_op.drop_column("worker_node")
         batch_op.drop_column("executor")
+        batch_op.drop_column("requested_executor")
