@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 from tests.helpers import queue_run
 from visionyard.core import lifecycle
 from visionyard.core.claims import claim, claim_next_run
-from visionyard.db.models import Run
+from visionyard.db.models import Run, utcnow
 from visionyard.db.session import Database
 
 
@@ -54,6 +55,11 @@ def test_each_executor_has_its_slots_and_auto_fills_this_host_first(tmp_path: Pa
         lifecycle.move(session, session.get_one(Run, "a"), "completed")
     assert next_claim() == ("c", "local")
     assert claim_next_run(db, max_active=1, cluster_slots=0, default_executor="ray") is None  # e: no cluster slot
+    with db.write() as session:
+        lifecycle.move(session, session.get_one(Run, "c"), "completed")
+        lifecycle.move(session, session.get_one(Run, "b"), "completed")
+    queue_run(db, "gpu", config={"hardware": {"accelerator": "cuda"}}, queued_at=utcnow() - timedelta(hours=1))
+    assert next_claim() == ("gpu", "ray")  # auto: this host (no GPUs) could never train it, the cluster may
 
 
 def test_concurrent_schedulers_never_start_a_run_twice_or_exceed_the_slots(tmp_path: Path):

@@ -26,7 +26,8 @@ def claim_next_run(
 
     A run restarting after a crash keeps its slot, its executor and its GPUs and goes first once its
     backoff has passed. A queued run goes to the executor it names, else ``default_executor`` (``auto``: a
-    free local slot first, else the cluster), which needs a free slot: ``max_active`` on this host,
+    free local slot first, else the cluster; always the cluster for a run this host's GPUs could never
+    hold), which needs a free slot: ``max_active`` on this host,
     ``cluster_slots`` on the Ray cluster. A local run that trains on GPUs needs as many free GPUs of
     ``pool`` as it asks for, which it is given (the cluster places its own). Runs are taken oldest first;
     a run waiting for GPUs or a slot lets the runs behind it pass (backfill) until it has waited
@@ -53,7 +54,10 @@ def claim_next_run(
         free_gpus = set(pool) - held_gpus(session)
         draining = False
         for candidate in queued:
-            where = _placed(candidate.requested_executor or default_executor, free)
+            wanted = candidate.requested_executor or default_executor
+            if wanted == "auto" and not devices.fits_here(candidate.config, pool):
+                wanted = "ray"
+            where = _placed(wanted, free)
             if where is None:
                 continue
             asked = devices.wanted(candidate.config, pool) if where == "local" else 0

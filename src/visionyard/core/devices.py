@@ -56,6 +56,19 @@ def check_fits(config: dict[str, Any], pool: Sequence[int]) -> None:
         raise PoolTooSmall(f"hardware.devices asks for {asked} GPUs; this host's pool has {len(pool)}")
 
 
+def fits_here(config: dict[str, Any], pool: Sequence[int]) -> bool:
+    """Could this host ever train the run: a CPU run always; a GPU run if the pool holds what it asks for
+    (``auto`` placement sends the others to the cluster)."""
+    hardware = TrainingConfig.from_run_config(config).hardware
+    if not pool:
+        return hardware.accelerator != "cuda" and not isinstance(hardware.devices, list)
+    try:
+        check_fits(config, pool)
+    except PoolTooSmall:
+        return False
+    return True
+
+
 def pick(asked: int | list[int], free: Iterable[int]) -> list[int] | None:
     """The GPUs to give a run from those ``free`` (the lowest first), [] for a CPU run, None when not
     enough are free now."""

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
+import shutil
+import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,13 +55,40 @@ def get_run(session: Session, run_id: str) -> Run:
     return run
 
 
-def worker_request(settings: Settings, session: Session, run: Run, origin_home: Path | None = None) -> RunRequest:
+HOME_ID = "home-id"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The server a cluster node's worker was started by, when the artifact store is what they share."""
+
+    home: Path
+    home_id: str
+
+
+def home_id(settings: Settings) -> str:
+    """This HOME's identity, made on first use: a node whose HOME is the server's own folder (a shared file
+    system) answers the server's; a folder of its own at the same path does not."""
+    path = settings.root / HOME_ID
+    with contextlib.suppress(FileNotFoundError):
+        return path.read_text().strip()
+    settings.root.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError), path.open("x") as out:
+        out.write(uuid.uuid4().hex)
+    return path.read_text().strip()
+
+
+def worker_request(settings: Settings, session: Session, run: Run, origin: Origin | None = None) -> RunRequest:
     """What a worker executes for a claimed run: it continues from last.ckpt whenever there is one.
 
-    ``origin_home``: the server's HOME, on a node with its own: a dataset under it is this node's copy of
-    the one the executor pushed to the artifact store."""
+    ``origin``: the server, for a worker on a cluster node. On a node with a HOME of its own, the store is
+    the copy of record: what this node kept of an earlier attempt is dropped first (a later attempt may
+    have trained elsewhere since), and the run's dataset, pushed by the server, is pulled into this HOME."""
     folder = RunFolder.of(settings.runs_dir, run.id)
     store = artifact_store(settings)
+    own_copy = origin is not None and origin.home_id != home_id(settings)
+    if own_copy:
+        _drop_working_copy(folder)
     try:
         store.ensure_local(folder.root)  # another host, or files pruned here: last.ckpt, metrics.json
     except StorageError as exc:
@@ -71,11 +102,18 @@ def worker_request(settings: Settings, session: Session, run: Run, origin_home: 
     if run.base_version_id is not None and not resume:
         base = store.ensure_local(published_weights(settings, session, run.base_version_id))
     dataset = Path(run.dataset_path)
-    if origin_home is not None and origin_home != settings.root and dataset.is_relative_to(origin_home):
-        dataset = store.ensure_local(settings.root / dataset.relative_to(origin_home))
+    if own_copy and origin is not None and dataset.is_relative_to(origin.home):
+        dataset = store.ensure_local(settings.root / dataset.relative_to(origin.home))
     if remote.is_remote(run.dataset) and not dataset.is_dir():
         dataset = remote.fetch_dataset(settings, run.dataset, archive_limits(settings))  # cache pruned, or another host
     return RunRequest(folder, run.model, dataset, run.config, resume=resume, base_checkpoint=base)
+
+
+def _drop_working_copy(folder: RunFolder) -> None:
+    """Everything of the run folder but its logs (the worker's own output is being written there)."""
+    for entry in folder.root.iterdir() if folder.root.is_dir() else ():
+        if entry.name != "logs":
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
 
 def published_weights(settings: Settings, session: Session, version_id: int) -> Path:

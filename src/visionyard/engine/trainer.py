@@ -58,7 +58,7 @@ def resolve_hardware(cfg: TrainingConfig) -> Hardware:
     if hw.strategy == "deepspeed" and importlib.util.find_spec("deepspeed") is None:
         raise HardwareError("hardware.strategy deepspeed needs the deepspeed package, which is not installed")
     if hw.nodes > 1:
-        raise HardwareError("hardware.nodes > 1 needs a cluster executor (VISIONYARD_EXECUTOR=ray)")
+        raise HardwareError("hardware.nodes > 1 (DDP across nodes) is not available yet: train on one node's devices")
     world = hw.world_size
     strategy = hw.strategy if hw.strategy != "auto" else ("ddp" if world > 1 else "auto")
     return Hardware(accelerator, hw.devices, strategy, world)

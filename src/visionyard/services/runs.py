@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, defer
 
 from visionyard.common.errors import Conflict, Invalid
 from visionyard.common.statuses import RunStatus
+from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
 from visionyard.core import devices, lifecycle
 from visionyard.core.requests import RunRequest
@@ -164,6 +165,20 @@ class ExecutorUnavailable(Invalid):
     code = "executor_unavailable"
 
 
+def _check_placement(settings: Settings, asked: str | None, config: dict[str, Any]) -> None:
+    """Refuse a run that could never be placed where it would go."""
+    where = asked or settings.executor
+    if where == "ray" and settings.executor == "local":
+        raise ExecutorUnavailable("this server has no Ray cluster: start it with VISIONYARD_EXECUTOR=ray or auto")
+    pool = devices.gpu_pool(settings)
+    if where == "local":
+        devices.check_fits(config, pool)
+        return
+    indexes = isinstance(TrainingConfig.from_run_config(config).hardware.devices, list)
+    if indexes and (where == "ray" or not devices.fits_here(config, pool)):
+        raise ExecutorUnavailable("hardware.devices names GPUs of this host; on the Ray cluster ask for a count")
+
+
 @dataclass
 class RunSpec:
     """What a user asks for, from any door (CLI, API, compatibility routes)."""
@@ -192,10 +207,7 @@ def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
     if spec.base_run and spec.base_model:
         raise RunSetupError("start from a base run or a published model version, not both")
     request = prepare_run(ctx.settings, catalog, spec.model, spec.dataset, spec.config, spec.preset, spec.base_run)
-    if spec.executor == "ray" and ctx.settings.executor == "local":
-        raise ExecutorUnavailable("this server has no Ray cluster: start it with VISIONYARD_EXECUTOR=ray or auto")
-    if (spec.executor or ctx.settings.executor) == "local":  # the cluster places its runs' GPUs itself
-        devices.check_fits(request.config, devices.gpu_pool(ctx.settings))
+    _check_placement(ctx.settings, spec.executor, request.config)
     entry = catalog.get(spec.model)
     assert entry.metadata is not None
     try:

@@ -22,7 +22,7 @@ import psutil
 from visionyard.common.statuses import RunStatus
 from visionyard.core import devices, lifecycle, recovery
 from visionyard.core.context import Context
-from visionyard.core.runs import get_run, worker_request
+from visionyard.core.runs import Origin, get_run, worker_request
 from visionyard.db.models import Run, utcnow
 from visionyard.engine.reporting import ControlRequest, FlagControl
 from visionyard.worker.db_reporter import DatabaseReporter
@@ -109,17 +109,18 @@ class Placement:
     attempt: int | None = None
     """The attempt this worker was started for (None: the one claimed now); a worker late for its attempt
     (a Ray actor that waited for resources while the run was restarted) finds nothing to do."""
-    origin_home: Path | None = None
-    """The server's HOME when this node's differs: the run's dataset is pulled from the artifact store."""
+    origin: Origin | None = None
+    """The server, for a worker on a cluster node sharing the artifact store with it."""
 
     def to_json(self) -> str:
-        return json.dumps({**asdict(self), "origin_home": str(self.origin_home) if self.origin_home else None})
+        origin = {"home": str(self.origin.home), "home_id": self.origin.home_id} if self.origin else None
+        return json.dumps({**asdict(self), "origin": origin})
 
     @classmethod
     def from_json(cls, text: str) -> Placement:
         fields = json.loads(text)
-        home = fields.pop("origin_home", None)
-        return cls(**fields, origin_home=Path(home) if home else None)
+        origin = fields.pop("origin", None)
+        return cls(**fields, origin=Origin(Path(origin["home"]), origin["home_id"]) if origin else None)
 
 
 def claim_here(ctx: Context, run_id: str, place: Placement | None = None) -> None:
@@ -156,7 +157,7 @@ def run_worker(
 
         with ctx.db.session() as session:
             run = get_run(session, run_id)
-            request = worker_request(ctx.settings, session, run, place.origin_home)
+            request = worker_request(ctx.settings, session, run, place.origin)
             reporter = DatabaseReporter(ctx, run)
             assigned = run.assigned_devices
         if assigned:  # before CUDA starts: the run sees its GPUs only, numbered from 0

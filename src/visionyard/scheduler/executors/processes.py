@@ -28,6 +28,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 PR_SET_PDEATHSIG = 1
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
+"""Looked up before any fork: a child may not load libraries safely before it execs."""
 
 
 def start_worker(
@@ -52,8 +54,8 @@ def start_worker(
 
 def die_with_parent() -> None:
     """In a new child, before it runs: it is SIGKILLed when its parent dies (Linux; elsewhere nothing)."""
-    if sys.platform == "linux":
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def alive(pid: int | None, host: str | None, started: float | None) -> bool:

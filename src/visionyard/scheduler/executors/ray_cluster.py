@@ -20,6 +20,7 @@ from typing import Any
 from visionyard.common.errors import Unavailable
 from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
+from visionyard.core.runs import Origin, home_id
 from visionyard.db.models import Job, Run
 from visionyard.scheduler.executors import processes
 from visionyard.scheduler.executors.base import Exit, Kind
@@ -32,6 +33,8 @@ log = logging.getLogger("visionyard.scheduler")
 NAMESPACE = "visionyard"
 NODE_LOCAL = ("VISIONYARD_HOME", "VISIONYARD_DATA_DIR", "VISIONYARD_EXTRA_DATA_DIRS", "VISIONYARD_MODELS_DIR")
 """Settings each node keeps its own of when the state is shared through the store (its working copy)."""
+SERVER_ONLY = ("VISIONYARD_API_TOKEN",)
+"""Settings a worker has no use for, kept off the cluster."""
 
 
 class ClusterUnsuitable(Unavailable):
@@ -44,6 +47,8 @@ class RayExecutor:
         self.ray = connect(settings)
         self.store_is_remote = artifact_store(settings).remote
         check_shared_state(settings, self.store_is_remote, len(live_nodes()))
+        self.origin = Origin(settings.root, home_id(settings)) if self.store_is_remote else None
+        """Sent with each run: a node with a HOME of its own takes the store as the run's copy of record."""
         self.local = LocalExecutor(settings)
         self.running: dict[Any, tuple[str, str, Any]] = {}
         """The work (or, adopted, ``done``) reference of each actor followed: its run id, name and handle."""
@@ -57,20 +62,25 @@ class RayExecutor:
         from visionyard.scheduler.executors.ray_node import NodeWorker
 
         self._push_inputs(item)
-        options = {
-            "name": actor_name(item),
-            "namespace": NAMESPACE,
-            "lifetime": "detached",
-            "max_restarts": 0,
-            "runtime_env": {"env_vars": cluster_env(self.settings, self.store_is_remote)},
-            **resources(item.config, self.ray.cluster_resources().get("GPU", 0)),
-        }
         try:
+            asked = resources(item.config, self.ray.cluster_resources().get("GPU", 0))
+            check_a_node_holds(asked, live_nodes())
+            options = {
+                "name": actor_name(item),
+                "namespace": NAMESPACE,
+                "lifetime": "detached",
+                "max_restarts": 0,
+                "runtime_env": {"env_vars": cluster_env(self.settings, self.store_is_remote)},
+                **asked,
+            }
             actor = self.ray.remote(NodeWorker).options(**options).remote()
-            origin = str(self.settings.root) if self.store_is_remote else None
-            self.running[actor.work.remote(item.id, item.attempt, origin)] = (item.id, options["name"], actor)
-        except (self.ray.exceptions.RayError, ValueError) as exc:
+        except (self.ray.exceptions.RayError, ConnectionError, ValueError) as exc:
             raise OSError(f"Ray refused the actor: {exc}") from exc
+        try:
+            self.running[actor.work.remote(item.id, item.attempt, self.origin)] = (item.id, options["name"], actor)
+        except (self.ray.exceptions.RayError, ConnectionError) as exc:
+            self._end(options["name"], actor)
+            raise OSError(f"Ray refused the run's work: {exc}") from exc
         log.info("run %s: attempt %d submitted to the Ray cluster", item.id, item.attempt)
 
     def exits(self) -> list[Exit]:
@@ -168,7 +178,13 @@ def connect(settings: Settings) -> Any:
 
     if not ray.is_initialized():
         if settings.ray_address == "local":
-            ray.init(namespace=NAMESPACE, include_dashboard=False, log_to_driver=False, configure_logging=False)
+            ray.init(
+                address="local",
+                namespace=NAMESPACE,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+            )
         else:
             try:
                 ray.init(address=settings.ray_address, namespace=NAMESPACE, log_to_driver=False)
@@ -202,7 +218,7 @@ def cluster_env(settings: Settings, store_is_remote: bool) -> dict[str, str]:
     """The environment a node's worker gets on top of its own: this server's settings and S3 credentials,
     less the folders each node has its own of when the store is shared."""
     env = {k: v for k, v in processes.settings_env(settings).items() if k.startswith(("VISIONYARD_", "AWS_"))}
-    for name in NODE_LOCAL if store_is_remote else ():
+    for name in (*SERVER_ONLY, *(NODE_LOCAL if store_is_remote else ())):
         env.pop(name, None)
     return env
 
@@ -218,6 +234,17 @@ def resources(config: dict[str, Any], cluster_gpus: float) -> dict[str, float]:
     count = len(hardware.devices) if isinstance(hardware.devices, list) else hardware.devices
     on_gpu = hardware.accelerator == "cuda" or (hardware.accelerator == "auto" and cluster_gpus > 0)
     return {"num_gpus": count, "num_cpus": 1} if on_gpu else {"num_gpus": 0, "num_cpus": count}
+
+
+def check_a_node_holds(asked: dict[str, float], nodes: list[dict[str, Any]]) -> None:
+    """Refuse what no node of the cluster could ever hold (Ray would keep it waiting for ever)."""
+    wanted = {"GPU": asked["num_gpus"], "CPU": asked["num_cpus"]}
+    if not any(all(node.get("Resources", {}).get(k, 0) >= v for k, v in wanted.items()) for node in nodes):
+        largest = max((node.get("Resources", {}).get("GPU", 0) for node in nodes), default=0)
+        raise ValueError(
+            f"no node of the cluster has {wanted['GPU']:g} GPUs and {wanted['CPU']:g} CPUs "
+            f"(the most GPUs a node has: {largest:g})"
+        )
 
 
 def first_line(exc: BaseException) -> str:

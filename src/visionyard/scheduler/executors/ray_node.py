@@ -9,9 +9,9 @@ on (the database, the artifact store). Imported by Ray's worker processes; torch
 from __future__ import annotations
 
 import socket
-from pathlib import Path
 
 from visionyard.config import Settings
+from visionyard.core.runs import Origin
 from visionyard.scheduler.executors import processes
 from visionyard.storage.run_folder import RunFolder
 from visionyard.worker.service import Placement
@@ -20,7 +20,7 @@ from visionyard.worker.service import Placement
 class NodeWorker:
     """One run attempt on this node (a detached actor: it outlives the server that started it)."""
 
-    def work(self, run_id: str, attempt: int, origin_home: str | None) -> str:
+    def work(self, run_id: str, attempt: int, origin: Origin | None) -> str:
         """Run the worker to its end; how it ended (what the scheduler records if the run was left running)."""
         import ray
 
@@ -31,7 +31,7 @@ class NodeWorker:
             node=f"{socket.gethostname()} ({runtime.get_node_id()[:12]})",
             ref=runtime.get_actor_id(),
             attempt=attempt,
-            origin_home=Path(origin_home) if origin_home else None,
+            origin=origin,
         )
         log_file = RunFolder.of(settings.runs_dir, run_id).root / "logs" / "worker.log"
         child = processes.start_worker(settings, run_id, log_file, "worker", "--placement", place.to_json(), tied=True)
