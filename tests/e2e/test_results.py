@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -158,6 +159,12 @@ def test_masks_and_boxes_are_drawn_over_the_clean_image_and_toggled_in_the_grid_
 
 def rgb(css: str) -> tuple[int, ...]:
     return tuple(int(v) for v in re.findall(r"\d+", css)[:3])
+
+
+def test_the_run_page_says_where_the_run_trained(page: Page, trained_run: dict):
+    page.goto(f"/runs/{trained_run['id']}")
+    worker = page.locator(".fact", has=page.get_by_text("Worker", exact=True)).locator("dd")
+    expect(worker).to_have_text(f"local on {socket.gethostname()}")
 
 
 def test_the_charts_tell_their_series_apart_keep_to_possible_values_and_hide_a_series(page: Page, trained_run: dict):
