@@ -89,6 +89,19 @@ class Server:
             time.sleep(0.2)
         raise TimeoutError(f"run {run_id} still {run.get('status')} after {timeout} s: {run}")
 
+    def wait_training(self, run_id: str, attempt: int, timeout: float = 90) -> dict:
+        """The run once the given attempt's worker has trained a step past the first one seen."""
+        deadline = time.monotonic() + timeout
+        first_step = None
+        while time.monotonic() < deadline:
+            run = self.client.get(f"/api/v1/runs/{run_id}").json()
+            if run["attempt"] == attempt and run["status"] == "running" and run["worker_pid"]:
+                first_step = run["current_step"] if first_step is None else first_step
+                if run["current_step"] > first_step:
+                    return run
+            time.sleep(0.1)
+        raise AssertionError(f"attempt {attempt} of {run_id} never trained")
+
 
 def workers_of(home: Path) -> list[psutil.Process]:
     found = []

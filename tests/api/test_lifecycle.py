@@ -122,7 +122,7 @@ def test_a_worker_killed_mid_run_is_restarted_from_its_checkpoint(server: Server
     restarted = server.wait_for(run["id"], ("restarting", "failed"), timeout=15)
     assert time.monotonic() - killed_at < 10
     assert "SIGKILL" in restarted["error"]
-    wait_training(server, run["id"], attempt=2)
+    server.wait_training(run["id"], attempt=2)
     server.client.post(f"/api/v1/runs/{run['id']}/stop")
     final = server.wait_for(run["id"], ("stopped", "failed", "completed"))
     assert final["attempt"] == 2 and final["status"] == "stopped"
@@ -137,26 +137,12 @@ def test_a_run_that_keeps_dying_ends_failed_with_the_log_tail(server: Server, ap
     )
     run_id = response.json()["id"]
     for attempt in (1, 2):
-        pid = wait_training(server, run_id, attempt)
+        pid = server.wait_training(run_id, attempt)["worker_pid"]
         psutil.Process(pid).kill()
     failed = server.wait_for(run_id, ("failed",), timeout=30)
     assert "gave up after 1 restarts" in failed["error"] and "worker log tail" in failed["error"]
     assert server.client.post(f"/api/v1/runs/{run_id}/retry").json()["status"] == "queued"
     server.client.post(f"/api/v1/runs/{run_id}/stop")
-
-
-def wait_training(server: Server, run_id: str, attempt: int, timeout: float = 90) -> int:
-    """Wait until the given attempt's worker has trained some steps; return its pid."""
-    deadline = time.monotonic() + timeout
-    first_step = None
-    while time.monotonic() < deadline:
-        run = server.client.get(f"/api/v1/runs/{run_id}").json()
-        if run["attempt"] == attempt and run["status"] == "running" and run["worker_pid"]:
-            first_step = run["current_step"] if first_step is None else first_step
-            if run["current_step"] > first_step:
-                return run["worker_pid"]
-        time.sleep(0.1)
-    raise AssertionError(f"attempt {attempt} of {run_id} never trained")
 
 
 def wait_for_worker(server: Server, run_id: str, timeout: float = 60) -> None:

@@ -28,20 +28,6 @@ def create(server: Server, **config) -> dict:
     return response.json()
 
 
-def wait_training(server: Server, run_id: str, attempt: int, timeout: float = 120) -> dict:
-    """The run once the given attempt's worker has trained a step past its first."""
-    deadline = time.monotonic() + timeout
-    first = None
-    while time.monotonic() < deadline:
-        run = server.client.get(f"/api/v1/runs/{run_id}").json()
-        if run["attempt"] == attempt and run["status"] == "running" and run["worker_pid"]:
-            first = run["current_step"] if first is None else first
-            if run["current_step"] > first:
-                return run
-        time.sleep(0.1)
-    raise AssertionError(f"attempt {attempt} of {run_id} never trained")
-
-
 def node_of(ray_cluster: RayCluster, run_id: str) -> int:
     """Which node's HOME holds the run's working copy (the node that trained it)."""
     found = [n for n, home in enumerate(ray_cluster.homes) if (home / "runs" / run_id / "run.json").is_file()]
@@ -128,7 +114,7 @@ def test_a_killed_ray_worker_is_restarted_from_its_checkpoint_and_completes(
     cluster_server: Server, ray_cluster: RayCluster
 ):
     run = create(cluster_server, epochs=4)
-    training = wait_training(cluster_server, run["id"], attempt=1)
+    training = cluster_server.wait_training(run["id"], attempt=1, timeout=120)
     while cluster_server.client.get(f"/api/v1/runs/{run['id']}").json()["current_epoch"] < 1:
         time.sleep(0.1)
     actor = psutil.Process(training["worker_pid"]).parent()  # the Ray worker process holding the actor
@@ -149,7 +135,7 @@ def test_a_restarted_server_adopts_the_run_training_on_the_cluster(cluster_serve
     import ray
 
     run = create(cluster_server, epochs=500)
-    wait_training(cluster_server, run["id"], attempt=1)
+    cluster_server.wait_training(run["id"], attempt=1, timeout=120)
     cluster_server.kill()
     cluster_actors(ray_cluster, "")  # connects this test's driver
     stray = ray.remote(num_cpus=0)(Blocker).options(name="run-gone-1", namespace="visionyard", lifetime="detached")
@@ -158,7 +144,7 @@ def test_a_restarted_server_adopts_the_run_training_on_the_cluster(cluster_serve
     events = cluster_server.client.get(f"/api/v1/runs/{run['id']}/events").json()
     assert [e["data"]["action"] for e in events if e["kind"] == "reconcile"] == ["adopted"]
     assert cluster_actors(ray_cluster, "gone") == []  # the stray was ended when the server started
-    wait_training(cluster_server, run["id"], attempt=1)  # the same worker trains on
+    cluster_server.wait_training(run["id"], attempt=1, timeout=120)  # the same worker trains on
     cluster_server.client.post(f"/api/v1/runs/{run['id']}/stop")
     stopped = cluster_server.wait_for(run["id"], ("stopped", "completed", "failed"), timeout=120)
     assert (stopped["status"], stopped["attempt"]) == ("stopped", 1), stopped["error"]
@@ -167,7 +153,7 @@ def test_a_restarted_server_adopts_the_run_training_on_the_cluster(cluster_serve
 
 def test_a_run_on_the_cluster_pauses_and_resumes(cluster_server: Server, ray_cluster: RayCluster):
     run = create(cluster_server, epochs=3)
-    wait_training(cluster_server, run["id"], attempt=1)
+    cluster_server.wait_training(run["id"], attempt=1, timeout=120)
     assert cluster_server.client.post(f"/api/v1/runs/{run['id']}/pause").json()["control"] == "pause"
     paused = cluster_server.wait_for(run["id"], ("paused", "completed", "failed"), timeout=120)
     assert paused["status"] == "paused"
@@ -194,7 +180,7 @@ def test_a_run_on_a_removed_node_waits_for_room_and_completes_elsewhere(
     ray.get(blocker.ready.remote())
     try:
         run = create(cluster_server, epochs=8)
-        wait_training(cluster_server, run["id"], attempt=1)
+        cluster_server.wait_training(run["id"], attempt=1, timeout=120)
         assert node_of(ray_cluster, run["id"]) == 1
         (worker,) = ray_cluster.cluster.worker_nodes
         ray_cluster.cluster.remove_node(worker, allow_graceful=False)

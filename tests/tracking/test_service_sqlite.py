@@ -13,7 +13,7 @@ import pytest
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from tests.api.test_lifecycle import wait_epoch, wait_training
+from tests.api.test_lifecycle import wait_epoch
 from tests.helpers import TINY
 from tests.server import Server, prepare_home
 from tests.tracking.conftest import MlflowServer
@@ -91,7 +91,7 @@ def test_every_way_a_run_ends_reads_the_same_in_mlflow(service: Server):
     assert service.client.post(f"/api/v1/runs/{paused}/pause").status_code == 200
     wait_epoch(service, stopped, 1)
     assert service.client.post(f"/api/v1/runs/{stopped}/stop").status_code == 200
-    psutil.Process(wait_training(service, killed, attempt=1)).kill()
+    psutil.Process(service.wait_training(killed, attempt=1)["worker_pid"]).kill()
 
     assert service.wait_for(killed, ("failed", "completed"), timeout=30)["status"] == "failed"
     failed = mlflow_run(service, killed, status_is("FAILED", "failed"))

@@ -86,8 +86,9 @@ def worker_request(settings: Settings, session: Session, run: Run, origin: Origi
     have trained elsewhere since), and the run's dataset, pushed by the server, is pulled into this HOME."""
     folder = RunFolder.of(settings.runs_dir, run.id)
     store = artifact_store(settings)
-    own_copy = origin is not None and origin.home_id != home_id(settings)
-    if own_copy:
+    if origin is not None and origin.home_id == home_id(settings):
+        origin = None  # this node's HOME is the server's own folder: everything is read in place
+    if origin is not None:
         _drop_working_copy(folder)
     try:
         store.ensure_local(folder.root)  # another host, or files pruned here: last.ckpt, metrics.json
@@ -102,7 +103,7 @@ def worker_request(settings: Settings, session: Session, run: Run, origin: Origi
     if run.base_version_id is not None and not resume:
         base = store.ensure_local(published_weights(settings, session, run.base_version_id))
     dataset = Path(run.dataset_path)
-    if own_copy and origin is not None and dataset.is_relative_to(origin.home):
+    if origin is not None and dataset.is_relative_to(origin.home):
         dataset = store.ensure_local(settings.root / dataset.relative_to(origin.home))
     if remote.is_remote(run.dataset) and not dataset.is_dir():
         dataset = remote.fetch_dataset(settings, run.dataset, archive_limits(settings))  # cache pruned, or another host

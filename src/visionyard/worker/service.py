@@ -113,8 +113,7 @@ class Placement:
     """The server, for a worker on a cluster node sharing the artifact store with it."""
 
     def to_json(self) -> str:
-        origin = {"home": str(self.origin.home), "home_id": self.origin.home_id} if self.origin else None
-        return json.dumps({**asdict(self), "origin": origin})
+        return json.dumps(asdict(self), default=str)  # the origin's home, a Path, as a string
 
     @classmethod
     def from_json(cls, text: str) -> Placement:
@@ -123,9 +122,8 @@ class Placement:
         return cls(**fields, origin=Origin(Path(origin["home"]), origin["home_id"]) if origin else None)
 
 
-def claim_here(ctx: Context, run_id: str, place: Placement | None = None) -> None:
+def claim_here(ctx: Context, run_id: str, place: Placement) -> None:
     """Record this process as the run's worker; the run must already be claimed (running)."""
-    place = place or Placement()
     me = psutil.Process()
     with ctx.db.serialised() as session:
         run = get_run(session, run_id)

@@ -45,9 +45,9 @@ class RayExecutor:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.ray = connect(settings)
-        self.store_is_remote = artifact_store(settings).remote
-        check_shared_state(settings, self.store_is_remote, len(live_nodes()))
-        self.origin = Origin(settings.root, home_id(settings)) if self.store_is_remote else None
+        self.store = artifact_store(settings)
+        check_shared_state(settings, self.store.remote, len(live_nodes()))
+        self.origin = Origin(settings.root, home_id(settings)) if self.store.remote else None
         """Sent with each run: a node with a HOME of its own takes the store as the run's copy of record."""
         self.local = LocalExecutor(settings)
         self.running: dict[Any, tuple[str, str, Any]] = {}
@@ -70,7 +70,7 @@ class RayExecutor:
                 "namespace": NAMESPACE,
                 "lifetime": "detached",
                 "max_restarts": 0,
-                "runtime_env": {"env_vars": cluster_env(self.settings, self.store_is_remote)},
+                "runtime_env": {"env_vars": cluster_env(self.settings, self.store.remote)},
                 **asked,
             }
             actor = self.ray.remote(NodeWorker).options(**options).remote()
@@ -157,13 +157,12 @@ class RayExecutor:
     def _push_inputs(self, run: Run) -> None:
         """What the node reads that only this server has into the artifact store (changed files only): the
         run folder as created here (run.json, config.json) and the run's dataset when it lies in HOME."""
-        if not self.store_is_remote:
+        if not self.store.remote:
             return
-        store = artifact_store(self.settings)
-        store.push(RunFolder.of(self.settings.runs_dir, run.id).root)
+        self.store.push(RunFolder.of(self.settings.runs_dir, run.id).root)
         dataset = Path(run.dataset_path)
         if dataset.is_relative_to(self.settings.root) and dataset.is_dir():
-            store.push(dataset)
+            self.store.push(dataset)
 
 
 def here(item: Run | Job) -> bool:
