@@ -8,7 +8,11 @@ default a local one started here) is up and warm before the first measured run: 
 executor goes first and is not counted. The first step is seen through the worker's heartbeat (every
 50 ms here).
 
-    .venv/bin/python benchmarks/executor.py [--repeats 5] [--ray-address local]
+``--ranks N`` (N > 1) compares distributed runs instead: N processes on this host
+(``hardware.devices=N``, visionyard's own ranks) against a Ray Train worker group of N ranks
+(``hardware.nodes=N``, one device each; the cluster needs N free CPUs).
+
+    .venv/bin/python benchmarks/executor.py [--repeats 5] [--ray-address local] [--ranks 1]
 """
 
 from __future__ import annotations
@@ -34,10 +38,11 @@ POLL_S = 0.02
 WHERE = ("local", "ray")
 
 
-def one_run(ctx: Context, executor: RayExecutor, where: str) -> dict[str, float]:
+def one_run(ctx: Context, executor: RayExecutor, where: str, ranks: int) -> dict[str, float]:
     """Queue a run asking for ``where`` (local, ray), schedule it until it completes: claim to first step,
     and claim to end."""
-    run_id = create_run(ctx, RunSpec("small_cnn", "digits", dict(CONFIG), executor=where)).id
+    spread = {} if ranks == 1 else {"hardware.devices": ranks} if where == "local" else {"hardware.nodes": ranks}
+    run_id = create_run(ctx, RunSpec("small_cnn", "digits", {**CONFIG, **spread}, executor=where)).id
     scheduler = Scheduler(ctx, tick_seconds=POLL_S, executor=executor)
     claimed = time.perf_counter()
     first_step = None
@@ -59,6 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--ray-address", default="local")
+    parser.add_argument("--ranks", type=int, default=1, help="training processes per run (> 1: DDP)")
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="vy-executor-"))
@@ -69,11 +75,11 @@ def main() -> None:
     ctx.catalog()  # the catalog scan cached, so no run pays for it
     executor = RayExecutor(settings)  # the cluster's runs, and this host's (those asking for local)
     for where in WHERE:
-        one_run(ctx, executor, where)  # warm: the cluster's worker pool, the page cache
+        one_run(ctx, executor, where, args.ranks)  # warm: the cluster's worker pool, the page cache
     results: dict[str, list[dict[str, float]]] = {where: [] for where in WHERE}
     for repeat in range(args.repeats):
         for name in WHERE:
-            results[name].append(one_run(ctx, executor, name))
+            results[name].append(one_run(ctx, executor, name, args.ranks))
             last = results[name][-1]
             print(
                 f"repeat {repeat + 1}, {name}: first step after {last['to_first_step_s']:.2f} s, "
@@ -82,7 +88,7 @@ def main() -> None:
             )
     first = {n: statistics.median(r["to_first_step_s"] for r in runs) for n, runs in results.items()}
     total = {n: statistics.median(r["total_s"] for r in runs) for n, runs in results.items()}
-    print(f"small_cnn, digits, 1 epoch, {os.cpu_count()} cores, Ray at {args.ray_address}")
+    print(f"small_cnn, digits, 1 epoch, {args.ranks} rank(s), {os.cpu_count()} cores, Ray at {args.ray_address}")
     print(
         f"median claim to first step: local {first['local']:.2f} s, ray {first['ray']:.2f} s "
         f"(ratio {first['ray'] / first['local']:.2f}, +{first['ray'] - first['local']:.2f} s)"

@@ -63,6 +63,9 @@ def test_a_run_asking_for_the_cluster_is_refused_by_a_server_without_one(client:
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "executor_unavailable"
     assert "VISIONYARD_EXECUTOR=ray" in refused.json()["error"]["message"]
     assert client.post("/api/v1/runs", json={**body, "executor": "mars"}).status_code == 422
+    over_nodes = client.post("/api/v1/runs", json={**body, "executor": None, "config": {"hardware.nodes": 2}})
+    assert over_nodes.status_code == 422 and over_nodes.json()["error"]["code"] == "executor_unavailable"
+    assert "Ray cluster" in over_nodes.json()["error"]["message"]
 
 
 def test_image_sizes_default_to_what_the_model_supports_and_others_are_warned_about(client: TestClient):

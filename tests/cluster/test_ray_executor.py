@@ -207,3 +207,42 @@ class Blocker:
 
     def ready(self) -> bool:
         return True
+
+
+def test_a_run_over_two_nodes_trains_one_rank_on_each(cluster_server: Server, ray_cluster: RayCluster, s3: S3Server):
+    run = create(cluster_server, epochs=2, **{"hardware.nodes": 2})
+    done = cluster_server.wait_for(run["id"], ("completed", "failed"), timeout=240)
+    assert done["status"] == "completed", done["error"]
+    assert done["executor"] == "ray" and done["worker_ref"] and done["worker_node"]
+    rows = cluster_server.client.get(f"/api/v1/runs/{run['id']}/metrics").json()["rows"]
+    assert [r["epoch"] for r in rows] == [1, 2]  # rank zero alone reports
+    for home in ray_cluster.homes:  # each node pulled the dataset and the run's copy for its rank
+        assert (home / "data" / "tiny").is_dir() and (home / "runs" / run["id"] / "config.json").is_file()
+    logs = [home / "runs" / run["id"] / "logs" / "rank-1.log" for home in ray_cluster.homes]
+    assert [log for log in logs if log.is_file()], "rank 1 left no log on its node"
+    prefix = f"store/runs/{run['id']}/"
+    assert {prefix + "checkpoints/best.ckpt", prefix + "checkpoints/last.ckpt"} <= set(s3.keys(BUCKET, prefix))
+    wait_no_actors(ray_cluster, run["id"])
+
+
+def test_a_run_over_two_nodes_restarts_when_a_rank_is_killed_and_pauses_and_resumes(
+    cluster_server: Server, ray_cluster: RayCluster
+):
+    run = create(cluster_server, epochs=LONG, **{"hardware.nodes": 2})
+    training = cluster_server.wait_training(run["id"], attempt=1, timeout=180)
+    while cluster_server.client.get(f"/api/v1/runs/{run['id']}").json()["current_epoch"] < 1:
+        time.sleep(0.1)
+    psutil.Process(training["worker_pid"]).kill()  # rank zero's Ray Train worker
+    cluster_server.wait_training(run["id"], attempt=2, timeout=180)
+    assert cluster_server.client.post(f"/api/v1/runs/{run['id']}/pause").json()["control"] == "pause"
+    paused = cluster_server.wait_for(run["id"], ("paused", "completed", "failed"), timeout=120)
+    assert paused["status"] == "paused", paused["error"]
+    wait_no_actors(ray_cluster, run["id"])
+    assert cluster_server.client.post(f"/api/v1/runs/{run['id']}/resume").json()["status"] == "queued"
+    done = cluster_server.wait_for(run["id"], ("completed", "failed"), timeout=300)
+    assert (done["status"], done["attempt"]) == ("completed", 3), done["error"]
+    events = cluster_server.client.get(f"/api/v1/runs/{run['id']}/events").json()
+    moves = [e["data"]["status"] for e in events if e["kind"] == "status"]
+    assert moves.count("restarting") == 1 and moves.count("paused") == 1  # the kill, then the pause
+    epochs = [r["epoch"] for r in cluster_server.client.get(f"/api/v1/runs/{run['id']}/metrics").json()["rows"]]
+    assert epochs == list(range(1, LONG + 1))  # from the checkpoint after the kill and the pause, on both nodes

@@ -58,7 +58,7 @@ def test_what_a_cpu_cannot_do_is_refused_when_auto_finds_no_gpu(hardware: dict, 
 
 @pytest.mark.parametrize(
     ("hardware", "message"),
-    [({"devices": (os.cpu_count() or 1) + 1}, "CPU cores"), ({"nodes": 2}, "across nodes")],
+    [({"devices": (os.cpu_count() or 1) + 1}, "CPU cores"), ({"nodes": 2}, "Ray executor")],
 )
 def test_hardware_the_host_cannot_give_is_refused_with_the_reason(hardware: dict, message: str):
     with pytest.raises(HardwareError, match=message):

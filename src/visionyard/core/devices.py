@@ -57,9 +57,11 @@ def check_fits(config: dict[str, Any], pool: Sequence[int]) -> None:
 
 
 def fits_here(config: dict[str, Any], pool: Sequence[int]) -> bool:
-    """Could this host ever train the run: a CPU run always; a GPU run if the pool holds what it asks for
-    (``auto`` placement sends the others to the cluster)."""
+    """Could this host ever train the run: a CPU run on one node always; a GPU run if the pool holds what it
+    asks for (``auto`` placement sends the others to the cluster)."""
     hardware = TrainingConfig.from_run_config(config).hardware
+    if hardware.nodes > 1:
+        return False
     if not pool:
         return hardware.accelerator != "cuda" and not isinstance(hardware.devices, list)
     try:

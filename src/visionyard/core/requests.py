@@ -20,5 +20,7 @@ class RunRequest:
     base_checkpoint: Path | None = None
     """Weights to start from (transfer learning); ignored when resuming."""
     progress: bool = True
+    ray_train: bool = False
+    """This process is one rank of a Ray Train worker group (a run over several nodes)."""
     extra_callbacks: list[Any] = field(default_factory=list)
     """Lightning callbacks added to the platform's own (benchmarks add timers)."""

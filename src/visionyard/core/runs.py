@@ -78,17 +78,20 @@ def home_id(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-def worker_request(settings: Settings, session: Session, run: Run, origin: Origin | None = None) -> RunRequest:
+def worker_request(
+    settings: Settings, session: Session, run: Run, origin: Origin | None = None, refresh: bool = True
+) -> RunRequest:
     """What a worker executes for a claimed run: it continues from last.ckpt whenever there is one.
 
     ``origin``: the server, for a worker on a cluster node. On a node with a HOME of its own, the store is
     the copy of record: what this node kept of an earlier attempt is dropped first (a later attempt may
-    have trained elsewhere since), and the run's dataset, pushed by the server, is pulled into this HOME."""
+    have trained elsewhere since), and the run's dataset, pushed by the server, is pulled into this HOME.
+    ``refresh=False``: another rank of the run on this node has done that for this attempt already."""
     folder = RunFolder.of(settings.runs_dir, run.id)
     store = artifact_store(settings)
     if origin is not None and origin.home_id == home_id(settings):
         origin = None  # this node's HOME is the server's own folder: everything is read in place
-    if origin is not None:
+    if origin is not None and refresh:
         _drop_working_copy(folder)
     try:
         store.ensure_local(folder.root)  # another host, or files pruned here: last.ckpt, metrics.json

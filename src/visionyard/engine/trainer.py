@@ -8,6 +8,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import lightning as L
 import torch
@@ -36,38 +37,46 @@ class Hardware:
 
     accelerator: str
     devices: int | list[int]
+    """This process's devices under Ray Train (one), else the run's devices on this host."""
     strategy: str
     world_size: int
+    ray_train: bool = False
+    """One rank of a Ray Train worker group: Ray started the ranks and their process group."""
 
     @property
     def distributed(self) -> bool:
         return self.world_size > 1
 
 
-def resolve_hardware(cfg: TrainingConfig) -> Hardware:
-    """The config's hardware checked against this host, with clear errors for what it cannot do."""
+def resolve_hardware(cfg: TrainingConfig, ray_train: bool = False) -> Hardware:
+    """The config's hardware checked against this host, with clear errors for what it cannot do.
+
+    ``ray_train``: this process is one rank of a Ray Train worker group (a run over several nodes), and
+    sees the one device Ray gave it."""
     hw = cfg.hardware
     cuda = torch.cuda.is_available()
     if hw.accelerator == "cuda" and not cuda:
         raise HardwareError("hardware.accelerator is cuda but no CUDA device is visible")
     accelerator = "cuda" if hw.accelerator == "cuda" or (hw.accelerator == "auto" and cuda) else "cpu"
     if accelerator == "cpu":
-        _check_cpu(hw)
-    else:
+        _check_cpu(hw, count_cores=not ray_train)
+    elif not ray_train:  # Ray gave this rank its GPU
         _check_gpus(hw.devices)
     if hw.strategy == "deepspeed" and importlib.util.find_spec("deepspeed") is None:
         raise HardwareError("hardware.strategy deepspeed needs the deepspeed package, which is not installed")
-    if hw.nodes > 1:
-        raise HardwareError("hardware.nodes > 1 (DDP across nodes) is not available yet: train on one node's devices")
+    if hw.nodes > 1 and not ray_train:
+        raise HardwareError("hardware.nodes > 1 trains across the nodes of a Ray cluster: run it with the Ray executor")
     world = hw.world_size
     strategy = hw.strategy if hw.strategy != "auto" else ("ddp" if world > 1 else "auto")
-    return Hardware(accelerator, hw.devices, strategy, world)
+    return Hardware(accelerator, 1 if ray_train else hw.devices, strategy, world, ray_train)
 
 
-def _check_cpu(hw: HardwareConfig) -> None:
+def _check_cpu(hw: HardwareConfig, count_cores: bool) -> None:
     problems = hw.cpu_problems()
     if problems:
         raise HardwareError(problems[0])
+    if not count_cores:
+        return
     cores = os.cpu_count() or 1
     if hw.devices > cores:
         raise HardwareError(f"hardware.devices is {hw.devices} but this host has {cores} CPU cores")
@@ -83,10 +92,32 @@ def _check_gpus(devices: int | list[int]) -> None:
 
 
 def _strategy(hardware: Hardware) -> str | Strategy:
+    if hardware.ray_train:
+        return _ray_strategy(hardware.strategy)
     if hardware.strategy == "ddp":
         backend = "nccl" if hardware.accelerator == "cuda" else "gloo"
         return DDPStrategy(process_group_backend=backend, timeout=DDP_TIMEOUT)
     return hardware.strategy
+
+
+def _ray_strategy(name: str) -> Strategy:
+    """Ray's subclass of the strategy (its process group comes from Ray Train's ``TorchConfig``)."""
+    from ray.train import lightning as ray_lightning
+
+    if name == "fsdp":
+        return ray_lightning.RayFSDPStrategy()
+    if name == "deepspeed":
+        return ray_lightning.RayDeepSpeedStrategy()
+    return ray_lightning.RayDDPStrategy()
+
+
+def _plugins(hardware: Hardware, reporter: Reporter) -> list[Any]:
+    plugins: list[Any] = [AtomicCheckpointIO(reporter)]
+    if hardware.ray_train:
+        from ray.train.lightning import RayLightningEnvironment
+
+        plugins.append(RayLightningEnvironment())
+    return plugins
 
 
 def build_trainer(
@@ -126,12 +157,11 @@ def build_trainer(
         )
     if progress:
         all_callbacks.append(CompactProgressBar())
-    return L.Trainer(
+    trainer = L.Trainer(
         default_root_dir=folder.root,
         max_epochs=cfg.epochs,
         accelerator=hardware.accelerator,
         devices=hardware.devices,
-        num_nodes=cfg.hardware.nodes,
         strategy=_strategy(hardware),
         sync_batchnorm=cfg.hardware.sync_batchnorm and hardware.distributed,
         use_distributed_sampler=False,  # the data module shards itself, so a mid-epoch resume works there too
@@ -145,6 +175,11 @@ def build_trainer(
         enable_progress_bar=progress,
         enable_model_summary=False,
         callbacks=all_callbacks,
-        plugins=[AtomicCheckpointIO(reporter)],
+        plugins=_plugins(hardware, reporter),
         log_every_n_steps=10,
     )
+    if hardware.ray_train:
+        from ray.train.lightning import prepare_trainer
+
+        trainer = prepare_trainer(trainer)
+    return trainer

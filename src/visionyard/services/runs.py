@@ -171,10 +171,13 @@ def _check_placement(settings: Settings, asked: str | None, config: dict[str, An
     if where == "ray" and settings.executor == "local":
         raise ExecutorUnavailable("this server has no Ray cluster: start it with VISIONYARD_EXECUTOR=ray or auto")
     pool = devices.gpu_pool(settings)
+    hardware = TrainingConfig.from_run_config(config).hardware
+    if where == "local" and hardware.nodes > 1:
+        raise ExecutorUnavailable("hardware.nodes > 1 trains across the nodes of a Ray cluster, not on this host")
     if where == "local":
         devices.check_fits(config, pool)
         return
-    indexes = isinstance(TrainingConfig.from_run_config(config).hardware.devices, list)
+    indexes = isinstance(hardware.devices, list)
     if indexes and (where == "ray" or not devices.fits_here(config, pool)):
         raise ExecutorUnavailable("hardware.devices names GPUs of this host; on the Ray cluster ask for a count")
 
@@ -297,9 +300,11 @@ def train_claimed(
 ) -> str:
     """Train a run claimed for this process to its end (or pause, or stop), then publish it where its
     config asks (spec/004 ``register_model``). Returns the run's status."""
-    from visionyard.services import model_registry
+    from visionyard.services import model_registry, ray_training
     from visionyard.worker.service import run_worker
 
+    if place is not None and place.executor == "ray" and not place.ray_train and ray_training.spans_nodes(ctx, run_id):
+        return ray_training.train_group(ctx, run_id, place)  # rank zero comes back here, and publishes
     status = run_worker(ctx, run_id, local, progress, place)
     if status == RunStatus.COMPLETED:
         model_registry.publish_if_asked(ctx, run_id)

@@ -6,8 +6,10 @@ Every state change is written to run.json before it is reported.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
+from collections.abc import Iterator
 from dataclasses import astuple, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,20 +81,17 @@ def execute_run(
     folder.create()
     record = folder.read_run()
     folder.update_run(status=RunStatus.RUNNING, attempt=record.get("attempt", 0) + 1, started_at=now(), error=None)
-    handler = _attach_log_file(folder.log_file)
     task, cfg, (monitor, mode) = _plan(request, catalog)
-    try:
-        status = _train(request, settings, catalog, task, cfg, (monitor, mode), control or FlagControl(), reporter)
-        outcome = _outcome(status, folder.read_metrics(), monitor, mode)
-    except Exception as exc:
-        log.error("run failed: %s\n%s", exc, traceback.format_exc())
-        rows = folder.read_metrics()
-        outcome = _outcome(RunStatus.FAILED, rows, monitor, mode)
-        outcome.error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DatasetCheckFailed) else str(exc)
-        outcome.retryable = not isinstance(exc, PERMANENT_ERRORS)
-    finally:
-        logging.getLogger().removeHandler(handler)
-        handler.close()
+    with _logging_to(folder.log_file):
+        try:
+            status = _train(request, settings, catalog, task, cfg, (monitor, mode), control or FlagControl(), reporter)
+            outcome = _outcome(status, folder.read_metrics(), monitor, mode)
+        except Exception as exc:
+            log.error("run failed: %s\n%s", exc, traceback.format_exc())
+            rows = folder.read_metrics()
+            outcome = _outcome(RunStatus.FAILED, rows, monitor, mode)
+            outcome.error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DatasetCheckFailed) else str(exc)
+            outcome.retryable = not isinstance(exc, PERMANENT_ERRORS)
     folder.update_run(
         status=outcome.status,
         finished_at=now(),
@@ -105,10 +104,12 @@ def execute_run(
     return outcome
 
 
-def train_rank(request: RunRequest, settings: Settings, catalog: PluginCatalog) -> None:
+def train_rank(request: RunRequest, settings: Settings, catalog: PluginCatalog, log_file: Path | None = None) -> None:
     """One of ranks 1..N-1 of a distributed run (see :mod:`visionyard.worker.ranks`): it trains its share
-    and joins every collective; rank zero reports, writes and decides."""
-    _train(request, settings, catalog, *_plan(request, catalog), FlagControl(), NullReporter(), primary=False)
+    and joins every collective; rank zero reports, writes and decides. ``log_file``: where its log goes
+    (a rank whose output is not already there)."""
+    with _logging_to(log_file) if log_file else contextlib.nullcontext():
+        _train(request, settings, catalog, *_plan(request, catalog), FlagControl(), NullReporter(), primary=False)
 
 
 def _plan(request: RunRequest, catalog: PluginCatalog) -> tuple[str, TrainingConfig, tuple[str, str]]:
@@ -132,7 +133,7 @@ def _train(
     """``primary``: rank zero (or the only rank), which records the dataset and starts the other ranks."""
     folder = request.folder
     reporter = reporter or NullReporter()
-    hardware = resolve_hardware(cfg)
+    hardware = resolve_hardware(cfg, ray_train=request.ray_train)
     splits = _checked_splits(request.dataset, task, cfg)
     if primary:
         dataset_print = fingerprint(request.dataset, settings.cache_dir)
@@ -173,7 +174,7 @@ def _train(
         callbacks.append(EpochCheckpoints(folder, cfg.checkpoints.keep_latest, reporter))
     pin = hardware.accelerator == "cuda"
     ckpt = folder.last_ckpt if request.resume else None
-    with other_ranks(request, hardware.world_size if primary else 1):
+    with other_ranks(request, hardware.world_size if primary and not hardware.ray_train else 1):
         trainer = build_trainer(folder, cfg, hardware, *monitored, callbacks, reporter, progress=request.progress)
         plugin.train(trainer, TaskDataModule(task, splits, cfg, pin_memory=pin), ckpt_path=ckpt)
     if control_callback.outcome == "pause":
@@ -226,7 +227,9 @@ def _outcome(status: str, rows: list[dict[str, Any]], monitor: str, mode: str) -
     )
 
 
-def _attach_log_file(path: Path) -> logging.Handler:
+@contextlib.contextmanager
+def _logging_to(path: Path) -> Iterator[None]:
+    """The log (this package's and Lightning's, INFO and up) also written to ``path`` while the block runs."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -235,4 +238,8 @@ def _attach_log_file(path: Path) -> logging.Handler:
     root.setLevel(min(root.level or logging.INFO, logging.INFO))
     for name in ("visionyard", "lightning.pytorch"):
         logging.getLogger(name).setLevel(logging.INFO)
-    return handler
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()

@@ -111,6 +111,9 @@ class Placement:
     (a Ray actor that waited for resources while the run was restarted) finds nothing to do."""
     origin: Origin | None = None
     """The server, for a worker on a cluster node sharing the artifact store with it."""
+    ray_train: bool = False
+    """Rank zero of a Ray Train worker group (a run over several nodes): Ray started the other ranks, and
+    each node's working copy was refreshed for this attempt before the ranks began."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), default=str)  # the origin's home, a Path, as a string
@@ -155,13 +158,13 @@ def run_worker(
 
         with ctx.db.session() as session:
             run = get_run(session, run_id)
-            request = worker_request(ctx.settings, session, run, place.origin)
+            request = worker_request(ctx.settings, session, run, place.origin, refresh=not place.ray_train)
             reporter = DatabaseReporter(ctx, run)
             assigned = run.assigned_devices
         if assigned:  # before CUDA starts: the run sees its GPUs only, numbered from 0
             os.environ["CUDA_VISIBLE_DEVICES"] = devices.cuda_visible(assigned)
             request.config = devices.as_visible(request.config, assigned)
-        request.progress = progress
+        request.progress, request.ray_train = progress, place.ray_train
         started = time.monotonic()
         outcome = execute_run(
             request, ctx.settings, ctx.catalog(), DatabaseControl(heartbeat, local or FlagControl()), reporter

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from visionyard.common.errors import Unavailable
-from visionyard.common.training_config import TrainingConfig
+from visionyard.common.training_config import HardwareConfig, TrainingConfig
 from visionyard.config import Settings
 from visionyard.core.runs import Origin, home_id
 from visionyard.db.models import Job, Run
@@ -64,7 +64,7 @@ class RayExecutor:
         self._push_inputs(item)
         try:
             asked = resources(item.config, self.ray.cluster_resources().get("GPU", 0))
-            check_a_node_holds(asked, live_nodes())
+            check_placeable(item.config, asked, live_nodes())
             options = {
                 "name": actor_name(item),
                 "namespace": NAMESPACE,
@@ -228,21 +228,48 @@ def actor_name(run: Run) -> str:
 
 def resources(config: dict[str, Any], cluster_gpus: float) -> dict[str, float]:
     """What the actor asks Ray for: a GPU per device of a GPU run (``auto``: where the cluster has GPUs),
-    else a CPU per training process."""
+    else a CPU per training process; nothing for a run over several nodes (its ranks ask for theirs)."""
     hardware = TrainingConfig.from_run_config(config).hardware
-    count = len(hardware.devices) if isinstance(hardware.devices, list) else hardware.devices
-    on_gpu = hardware.accelerator == "cuda" or (hardware.accelerator == "auto" and cluster_gpus > 0)
-    return {"num_gpus": count, "num_cpus": 1} if on_gpu else {"num_gpus": 0, "num_cpus": count}
+    if hardware.nodes > 1:
+        return {"num_gpus": 0, "num_cpus": 0}
+    count = hardware.device_count
+    return {"num_gpus": count, "num_cpus": 1} if on_gpu(hardware, cluster_gpus) else {"num_gpus": 0, "num_cpus": count}
+
+
+def on_gpu(hardware: HardwareConfig, cluster_gpus: float) -> bool:
+    return hardware.accelerator == "cuda" or (hardware.accelerator == "auto" and cluster_gpus > 0)
+
+
+def rank_resources(hardware: HardwareConfig, cluster_gpus: float) -> dict[str, float]:
+    """What each rank of a run over several nodes asks Ray Train for: its device (and a CPU to feed a GPU)."""
+    return {"GPU": 1, "CPU": 1} if on_gpu(hardware, cluster_gpus) else {"CPU": 1}
+
+
+def check_placeable(config: dict[str, Any], asked: dict[str, float], nodes: list[dict[str, Any]]) -> None:
+    """Refuse what the cluster could never hold (Ray would keep it waiting for ever): the actor's resources
+    on one node, or, for a run over several nodes, one device per rank over them all."""
+    hardware = TrainingConfig.from_run_config(config).hardware
+    if hardware.nodes == 1:
+        check_a_node_holds(asked, nodes)
+        return
+    each = rank_resources(hardware, sum(node.get("Resources", {}).get("GPU", 0) for node in nodes))
+    room = sum(min(int(node.get("Resources", {}).get(k, 0) // v) for k, v in each.items()) for node in nodes)
+    if room < hardware.world_size:
+        device = "GPU" if "GPU" in each else "CPU"
+        raise ValueError(
+            f"the run asks for {hardware.world_size} ranks ({hardware.device_count} devices on each of "
+            f"{hardware.nodes} nodes) but the cluster holds {room} ranks of one {device} each"
+        )
 
 
 def check_a_node_holds(asked: dict[str, float], nodes: list[dict[str, Any]]) -> None:
-    """Refuse what no node of the cluster could ever hold (Ray would keep it waiting for ever)."""
+    """Refuse what no node of the cluster could ever hold."""
     wanted = {"GPU": asked["num_gpus"], "CPU": asked["num_cpus"]}
     if not any(all(node.get("Resources", {}).get(k, 0) >= v for k, v in wanted.items()) for node in nodes):
         largest = max((node.get("Resources", {}).get("GPU", 0) for node in nodes), default=0)
         raise ValueError(
             f"no node of the cluster has {wanted['GPU']:g} GPUs and {wanted['CPU']:g} CPUs "
-            f"(the most GPUs a node has: {largest:g})"
+            f"(the most GPUs a node has: {largest:g}; hardware.nodes spreads a run over several)"
         )
 
 

@@ -1,13 +1,16 @@
 """On a Ray node: the actor that runs one attempt of a run.
 
 It starts ``visionyard worker RUN_ID`` as the local executor does on its host, tied to the actor (a
-killed actor takes its worker with it), and answers how the worker ended. Its settings are the node's
+killed actor takes its worker with it), and answers how the worker ended. The worker of a run over
+several nodes drives a Ray Train worker group from there (``services.ray_training``), on the cluster
+this actor is on. Its settings are the node's
 environment (its own ``VISIONYARD_HOME``, the working copy) with the shared state the executor passed
 on (the database, the artifact store). Imported by Ray's worker processes; torch-free.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 
 from visionyard.config import Settings
@@ -26,13 +29,8 @@ class NodeWorker:
 
         settings = Settings()
         runtime = ray.get_runtime_context()
-        place = Placement(
-            executor="ray",
-            node=f"{socket.gethostname()} ({runtime.get_node_id()[:12]})",
-            ref=runtime.get_actor_id(),
-            attempt=attempt,
-            origin=origin,
-        )
+        place = Placement(executor="ray", node=node_label(), ref=runtime.get_actor_id(), attempt=attempt, origin=origin)
+        os.environ["RAY_ADDRESS"] = runtime.gcs_address  # the cluster a worker driving ranks connects to
         log_file = RunFolder.of(settings.runs_dir, run_id).root / "logs" / "worker.log"
         child = processes.start_worker(settings, run_id, log_file, "worker", "--placement", place.to_json(), tied=True)
         return processes.describe_exit(child.wait())
@@ -40,3 +38,10 @@ class NodeWorker:
     def done(self) -> None:
         """Answers once ``work`` has returned: an actor runs one method at a time (a new server adopting
         the actor waits on this)."""
+
+
+def node_label() -> str:
+    """This Ray node as a run's public shape shows it: the host and the start of the node id."""
+    import ray
+
+    return f"{socket.gethostname()} ({ray.get_runtime_context().get_node_id()[:12]})"
