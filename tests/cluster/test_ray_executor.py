@@ -53,6 +53,12 @@ def test_a_run_trains_on_the_cluster_with_its_state_in_postgresql_and_s3(
     assert {prefix + "checkpoints/best.ckpt", prefix + "checkpoints/last.ckpt", prefix + "metrics.json"} <= keys
     rows = cluster_server.client.get(f"/api/v1/runs/{run['id']}/metrics").json()["rows"]
     assert [r["epoch"] for r in rows] == [1, 2]  # reported by the node's worker into PostgreSQL
+    validations = cluster_server.client.get(f"/api/v1/runs/{run['id']}/validation").json()
+    assert 2 in [v["epoch"] for v in validations]  # the node's validation folders, served from the store
+    report = cluster_server.client.get(f"/api/v1/runs/{run['id']}/validation/best")
+    assert report.status_code == 200 and report.json()["metrics"], report.text
+    log = cluster_server.client.get(f"/api/v1/runs/{run['id']}/logs").json()["lines"]
+    assert any("dataset fingerprint" in line for line in log)  # the node's training log, as far as its last push
 
     server_copy = cluster_server.home / "runs" / run["id"] / "checkpoints" / "best.ckpt"
     assert not server_copy.exists()  # the server has only what it pulls from the store

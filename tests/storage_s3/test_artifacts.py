@@ -100,6 +100,25 @@ def test_missing_files_are_pulled_back_atomically_and_never_overwrite_local_ones
     assert gone.read_run()["status"] == "completed" and gone.log_file.read_text() == "epoch 1\n"
 
 
+def test_a_log_another_host_writes_is_caught_up_and_one_written_here_is_kept(settings: Settings, s3, bucket):
+    store = artifact_store(settings)
+    folder = make_run(settings)
+    store.push(folder.log_file)
+    folder.log_file.write_text("epoch 1\nepoch 2\n")  # written on here since the push: longer than the store's
+    assert store.catch_up(folder.log_file) == folder.log_file
+    assert folder.log_file.read_text() == "epoch 1\nepoch 2\n"
+
+    store.push(folder.log_file)
+    folder.log_file.write_text("epoch 1\n")  # this host's copy is behind (a node pushed more)
+    store.catch_up(folder.log_file)
+    assert folder.log_file.read_text() == "epoch 1\nepoch 2\n"
+    folder.log_file.unlink()
+    store.catch_up(folder.log_file)
+    assert folder.log_file.read_text() == "epoch 1\nepoch 2\n"
+    missing = folder.root / "logs" / "rank-1.log"
+    assert store.catch_up(missing) == missing and not missing.exists()
+
+
 def test_delete_removes_one_run_and_nothing_beside_it(settings: Settings, s3: S3Server, bucket):
     store = artifact_store(settings)
     for run_id in ("r1", "r10"):

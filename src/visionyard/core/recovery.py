@@ -16,7 +16,7 @@ LOG_TAIL_LINES = 30
 
 
 def worker_log_tail(settings: Settings, run_id: str, lines: int = LOG_TAIL_LINES) -> str:
-    path = RunFolder.of(settings.runs_dir, run_id).root / "logs" / "worker.log"
+    path = RunFolder.of(settings.runs_dir, run_id).worker_log
     if not path.is_file():
         return ""
     with path.open("rb") as handle:

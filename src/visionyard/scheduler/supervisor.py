@@ -122,7 +122,7 @@ class Scheduler:
             with self.ctx.db.session() as session:
                 claimed = session.get_one(Run, run_id)
             try:
-                self.executor.launch("run", claimed, folder.root / "logs" / "worker.log")
+                self.executor.launch("run", claimed, folder.worker_log)
             except OSError as exc:
                 with self.ctx.db.serialised() as session:
                     run = session.get_one(Run, run_id)

@@ -32,6 +32,7 @@ from visionyard.schemas.evaluations import (
     ValidationEpoch,
 )
 from visionyard.services import datasets
+from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.evaluation_folder import EvaluationFolder
 from visionyard.storage.paths import inside
 from visionyard.storage.run_folder import RunFolder
@@ -77,7 +78,7 @@ class RecordFilter:
 def list_validations(ctx: Context, session: Session, run_id: str) -> list[ValidationEpoch]:
     run = get_run(session, run_id)
     best = run.best_metrics.get("epoch")
-    kept = RunFolder.of(ctx.settings.runs_dir, run_id).validation_epochs()
+    kept = _validation_here(ctx, run_id).validation_epochs()
     latest = kept[-1][0] if kept else None
     return [
         ValidationEpoch(epoch=epoch, best=epoch == best, latest=epoch == latest, metrics=report(folder)["metrics"])
@@ -88,7 +89,7 @@ def list_validations(ctx: Context, session: Session, run_id: str) -> list[Valida
 def validation_folder(ctx: Context, session: Session, run_id: str, which: str) -> EvaluationFolder:
     """``latest``, ``best`` or an epoch number."""
     run = get_run(session, run_id)
-    kept = dict(RunFolder.of(ctx.settings.runs_dir, run_id).validation_epochs())
+    kept = dict(_validation_here(ctx, run_id).validation_epochs())
     if which == "latest":
         epoch = max(kept, default=None)
     elif which == "best":
@@ -107,7 +108,15 @@ def test_folder(ctx: Context, session: Session, run_id: str, job_id: str) -> Eva
     job = core_jobs.get_job(session, run_id, job_id, "test")
     if job.status != JobStatus.COMPLETED:
         raise core_jobs.JobNotFinished(f"test {job_id} is {job.status}" + (f": {job.error}" if job.error else ""))
-    return EvaluationFolder(core_jobs.job_folder(ctx.settings, job))
+    return EvaluationFolder(artifact_store(ctx.settings).ensure_local(core_jobs.job_folder(ctx.settings, job)))
+
+
+def _validation_here(ctx: Context, run_id: str) -> RunFolder:
+    """The run's folder with the validation epochs the store has and this host lacks pulled (a run trained
+    on another host, a cluster node)."""
+    folder = RunFolder.of(ctx.settings.runs_dir, run_id)
+    artifact_store(ctx.settings).ensure_local(folder.validation)
+    return folder
 
 
 def records(folder: EvaluationFolder, where: RecordFilter, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:

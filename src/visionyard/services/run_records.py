@@ -11,6 +11,7 @@ from visionyard.core import lifecycle
 from visionyard.core.recovery import worker_log_tail
 from visionyard.core.runs import get_run
 from visionyard.db.models import Checkpoint, Event
+from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.run_folder import RunFolder
 
 if TYPE_CHECKING:
@@ -47,6 +48,9 @@ def checkpoints(session: Session, run_id: str) -> list[Checkpoint]:
 def log_lines(settings: Settings, session: Session, run_id: str, source: LogSource, lines: int) -> list[str]:
     """The last ``lines`` of the training log, or of the worker's own output (tracebacks, crashes)."""
     run = get_run(session, run_id)
+    folder = RunFolder.of(settings.runs_dir, run.id)
+    if run.executor == "ray":  # written on a node: as far as its last push
+        artifact_store(settings).catch_up(folder.log_file if source == "training" else folder.worker_log)
     if source == "worker":
         return worker_log_tail(settings, run.id, lines).splitlines()
-    return RunFolder.of(settings.runs_dir, run.id).log_tail(lines).splitlines()
+    return folder.log_tail(lines).splitlines()

@@ -62,6 +62,12 @@ class ArtifactStore:
         self.relative(local_path)
         return local_path
 
+    def catch_up(self, local_path: Path) -> Path:
+        """``local_path``, pulled again when the store's copy is longer: a file that only grows and that
+        another host writes (a cluster run's log). A file written here is never longer in the store."""
+        self.relative(local_path)
+        return local_path
+
     def exists(self, local_path: Path) -> bool:
         """Whether the file is here or in the store (nothing is downloaded)."""
         self.relative(local_path)
@@ -184,6 +190,17 @@ class RemoteStore(ArtifactStore):
                 self._pull(key, path, info)
                 return local_path
         self._pull_folder(path, key)
+        return local_path
+
+    def catch_up(self, local_path: Path) -> Path:
+        relative = self.relative(local_path)
+        path, key = self.root / relative, self.key(relative)
+        try:
+            info = self._call(f"look up {relative} in", self.fs.info, key)
+        except FileNotFoundError:
+            return local_path
+        if info.get("type") == "file" and (info.get("size") or 0) > (path.stat().st_size if path.is_file() else -1):
+            self._pull(key, path, info)
         return local_path
 
     def _pull_folder(self, folder: Path, key: str) -> None:

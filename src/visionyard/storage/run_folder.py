@@ -90,6 +90,11 @@ class RunFolder:
     def log_file(self) -> Path:
         return self.root / "logs" / "training.log"
 
+    @property
+    def worker_log(self) -> Path:
+        """The worker process's own output (tracebacks, native crashes)."""
+        return self.root / "logs" / "worker.log"
+
     def create(self) -> None:
         for folder in (self.root, self.checkpoints, self.log_file.parent):
             folder.mkdir(parents=True, exist_ok=True)

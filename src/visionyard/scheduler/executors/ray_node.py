@@ -31,7 +31,7 @@ class NodeWorker:
         runtime = ray.get_runtime_context()
         place = Placement(executor="ray", node=node_label(), ref=runtime.get_actor_id(), attempt=attempt, origin=origin)
         os.environ["RAY_ADDRESS"] = runtime.gcs_address  # the cluster a worker driving ranks connects to
-        log_file = RunFolder.of(settings.runs_dir, run_id).root / "logs" / "worker.log"
+        log_file = RunFolder.of(settings.runs_dir, run_id).worker_log
         child = processes.start_worker(settings, run_id, log_file, "worker", "--placement", place.to_json(), tied=True)
         return processes.describe_exit(child.wait())
 
