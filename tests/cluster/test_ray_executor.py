@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -72,6 +73,11 @@ def test_a_run_trains_on_the_cluster_with_its_state_in_postgresql_and_s3(
         time.sleep(0.2)
     assert body["status"] == "completed", body["error"]
     assert server_copy.read_bytes() == s3.get(BUCKET, prefix + "checkpoints/best.ckpt")
+    job_folder = Path("runs", run["id"], "tests", test.json()["id"])
+    assert [home for home in ray_cluster.homes if (home / job_folder).is_dir()], "the test did not run on a node"
+    assert not list((cluster_server.home / job_folder).glob("*.ckpt"))
+    images = cluster_server.client.get(f"/api/v1/runs/{run['id']}/tests/{test.json()['id']}/images")
+    assert images.status_code == 200 and images.json()["total"] == 24, images.text  # the node's records
 
 
 def test_a_run_asking_for_this_host_trains_here_beside_the_cluster(cluster_server: Server):

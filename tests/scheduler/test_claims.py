@@ -8,8 +8,8 @@ from pathlib import Path
 
 from tests.helpers import queue_run
 from visionyard.core import lifecycle
-from visionyard.core.claims import claim, claim_next_run
-from visionyard.db.models import Run, utcnow
+from visionyard.core.claims import claim, claim_next_job, claim_next_run
+from visionyard.db.models import Job, Run, utcnow
 from visionyard.db.session import Database
 
 
@@ -60,6 +60,29 @@ def test_each_executor_has_its_slots_and_auto_fills_this_host_first(tmp_path: Pa
         lifecycle.move(session, session.get_one(Run, "b"), "completed")
     queue_run(db, "gpu", config={"hardware": {"accelerator": "cuda"}}, queued_at=utcnow() - timedelta(hours=1))
     assert next_claim() == ("gpu", "ray")  # auto: this host (no GPUs) could never train it, the cluster may
+
+
+def test_a_job_goes_where_its_run_trained_when_this_server_has_a_cluster(tmp_path: Path):
+    db = database(tmp_path)
+    for run_id in ("here", "there"):
+        queue_run(db, run_id)
+        claim_next_run(db, max_active=1, cluster_slots=1, default_executor="ray" if run_id == "there" else "local")
+    with db.write() as session:
+        for run_id in ("here", "there"):
+            lifecycle.move(session, session.get_one(Run, run_id), "completed")
+            session.add(Job(id=f"job-{run_id}", run_id=run_id, kind="test", status="queued", params={}))
+
+    def next_job(default_executor: str) -> tuple[str, str] | None:
+        job_id = claim_next_job(db, max_running=2, default_executor=default_executor)
+        with db.session() as session:
+            return (job_id, session.get_one(Job, job_id).executor) if job_id else None
+
+    assert next_job("auto") == ("job-here", "local")
+    assert next_job("auto") == ("job-there", "ray")
+    with db.write() as session:
+        job = session.get_one(Job, "job-there")
+        job.status, job.executor = "queued", None
+    assert next_job("local") == ("job-there", "local")  # a server without a cluster reads the store itself
 
 
 def test_concurrent_schedulers_never_start_a_run_twice_or_exceed_the_slots(tmp_path: Path):

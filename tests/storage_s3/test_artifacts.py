@@ -119,6 +119,17 @@ def test_a_log_another_host_writes_is_caught_up_and_one_written_here_is_kept(set
     assert store.catch_up(missing) == missing and not missing.exists()
 
 
+def test_a_private_copy_is_the_stores_file_whatever_the_working_copy_holds(settings: Settings, s3, bucket):
+    store = artifact_store(settings)
+    folder = make_run(settings)
+    store.push(folder.root)
+    folder.best_ckpt.write_bytes(b"an earlier attempt's")  # a node's stale working copy
+    copy = store.pull_copy(folder.best_ckpt, folder.root / "tests" / "t1" / ".inputs" / "best.ckpt")
+    assert copy.read_bytes() == b"best" * 1000 and folder.best_ckpt.read_bytes() == b"an earlier attempt's"
+    with pytest.raises(StorageError, match="is not in"):
+        store.pull_copy(folder.checkpoints / "epoch-0009.ckpt", folder.root / ".inputs" / "epoch-0009.ckpt")
+
+
 def test_delete_removes_one_run_and_nothing_beside_it(settings: Settings, s3: S3Server, bucket):
     store = artifact_store(settings)
     for run_id in ("r1", "r10"):

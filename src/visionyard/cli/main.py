@@ -317,11 +317,18 @@ def worker(
 
 
 @app.command(hidden=True)
-def job(job_id: str) -> None:
-    """Execute one claimed job, a test run (started by the scheduler)."""
-    from visionyard.worker.jobs import run_job
+def job(
+    job_id: str,
+    placement: Annotated[str | None, typer.Option(help="where this worker runs (JSON, from the executor)")] = None,
+) -> None:
+    """Execute one claimed job, a test run or an export (started by the scheduler, or by a Ray actor)."""
+    import functools
 
-    _in_worker_process(f"job {job_id}", run_job, job_id)
+    from visionyard.worker.jobs import run_job
+    from visionyard.worker.service import Placement
+
+    place = Placement.from_json(placement) if placement else None
+    _in_worker_process(f"job {job_id}", functools.partial(run_job, place=place), job_id)
 
 
 def _in_worker_process(label: str, execute: Any, item_id: str) -> None:

@@ -96,8 +96,11 @@ def held_gpus(session: Session) -> set[int]:
     return {gpu for gpus in held if gpus for gpu in gpus}
 
 
-def claim_next_job(db: Database, max_running: int) -> str | None:
-    """Move the oldest queued job to ``running`` when fewer than ``max_running`` run; its id, or None."""
+def claim_next_job(db: Database, max_running: int, default_executor: str = "local") -> str | None:
+    """Move the oldest queued job to ``running`` when fewer than ``max_running`` run; its id, or None.
+
+    A job goes where its run trained: to the Ray cluster when the run did and this server has one
+    (``default_executor`` not ``local``), else to this host."""
     if not _any_waiting(db, Job, (JobStatus.QUEUED,)):
         return None
     with db.serialised() as session:
@@ -108,7 +111,8 @@ def claim_next_job(db: Database, max_running: int) -> str | None:
         )
         if job is None:
             return None
-        lifecycle.move(session, job, JobStatus.RUNNING)
+        on_cluster = default_executor != "local" and session.get_one(Run, job.run_id).executor == "ray"
+        lifecycle.move(session, job, JobStatus.RUNNING, executor="ray" if on_cluster else "local")
         return job.id
 
 
@@ -123,7 +127,7 @@ def claim(db: Database, kind: type[Run] | type[Job], item_id: str, pool: Sequenc
             given = devices.pick(devices.wanted(item.config, pool), set(pool) - held_gpus(session))
             _claim_run(session, item, "claimed in the foreground", assigned_devices=given or None, executor="local")
         else:
-            lifecycle.move(session, item, JobStatus.RUNNING)
+            lifecycle.move(session, item, JobStatus.RUNNING, executor="local")
         return True
 
 

@@ -105,18 +105,29 @@ def worker_request(
         base = best if best.is_file() else store.ensure_local(base_folder.last_ckpt)
     if run.base_version_id is not None and not resume:
         base = store.ensure_local(published_weights(settings, session, run.base_version_id))
-    dataset = Path(run.dataset_path)
-    if origin is not None and dataset.is_relative_to(origin.home):
-        dataset = store.ensure_local(settings.root / dataset.relative_to(origin.home))
+    dataset = on_this_node(settings, Path(run.dataset_path), origin)
     if remote.is_remote(run.dataset) and not dataset.is_dir():
         dataset = remote.fetch_dataset(settings, run.dataset, archive_limits(settings))  # cache pruned, or another host
     return RunRequest(folder, run.model, dataset, run.config, resume=resume, base_checkpoint=base)
 
 
+def on_this_node(settings: Settings, path: Path, origin: Origin | None) -> Path:
+    """A path in the server's HOME (a dataset it pushed) as this cluster node's copy, pulled from the store
+    into this HOME; any other path (and every path on the server's own HOME) as it is."""
+    if origin is None or origin.home_id == home_id(settings) or not path.is_relative_to(origin.home):
+        return path
+    return artifact_store(settings).ensure_local(settings.root / path.relative_to(origin.home))
+
+
+KEPT_ON_DROP = ("logs", "tests", "exports")
+"""What a node's working copy keeps when an attempt drops it: output being written (the worker's log,
+jobs of the run working on this node), none of it an attempt's state."""
+
+
 def _drop_working_copy(folder: RunFolder) -> None:
-    """Everything of the run folder but its logs (the worker's own output is being written there)."""
+    """Everything of the run folder that an earlier attempt may have left stale."""
     for entry in folder.root.iterdir() if folder.root.is_dir() else ():
-        if entry.name != "logs":
+        if entry.name not in KEPT_ON_DROP:
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
 

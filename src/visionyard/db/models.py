@@ -161,6 +161,8 @@ class Job(Base):
     worker_pid: Mapped[int | None] = mapped_column(Integer)
     worker_host: Mapped[str | None] = mapped_column(String(255))
     worker_started: Mapped[float | None]
+    executor: Mapped[str | None] = mapped_column(String(16))
+    """Where the job's worker runs (``local``, ``ray``: its run trained on the cluster); set when claimed."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

@@ -68,7 +68,8 @@ class Scheduler:
         self.fill_jobs()
 
     def reconcile(self) -> None:
-        """At start: adopt running runs whose worker lives, and recover the others."""
+        """At start: adopt running runs whose worker lives, and recover the others; follow the cluster's
+        running jobs; end the workers no one owns."""
         with self.ctx.db.serialised() as session:
             for run in session.scalars(select(Run).where(Run.status == RunStatus.RUNNING)):
                 if self.executor.adopt(run):
@@ -76,6 +77,9 @@ class Scheduler:
                     continue
                 lifecycle.add_event(session, run.id, "reconcile", action="recovered", pid=run.worker_pid)
                 self._worker_gone(session, run, "no live worker when the server started")
+        with self.ctx.db.session() as session:
+            for job in session.scalars(select(Job).where(Job.status == JobStatus.RUNNING, Job.executor == "ray")):
+                self.executor.adopt(job)  # followed to its end; a local job's worker is watched by pid
         for name in self.executor.release_strays():
             log.warning("ended worker %s: no running run owns it", name)
         self.watch_jobs({})
@@ -153,7 +157,8 @@ class Scheduler:
 
     def fill_jobs(self) -> None:
         while not self._halt.is_set():
-            job_id = claims.claim_next_job(self.ctx.db, self.ctx.settings.max_concurrent_jobs)
+            settings = self.ctx.settings
+            job_id = claims.claim_next_job(self.ctx.db, settings.max_concurrent_jobs, settings.executor)
             if job_id is None:
                 return
             with self.ctx.db.session() as session:

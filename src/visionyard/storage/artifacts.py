@@ -68,6 +68,12 @@ class ArtifactStore:
         self.relative(local_path)
         return local_path
 
+    def pull_copy(self, local_path: Path, target: Path) -> Path:
+        """The store's copy of the file ``local_path`` downloaded to ``target``, a private copy beside a
+        working copy that may be an older one; the path to read. (This store: ``local_path`` is the record.)"""
+        self.relative(local_path)
+        return local_path
+
     def exists(self, local_path: Path) -> bool:
         """Whether the file is here or in the store (nothing is downloaded)."""
         self.relative(local_path)
@@ -202,6 +208,16 @@ class RemoteStore(ArtifactStore):
         if info.get("type") == "file" and (info.get("size") or 0) > (path.stat().st_size if path.is_file() else -1):
             self._pull(key, path, info)
         return local_path
+
+    def pull_copy(self, local_path: Path, target: Path) -> Path:
+        relative = self.relative(local_path)
+        key = self.key(relative)
+        try:
+            info = self._call(f"look up {relative} in", self.fs.info, key)
+        except FileNotFoundError:
+            raise StorageError(f"{relative} is not in {self.describe()}") from None
+        self._pull(key, target, info)
+        return target
 
     def _pull_folder(self, folder: Path, key: str) -> None:
         """Every file under ``key`` that is missing locally (local files are never overwritten)."""

@@ -26,9 +26,7 @@ from visionyard.engine.export.parity import check_parity
 from visionyard.engine.export.runtimes import load_runtime
 from visionyard.engine.export.writers import FILES, write
 from visionyard.engine.tasks.base import TaskModule
-from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.atomic import write_json, write_text
-from visionyard.storage.run_folder import RunFolder
 from visionyard.worker.job_context import JobContext, JobOutcome
 
 log = logging.getLogger("visionyard.worker")
@@ -45,8 +43,7 @@ def run_export(work: JobContext) -> dict[str, Any]:
     classes = core_runs.run_classes(work.ctx.settings, work.run_id, work.dataset_path, work.task)
     plugin = work.ctx.catalog().load_class(work.model)(work.config, classes)
     plugin.build()
-    checkpoint = RunFolder.of(work.ctx.settings.runs_dir, work.run_id).root / p["checkpoint"]
-    plugin.load_checkpoint(artifact_store(work.ctx.settings).ensure_local(checkpoint))
+    plugin.load_checkpoint(work.checkpoint(p["checkpoint"]))
     module = plugin.training_module().eval()
     splits = carve_splits(formats.load(work.dataset_path, work.task, verify=False), cfg)
     samples = splits.val[: options.parity_images]

@@ -4,6 +4,7 @@ verb executes one claimed job and records its outcome."""
 from __future__ import annotations
 
 import logging
+import shutil
 import socket
 import traceback
 from collections.abc import Callable
@@ -15,18 +16,21 @@ import psutil
 from visionyard.common.statuses import JobStatus
 from visionyard.core import jobs as core_jobs
 from visionyard.core.context import Context
-from visionyard.core.runs import get_run
+from visionyard.core.runs import get_run, home_id, on_this_node
 from visionyard.db.models import Job
 from visionyard.storage.artifacts import artifact_store
 from visionyard.worker.job_context import JobContext, JobOutcome
-from visionyard.worker.service import NotClaimed
+from visionyard.worker.service import NotClaimed, Placement
 from visionyard.worker.syncing import FolderPusher
 
 log = logging.getLogger("visionyard.worker")
 
 
-def run_job(ctx: Context, job_id: str) -> str:
-    """Execute a claimed (running) job to its end; answers the final status."""
+def run_job(ctx: Context, job_id: str, place: Placement | None = None) -> str:
+    """Execute a claimed (running) job to its end; answers the final status. ``place``: where (a cluster
+    node reads the server's datasets and the run's checkpoint from the store)."""
+    origin = place.origin if place is not None else None
+    on_node = origin is not None and origin.home_id != home_id(ctx.settings)
     me = psutil.Process()
     with ctx.db.serialised() as session:
         job = session.get(Job, job_id)
@@ -34,16 +38,20 @@ def run_job(ctx: Context, job_id: str) -> str:
             raise NotClaimed(f"job {job_id} is {job.status if job else 'unknown'}, not running: nothing to do")
         job.worker_pid, job.worker_host, job.worker_started = me.pid, socket.gethostname(), me.create_time()
         run = get_run(session, job.run_id)
+        params = dict(job.params)
+        if "dataset_path" in params:
+            params["dataset_path"] = str(on_this_node(ctx.settings, Path(params["dataset_path"]), origin))
         work = JobContext(
             ctx,
             job.id,
             run.id,
-            dict(job.params),
+            params,
             run.model,
             run.task,
             dict(run.config),
-            Path(run.dataset_path),
+            on_this_node(ctx.settings, Path(run.dataset_path), origin),
             core_jobs.job_folder(ctx.settings, job),
+            on_node,
         )
         kind = job.kind
     work.folder.mkdir(parents=True, exist_ok=True)
@@ -61,6 +69,7 @@ def run_job(ctx: Context, job_id: str) -> str:
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()
+        shutil.rmtree(work.inputs, ignore_errors=True)
     FolderPusher(artifact_store(ctx.settings), work.folder).close()  # the job's files, before it is reported done
     with ctx.db.serialised() as session:
         job = session.get_one(Job, job_id)

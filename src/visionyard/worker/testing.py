@@ -15,9 +15,7 @@ from visionyard.data import formats
 from visionyard.data.datamodule import carve_splits
 from visionyard.engine.evaluation.recorders import recorder_for
 from visionyard.engine.evaluation.runner import evaluate_samples
-from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.evaluation_folder import EvaluationFolder
-from visionyard.storage.run_folder import RunFolder
 from visionyard.worker.execute import DatasetCheckFailed
 from visionyard.worker.job_context import JobContext
 
@@ -38,8 +36,7 @@ def run_test(work: JobContext) -> dict[str, Any]:
     classes = run_classes(work.ctx.settings, work.run_id, work.dataset_path, work.task)
     plugin = work.ctx.catalog().load_class(work.model)(work.config, classes)
     plugin.build()
-    checkpoint = RunFolder.of(work.ctx.settings.runs_dir, work.run_id).root / p["checkpoint"]
-    plugin.load_checkpoint(artifact_store(work.ctx.settings).ensure_local(checkpoint))
+    plugin.load_checkpoint(work.checkpoint(p["checkpoint"]))
     log.info(
         "testing %s (epoch %s) on %s/%s: %d samples",
         p["checkpoint"],

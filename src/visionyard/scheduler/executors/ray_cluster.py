@@ -4,9 +4,10 @@ The actor (``ray_node.NodeWorker``, named ``run-<id>-<attempt>`` in the ``vision
 asks for the CPUs and GPUs its run's hardware needs and runs the ordinary worker on its node. Being
 detached it outlives this server; the next server finds it by name and adopts it. The nodes share no
 files with the server: they reach the database and the artifact store, and the server pushes a run's
-dataset to the store before it launches it. Jobs (test runs, exports) and runs placed on this host
-(``"executor": "local"``, or ``auto`` with a local slot free) go to the local executor. See
-docs/cluster.md.
+dataset to the store before it launches it. A job (test run, export) of a run trained on the cluster is
+an actor too (``job-<id>``, one CPU, and a GPU where the cluster has them). Runs placed on this host
+(``"executor": "local"``, or ``auto`` with a local slot free) and their jobs go to the local executor.
+See docs/cluster.md.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ class RayExecutor:
         self.origin = Origin(settings.root, home_id(settings)) if self.store.remote else None
         """Sent with each run: a node with a HOME of its own takes the store as the run's copy of record."""
         self.local = LocalExecutor(settings)
-        self.running: dict[Any, tuple[str, str, Any]] = {}
-        """The work (or, adopted, ``done``) reference of each actor followed: its run id, name and handle."""
+        self.running: dict[Any, tuple[Kind, str, str, Any]] = {}
+        """The work (or, adopted, ``done``) reference of each actor followed: its kind, run or job id, name
+        and handle."""
         self.ended: set[str] = set()
         """Actors whose work has ended, killed or being killed (Ray may still list them a moment)."""
 
@@ -63,8 +65,12 @@ class RayExecutor:
 
         self._push_inputs(item)
         try:
-            asked = resources(item.config, self.ray.cluster_resources().get("GPU", 0))
-            check_placeable(item.config, asked, live_nodes())
+            gpus = self.ray.cluster_resources().get("GPU", 0)
+            if isinstance(item, Run):
+                asked = resources(item.config, gpus)
+                check_placeable(item.config, asked, live_nodes())
+            else:
+                asked = {"num_cpus": 1, "num_gpus": 1 if gpus else 0}
             options = {
                 "name": actor_name(item),
                 "namespace": NAMESPACE,
@@ -76,12 +82,16 @@ class RayExecutor:
             actor = self.ray.remote(NodeWorker).options(**options).remote()
         except (self.ray.exceptions.RayError, ConnectionError, ValueError) as exc:
             raise OSError(f"Ray refused the actor: {exc}") from exc
+        command = "worker" if kind == "run" else "job"
+        attempt = item.attempt if isinstance(item, Run) else None
+        log_name = str(log_file.relative_to(self.settings.root))
         try:
-            self.running[actor.work.remote(item.id, item.attempt, self.origin)] = (item.id, options["name"], actor)
+            work = actor.work.remote(command, item.id, attempt, self.origin, log_name)
         except (self.ray.exceptions.RayError, ConnectionError) as exc:
             self._end(options["name"], actor)
-            raise OSError(f"Ray refused the run's work: {exc}") from exc
-        log.info("run %s: attempt %d submitted to the Ray cluster", item.id, item.attempt)
+            raise OSError(f"Ray refused the {kind}'s work: {exc}") from exc
+        self.running[work] = (kind, item.id, options["name"], actor)
+        log.info("%s %s: submitted to the Ray cluster as %s", kind, item.id, options["name"])
 
     def exits(self) -> list[Exit]:
         ended = self.local.exits()
@@ -89,17 +99,17 @@ class RayExecutor:
             return ended
         ready, _ = self.ray.wait(list(self.running), num_returns=len(self.running), timeout=0)
         for ref in ready:
-            run_id, name, actor = self.running.pop(ref)
+            kind, item_id, name, actor = self.running.pop(ref)
             try:
                 reason = self.ray.get(ref) or "the Ray actor ended"
             except self.ray.exceptions.RayError as exc:
                 reason = f"the Ray actor died: {first_line(exc)}"
             self._end(name, actor)
-            ended.append(Exit("run", run_id, reason))
+            ended.append(Exit(kind, item_id, reason))
         return ended
 
     def launched(self, kind: Kind) -> set[str]:
-        on_cluster = {run_id for run_id, _, _ in self.running.values()} if kind == "run" else set()
+        on_cluster = {item_id for k, item_id, _, _ in self.running.values() if k == kind}
         return self.local.launched(kind) | on_cluster
 
     def alive(self, item: Run | Job) -> bool:
@@ -115,15 +125,18 @@ class RayExecutor:
             return self.local.adopt(item)
         actor = self._actor(item)
         if actor is not None:
-            self.running[actor.done.remote()] = (item.id, actor_name(item), actor)
+            kind: Kind = "run" if isinstance(item, Run) else "job"
+            self.running[actor.done.remote()] = (kind, item.id, actor_name(item), actor)
         return actor is not None
 
     def release_strays(self) -> list[str]:
-        followed = {name for _, name, _ in self.running.values()}
+        followed = {name for _, _, name, _ in self.running.values()}
         strays = [
             entry["name"]
             for entry in self.ray.util.list_named_actors(all_namespaces=True)
-            if entry["namespace"] == NAMESPACE and entry["name"].startswith("run-") and entry["name"] not in followed
+            if entry["namespace"] == NAMESPACE
+            and entry["name"].startswith(("run-", "job-"))
+            and entry["name"] not in followed
         ]
         for name in strays:
             with contextlib.suppress(ValueError):
@@ -138,9 +151,9 @@ class RayExecutor:
         if actor is not None:
             self._end(actor_name(item), actor)
 
-    def _actor(self, run: Run) -> Any | None:
-        """The live actor of the run's current attempt, or None."""
-        name = actor_name(run)
+    def _actor(self, item: Run | Job) -> Any | None:
+        """The live actor of the run's current attempt (or of the job), or None."""
+        name = actor_name(item)
         if name in self.ended:
             return None
         try:
@@ -154,20 +167,22 @@ class RayExecutor:
         with contextlib.suppress(self.ray.exceptions.RayError, ValueError):
             self.ray.kill(actor, no_restart=True)
 
-    def _push_inputs(self, run: Run) -> None:
+    def _push_inputs(self, item: Run | Job) -> None:
         """What the node reads that only this server has into the artifact store (changed files only): the
-        run folder as created here (run.json, config.json) and the run's dataset when it lies in HOME."""
+        run folder as created here (run.json, config.json) and the run's dataset when it lies in HOME; a
+        test run's dataset."""
         if not self.store.remote:
             return
-        self.store.push(RunFolder.of(self.settings.runs_dir, run.id).root)
-        dataset = Path(run.dataset_path)
+        if isinstance(item, Run):
+            self.store.push(RunFolder.of(self.settings.runs_dir, item.id).root)
+        dataset = Path(item.dataset_path if isinstance(item, Run) else item.params.get("dataset_path", ""))
         if dataset.is_relative_to(self.settings.root) and dataset.is_dir():
             self.store.push(dataset)
 
 
 def here(item: Run | Job) -> bool:
-    """Is this a job or a run placed on this host (the local executor's)?"""
-    return isinstance(item, Job) or item.executor != "ray"
+    """Is this run or job placed on this host (the local executor's)?"""
+    return item.executor != "ray"
 
 
 def connect(settings: Settings) -> Any:
@@ -222,8 +237,8 @@ def cluster_env(settings: Settings, store_is_remote: bool) -> dict[str, str]:
     return env
 
 
-def actor_name(run: Run) -> str:
-    return f"run-{run.id}-{run.attempt}"
+def actor_name(item: Run | Job) -> str:
+    return f"run-{item.id}-{item.attempt}" if isinstance(item, Run) else f"job-{item.id}"
 
 
 def resources(config: dict[str, Any], cluster_gpus: float) -> dict[str, float]:
