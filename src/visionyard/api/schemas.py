@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from visionyard.schemas.registry import MAX_VERSION
+
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -53,6 +55,6 @@ class PublishRequest(Input):
 
 
 class AliasRequest(Input):
-    version: int = Field(ge=1, description="the version the alias points at")
+    version: int = Field(ge=1, le=MAX_VERSION, description="the version the alias points at")
     reason: str | None = Field(None, max_length=500)
     actor: str | None = Field(None, max_length=100, description="who moves the alias (recorded)")

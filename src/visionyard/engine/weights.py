@@ -5,15 +5,37 @@ Every file is read with ``torch.load(weights_only=True)`` (or safetensors): noth
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from visionyard.common.errors import Invalid
+
 
 class PretrainedWeightsMissing(FileNotFoundError):
     pass
+
+
+class WeightsUnreadable(Invalid):
+    code = "unreadable_weights"
+
+
+def load_weights_file(path: Path) -> Any:
+    """``torch.load(weights_only=True)`` on the CPU, with one sentence for a file it refuses or cannot read."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise WeightsUnreadable(
+            f"{path} is not a plain weights file: it holds Python objects (or is not a torch file at all), and "
+            "visionyard loads tensors only, since objects could run code; save the tensors alone "
+            "(torch.save(model.state_dict(), path)) or a .safetensors file"
+        ) from None
+    except (OSError, RuntimeError, EOFError, ValueError, LookupError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise WeightsUnreadable(f"{path} is not a PyTorch weights file ({reason})") from None
 
 
 def find_pretrained(name: str, explicit: str | None, weights_dir: Path, candidates: list[Path]) -> Path:
@@ -40,7 +62,7 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
         from safetensors.torch import load_file
 
         return load_file(str(path))
-    return state_dict_of(torch.load(path, map_location="cpu", weights_only=True), path)
+    return state_dict_of(load_weights_file(path), path)
 
 
 def state_dict_of(loaded: Any, path: Path) -> dict[str, torch.Tensor]:
@@ -52,7 +74,7 @@ def state_dict_of(loaded: Any, path: Path) -> dict[str, torch.Tensor]:
         return state
     if isinstance(loaded, dict) and all(isinstance(v, torch.Tensor) for v in loaded.values()):
         return loaded
-    raise ValueError(f"{path} holds no model state dict")
+    raise WeightsUnreadable(f"{path} holds no model state dict (a dict of tensors, or a checkpoint with one)")
 
 
 def load_matching(model: nn.Module, state: dict[str, torch.Tensor]) -> list[str]:

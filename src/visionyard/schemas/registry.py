@@ -7,6 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+MAX_VERSION = 2**31 - 1
+"""The highest version number a model may reach (what every database holds in an integer column)."""
+
 
 class RunOfVersion(BaseModel):
     model_config = ConfigDict(from_attributes=True)

@@ -19,7 +19,7 @@ from visionyard.data.image_folder import IMAGE_SUFFIXES, archive_limits
 from visionyard.db.models import Dataset
 from visionyard.storage import remote
 from visionyard.storage.archive import ArchiveError, extract_zip
-from visionyard.storage.paths import PathOutsideRoot, inside, resolve_under
+from visionyard.storage.paths import PathOutsideRoot, inside, is_file, resolve_under
 
 if TYPE_CHECKING:
     from visionyard.core.context import Context
@@ -182,7 +182,7 @@ def image_file(ctx: Context, name: str, relative: str) -> Path:
         path = resolve_under(root, relative)
     except PathOutsideRoot as exc:
         raise DatasetRejected(str(exc)) from exc
-    if not path.is_file() or path.suffix.lower() not in IMAGE_SUFFIXES:
+    if not is_file(path) or path.suffix.lower() not in IMAGE_SUFFIXES:
         raise DatasetNotFound(f"{name}/{relative}", [])
     return path
 

@@ -95,7 +95,7 @@ def validation_folder(ctx: Context, session: Session, run_id: str, which: str) -
     elif which == "best":
         epoch = run.best_metrics.get("epoch")
     else:
-        epoch = int(which) if which.isdigit() else None
+        epoch = int(which) if which.isdecimal() else None
     if epoch is None or epoch not in kept:
         have = ", ".join(str(e) for e in sorted(kept)) or "none yet"
         raise EvaluationNotFound(

@@ -92,7 +92,7 @@ def resolve_checkpoint(
         raise NoCheckpoint(f"run {run.id} ({run.status}) has no checkpoint yet")
     if selector in ("best", "last"):
         chosen = [r for r in rows if r.kind == selector]
-    elif selector.startswith("epoch:") and selector.removeprefix("epoch:").isdigit():
+    elif selector.startswith("epoch:") and selector.removeprefix("epoch:").isdecimal():
         epoch = int(selector.removeprefix("epoch:"))
         chosen = sorted((r for r in rows if r.epoch == epoch), key=lambda r: r.kind != "best")
     else:

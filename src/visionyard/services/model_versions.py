@@ -14,6 +14,7 @@ from visionyard.common.training_config import TrainingConfig
 from visionyard.db.models import Job, MetricRow, ModelAlias, ModelVersion, Run, TrainedModel
 from visionyard.metrics.headlines import headline
 from visionyard.schemas.registry import (
+    MAX_VERSION,
     BestEpoch,
     ExportOfVersion,
     ModelVersionDetail,
@@ -51,8 +52,9 @@ def find_version(session: Session, name: str, ref: str | int) -> tuple[TrainedMo
     ref = str(ref)
     if ref == "latest":
         found = session.scalar(versions.order_by(ModelVersion.version.desc()).limit(1))
-    elif ref.isdigit():
-        found = session.scalar(versions.where(ModelVersion.version == int(ref)))
+    elif ref.isdecimal():
+        number = int(ref)
+        found = session.scalar(versions.where(ModelVersion.version == number)) if number <= MAX_VERSION else None
     else:
         alias = session.scalar(select(ModelAlias).where(ModelAlias.model_id == model.id, ModelAlias.alias == ref))
         found = session.get(ModelVersion, alias.version_id) if alias else None

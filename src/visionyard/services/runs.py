@@ -35,6 +35,7 @@ from visionyard.plugins.validation import (
 from visionyard.services import datasets
 from visionyard.storage import remote
 from visionyard.storage.artifacts import artifact_store
+from visionyard.storage.paths import inside, is_file
 from visionyard.storage.run_folder import RunFolder
 from visionyard.storage.s3 import StorageError
 
@@ -74,6 +75,8 @@ def prepare_run(
     _check_fits(data_path, entry.task, model)
     sizes = entry.metadata.supported_image_sizes if entry.metadata else ()
     config = resolve_config(entry.config_schema, user_config, preset, entry.task, sizes)
+    if config.get("pretrained_weights"):
+        config["pretrained_weights"] = str(_weights_file(settings, config["pretrained_weights"]))
     for warning in config_warnings(config, sizes, model):
         log.warning("config: %s", warning)
     base_checkpoint = None
@@ -165,6 +168,24 @@ class ExecutorUnavailable(Invalid):
     code = "executor_unavailable"
 
 
+def _weights_file(settings: Settings, given: str) -> Path:
+    """``pretrained_weights`` as the file it names (relative: to HOME/weights), if that lies in HOME or a
+    data root; a path from a request never reaches outside them."""
+    path = settings.weights_dir / given if not Path(given).expanduser().is_absolute() else Path(given).expanduser()
+    allowed = [settings.root.resolve(), *settings.data_roots]
+    found = next((found for root in allowed if (found := inside(path, root)) is not None), None)
+    shown = given[:200]
+    if found is None:
+        places = ", ".join(str(root) for root in allowed)
+        raise RunSetupError(
+            f"pretrained_weights {shown!r} is not inside VISIONYARD_HOME or a data root ({places}): "
+            f"put the file in {settings.weights_dir}, or add its folder to VISIONYARD_EXTRA_DATA_DIRS"
+        )
+    if not is_file(found):
+        raise RunSetupError(f"pretrained_weights {shown!r} is not a file (looked at {found})")
+    return found
+
+
 def _check_placement(settings: Settings, asked: str | None, config: dict[str, Any]) -> None:
     """Refuse a run that could never be placed where it would go."""
     where = asked or settings.executor
@@ -210,10 +231,10 @@ def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
     if spec.base_run and spec.base_model:
         raise RunSetupError("start from a base run or a published model version, not both")
     request = prepare_run(ctx.settings, catalog, spec.model, spec.dataset, spec.config, spec.preset, spec.base_run)
-    _check_placement(ctx.settings, spec.executor, request.config)
     entry = catalog.get(spec.model)
     assert entry.metadata is not None
     try:
+        _check_placement(ctx.settings, spec.executor, request.config)
         base_version = _base_version(ctx, spec, entry.metadata.task_type, request.config)
     except Exception:
         shutil.rmtree(request.folder.root, ignore_errors=True)

@@ -10,7 +10,10 @@ from visionyard.common.errors import Invalid
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-MAX_RELATIVE_LENGTH = 4096
+MAX_RELATIVE_LENGTH = 1024
+"""Characters of a relative name from a request: with its root, well inside the system's path limit."""
+MAX_COMPONENT_BYTES = 255
+"""The longest file name Linux and macOS file systems take (NAME_MAX)."""
 
 
 class PathOutsideRoot(Invalid):
@@ -21,12 +24,15 @@ class PathOutsideRoot(Invalid):
 
 def name_parts(relative: str, *, allow_hidden: bool = True) -> tuple[tuple[str, ...], str | None]:
     """The components of a ``/``-separated relative name, and why it is unsafe (None when it is not):
-    too long, control characters (NUL included), backslashes, absolute (``/``, ``~``, a drive letter),
-    ``..``, no component at all, or a hidden one where ``allow_hidden`` is off."""
+    too long (or a component too long for a file name), control characters (NUL included), backslashes,
+    absolute (``/``, ``~``, a drive letter), ``..``, no component at all, or a hidden one where
+    ``allow_hidden`` is off."""
     parts = tuple(p for p in relative.split("/") if p not in ("", "."))
     reason = None
     if len(relative) > MAX_RELATIVE_LENGTH:
         reason = "is too long"
+    elif any(len(p.encode("utf-8", "surrogatepass")) > MAX_COMPONENT_BYTES for p in parts):
+        reason = f"has a component longer than {MAX_COMPONENT_BYTES} bytes"
     elif _CONTROL.search(relative):
         reason = "has control characters"
     elif "\\" in relative:

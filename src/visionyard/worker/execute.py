@@ -30,7 +30,13 @@ from visionyard.engine.callbacks import ControlCallback, EpochCheckpoints, Freez
 from visionyard.engine.evaluation.callback import ValidationDetails
 from visionyard.engine.reporting import Control, FlagControl, NullReporter, Reporter
 from visionyard.engine.trainer import HardwareError, build_trainer, resolve_hardware
-from visionyard.engine.weights import PretrainedWeightsMissing, find_pretrained, load_matching, read_state_dict
+from visionyard.engine.weights import (
+    PretrainedWeightsMissing,
+    WeightsUnreadable,
+    find_pretrained,
+    load_matching,
+    read_state_dict,
+)
 from visionyard.metrics.headlines import headline
 from visionyard.plugins.catalog import PluginCatalog, UnknownModelError
 from visionyard.plugins.validation import ConfigError
@@ -50,7 +56,14 @@ class DatasetCheckFailed(Invalid):
         super().__init__("dataset check failed: " + "; ".join(lines) + more)
 
 
-PERMANENT_ERRORS = (DatasetCheckFailed, HardwareError, ConfigError, UnknownModelError, PretrainedWeightsMissing)
+PERMANENT_ERRORS = (
+    DatasetCheckFailed,
+    HardwareError,
+    ConfigError,
+    UnknownModelError,
+    PretrainedWeightsMissing,
+    WeightsUnreadable,
+)
 
 
 @dataclass
@@ -90,7 +103,7 @@ def execute_run(
             log.error("run failed: %s\n%s", exc, traceback.format_exc())
             rows = folder.read_metrics()
             outcome = _outcome(RunStatus.FAILED, rows, monitor, mode)
-            outcome.error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DatasetCheckFailed) else str(exc)
+            outcome.error = str(exc) if isinstance(exc, Invalid) else f"{type(exc).__name__}: {exc}"
             outcome.retryable = not isinstance(exc, PERMANENT_ERRORS)
     folder.update_run(
         status=outcome.status,

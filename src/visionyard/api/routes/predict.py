@@ -35,7 +35,7 @@ async def predict(run_id: str, request: Request, ctx: ContextDep) -> Predictions
     """Predictions for one or more images (``files``; change detection: ``before`` and ``after`` in pairs)."""
     limit, most = ctx.settings.predict_max_bytes, ctx.settings.predict_max_images
     length = request.headers.get("content-length")
-    if length is None or not length.isdigit():
+    if length is None or not length.isdecimal():
         raise ApiError(411, "length_required", "send the images as multipart/form-data with a Content-Length")
     if int(length) > limit:
         raise ApiError(413, "request_too_large", f"the request is {length} bytes; the limit is {limit}")

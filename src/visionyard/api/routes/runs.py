@@ -14,6 +14,8 @@ from visionyard.common.statuses import RunStatus
 from visionyard.schemas.runs import CheckpointPublic, EventPublic, LogTail, MetricsPublic, RunList, RunPublic, Summary
 from visionyard.services import control, metrics, run_records, run_views, runs
 
+MAX_EVENT_ID = 2**63 - 1
+"""Event ids are 64-bit integers in every database."""
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
 
 
@@ -84,8 +86,8 @@ def stream_metrics(
     run_id: str,
     ctx: ContextDep,
     hub: HubDep,
-    last_event_id: Annotated[int | None, Header(ge=0)] = None,
-    after: Annotated[int | None, Query(ge=0, description="same as the Last-Event-ID header")] = None,
+    last_event_id: Annotated[int | None, Header(ge=0, le=MAX_EVENT_ID)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_EVENT_ID, description="same as the Last-Event-ID header")] = None,
 ) -> EventSourceResponse:
     """Server-Sent Events: ``status``, ``epoch``, ``checkpoint`` and ``control`` events with ids.
 
@@ -101,7 +103,7 @@ def stream_metrics(
 def run_events(
     run_id: str,
     session: SessionDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_EVENT_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[EventPublic]:
     """The run's event log: every state change, control request, epoch, checkpoint and reconciliation."""

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from visionyard.common.training_config import TrainingConfig
-from visionyard.engine.weights import load_matching, read_state_dict, state_dict_of
+from visionyard.engine.weights import load_matching, load_weights_file, read_state_dict, state_dict_of
 from visionyard.metrics.headlines import headline
 from visionyard.plugins.sdk import ModelPlugin
 from visionyard.storage.atomic import write_with
@@ -65,7 +65,7 @@ class TorchModulePlugin(ModelPlugin):
         write_with(path, lambda handle: torch.save(payload, handle))
 
     def load_checkpoint(self, path: Path) -> dict[str, Any]:
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
+        loaded = load_weights_file(path)
         self._require_model().load_state_dict(state_dict_of(loaded, path))
         return dict(loaded.get("meta", {})) if isinstance(loaded, dict) else {}
 
