@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     predict_max_bytes: int = Field(32 * 1024**2, gt=0, description="largest predict request (all images)")
     predict_max_images: int = Field(16, ge=1, description="most images in one predict request")
     upload_max_files: int = Field(200_000, gt=0, description="most files in one dataset upload")
+    request_max_bytes: int = Field(
+        4 * 1024**2, gt=0, description="largest request body but uploads and predictions (they have their own)"
+    )
+    image_max_pixels: int = Field(50_000_000, gt=0, description="largest image (width x height) a predict takes")
+    sse_max_clients: int = Field(256, ge=1, description="event streams (SSE) open at once on this API process")
+    cors_origins: list[str] = Field(
+        [], description="origins a browser page may call the API from (JSON list); none: CORS off"
+    )
     public_url: str = Field("http://127.0.0.1:8000", description="where users reach this service (links in MLflow)")
     mlflow_tracking_uri: str | None = Field(None, description="MLflow store (sqlite:/// or http://); off if unset")
     mlflow_experiment: str = Field("visionyard", min_length=1, description="MLflow experiment of the runs")

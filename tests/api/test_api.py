@@ -243,17 +243,6 @@ def test_uploads_are_bounded(api_home: Path):
     assert not (api_home / "data" / "big").exists()
 
 
-def test_token_guards_every_route_but_ping_and_health(api_home: Path):
-    settings = Settings(home=api_home, api_token="s3cret")
-    with TestClient(create_app(ServiceContext(settings), schedule=False)) as guarded:
-        assert guarded.get("/ping").status_code == 200
-        assert guarded.get("/api/v1/health").status_code == 200
-        for path in ("/api/v1/runs", "/api/v1/models", "/docs", "/openapi.json", "/training/status"):
-            assert guarded.get(path).status_code == 401, path
-        assert guarded.get("/api/v1/runs", headers={"Authorization": "Bearer wrong"}).status_code == 401
-        assert guarded.get("/api/v1/runs", headers={"Authorization": "Bearer s3cret"}).status_code == 200
-
-
 def test_serve_refuses_an_open_host_without_a_token(tmp_path: Path):
     result = run_cli("serve", "--host", "0.0.0.0", "--port", "1", home=tmp_path, timeout=60)
     assert result.returncode != 0 and "VISIONYARD_API_TOKEN" in result.stderr

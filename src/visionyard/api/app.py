@@ -11,12 +11,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 import visionyard
 from visionyard.api import errors, webui
 from visionyard.api.auth import TokenGuard
 from visionyard.api.compat import changedetect, deepvision
 from visionyard.api.events import EventHub
+from visionyard.api.limits import BodyLimit
 from visionyard.api.routes import datasets, evaluations, exports, health, models, predict, registry, runs, storage
 from visionyard.scheduler.executors.base import Executor
 from visionyard.scheduler.supervisor import Scheduler
@@ -34,7 +36,7 @@ def create_app(ctx: ServiceContext | None = None, schedule: bool = True, executo
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         context.db.migrate()
-        hub = EventHub(context.db)
+        hub = EventHub(context.db, context.settings.sse_max_clients)
         hub.start()
         app.state.hub = hub
         scheduler = Scheduler(context, executor=executor) if schedule else None
@@ -80,8 +82,16 @@ def create_app(ctx: ServiceContext | None = None, schedule: bool = True, executo
 
     webui.install(app)
 
+    app.add_middleware(BodyLimit, max_bytes=context.settings.request_max_bytes)
     if context.settings.api_token:
         app.add_middleware(TokenGuard, token=context.settings.api_token)
+    if context.settings.cors_origins:  # outermost: a browser's preflight carries no token
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=context.settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["authorization", "content-type", "last-event-id"],
+        )
     return app
 
 

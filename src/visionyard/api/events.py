@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from anyio import to_thread
 from sqlalchemy import func, select
 
+from visionyard.api.errors import ApiError
 from visionyard.core.lifecycle import FINISHED
 from visionyard.db.models import Event
 from visionyard.db.session import Database
@@ -50,8 +51,9 @@ class Message:
 
 
 class EventHub:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, max_streams: int = 256):
         self.db = db
+        self.max_streams, self.streams = max_streams, 0
         self.latest = 0
         self.floor = 0
         """Every event with a larger id than this is in memory."""
@@ -117,11 +119,26 @@ class EventHub:
             async with asyncio.timeout(timeout):
                 await self._changed.wait()
 
+    def admit(self) -> None:
+        """Refuse a new stream while ``max_streams`` are open (``VISIONYARD_SSE_MAX_CLIENTS``)."""
+        if self.streams >= self.max_streams:
+            raise ApiError(
+                503, "too_many_streams", f"{self.streams} event streams are open, the most this server keeps"
+            )
+
     async def stream(self, run_id: str, after: int, finished_at: int | None) -> AsyncIterator[dict[str, str]]:
         """SSE messages for one run from ``after`` on; ends once the run has finished.
 
         ``finished_at`` is the id of the run's last event when it was seen finished (None while it
         runs): the hub may not have polled that far yet, so the stream goes on until it has."""
+        self.streams += 1
+        try:
+            async for message in self._messages(run_id, after, finished_at):
+                yield message
+        finally:
+            self.streams -= 1
+
+    async def _messages(self, run_id: str, after: int, finished_at: int | None) -> AsyncIterator[dict[str, str]]:
         cursor = after
         while True:
             mark = self.latest

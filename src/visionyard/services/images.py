@@ -9,8 +9,6 @@ from PIL import Image, UnidentifiedImageError
 
 from visionyard.common.errors import Invalid
 
-MAX_PIXELS = 50_000_000
-"""Larger images are refused as decompression bombs (Pillow would only warn below twice this)."""
 ACCEPTED_MODES = {"RGB": 3, "L": 1, "P": 1, "RGBA": 4, "LA": 2, "1": 1}
 """Modes read as RGB: grey and palette images are expanded, an alpha band is dropped."""
 
@@ -21,8 +19,9 @@ class ImageRejected(Invalid):
         super().__init__(message)
 
 
-def check_image(data: bytes, name: str, max_bytes: int) -> tuple[int, int]:
-    """(width, height) of an acceptable image, or :class:`ImageRejected` saying why not."""
+def check_image(data: bytes, name: str, max_bytes: int, max_pixels: int) -> tuple[int, int]:
+    """(width, height) of an acceptable image, or :class:`ImageRejected` saying why not. Larger than
+    ``max_pixels``: refused as a decompression bomb, before anything is decoded."""
     if len(data) > max_bytes:
         raise ImageRejected(413, "image_too_large", f"{name}: {len(data)} bytes; the limit is {max_bytes}")
     if not data:
@@ -32,9 +31,9 @@ def check_image(data: bytes, name: str, max_bytes: int) -> tuple[int, int]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 width, height, mode, bands = image.width, image.height, image.mode, len(image.getbands())
-                if width * height > MAX_PIXELS:
+                if width * height > max_pixels:
                     raise ImageRejected(
-                        413, "image_too_large", f"{name}: {width}x{height} pixels; the limit is {MAX_PIXELS}"
+                        413, "image_too_large", f"{name}: {width}x{height} pixels; the limit is {max_pixels}"
                     )
                 image.verify()
     except ImageRejected:

@@ -87,8 +87,8 @@ def predict(
             main = files[0]  # pulled with the files beside it (OpenVINO's weights) when only in the store
             served = {"id": export.id, "format": export.params["format"], "path": str(main)}
     named = _images(task, uploads, ctx.settings.predict_max_images)
-    limit = ctx.settings.predict_max_bytes
-    sizes = [[check_image(data, name, limit) for name, data in item] for item in named]
+    limits = ctx.settings.predict_max_bytes, ctx.settings.image_max_pixels
+    sizes = [[check_image(data, name, *limits) for name, data in item] for item in named]
     request = {
         "model": model,
         "task": task,

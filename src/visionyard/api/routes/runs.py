@@ -96,6 +96,7 @@ def stream_metrics(
     with ctx.db.session() as session:  # not a dependency: that would hold a connection per open stream
         finished_at = run_records.last_event_if_finished(session, run_id)
     start = last_event_id if last_event_id is not None else after or 0
+    hub.admit()
     return EventSourceResponse(hub.stream(run_id, start, finished_at), ping=15)
 
 
