@@ -312,8 +312,13 @@ def worker(
     from visionyard.services.runs import train_claimed
     from visionyard.worker.service import Placement
 
-    place = Placement.from_json(placement) if placement else None
-    _in_worker_process(f"run {run_id}", functools.partial(train_claimed, place=place), run_id)
+    if placement is None:
+        _in_worker_process(f"run {run_id}", train_claimed, run_id)
+        return
+    from visionyard.services.ray_training import train_on_node
+
+    place = Placement.from_json(placement)
+    _in_worker_process(f"run {run_id}", functools.partial(train_on_node, place=place), run_id)
 
 
 @app.command(hidden=True)

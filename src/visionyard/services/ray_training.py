@@ -24,13 +24,17 @@ from visionyard.common.training_config import TrainingConfig
 from visionyard.core.context import Context
 from visionyard.core.runs import get_run, worker_request
 from visionyard.scheduler.executors import ray_cluster, ray_node
+from visionyard.services.runs import train_claimed
 from visionyard.storage.artifacts import artifact_store
 from visionyard.worker.service import NotClaimed, Placement
 
 
-def spans_nodes(ctx: Context, run_id: str) -> bool:
+def train_on_node(ctx: Context, run_id: str, place: Placement) -> str:
+    """The worker a run's Ray actor started: a worker group for a run over several nodes, else the run
+    trained in this process as on any host. Returns the run's status."""
     with ctx.db.session() as session:
-        return TrainingConfig.from_run_config(get_run(session, run_id).config).hardware.nodes > 1
+        nodes = TrainingConfig.from_run_config(get_run(session, run_id).config).hardware.nodes
+    return train_group(ctx, run_id, place) if nodes > 1 else train_claimed(ctx, run_id, place=place)
 
 
 def train_group(ctx: Context, run_id: str, place: Placement) -> str:
@@ -78,7 +82,6 @@ def _rank(config: dict[str, str]) -> None:
     """One rank of the group, in a Ray Train worker process on its node."""
     import ray.train
 
-    from visionyard.services.runs import train_claimed
     from visionyard.worker.execute import train_rank
 
     ctx, run_id = Context(), config["run_id"]

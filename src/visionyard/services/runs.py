@@ -321,11 +321,9 @@ def train_claimed(
 ) -> str:
     """Train a run claimed for this process to its end (or pause, or stop), then publish it where its
     config asks (spec/004 ``register_model``). Returns the run's status."""
-    from visionyard.services import model_registry, ray_training
+    from visionyard.services import model_registry
     from visionyard.worker.service import run_worker
 
-    if place is not None and place.executor == "ray" and not place.ray_train and ray_training.spans_nodes(ctx, run_id):
-        return ray_training.train_group(ctx, run_id, place)  # rank zero comes back here, and publishes
     status = run_worker(ctx, run_id, local, progress, place)
     if status == RunStatus.COMPLETED:
         model_registry.publish_if_asked(ctx, run_id)
