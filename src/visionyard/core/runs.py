@@ -89,8 +89,7 @@ def worker_request(
     ``refresh=False``: another rank of the run on this node has done that for this attempt already."""
     folder = RunFolder.of(settings.runs_dir, run.id)
     store = artifact_store(settings)
-    if origin is not None and origin.home_id == home_id(settings):
-        origin = None  # this node's HOME is the server's own folder: everything is read in place
+    origin = own_copy_of(settings, origin)
     if origin is not None and refresh:
         _drop_working_copy(folder)
     try:
@@ -111,10 +110,16 @@ def worker_request(
     return RunRequest(folder, run.model, dataset, run.config, resume=resume, base_checkpoint=base)
 
 
+def own_copy_of(settings: Settings, origin: Origin | None) -> Origin | None:
+    """The server's origin if this HOME is a copy of its own (a cluster node), None if this HOME is the
+    server's folder (the server itself, a node on its file system), where everything is read in place."""
+    return origin if origin is not None and origin.home_id != home_id(settings) else None
+
+
 def on_this_node(settings: Settings, path: Path, origin: Origin | None) -> Path:
     """A path in the server's HOME (a dataset it pushed) as this cluster node's copy, pulled from the store
-    into this HOME; any other path (and every path on the server's own HOME) as it is."""
-    if origin is None or origin.home_id == home_id(settings) or not path.is_relative_to(origin.home):
+    into this HOME; any other path as it is. ``origin``: as :func:`own_copy_of` gives it."""
+    if origin is None or not path.is_relative_to(origin.home):
         return path
     return artifact_store(settings).ensure_local(settings.root / path.relative_to(origin.home))
 

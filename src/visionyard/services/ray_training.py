@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from visionyard.common.statuses import RunStatus
-from visionyard.common.training_config import TrainingConfig
+from visionyard.common.training_config import HardwareConfig, TrainingConfig
 from visionyard.core.context import Context
 from visionyard.core.runs import get_run, worker_request
 from visionyard.scheduler.executors import ray_cluster, ray_node
@@ -33,21 +33,19 @@ def train_on_node(ctx: Context, run_id: str, place: Placement) -> str:
     """The worker a run's Ray actor started: a worker group for a run over several nodes, else the run
     trained in this process as on any host. Returns the run's status."""
     with ctx.db.session() as session:
-        nodes = TrainingConfig.from_run_config(get_run(session, run_id).config).hardware.nodes
-    return train_group(ctx, run_id, place) if nodes > 1 else train_claimed(ctx, run_id, place=place)
+        hardware = TrainingConfig.from_run_config(get_run(session, run_id).config).hardware
+    return train_group(ctx, run_id, place, hardware) if hardware.nodes > 1 else train_claimed(ctx, run_id, place=place)
 
 
-def train_group(ctx: Context, run_id: str, place: Placement) -> str:
-    """Train the run's attempt on a worker group to its end; the run's status then. Raises when a rank
-    failed (the attempt then ends as a crashed worker's does)."""
+def train_group(ctx: Context, run_id: str, place: Placement, hardware: HardwareConfig) -> str:
+    """Train the run's attempt on a worker group of ``hardware``'s ranks to its end; the run's status then.
+    Raises when a rank failed (the attempt then ends as a crashed worker's does)."""
     import ray
     from ray.train import FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchConfig, TorchTrainer
 
     from visionyard.engine.trainer import DDP_TIMEOUT
 
-    with ctx.db.session() as session:
-        hardware = TrainingConfig.from_run_config(get_run(session, run_id).config).hardware
     env = ray_cluster.cluster_env(ctx.settings, artifact_store(ctx.settings).remote)
     ray.init(
         address=os.environ["RAY_ADDRESS"],

@@ -16,7 +16,7 @@ import psutil
 from visionyard.common.statuses import JobStatus
 from visionyard.core import jobs as core_jobs
 from visionyard.core.context import Context
-from visionyard.core.runs import get_run, home_id, on_this_node
+from visionyard.core.runs import get_run, on_this_node, own_copy_of
 from visionyard.db.models import Job
 from visionyard.storage.artifacts import artifact_store
 from visionyard.worker.job_context import JobContext, JobOutcome
@@ -29,8 +29,7 @@ log = logging.getLogger("visionyard.worker")
 def run_job(ctx: Context, job_id: str, place: Placement | None = None) -> str:
     """Execute a claimed (running) job to its end; answers the final status. ``place``: where (a cluster
     node reads the server's datasets and the run's checkpoint from the store)."""
-    origin = place.origin if place is not None else None
-    on_node = origin is not None and origin.home_id != home_id(ctx.settings)
+    origin = own_copy_of(ctx.settings, place.origin if place is not None else None)
     me = psutil.Process()
     with ctx.db.serialised() as session:
         job = session.get(Job, job_id)
@@ -51,7 +50,7 @@ def run_job(ctx: Context, job_id: str, place: Placement | None = None) -> str:
             dict(run.config),
             on_this_node(ctx.settings, Path(run.dataset_path), origin),
             core_jobs.job_folder(ctx.settings, job),
-            on_node,
+            origin is not None,
         )
         kind = job.kind
     work.folder.mkdir(parents=True, exist_ok=True)
