@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     heartbeat_timeout: float = Field(10.0, gt=0, description="a worker silent this long is taken for dead")
     stop_timeout: float = Field(30.0, gt=0, description="seconds a stop may take before the worker is killed")
     restart_backoff: float = Field(1.0, ge=0, description="first restart delay in seconds, doubled each time")
+    restart_backoff_max: float = Field(300.0, ge=0, description="the longest restart delay in seconds")
+    db_outage_s: float = Field(
+        600.0, ge=0, description="how long a worker keeps retrying a write while the database is unreachable"
+    )
     api_token: str | None = Field(None, description="bearer token the API requires (always off loopback)")
     upload_max_bytes: int = Field(2 * 1024**3, gt=0, description="largest dataset upload, uncompressed")
     predict_max_bytes: int = Field(32 * 1024**2, gt=0, description="largest predict request (all images)")

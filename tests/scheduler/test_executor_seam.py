@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from tests.scheduler.test_claims import queued_runs
@@ -102,3 +103,41 @@ def test_a_status_move_reaches_run_json_when_it_commits(tmp_path: Path):
     except RuntimeError:
         pass
     assert json.loads((folder / "run.json").read_text())["status"] == "stopped"
+
+
+def test_a_worker_silent_through_a_database_outage_is_judged_only_a_heartbeat_timeout_after_it(tmp_path: Path):
+    from visionyard.db.models import utcnow
+
+    ctx = Context(Settings(home=tmp_path, heartbeat_timeout=10, restart_backoff=0))
+    ctx.db.migrate()
+    [run_id] = queued_runs(ctx.db, 1)
+    executor = RecordingExecutor()
+    scheduler = Scheduler(ctx, executor=executor)
+    scheduler.fill()
+    executor.living = {run_id}
+    with ctx.db.write() as session:  # its last beat came before the outage
+        session.get_one(Run, run_id).heartbeat_at = utcnow() - timedelta(seconds=60)
+
+    scheduler._db_back_at = utcnow() - timedelta(seconds=2)
+    scheduler.watch()
+    assert statuses(ctx)[run_id] == RunStatus.RUNNING
+    scheduler._db_back_at = utcnow() - timedelta(seconds=11)
+    scheduler.watch()
+    assert statuses(ctx)[run_id] == RunStatus.RESTARTING
+
+
+def test_restart_delays_double_up_to_their_ceiling(tmp_path: Path):
+    from visionyard.core import recovery
+    from visionyard.db.models import utcnow
+
+    ctx = Context(Settings(home=tmp_path, restart_backoff=1, restart_backoff_max=30))
+    ctx.db.migrate()
+    [run_id] = queued_runs(ctx.db, 1)
+    delays = []
+    for restarts in (0, 3, 12):
+        with ctx.db.write() as session:
+            run = session.get_one(Run, run_id)
+            run.status, run.restarts, run.max_restarts = RunStatus.RUNNING, restarts, 20
+            recovery.fail_or_restart(session, ctx.settings, run, "worker killed")
+            delays.append(round((run.not_before - utcnow()).total_seconds()))
+    assert delays == [1, 8, 30]

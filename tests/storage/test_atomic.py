@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import pytest
 
+from visionyard.common.errors import DiskFull
 from visionyard.storage.atomic import write_json, write_with
 from visionyard.storage.run_folder import InvalidRunId, RunFolder
 
@@ -20,6 +22,40 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_files(tmp_path: Path):
         write_with(target, explode)
     assert target.read_text() == '{\n  "status": "running"\n}\n'
     assert [p.name for p in tmp_path.iterdir()] == ["run.json"]
+
+
+def test_no_space_left_is_a_disk_full_error_however_the_writer_wrapped_it(tmp_path: Path):
+    target = tmp_path / "last.ckpt"
+    write_json(target, {"epoch": 3})
+
+    def full(handle):  # as torch.save reports it: a RuntimeError raised while handling the OSError
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError:
+            raise RuntimeError("unexpected pos 704 vs 598") from None
+
+    with pytest.raises(DiskFull, match=r"the disk is full: no space left to write .*last\.ckpt"):
+        write_with(target, full)
+    assert target.read_text() == '{\n  "epoch": 3\n}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["last.ckpt"]
+
+
+def test_a_new_attempt_drops_what_a_killed_one_left_half_written(tmp_path: Path):
+    folder = RunFolder(tmp_path / "r1")
+    folder.create()
+    write_json(folder.checkpoints / "last.ckpt", {})
+    half = [folder.checkpoints / ".last.ckpt.x1.tmp", folder.validation_epoch(2).root / ".records.json.x2.tmp"]
+    complete, incomplete = folder.validation_epoch(1), folder.validation_epoch(2)
+    complete.write({"metrics": {}}, [])
+    write_json(incomplete.records_json, [])
+    for path in half:
+        path.write_bytes(b"half")
+    keep = folder.root / ".run.json.x3.tmp"  # the run's own folder: another process may be writing there
+    keep.write_bytes(b"half")
+
+    folder.drop_partial_writes()
+    assert not any(p.exists() for p in half) and not incomplete.root.exists()
+    assert complete.exists() and (folder.checkpoints / "last.ckpt").is_file() and keep.exists()
 
 
 def test_run_ids_cannot_leave_the_runs_folder(tmp_path: Path):

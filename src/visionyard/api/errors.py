@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from visionyard.common.errors import VisionyardError
+from visionyard.db.session import unreachable
 
 log = logging.getLogger("visionyard.api")
 
@@ -58,5 +59,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if unreachable(exc):
+            log.warning("the database is unreachable on %s %s: %s", request.method, request.url.path, exc)
+            response = _respond(503, "database_unavailable", "the database is not answering; try again shortly")
+            response.headers["Retry-After"] = "5"
+            return response
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return _respond(500, "internal_error", "internal error; see the server log")

@@ -35,3 +35,12 @@ class Unavailable(VisionyardError, RuntimeError):
     """A service this needs (storage, the predictor process, MLflow) is not answering."""
 
     code, status = "unavailable", 503
+
+
+class DiskFull(Unavailable):
+    """A write found no space left on its disk (ENOSPC or a quota): what was there before is kept."""
+
+    code, status = "disk_full", 507
+
+    def __init__(self, path: object):
+        super().__init__(f"the disk is full: no space left to write {path}; free space on it and try again")

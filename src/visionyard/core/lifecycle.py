@@ -7,6 +7,7 @@ when that transaction commits, so the folder and the database never disagree.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -14,10 +15,12 @@ from typing import Any, Literal
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from visionyard.common.errors import Conflict
+from visionyard.common.errors import Conflict, DiskFull
 from visionyard.common.statuses import JobStatus, RunStatus
 from visionyard.db.models import Event, Job, Run, utcnow
 from visionyard.storage.run_folder import RunFolder
+
+log = logging.getLogger("visionyard.core")
 
 ACTIVE = (RunStatus.RUNNING, RunStatus.RESTARTING)
 """Run statuses that hold a device slot."""
@@ -140,7 +143,10 @@ def _write_run_json(session: Session) -> None:
     for run_id, changes in pending.items():
         folder = RunFolder.of(runs_dir, run_id) if runs_dir else None
         if folder is not None and folder.run_json.is_file():
-            folder.update_run(**changes)
+            try:
+                folder.update_run(**changes)
+            except (OSError, DiskFull) as exc:  # the database has committed: it is the record
+                log.warning("run %s: run.json not updated: %s", run_id, exc)
 
 
 @event.listens_for(Session, "after_rollback")

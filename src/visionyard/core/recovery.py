@@ -28,7 +28,7 @@ def worker_log_tail(settings: Settings, run_id: str, lines: int = LOG_TAIL_LINES
 def fail_or_restart(session: Session, settings: Settings, run: Run, reason: str, retryable: bool = True) -> None:
     """Restart with exponential backoff while restarts remain, else end ``failed`` with the log tail."""
     if retryable and run.restarts < run.max_restarts:
-        delay = settings.restart_backoff * 2**run.restarts
+        delay = min(settings.restart_backoff * 2**run.restarts, settings.restart_backoff_max)
         lifecycle.move(
             session,
             run,

@@ -8,17 +8,35 @@ adds a transaction-level advisory lock on PostgreSQL, so they never race.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from visionyard.common.retry import retry_call
+
+log = logging.getLogger("visionyard.db")
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 CLAIM_LOCK = 7_311_967
 """PostgreSQL advisory lock key serialising claims."""
+
+
+def unreachable(exc: BaseException) -> bool:
+    """The database did not answer: down, restarting, a dropped connection, SQLite busy past its timeout."""
+    return isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def _answered(exc: BaseException) -> bool:
+    return not unreachable(exc)
 
 
 class Database:
@@ -57,6 +75,25 @@ class Database:
             if not self.is_sqlite:
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
             yield session
+
+    def retrying(self, work: Callable[[Session], T], *, what: str, patience: float, serialised: bool = False) -> T:
+        """``work(session)`` in a :meth:`write` (or :meth:`serialised`) transaction, begun again while the
+        database is unreachable, for up to ``patience`` seconds: for writes that must not be lost to an
+        outage (a worker's events and outcome)."""
+
+        def once() -> T:
+            with self.serialised() if serialised else self.write() as session:
+                return work(session)
+
+        return retry_call(
+            once,
+            what=what,
+            log=log,
+            patience=patience,
+            backoff=0.5,
+            max_wait=5.0,
+            give_up_on=lambda e: not unreachable(e),
+        )
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (Alembic)."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from visionyard.common.statuses import JobStatus, RunStatus
@@ -21,6 +21,7 @@ from visionyard.core import claims, devices, lifecycle, recovery
 from visionyard.core import jobs as core_jobs
 from visionyard.core.context import Context
 from visionyard.db.models import Job, Run, utcnow
+from visionyard.db.session import unreachable
 from visionyard.scheduler.executors import executor_for
 from visionyard.scheduler.executors.base import Executor, Exit
 from visionyard.storage.run_folder import RunFolder
@@ -36,6 +37,8 @@ class Scheduler:
         self._halt = threading.Event()
         self._thread: threading.Thread | None = None
         self._tracking: MirrorThread | None = None
+        self._db_back_at: datetime | None = None
+        """When the database answered again after an outage, if it did."""
 
     def start(self) -> None:
         """Reconcile, then schedule in a thread; the MLflow mirror follows the event log when configured."""
@@ -53,11 +56,20 @@ class Scheduler:
             self._thread.join(timeout=10)
 
     def _loop(self) -> None:
+        outage = False
         while not self._halt.wait(self.tick_seconds):
             try:
                 self.tick()
-            except Exception:
-                log.exception("scheduler tick failed")
+            except Exception as exc:
+                if not unreachable(exc):
+                    log.exception("scheduler tick failed")
+                elif not outage:
+                    log.warning("the database is unreachable; scheduling waits for it: %s", exc)
+                outage = outage or unreachable(exc)
+                continue
+            if outage:  # the workers could not beat either: give them a heartbeat timeout from now
+                log.info("the database answers again")
+                self._db_back_at, outage = utcnow(), False
 
     def tick(self) -> None:
         exits = self.executor.exits()
@@ -98,7 +110,10 @@ class Scheduler:
         stale = now - timedelta(seconds=settings.heartbeat_timeout)
         overdue = now - timedelta(seconds=settings.stop_timeout)
         running = select(Run).where(Run.status == RunStatus.RUNNING)
-        suspect = (Run.heartbeat_at.is_(None)) | (Run.heartbeat_at < stale) | (Run.control_at < overdue)
+        # a worker silent through a database outage is judged a heartbeat timeout after it ended
+        judged = self._db_back_at is None or self._db_back_at < stale
+        silent = Run.heartbeat_at.is_(None) | (Run.heartbeat_at < stale) if judged else false()
+        suspect = silent | (Run.control_at < overdue)
         with self.ctx.db.session() as session:
             if session.scalar(running.where(suspect).limit(1)) is None:
                 return
@@ -107,7 +122,9 @@ class Scheduler:
                 if run.control == "stop" and run.control_at is not None and run.control_at < overdue:
                     self._kill(run)
                     lifecycle.move(session, run, RunStatus.STOPPED, reason="killed: stop took too long")
-                elif (run.heartbeat_at is None or run.heartbeat_at < stale) and not self.executor.placing(run):
+                elif (
+                    judged and (run.heartbeat_at is None or run.heartbeat_at < stale) and not self.executor.placing(run)
+                ):
                     self._kill(run)
                     seconds = settings.heartbeat_timeout
                     self._worker_gone(session, run, f"no heartbeat from the worker for {seconds:g} s")

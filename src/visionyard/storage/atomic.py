@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -10,12 +11,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from visionyard.common.errors import DiskFull
+
+PARTIAL_SUFFIX = ".tmp"
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
 
 @contextmanager
 def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
-    """Open a temp file beside ``path``; on a clean exit it replaces ``path`` in one rename."""
+    """Open a temp file beside ``path``; on a clean exit it replaces ``path`` in one rename. A full disk
+    is a :class:`DiskFull` (whatever the writer wrapped the ``OSError`` in), and ``path`` is left as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=PARTIAL_SUFFIX)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, mode) as handle:
@@ -23,10 +30,29 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
             handle.flush()
             os.fsync(handle.fileno())
         tmp.replace(path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if out_of_space(exc):
+            raise DiskFull(path) from exc
         raise
     _fsync_dir(path.parent)
+
+
+def out_of_space(exc: BaseException | None) -> bool:
+    """Whether ``exc`` or an error it was raised from or while handling is an ``OSError`` for no space
+    (torch's writer, for one, turns it into a ``RuntimeError``)."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in NO_SPACE:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def remove_partial_writes(folder: Path) -> None:
+    """Delete the temp files that writers killed in the middle left under ``folder`` (while no one writes there)."""
+    if folder.is_dir():
+        for tmp in folder.rglob(f".*{PARTIAL_SUFFIX}"):
+            tmp.unlink(missing_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from visionyard.common.errors import NotFound
-from visionyard.storage.atomic import write_json, write_text
+from visionyard.storage.atomic import remove_partial_writes, write_json, write_text
 from visionyard.storage.evaluation_folder import EvaluationFolder
 
 RUN_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -98,6 +98,16 @@ class RunFolder:
     def create(self) -> None:
         for folder in (self.root, self.checkpoints, self.log_file.parent):
             folder.mkdir(parents=True, exist_ok=True)
+
+    def drop_partial_writes(self) -> None:
+        """What a killed attempt left half-written: temp files of checkpoints and validation files, and
+        validation folders without their report. Only while no worker of the run is writing."""
+        remove_partial_writes(self.checkpoints)
+        remove_partial_writes(self.validation)
+        if self.validation.is_dir():
+            for epoch in self.validation.glob("epoch-*"):
+                if not EvaluationFolder(epoch).exists():
+                    EvaluationFolder(epoch).remove()
 
     def exists(self) -> bool:
         return self.run_json.is_file()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import InterfaceError, OperationalError
+from visionyard.db.session import unreachable
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -13,4 +13,4 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, MlflowException):
         code = exc.get_http_status_code()
         return code >= 500 or code == 429
-    return isinstance(exc, RequestException | OperationalError | InterfaceError | ConnectionError | TimeoutError)
+    return unreachable(exc) or isinstance(exc, RequestException | ConnectionError | TimeoutError)

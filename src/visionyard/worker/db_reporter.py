@@ -1,11 +1,16 @@
-"""The engine's Reporter in a service worker: epochs and checkpoints go to the database."""
+"""The engine's Reporter in a service worker: epochs and checkpoints go to the database.
+
+Each report is one transaction, begun again while the database is unreachable (for up to
+``db_outage_s``): training waits for the database rather than losing what it reports."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from visionyard.common.training_config import TrainingConfig
 from visionyard.core import lifecycle
@@ -21,7 +26,7 @@ class DatabaseReporter:
         self.monitor, self.mode = TrainingConfig.from_run_config(run.config).validation.monitored(headline(run.task))
 
     def epoch_end(self, row: dict[str, Any]) -> None:
-        with self.ctx.db.write() as session:
+        def write(session: Session) -> None:
             session.execute(delete(MetricRow).where(MetricRow.run_id == self.run_id, MetricRow.epoch == row["epoch"]))
             session.add(MetricRow(run_id=self.run_id, epoch=row["epoch"], step=row["step"], values=row))
             run = session.get_one(Run, self.run_id)
@@ -36,11 +41,14 @@ class DatabaseReporter:
             )
             lifecycle.add_event(session, self.run_id, "epoch", **row)
 
+        self._write(write, f"epoch {row['epoch']}")
+
     def checkpoint_saved(self, kind: str, path: str, epoch: int, step: int) -> None:
         file = Path(path)
         relative = self._relative(file)
         size = file.stat().st_size
-        with self.ctx.db.write() as session:
+
+        def write(session: Session) -> None:
             row = session.scalar(
                 select(MetricRow).where(
                     MetricRow.run_id == self.run_id, MetricRow.epoch == epoch, MetricRow.step == step
@@ -54,22 +62,35 @@ class DatabaseReporter:
             session.add(record)
             lifecycle.add_event(session, self.run_id, "checkpoint", kind=kind, path=relative, epoch=epoch, step=step)
 
+        self._write(write, f"checkpoint {relative}")
+
     def checkpoint_removed(self, path: str) -> None:
         relative = self._relative(Path(path))
-        with self.ctx.db.write() as session:
+
+        def write(session: Session) -> None:
             session.execute(delete(Checkpoint).where(Checkpoint.run_id == self.run_id, Checkpoint.path == relative))
             lifecycle.add_event(session, self.run_id, "checkpoint_removed", path=relative)
 
+        self._write(write, f"removal of {relative}")
+
     def dataset_read(self, fingerprint: dict[str, Any]) -> None:
-        with self.ctx.db.write() as session:
+        def write(session: Session) -> None:
             session.get_one(Run, self.run_id).dataset_fingerprint = fingerprint["digest"]
             lifecycle.add_event(session, self.run_id, "dataset", **fingerprint)
 
+        self._write(write, "dataset fingerprint")
+
     def warning(self, kind: str, epoch: int, message: str) -> None:
-        with self.ctx.db.write() as session:
+        def write(session: Session) -> None:
             run = session.get_one(Run, self.run_id)
             run.warnings = [*run.warnings, {"kind": kind, "epoch": epoch, "message": message}]
             lifecycle.add_event(session, self.run_id, "warning", kind=kind, epoch=epoch, message=message)
+
+        self._write(write, f"warning {kind}")
+
+    def _write(self, work: Callable[[Session], None], what: str) -> None:
+        patience = self.ctx.settings.db_outage_s
+        self.ctx.db.retrying(work, what=f"run {self.run_id}: report of {what}", patience=patience)
 
     def _relative(self, file: Path) -> str:
         return str(file.relative_to(self.folder)) if file.is_relative_to(self.folder) else str(file)

@@ -17,7 +17,7 @@ from typing import Any
 
 import lightning as L
 
-from visionyard.common.errors import Invalid
+from visionyard.common.errors import DiskFull, Invalid, VisionyardError
 from visionyard.common.statuses import RunStatus
 from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
@@ -40,6 +40,7 @@ from visionyard.engine.weights import (
 from visionyard.metrics.headlines import headline
 from visionyard.plugins.catalog import PluginCatalog, UnknownModelError
 from visionyard.plugins.validation import ConfigError
+from visionyard.storage.atomic import out_of_space
 from visionyard.worker.ranks import other_ranks
 from visionyard.worker.syncing import PushingReporter, run_pusher
 
@@ -58,6 +59,7 @@ class DatasetCheckFailed(Invalid):
 
 PERMANENT_ERRORS = (
     DatasetCheckFailed,
+    DiskFull,
     HardwareError,
     ConfigError,
     UnknownModelError,
@@ -92,6 +94,7 @@ def execute_run(
     pusher = run_pusher(settings, folder.root)  # pulls what the store has and is missing here
     reporter = PushingReporter(reporter or NullReporter(), pusher)  # a push after every checkpoint
     folder.create()
+    folder.drop_partial_writes()
     record = folder.read_run()
     folder.update_run(status=RunStatus.RUNNING, attempt=record.get("attempt", 0) + 1, started_at=now(), error=None)
     task, cfg, (monitor, mode) = _plan(request, catalog)
@@ -101,18 +104,23 @@ def execute_run(
             outcome = _outcome(status, folder.read_metrics(), monitor, mode)
         except Exception as exc:
             log.error("run failed: %s\n%s", exc, traceback.format_exc())
+            if out_of_space(exc) and not isinstance(exc, DiskFull):  # a write outside the atomic writers
+                exc = DiskFull(getattr(exc, "filename", None) or folder.root)
             rows = folder.read_metrics()
             outcome = _outcome(RunStatus.FAILED, rows, monitor, mode)
-            outcome.error = str(exc) if isinstance(exc, Invalid) else f"{type(exc).__name__}: {exc}"
+            outcome.error = str(exc) if isinstance(exc, VisionyardError) else f"{type(exc).__name__}: {exc}"
             outcome.retryable = not isinstance(exc, PERMANENT_ERRORS)
-    folder.update_run(
-        status=outcome.status,
-        finished_at=now(),
-        epochs_completed=outcome.epochs_completed,
-        best_metrics=outcome.best_metrics,
-        final_metrics=outcome.final_metrics,
-        error=outcome.error,
-    )
+    try:
+        folder.update_run(
+            status=outcome.status,
+            finished_at=now(),
+            epochs_completed=outcome.epochs_completed,
+            best_metrics=outcome.best_metrics,
+            final_metrics=outcome.final_metrics,
+            error=outcome.error,
+        )
+    except DiskFull as exc:  # the outcome still reaches the reporter (the database) through the return
+        log.error("%s", exc)
     pusher.close()  # the last push, with the outcome in run.json
     return outcome
 
@@ -255,4 +263,5 @@ def _logging_to(path: Path) -> Iterator[None]:
         yield
     finally:
         root.removeHandler(handler)
-        handler.close()
+        with contextlib.suppress(OSError):  # a full disk costs the log its tail, not the run its outcome
+            handler.close()

@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from sqlalchemy.orm import Session
 
 from visionyard.common.statuses import RunStatus
 from visionyard.core import devices, lifecycle, recovery
 from visionyard.core.context import Context
 from visionyard.core.runs import Origin, get_run, worker_request
 from visionyard.db.models import Run, utcnow
+from visionyard.db.session import unreachable
 from visionyard.engine.reporting import ControlRequest, FlagControl
 from visionyard.worker.db_reporter import DatabaseReporter
 
@@ -45,6 +47,7 @@ class Heartbeat(threading.Thread):
         self.pending: tuple[str, Any] | None = None
         self.lost = False
         self._handled: Any = None
+        self._missed = 0
         self._halt = threading.Event()
         self._lock = threading.Lock()
 
@@ -52,8 +55,16 @@ class Heartbeat(threading.Thread):
         while not self._halt.wait(self.ctx.settings.heartbeat_interval):
             try:
                 self.beat()
-            except Exception:
-                log.exception("heartbeat failed")
+            except Exception as exc:
+                if not unreachable(exc):
+                    log.exception("heartbeat failed")
+                elif not self._missed:  # one line per outage; the next beat that lands ends it
+                    log.warning("heartbeat failed, the database is unreachable: %s", exc)
+                self._missed += 1
+            else:
+                if self._missed:
+                    log.info("heartbeat back after %d missed", self._missed)
+                self._missed = 0
 
     def beat(self) -> None:
         with self.ctx.db.write() as session:
@@ -77,10 +88,14 @@ class Heartbeat(threading.Thread):
             if request == "checkpoint":
                 self._handled, self.pending = mark, None
         if request == "checkpoint":
-            with self.ctx.db.write() as session:
+
+            def clear(session: Session) -> None:
                 run = get_run(session, self.run_id)
                 if (run.control, run.control_at) == mark:
                     run.control = None
+
+            patience = self.ctx.settings.db_outage_s
+            self.ctx.db.retrying(clear, what=f"run {self.run_id}: clearing its checkpoint request", patience=patience)
         return request
 
     def halt(self) -> None:
@@ -176,7 +191,9 @@ def run_worker(
 
 
 def record_outcome(ctx: Context, run_id: str, outcome: Any) -> str:
-    with ctx.db.serialised() as session:
+    """The run's next status from the worker's outcome; waits out a database outage (``db_outage_s``)."""
+
+    def record(session: Session) -> str:
         run = get_run(session, run_id)
         if run.status != RunStatus.RUNNING or run.worker_pid != os.getpid():
             log.warning("run %s was taken from this worker (now %s); outcome %s dropped", run_id, run.status, outcome)
@@ -192,6 +209,9 @@ def record_outcome(ctx: Context, run_id: str, outcome: Any) -> str:
         else:
             lifecycle.move(session, run, outcome.status, reason=f"worker finished: {outcome.status}", **fields)
         return run.status
+
+    patience = ctx.settings.db_outage_s
+    return ctx.db.retrying(record, what=f"run {run_id}: its outcome", patience=patience, serialised=True)
 
 
 def _apply(run: Run, fields: dict[str, Any]) -> None:
