@@ -13,6 +13,9 @@ from fastapi.testclient import TestClient
 from tests.helpers import TINY, run_cli
 from visionyard.api.app import create_app
 from visionyard.config import Settings
+from visionyard.core import claims
+from visionyard.db.models import Run
+from visionyard.db.session import Database
 from visionyard.services.context import ServiceContext
 
 RUN = {"model": "small_cnn", "dataset": "tiny", "config": TINY}
@@ -120,6 +123,23 @@ def test_create_list_and_control_a_queued_run(client: TestClient, api_home: Path
 
 def places(client: TestClient) -> dict[str, int | None]:
     return {r["id"]: r["queue_position"] for r in client.get("/api/v1/runs").json()["items"]}
+
+
+def test_asking_a_running_run_again_to_stop_keeps_the_deadline_of_the_first_stop(client: TestClient, api_home: Path):
+    """The scheduler kills a worker ``stop_timeout`` after the stop: a stop clicked again (the load storm's
+    stops did, every second) must not put that off, nor ask the worker twice."""
+    run_id = client.post("/api/v1/runs", json=RUN).json()["id"]
+    db = Database(Settings(home=api_home).database)
+    assert claims.claim(db, Run, run_id)  # running, as a scheduler leaves it
+    first = client.post(f"/api/v1/runs/{run_id}/stop").json()
+    with db.session() as session:
+        first_at = session.get_one(Run, run_id).control_at
+    later = [client.post(f"/api/v1/runs/{run_id}/{action}").json() for action in ("stop", "pause", "stop")]
+    assert [(a["status"], a["control"]) for a in [first, *later]] == [("running", "stop")] * 4
+    with db.session() as session:
+        assert session.get_one(Run, run_id).control_at == first_at
+    events = client.get(f"/api/v1/runs/{run_id}/events").json()
+    assert [e["data"]["request"] for e in events if e["kind"] == "control"] == ["stop"]
 
 
 @pytest.mark.parametrize(

@@ -82,8 +82,11 @@ def _requeue(ctx: Context, run_id: str, action: Action, overrides: dict[str, Any
 
 
 def _request(session: Session, run: Run, request: str) -> None:
-    """A request for the worker; a pending pause or stop is not replaced by a milder one."""
-    if run.control in ("pause", "stop") and request != "stop":
+    """A request for the worker; a pending pause or stop is not replaced by a milder one, and asking again for
+    the pending request changes nothing: a stop keeps the time of the first, from which the scheduler gives
+    the worker ``stop_timeout`` seconds before it kills it (a stop clicked every few seconds must not put that
+    off for ever)."""
+    if run.control == request or (run.control in ("pause", "stop") and request != "stop"):
         return
     run.control, run.control_at = request, utcnow()
     lifecycle.add_event(session, run.id, "control", request=request)

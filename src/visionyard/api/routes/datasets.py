@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from visionyard.api.deps import ContextDep
 from visionyard.api.errors import ApiError
+from visionyard.api.routes.links import links
 from visionyard.api.schemas import Input
 from visionyard.data.catalog import DatasetSummary, SampleImage
 from visionyard.data.checks import DatasetReport
@@ -20,6 +21,12 @@ from visionyard.services import datasets
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
 NAME = Query(min_length=1, max_length=100, pattern=datasets.NAME_PATTERN.pattern)
+CREATED = links(
+    201,
+    {"GetDataset": ("get", "/api/v1/datasets/{name}"), "DatasetSamples": ("get", "/api/v1/datasets/{name}/samples")},
+    name="$response.body#/name",
+)
+"""Where a registered or uploaded dataset is read."""
 
 
 class DatasetRegister(Input):
@@ -37,7 +44,7 @@ async def list_datasets(ctx: ContextDep) -> list[DatasetSummary]:
     return await to_thread.run_sync(datasets.list_datasets, ctx)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=CREATED)
 def register_dataset(body: DatasetRegister, ctx: ContextDep) -> DatasetSummary:
     return datasets.register(ctx, body.name, body.path)
 
@@ -45,6 +52,7 @@ def register_dataset(body: DatasetRegister, ctx: ContextDep) -> DatasetSummary:
 @router.post(
     "/upload",
     status_code=status.HTTP_201_CREATED,
+    responses=CREATED,
     openapi_extra={
         "requestBody": {
             "required": True,

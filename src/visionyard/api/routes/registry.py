@@ -8,6 +8,7 @@ from fastapi import APIRouter, status
 from fastapi.responses import FileResponse
 
 from visionyard.api.deps import ContextDep, SessionDep
+from visionyard.api.routes.links import links
 from visionyard.api.schemas import AliasRequest, PublishRequest
 from visionyard.schemas.registry import AliasChangePublic, BestEpoch, ModelVersionDetail, TrainedModelPublic
 from visionyard.services import aliases, model_registry, model_versions
@@ -15,6 +16,18 @@ from visionyard.services import aliases, model_registry, model_versions
 router = APIRouter(prefix="/api/v1/registry", tags=["registry"])
 VersionRef = str
 """A version number, an alias or ``latest``."""
+VERSION = "/api/v1/registry/models/{name}/versions/{ref}"
+PUBLISHED = links(
+    201,
+    {
+        "GetVersion": ("get", VERSION),
+        "VersionBestEpoch": ("get", f"{VERSION}/best-epoch"),
+        "DownloadVersion": ("get", f"{VERSION}/download"),
+    },
+    name="$request.path.name",
+    ref="$response.body#/version",
+)
+"""Where a published version is read."""
 
 
 @router.get("/models")
@@ -28,7 +41,7 @@ def get_model(name: str, session: SessionDep) -> TrainedModelPublic:
     return model_versions.model_public(session, model_versions.get_model(session, name))
 
 
-@router.post("/models/{name}/versions", status_code=status.HTTP_201_CREATED)
+@router.post("/models/{name}/versions", status_code=status.HTTP_201_CREATED, responses=PUBLISHED)
 async def publish(name: str, body: PublishRequest, ctx: ContextDep) -> ModelVersionDetail:
     """Copy a run's checkpoint into the registry as the next version of ``name`` (created if new)."""
     spec = model_registry.PublishSpec(
