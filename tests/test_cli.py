@@ -32,6 +32,10 @@ def test_train_json_reports_the_run_and_writes_its_folder(shared_home: Path, tin
     run_dir = Path(report["run_dir"])
     assert json.loads((run_dir / "config.json").read_text())["lr"] == 0.01
     assert json.loads((run_dir / "run.json").read_text())["status"] == "completed"
+    for noise in ("litlogger", "GPU available", "deprecated", "INFO"):  # Lightning's, for the run's log only
+        assert noise not in result.stderr, result.stderr
+    assert "GPU available" in (run_dir / "logs" / "training.log").read_text()
+    assert "epoch 2/2" in result.stderr
     with Context(Settings(home=shared_home)).db.session() as session:
         recorded = get_run(session, report["run_id"])
         assert (recorded.status, recorded.attempt, recorded.current_epoch) == ("completed", 1, 2)

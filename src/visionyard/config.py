@@ -39,8 +39,13 @@ class Settings(BaseSettings):
         "local", description="the Ray cluster's GCS (host:port) with executor=ray; local starts one in-process"
     )
     max_restarts: int = Field(2, ge=0, description="default restarts of a run whose worker died")
-    heartbeat_interval: float = Field(2.0, gt=0, description="seconds between worker heartbeats")
+    heartbeat_interval: float = Field(
+        2.0, gt=0, description="seconds between worker heartbeats (and step progress reports)"
+    )
     heartbeat_timeout: float = Field(10.0, gt=0, description="a worker silent this long is taken for dead")
+    system_metrics_interval: float = Field(
+        10.0, gt=0, description="seconds between a worker's samples of CPU, memory, disk and GPU use"
+    )
     stop_timeout: float = Field(30.0, gt=0, description="seconds a stop may take before the worker is killed")
     restart_backoff: float = Field(1.0, ge=0, description="first restart delay in seconds, doubled each time")
     restart_backoff_max: float = Field(300.0, ge=0, description="the longest restart delay in seconds")

@@ -57,7 +57,12 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory, shared_home: Path, catal
         pytest.fail("the web UI is not built: run `make ui` (make test does it)")
     home = prepare_home(tmp_path_factory.mktemp("ui-home"), shared_home)
     make_noisy_dataset(home / "data" / "noisy")
-    live = Server(home, VISIONYARD_HEARTBEAT_INTERVAL="0.5", VISIONYARD_MAX_CONCURRENT_RUNS="2")
+    live = Server(
+        home,
+        VISIONYARD_HEARTBEAT_INTERVAL="0.5",
+        VISIONYARD_MAX_CONCURRENT_RUNS="2",
+        VISIONYARD_SYSTEM_METRICS_INTERVAL="1",
+    )
     try:
         yield live.start()
     finally:

@@ -8,7 +8,7 @@ import time
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import axis_ticks, chart_points, shoot, status_badge
-from tests.helpers import TINY
+from tests.helpers import TINY, make_image_folder
 from tests.server import Server
 
 RUN_PAGE = re.compile(r"/runs/(\d{8}-\d{6}-[0-9a-f]{6})$")
@@ -167,3 +167,22 @@ def test_a_run_whose_loss_rises_is_flagged_on_its_page_and_in_the_runs_list(page
     page.goto("/")
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name="diverging"))
     expect(row.locator(".badge.warning")).to_have_attribute("title", done["warnings"][0]["message"])
+
+
+def test_a_training_run_shows_its_steps_time_left_and_system_use_live(page: Page, ui_server: Server):
+    make_image_folder(ui_server.home / "data" / "steps", per_class=80)
+    body = {"model": "small_cnn", "dataset": "steps", "config": {**TINY, "epochs": 4, "batch_size": 2}}
+    run_id = ui_server.client.post("/api/v1/runs", json=body).json()["id"]
+    page.goto(f"/runs/{run_id}")
+    bar = page.locator(".run-header").get_by_role("progressbar", name="Epochs done")
+    expect(bar).to_have_attribute("aria-valuetext", re.compile(r"step \d+/120 .* left"), timeout=120_000)
+    expect(page.locator(".run-header .progress-detail")).to_contain_text(re.compile(r"img/s · .* left"))
+    expect(page.get_by_test_id("system-cpu")).to_have_attribute("data-points", re.compile(r"[1-9]"), timeout=60_000)
+    expect(page.get_by_test_id("system-memory")).to_be_visible()
+    shoot(page, "run-overview-progress")
+    page.goto("/runs")
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=run_id))
+    expect(row.locator(".progress-detail")).to_contain_text(re.compile(r"step \d+/120"), timeout=60_000)
+    ui_server.wait_for(run_id, ("completed",))
+    page.goto(f"/runs/{run_id}")
+    expect(page.locator(".run-header .progress-detail")).to_have_count(0)

@@ -266,3 +266,30 @@ def test_tracking_without_mlflow_installed_is_a_clear_error(ctx: Context, monkey
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "mlflow" else real(name, *a))
     with pytest.raises(TrackingUnavailable, match=r"mlflow is not installed: pip install 'visionyard\[mlflow\]'"):
         start_mirror(ctx.settings, ctx.db)
+
+
+def test_system_samples_become_mlflow_system_metrics(ctx: Context):
+    add_run(ctx, RUN)
+    set_status(ctx, RUN, "running", 1, attempt=1)
+    sample = {
+        "host_cpu_percent": 50.0,
+        "process_cpu_percent": 180.5,
+        "process_rss_bytes": 512 * 1024**2,
+        "host_memory_used_bytes": 4 * 1024**3,
+        "host_memory_total_bytes": 8 * 1024**3,
+        "loader_workers_alive": 2,
+        "gpus": [
+            {"index": 1, "utilization_percent": 97, "memory_used_bytes": 1024**3, "temperature_c": 61, "power_w": 250.5}
+        ],
+    }
+    add_event(ctx, RUN, "system", 2, **sample)
+    add_event(ctx, RUN, "system", 3, **{**sample, "host_cpu_percent": 75.0})
+    TrackingMirror(ctx.settings, ctx.db).drain()
+    [run] = mlflow_runs(ctx)
+    client = client_of(ctx)
+    cpu = client.get_metric_history(run.info.run_id, "system/cpu_utilization_percentage")
+    assert [m.value for m in sorted(cpu, key=lambda m: m.step)] == [50.0, 75.0]
+    assert run.data.metrics["system/process_memory_rss_megabytes"] == 512
+    assert run.data.metrics["system/gpu_1_utilization_percentage"] == 97
+    assert run.data.metrics["system/gpu_1_power_watts"] == 250.5
+    assert "system/loader_workers_alive" not in run.data.metrics

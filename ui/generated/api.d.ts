@@ -639,7 +639,8 @@ export interface paths {
         };
         /**
          * Stream Metrics
-         * @description Server-Sent Events: ``status``, ``epoch``, ``checkpoint`` and ``control`` events with ids.
+         * @description Server-Sent Events: ``status``, ``epoch``, ``checkpoint``, ``control``, ``progress`` (the epoch's step,
+         *     every few seconds) and ``system`` (resource samples) events with ids.
          *
          *     Reconnect with ``Last-Event-ID`` to get every event after that id; the stream ends when the
          *     run has finished (completed, failed or stopped).
@@ -759,6 +760,26 @@ export interface paths {
         };
         /** Run Summary */
         get: operations["run_summary_api_v1_runs__run_id__summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{run_id}/system": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run System
+         * @description CPU, memory, disk and GPU use of the run's workers over its life (older samples thinned).
+         */
+        get: operations["run_system_api_v1_runs__run_id__system_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1961,6 +1982,24 @@ export interface components {
             title: string;
             tolerance: components["schemas"]["ToleranceOut"];
         };
+        /** GpuSample */
+        GpuSample: {
+            /**
+             * Index
+             * @description the GPU's index on its host
+             */
+            index: number;
+            /** Memory Total Bytes */
+            memory_total_bytes: number;
+            /** Memory Used Bytes */
+            memory_used_bytes: number;
+            /** Power W */
+            power_w: number;
+            /** Temperature C */
+            temperature_c: number;
+            /** Utilization Percent */
+            utilization_percent: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -2598,6 +2637,8 @@ export interface components {
             name: string | null;
             /** Preset */
             preset: string | null;
+            /** @description the running epoch's progress, while the run trains */
+            progress?: components["schemas"]["StepProgress"] | null;
             /**
              * Queue Position
              * @description place in the queue (1 = next) while queued
@@ -2715,6 +2756,8 @@ export interface components {
             name: string | null;
             /** Preset */
             preset: string | null;
+            /** @description the running epoch's progress, while the run trains */
+            progress?: components["schemas"]["StepProgress"] | null;
             /**
              * Queue Position
              * @description place in the queue (1 = next) while queued
@@ -2828,6 +2871,48 @@ export interface components {
             /** Status */
             status: string;
         };
+        /**
+         * StepProgress
+         * @description Where the running epoch is, reported with each heartbeat (``VISIONYARD_HEARTBEAT_INTERVAL``).
+         */
+        StepProgress: {
+            /**
+             * Epoch
+             * @description the epoch in progress, from 1
+             */
+            epoch: number;
+            /** Epochs */
+            epochs: number | null;
+            /**
+             * Eta Epoch S
+             * @description seconds left in this epoch's training
+             */
+            eta_epoch_s: number;
+            /**
+             * Eta Run S
+             * @description seconds left in the run, from the last epoch's length
+             */
+            eta_run_s: number;
+            /** Global Step */
+            global_step: number;
+            /** Images Per S */
+            images_per_s: number | null;
+            /**
+             * Step
+             * @description steps done in this epoch
+             */
+            step: number;
+            /**
+             * Steps
+             * @description steps in an epoch
+             */
+            steps: number;
+            /**
+             * Train Loss
+             * @description the loss of the latest step
+             */
+            train_loss: number | null;
+        };
         /** StorageUsage */
         StorageUsage: {
             /**
@@ -2870,6 +2955,48 @@ export interface components {
             total_epochs: number;
             /** Total Steps */
             total_steps: number;
+        };
+        /**
+         * SystemSample
+         * @description One sample of a worker's resources, every ``VISIONYARD_SYSTEM_METRICS_INTERVAL`` seconds.
+         */
+        SystemSample: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Disk Read Bytes Per S */
+            disk_read_bytes_per_s?: number | null;
+            /** Disk Write Bytes Per S */
+            disk_write_bytes_per_s?: number | null;
+            /**
+             * Gpus
+             * @description the run's GPUs, where there are
+             */
+            gpus?: components["schemas"]["GpuSample"][] | null;
+            /** Host Cpu Percent */
+            host_cpu_percent: number;
+            /** Host Memory Total Bytes */
+            host_memory_total_bytes: number;
+            /** Host Memory Used Bytes */
+            host_memory_used_bytes: number;
+            /** Loader Workers Alive */
+            loader_workers_alive: number;
+            /**
+             * Process Cpu Percent
+             * @description the worker and its data-loader workers, 100 per core
+             */
+            process_cpu_percent: number;
+            /** Process Rss Bytes */
+            process_rss_bytes: number;
+        };
+        /** SystemSamples */
+        SystemSamples: {
+            /** Run Id */
+            run_id: string;
+            /** Samples */
+            samples: components["schemas"]["SystemSample"][];
         };
         /** TestComparison */
         TestComparison: {
@@ -4531,6 +4658,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Summary"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    run_system_api_v1_runs__run_id__system_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemSamples"];
                 };
             };
             /** @description Validation Error */

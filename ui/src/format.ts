@@ -42,3 +42,12 @@ export function headline(metrics: Record<string, unknown>): [string, unknown] | 
   const first = Object.keys(metrics).find((k) => k.startsWith("val_"));
   return first ? [first, metrics[first]] : null;
 }
+
+/** Seconds as ``45 s``, ``3 min 20 s`` or ``2 h 05 min``. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds)) return "—";
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
+}

@@ -117,6 +117,7 @@ def move(session: Session, item: Run | Job, status: str, reason: str | None = No
     if status not in ACTIVE:
         item.assigned_devices = None  # back to the pool
     item.worker_pid = item.worker_host = item.worker_started = None
+    item.progress = None
     at = iso(now)
     add_event(session, item.id, "status", status=status, previous=previous, attempt=item.attempt, reason=reason, at=at)
     record = {"status": str(status), **({"error": fields["error"]} if "error" in fields else {})}

@@ -72,6 +72,8 @@ class Run(Base):
     current_step: Mapped[int] = mapped_column(Integer, default=0)
     best_metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
     final_metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The latest step progress of the running attempt (see ``core.telemetry``); None between attempts."""
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     """What the user should look at (``kind``, ``epoch``, ``message``): a diverging loss."""
     error: Mapped[str | None] = mapped_column(Text)

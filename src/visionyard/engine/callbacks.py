@@ -93,6 +93,55 @@ class MetricsRecorder(L.Callback):
                 self.reporter.warning(**warning)
 
 
+class StepProgress(L.Callback):
+    """The epoch's step, the running train loss, images/s and the ETAs of the epoch and the run, to the
+    reporter at most every ``every`` seconds (rank zero only). Between reports a step costs a clock read:
+    the loss is read (a device sync) only when reported."""
+
+    def __init__(self, reporter: Reporter, every: float = 2.0):
+        self.reporter, self.every = reporter, every
+        self._epoch_started = self._last = time.monotonic()
+        self._first_step = 0
+        self._epoch_seconds: float | None = None
+        """The last whole epoch's duration (validation included), for the run's ETA."""
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._epoch_started = self._last = time.monotonic()
+        self._first_step = trainer.fit_loop.epoch_loop.batch_progress.current.completed
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._epoch_seconds = time.monotonic() - self._epoch_started
+
+    def on_train_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        now = time.monotonic()
+        if now - self._last < self.every or not trainer.is_global_zero:
+            return
+        self._last = now
+        step, steps = batch_idx + 1, trainer.num_training_batches
+        done = step - self._first_step
+        seconds_per_step = (now - self._epoch_started) / max(done, 1)
+        batch_size = getattr(trainer.train_dataloader, "batch_size", None) or 0
+        eta_epoch = (steps - step) * seconds_per_step
+        epoch_seconds = self._epoch_seconds or steps * seconds_per_step
+        remaining_epochs = max(trainer.max_epochs - trainer.current_epoch - 1, 0) if trainer.max_epochs else 0
+        loss = trainer.callback_metrics.get("train_loss_step")
+        self.reporter.progress(
+            {
+                "epoch": trainer.current_epoch + 1,
+                "epochs": trainer.max_epochs,
+                "step": step,
+                "steps": steps,
+                "global_step": trainer.global_step,
+                "train_loss": float(loss) if loss is not None else None,
+                "images_per_s": round(batch_size / seconds_per_step, 2) if batch_size else None,
+                "eta_epoch_s": round(eta_epoch, 1),
+                "eta_run_s": round(eta_epoch + remaining_epochs * epoch_seconds, 1),
+            }
+        )
+
+
 class ControlCallback(L.Callback):
     """Obeys stop/pause/checkpoint requests at step boundaries and epoch ends.
 
@@ -170,6 +219,11 @@ class CompactProgressBar(RichProgressBar):
         shown = {k.removesuffix("_step"): v for k, v in metrics.items() if not k.endswith("_epoch")}
         shown.pop("v_num", None)
         return shown
+
+    def _get_train_description(self, current_epoch: int) -> str:
+        """``epoch 1/10`` as the rest of visionyard counts, not Lightning's ``Epoch 0/9``."""
+        total = f"/{self.trainer.max_epochs}" if self.trainer.max_epochs is not None else ""
+        return f"{f'epoch {current_epoch + 1}{total}':{len(self.validation_description)}}"
 
 
 class KeyedSeeding(L.Callback):

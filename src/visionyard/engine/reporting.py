@@ -29,6 +29,11 @@ class Reporter(Protocol):
         """Something the user should look at (a diverging loss); training goes on."""
         ...
 
+    def progress(self, values: dict[str, Any]) -> None:
+        """Where the epoch is (see :class:`~visionyard.engine.callbacks.StepProgress`), every few seconds;
+        must return at once: it is called from the training loop."""
+        ...
+
 
 class Control(Protocol):
     def requested(self, epoch: int, step: int, epoch_end: bool) -> ControlRequest | None:
@@ -50,6 +55,9 @@ class NullReporter:
         pass
 
     def warning(self, kind: str, epoch: int, message: str) -> None:
+        pass
+
+    def progress(self, values: dict[str, Any]) -> None:
         pass
 
 

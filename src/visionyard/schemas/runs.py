@@ -17,6 +17,49 @@ class TrainingWarning(BaseModel):
     message: str
 
 
+class StepProgress(BaseModel):
+    """Where the running epoch is, reported with each heartbeat (``VISIONYARD_HEARTBEAT_INTERVAL``)."""
+
+    epoch: int = Field(description="the epoch in progress, from 1")
+    epochs: int | None
+    step: int = Field(description="steps done in this epoch")
+    steps: int = Field(description="steps in an epoch")
+    global_step: int
+    train_loss: float | None = Field(description="the loss of the latest step")
+    images_per_s: float | None
+    eta_epoch_s: float = Field(description="seconds left in this epoch's training")
+    eta_run_s: float = Field(description="seconds left in the run, from the last epoch's length")
+
+
+class GpuSample(BaseModel):
+    index: int = Field(description="the GPU's index on its host")
+    utilization_percent: float
+    memory_used_bytes: int
+    memory_total_bytes: int
+    temperature_c: float
+    power_w: float
+
+
+class SystemSample(BaseModel):
+    """One sample of a worker's resources, every ``VISIONYARD_SYSTEM_METRICS_INTERVAL`` seconds."""
+
+    at: datetime
+    process_cpu_percent: float = Field(description="the worker and its data-loader workers, 100 per core")
+    host_cpu_percent: float
+    process_rss_bytes: int
+    host_memory_used_bytes: int
+    host_memory_total_bytes: int
+    loader_workers_alive: int
+    disk_read_bytes_per_s: float | None = None
+    disk_write_bytes_per_s: float | None = None
+    gpus: list[GpuSample] | None = Field(None, description="the run's GPUs, where there are")
+
+
+class SystemSamples(BaseModel):
+    run_id: str
+    samples: list[SystemSample]
+
+
 class RunSummary(BaseModel):
     """A run in a list: everything but its config."""
 
@@ -42,6 +85,7 @@ class RunSummary(BaseModel):
     best_metrics: dict[str, Any]
     final_metrics: dict[str, Any]
     warnings: list[TrainingWarning] = Field(description="what training found wrong (a diverging loss); it went on")
+    progress: StepProgress | None = Field(None, description="the running epoch's progress, while the run trains")
     error: str | None
     control: str | None = Field(description="a pending request the worker has not acted on yet")
     queue_position: int | None = Field(None, description="place in the queue (1 = next) while queued")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from visionyard.core import lifecycle
+from visionyard.core import lifecycle, telemetry
 from visionyard.core.recovery import worker_log_tail
 from visionyard.core.runs import get_run
 from visionyard.db.models import Checkpoint, Event
@@ -31,6 +31,11 @@ def events_after(session: Session, after: int, limit: int, run_id: str | None = 
     if run_id is not None:
         query = query.where(Event.run_id == run_id)
     return list(session.scalars(query.order_by(Event.id).limit(limit)))
+
+
+def system_samples(session: Session, run_id: str) -> list[dict[str, Any]]:
+    get_run(session, run_id)
+    return telemetry.system_samples(session, run_id)
 
 
 def last_event_if_finished(session: Session, run_id: str) -> int | None:

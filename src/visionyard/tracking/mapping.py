@@ -69,6 +69,30 @@ def metric_values(row: dict[str, Any]) -> dict[str, float]:
     }
 
 
+def system_metrics(sample: dict[str, Any]) -> dict[str, float]:
+    """A worker's system sample under the names of MLflow's own system metrics (its "System metrics" tab)."""
+    mib = 1024**2
+    values = {
+        "system/cpu_utilization_percentage": sample.get("host_cpu_percent"),
+        "system/process_cpu_utilization_percentage": sample.get("process_cpu_percent"),
+        "system/system_memory_usage_megabytes": _scaled(sample.get("host_memory_used_bytes"), mib),
+        "system/process_memory_rss_megabytes": _scaled(sample.get("process_rss_bytes"), mib),
+        "system/disk_read_megabytes_per_second": _scaled(sample.get("disk_read_bytes_per_s"), mib),
+        "system/disk_write_megabytes_per_second": _scaled(sample.get("disk_write_bytes_per_s"), mib),
+    }
+    for gpu in sample.get("gpus") or []:
+        key = f"system/gpu_{gpu['index']}"
+        values[f"{key}_utilization_percentage"] = gpu.get("utilization_percent")
+        values[f"{key}_memory_usage_megabytes"] = _scaled(gpu.get("memory_used_bytes"), mib)
+        values[f"{key}_temperature_celsius"] = gpu.get("temperature_c")
+        values[f"{key}_power_watts"] = gpu.get("power_w")
+    return {key: float(value) for key, value in values.items() if value is not None}
+
+
+def _scaled(value: float | None, unit: int) -> float | None:
+    return None if value is None else round(value / unit, 3)
+
+
 def millis(moment: datetime) -> int:
     return math.floor(moment.timestamp() * 1000)
 

@@ -70,6 +70,14 @@ class MlflowWriter:
         for part in mapping.chunks(metrics, 1000):
             self.client.log_batch(tracking_id, metrics=part)
 
+    def _on_system(self, event: Event) -> None:
+        tracking_id = self._ensure(event.run_id)
+        if tracking_id is None:
+            return
+        moment = mapping.millis(event.created_at)
+        metrics = [Metric(k, v, moment, event.id) for k, v in mapping.system_metrics(event.data).items()]
+        self.client.log_batch(tracking_id, metrics=metrics)
+
     def _on_dataset(self, event: Event) -> None:
         tracking_id = self._ensure(event.run_id)
         if tracking_id is None:

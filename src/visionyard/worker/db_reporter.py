@@ -20,8 +20,10 @@ from visionyard.metrics.headlines import headline
 
 
 class DatabaseReporter:
-    def __init__(self, ctx: Context, run: Run):
+    def __init__(self, ctx: Context, run: Run, progress: Callable[[dict[str, Any]], None] | None = None):
+        """``progress``: where step progress goes (the heartbeat, which writes it; dropped without one)."""
         self.ctx, self.run_id = ctx, run.id
+        self._progress = progress
         self.folder = ctx.settings.runs_dir / run.id
         self.monitor, self.mode = TrainingConfig.from_run_config(run.config).validation.monitored(headline(run.task))
 
@@ -87,6 +89,10 @@ class DatabaseReporter:
             lifecycle.add_event(session, self.run_id, "warning", kind=kind, epoch=epoch, message=message)
 
         self._write(write, f"warning {kind}")
+
+    def progress(self, values: dict[str, Any]) -> None:
+        if self._progress is not None:
+            self._progress(values)
 
     def _write(self, work: Callable[[Session], None], what: str) -> None:
         patience = self.ctx.settings.db_outage_s

@@ -26,7 +26,14 @@ from visionyard.data import formats
 from visionyard.data.checks import DatasetReport
 from visionyard.data.datamodule import Splits, TaskDataModule, carve_splits
 from visionyard.data.fingerprint import fingerprint
-from visionyard.engine.callbacks import ControlCallback, EpochCheckpoints, FreezeStages, KeyedSeeding, MetricsRecorder
+from visionyard.engine.callbacks import (
+    ControlCallback,
+    EpochCheckpoints,
+    FreezeStages,
+    KeyedSeeding,
+    MetricsRecorder,
+    StepProgress,
+)
 from visionyard.engine.evaluation.callback import ValidationDetails
 from visionyard.engine.reporting import Control, FlagControl, NullReporter, Reporter
 from visionyard.engine.trainer import HardwareError, build_trainer, resolve_hardware
@@ -184,6 +191,7 @@ def _train(
         MetricsRecorder(folder, reporter, rows),
         details,
         control_callback,
+        StepProgress(reporter, settings.heartbeat_interval),
         *request.extra_callbacks,
     ]
     if cfg.freeze_stages:
@@ -250,7 +258,9 @@ def _outcome(status: str, rows: list[dict[str, Any]], monitor: str, mode: str) -
 
 @contextlib.contextmanager
 def _logging_to(path: Path) -> Iterator[None]:
-    """The log (this package's and Lightning's, INFO and up) also written to ``path`` while the block runs."""
+    """The log (this package's and Lightning's, INFO and up) and Python warnings (third-party deprecations)
+    written to ``path`` while the block runs. Lightning's banners, tips and warnings go there only, not to
+    the terminal: its own console handler is set aside meanwhile."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -259,9 +269,31 @@ def _logging_to(path: Path) -> Iterator[None]:
     root.setLevel(min(root.level or logging.INFO, logging.INFO))
     for name in ("visionyard", "lightning.pytorch"):
         logging.getLogger(name).setLevel(logging.INFO)
+    set_aside = {name: _console_handlers(name) for name in LIGHTNING_LOGGERS}
+    logging.captureWarnings(True)
     try:
         yield
     finally:
+        logging.captureWarnings(False)
+        for name, (handlers, propagate) in set_aside.items():
+            logger = logging.getLogger(name)
+            logger.propagate = propagate
+            for console in handlers:
+                logger.addHandler(console)
         root.removeHandler(handler)
         with contextlib.suppress(OSError):  # a full disk costs the log its tail, not the run its outcome
             handler.close()
+
+
+LIGHTNING_LOGGERS = ("lightning", "lightning.pytorch", "lightning.fabric")
+"""Each adds a console handler of its own at import (and the last two stop propagating)."""
+
+
+def _console_handlers(name: str) -> tuple[list[logging.Handler], bool]:
+    """Take the logger's console handlers off and let it propagate; what to put back after."""
+    logger = logging.getLogger(name)
+    handlers = [h for h in logger.handlers if type(h) is logging.StreamHandler]
+    for console in handlers:
+        logger.removeHandler(console)
+    propagate, logger.propagate = logger.propagate, True
+    return handlers, propagate

@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,14 @@ import psutil
 from sqlalchemy.orm import Session
 
 from visionyard.common.statuses import RunStatus
-from visionyard.core import devices, lifecycle, recovery
+from visionyard.core import devices, lifecycle, recovery, telemetry
 from visionyard.core.context import Context
 from visionyard.core.runs import Origin, get_run, worker_request
 from visionyard.db.models import Run, utcnow
 from visionyard.db.session import unreachable
 from visionyard.engine.reporting import ControlRequest, FlagControl
 from visionyard.worker.db_reporter import DatabaseReporter
+from visionyard.worker.system import SystemSampler
 
 log = logging.getLogger("visionyard.worker")
 
@@ -48,6 +50,7 @@ class Heartbeat(threading.Thread):
         self.lost = False
         self._handled: Any = None
         self._missed = 0
+        self._progress: dict[str, Any] | None = None
         self._halt = threading.Event()
         self._lock = threading.Lock()
 
@@ -76,8 +79,17 @@ class Heartbeat(threading.Thread):
             if self.step is not None:
                 run.current_step = self.step
             with self._lock:
+                progress, self._progress = self._progress, None
+            if progress is not None:
+                telemetry.record_progress(session, run, progress)
+            with self._lock:
                 mark = (run.control, run.control_at)
                 self.pending = mark if run.control and mark != self._handled else None
+
+    def report_progress(self, values: dict[str, Any]) -> None:
+        """Step progress from the training loop, written with the next beat (the latest one only)."""
+        with self._lock:
+            self._progress = values
 
     def take(self) -> str | None:
         """The pending request; a manual checkpoint is handed out once and cleared."""
@@ -168,14 +180,17 @@ def run_worker(
     claim_here(ctx, run_id, place)
     heartbeat = Heartbeat(ctx, run_id)
     heartbeat.start()
+    sampler: SystemSampler | None = None
     try:
         from visionyard.worker.execute import execute_run
 
         with ctx.db.session() as session:
             run = get_run(session, run_id)
             request = worker_request(ctx.settings, session, run, place.origin, refresh=not place.ray_train)
-            reporter = DatabaseReporter(ctx, run)
+            reporter = DatabaseReporter(ctx, run, progress=heartbeat.report_progress)
             assigned = run.assigned_devices
+        sampler = SystemSampler(partial(_record_system, ctx, run_id), ctx.settings.system_metrics_interval, assigned)
+        sampler.start()
         if assigned:  # before CUDA starts: the run sees its GPUs only, numbered from 0
             os.environ["CUDA_VISIBLE_DEVICES"] = devices.cuda_visible(assigned)
             request.config = devices.as_visible(request.config, assigned)
@@ -187,7 +202,14 @@ def run_worker(
         log.info("run %s: %s after %.1f s", run_id, outcome.status, time.monotonic() - started)
     finally:
         heartbeat.halt()
+        if sampler is not None:
+            sampler.halt()
     return record_outcome(ctx, run_id, outcome)
+
+
+def _record_system(ctx: Context, run_id: str, sample: dict[str, Any]) -> None:
+    with ctx.db.write() as session:
+        telemetry.record_system(session, run_id, sample)
 
 
 def record_outcome(ctx: Context, run_id: str, outcome: Any) -> str:

@@ -9,6 +9,7 @@ export const runKeys = {
   tests: (id: string) => ["run", id, "tests"] as const,
   exports: (id: string) => ["run", id, "exports"] as const,
   benchmark: (id: string) => ["run", id, "benchmark"] as const,
+  system: (id: string) => ["run", id, "system"] as const,
 };
 
 export function runPath(id: string, rest = ""): string {

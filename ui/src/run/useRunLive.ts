@@ -16,7 +16,7 @@ export interface StatusChange {
 
 /** The run's live state from its events: epoch rows as they arrive (by epoch; a repeated epoch
  * replaces the earlier row), the latest status change, and cache refreshes for status, control,
- * checkpoint, job and warning events.
+ * checkpoint, job and warning events; step progress onto the run, system samples into their chart.
  * Refreshes are batched, so a replay of a long event log costs one refetch per query. */
 export function useRunLive(runId: string) {
   const client = useQueryClient();
@@ -72,6 +72,22 @@ export function useRunLive(runId: string) {
           break;
         case "job":
           refresh(runKeys.tests(runId), runKeys.exports(runId), runKeys.benchmark(runId));
+          break;
+        case "progress": {
+          const progress = Object.fromEntries(Object.entries(event).filter(([k]) => !ENVELOPE.has(k)));
+          client.setQueryData<RunPublic>(runKeys.run(runId), (run) =>
+            run && run.status === "running"
+              ? {
+                  ...run,
+                  progress: progress as RunPublic["progress"],
+                  current_step: Math.max(run.current_step, Number(progress.global_step) || 0),
+                }
+              : run,
+          );
+          break;
+        }
+        case "system":
+          refresh(runKeys.system(runId));
           break;
         case "status":
           setChange({ status: String(event.status), at: event.at });

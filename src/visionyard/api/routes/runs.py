@@ -9,17 +9,38 @@ from fastapi import APIRouter, Header, Query, Response, status
 from sse_starlette import EventSourceResponse
 
 from visionyard.api.deps import ContextDep, HubDep, SessionDep
+from visionyard.api.routes.links import links
 from visionyard.api.schemas import ResumeRequest, RunCreate
 from visionyard.common.statuses import RunStatus
-from visionyard.schemas.runs import CheckpointPublic, EventPublic, LogTail, MetricsPublic, RunList, RunPublic, Summary
+from visionyard.schemas.runs import (
+    CheckpointPublic,
+    EventPublic,
+    LogTail,
+    MetricsPublic,
+    RunList,
+    RunPublic,
+    Summary,
+    SystemSamples,
+)
 from visionyard.services import control, metrics, run_records, run_views, runs
 
 MAX_EVENT_ID = 2**63 - 1
 """Event ids are 64-bit integers in every database."""
 router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
+RUN = "/api/v1/runs/{run_id}"
+RUN_LINKS = {
+    "GetRun": ("get", RUN),
+    "PauseRun": ("post", f"{RUN}/pause"),
+    "ResumeRun": ("post", f"{RUN}/resume"),
+    "StopRun": ("post", f"{RUN}/stop"),
+    "RetryRun": ("post", f"{RUN}/retry"),
+    "RunEvents": ("get", f"{RUN}/events"),
+    "DeleteRun": ("delete", RUN),
+}
+"""What a client does with a run it created: the links of ``POST /api/v1/runs``."""
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=links(201, RUN_LINKS, run_id="$response.body#/id"))
 async def create_run(body: RunCreate, ctx: ContextDep) -> RunPublic:
     spec = runs.RunSpec(**body.model_dump())
     run = await to_thread.run_sync(runs.create_run, ctx, spec)
@@ -89,7 +110,8 @@ def stream_metrics(
     last_event_id: Annotated[int | None, Header(ge=0, le=MAX_EVENT_ID)] = None,
     after: Annotated[int | None, Query(ge=0, le=MAX_EVENT_ID, description="same as the Last-Event-ID header")] = None,
 ) -> EventSourceResponse:
-    """Server-Sent Events: ``status``, ``epoch``, ``checkpoint`` and ``control`` events with ids.
+    """Server-Sent Events: ``status``, ``epoch``, ``checkpoint``, ``control``, ``progress`` (the epoch's step,
+    every few seconds) and ``system`` (resource samples) events with ids.
 
     Reconnect with ``Last-Event-ID`` to get every event after that id; the stream ends when the
     run has finished (completed, failed or stopped)."""
@@ -109,6 +131,12 @@ def run_events(
 ) -> list[EventPublic]:
     """The run's event log: every state change, control request, epoch, checkpoint and reconciliation."""
     return [EventPublic.model_validate(e) for e in run_records.events(session, run_id, after, limit)]
+
+
+@router.get("/{run_id}/system")
+def run_system(run_id: str, session: SessionDep) -> SystemSamples:
+    """CPU, memory, disk and GPU use of the run's workers over its life (older samples thinned)."""
+    return SystemSamples(run_id=run_id, samples=run_records.system_samples(session, run_id))
 
 
 @router.get("/{run_id}/logs")
