@@ -345,7 +345,7 @@ def test_storms_of_creations_and_controls_get_no_5xx_no_double_claim_and_never_m
         histories = {run_id: all_events(server.client, run_id) for run_id in ids}
         logs = "\n".join(p.read_text(errors="replace") for p in (home / "runs").glob("*/logs/worker.log"))
     elapsed = time.monotonic() - started
-    print(f"\nstorm: {stormed} requests in {storm_s:.0f} s, {answers.requests} in {elapsed:.0f} s, {watch.polls} polls")
+    print(f"\nstorm: {stormed} requests in {storm_s:.0f} s ({answers.requests} with the wind-down, {elapsed:.0f} s)")
     print("\n".join(f"  {label}: {n}" for label, n in sorted(answers.tally.items())))
 
     assert not answers.problems, "\n".join(answers.problems[:20])
@@ -465,7 +465,9 @@ def test_two_hundred_event_stream_clients_reconnecting_with_last_event_id_miss_n
     connections = sum(f.connections for f in followers)
     ended_at = datetime.fromisoformat(truth[-1]["created_at"]).replace(tzinfo=UTC).timestamp()
     live = sum(1 for f in followers for at in f.opened if at < ended_at)
-    print(f"\nsse: {len(followers)} clients, {connections} connections ({live} during the run), {len(truth)} events")
+    received = sum(len(f.messages) for f in followers)
+    print(f"\nsse: {len(followers)} clients, {connections} connections ({live} during the run), {received} messages")
+    print(f"  the run's log: {len(truth)} events")
 
     by_id = {str(e["id"]): e for e in truth}
     for n, seen in enumerate(followers):
