@@ -44,7 +44,7 @@ export function RunHeader({ run, stream, change }: { run: RunPublic; stream: Rea
           <EpochProgress run={run} />
           <span>
             {run.current_epoch} / {run.epochs}
-            <span className="muted small"> · step {run.current_step}</span>
+            <span className="muted small current-step"> · step {run.current_step}</span>
           </span>
         </Fact>
         <Fact term="Resumed">
