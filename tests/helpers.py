@@ -91,3 +91,21 @@ class PauseAtStep:
 
     def requested(self, epoch: int, step: int, epoch_end: bool):
         return "pause" if step == self.step and not epoch_end else None
+
+
+class SseMessages:
+    """Server-sent event lines in, complete messages (``event``, ``id``, ``data``) out: a message cut short by a
+    disconnect is never handed out."""
+
+    def __init__(self) -> None:
+        self.message: dict[str, str] = {}
+
+    def feed(self, line: str) -> dict[str, str] | None:
+        if line.startswith(":"):
+            return None
+        if line:
+            key, _, value = line.partition(":")
+            self.message[key] = value.strip()
+            return None
+        message, self.message = self.message, {}
+        return message if "event" in message else None

@@ -12,7 +12,7 @@ import psutil
 import pytest
 import torch
 
-from tests.helpers import TINY, make_image_folder
+from tests.helpers import TINY, SseMessages, make_image_folder
 from tests.server import Server, workers_of
 
 pytestmark = pytest.mark.slow
@@ -230,12 +230,7 @@ def test_sse_reconnect_with_last_event_id_misses_no_epoch(server: Server):
 
 
 def sse_messages(stream: httpx.Response):
-    message: dict = {}
+    messages = SseMessages()
     for line in stream.iter_lines():
-        if not line:
-            if "event" in message:
-                yield message
-            message = {}
-        elif not line.startswith(":"):
-            key, _, value = line.partition(":")
-            message[key] = value.strip()
+        if (message := messages.feed(line)) is not None:
+            yield message

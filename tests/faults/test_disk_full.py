@@ -27,7 +27,7 @@ def small_disk(home: Path) -> Iterator[Path]:
     runs.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(runs)], capture_output=True)
     if mounted.returncode:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+        pytest.skip(f"mounting a small disk needs root (CAP_SYS_ADMIN): {mounted.stderr.decode().strip()}")
     try:
         yield runs
     finally:

@@ -28,7 +28,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import FlakyStrategyDefinition
 
-from tests.helpers import TINY, make_image_folder
+from tests.helpers import TINY, SseMessages, make_image_folder
 from tests.security.hostile import SPEC_001_ERRORS
 from tests.server import Server, prepare_home
 from visionyard.core.lifecycle import RUN_MOVES
@@ -399,15 +399,10 @@ class Follower:
 
 async def sse_messages(response: httpx.Response) -> AsyncIterator[dict[str, str]]:
     """Complete messages only: one cut short by a disconnect is not one the client has seen."""
-    message: dict[str, str] = {}
+    messages = SseMessages()
     async for line in response.aiter_lines():
-        if not line:
-            if "event" in message:
-                yield message
-            message = {}
-        elif not line.startswith(":"):
-            key, _, value = line.partition(":")
-            message[key] = value.strip()
+        if (message := messages.feed(line)) is not None:
+            yield message
 
 
 async def follow(client: httpx.AsyncClient, path: str, seed: int) -> Follower:

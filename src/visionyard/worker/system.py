@@ -65,7 +65,8 @@ class SystemSampler(threading.Thread):
     def run(self) -> None:
         gpus = GpuProbe(self.gpus)
         failing = False
-        self._cpu_percent(), psutil.cpu_percent()  # the first calls only start psutil's counters
+        self._cpu_percent()  # the first calls only start psutil's counters
+        psutil.cpu_percent()
         try:
             while not self._halt.wait(self.interval):
                 try:
