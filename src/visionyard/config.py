@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from visionyard.common.statuses import RunStatus
+
+
+SERVER_ONLY = frozenset({"notify_urls", "notify_secret", "notify_statuses"})
+"""Settings only the server uses, kept out of workers' environments (they run plugin code)."""
 
 
 class Settings(BaseSettings):
@@ -65,11 +72,42 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         [], description="origins a browser page may call the API from (JSON list); none: CORS off"
     )
-    public_url: str = Field("http://127.0.0.1:8000", description="where users reach this service (links in MLflow)")
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="where users reach this service (links in MLflow and notifications)"
+    )
+    notify_urls: Annotated[list[str], NoDecode] = Field(
+        [],
+        description="where every run's status changes are sent (comma-separated): http(s) URLs get a JSON "
+        "webhook, other schemes go through apprise (slack://, mailto://, ntfy://...)",
+    )
+    notify_secret: SecretStr | None = Field(
+        None, description="signs webhook bodies: hex HMAC-SHA256 in the X-Visionyard-Signature header"
+    )
+    notify_statuses: Annotated[list[RunStatus], NoDecode] = Field(
+        [RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.STOPPED, RunStatus.RESTARTING, RunStatus.PAUSED],
+        description="the run statuses that are notified (comma-separated)",
+    )
+    notify_attempts: int = Field(6, ge=1, le=50, description="tries of one notification before it is given up")
+    notify_backoff: float = Field(2.0, ge=0, description="seconds before a notification's 2nd try, doubled each time")
+    notify_timeout: float = Field(10.0, gt=0, description="seconds one delivery may take")
     mlflow_tracking_uri: str | None = Field(None, description="MLflow store (sqlite:/// or http://); off if unset")
     mlflow_experiment: str = Field("visionyard", min_length=1, description="MLflow experiment of the runs")
     storage_url: str | None = Field(None, description="artifact store (s3://bucket/prefix); HOME/runs if unset")
     s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO, moto); AWS if unset")
+
+    @field_validator("notify_urls", "notify_statuses", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """``a,b`` or a JSON list."""
+        if not isinstance(value, str):
+            return value
+        if value.lstrip().startswith("["):
+            return json.loads(value)
+        return [part.strip() for part in value.split(",") if part.strip()]
+
+    def run_url(self, run_id: str) -> str:
+        """The run's page in the web UI."""
+        return f"{self.public_url.rstrip('/')}/runs/{run_id}"
 
     @cached_property
     def root(self) -> Path:

@@ -218,18 +218,6 @@ def test_mlflow_is_not_imported_unless_tracking_is_configured():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_a_fresh_gap_in_event_ids_is_waited_for_and_an_old_one_passed():
-    from visionyard.db.models import Event, utcnow
-    from visionyard.tracking.mirror import GAP_GRACE, _until_fresh_gap
-
-    now, old = utcnow(), utcnow() - 2 * GAP_GRACE
-    events = [Event(id=i, created_at=at) for i, at in ((1, old), (2, old), (4, now), (5, now))]
-    assert [e.id for e in _until_fresh_gap(events, 0)] == [1, 2], "3 may still commit (PostgreSQL)"
-    events[2].created_at = old
-    assert [e.id for e in _until_fresh_gap(events, 0)] == [1, 2, 4, 5], "3 was rolled back long ago"
-    assert _until_fresh_gap([Event(id=7, created_at=now)], 5) == []
-
-
 def test_the_tracking_commands(ctx: Context, monkeypatch: pytest.MonkeyPatch):
     import json
 

@@ -654,6 +654,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{run_id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run Notifications
+         * @description The messages sent about the run's status changes, with how each delivery went (targets' secrets cut).
+         */
+        get: operations["run_notifications_api_v1_runs__run_id__notifications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{run_id}/pause": {
         parameters: {
             query?: never;
@@ -2325,6 +2345,43 @@ export interface components {
             /** Version */
             version: number;
         };
+        /**
+         * NotificationPublic
+         * @description One message about one of the run's status changes, to one target, and how its delivery went.
+         */
+        NotificationPublic: {
+            /** @description the status it tells of */
+            about: components["schemas"]["RunStatus"];
+            /** Attempts */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /** Id */
+            id: number;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Next At
+             * @description when it is tried next, while pending
+             */
+            next_at: string | null;
+            /**
+             * Status
+             * @description failed: its tries are spent
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
+            /**
+             * Target
+             * @description where it goes, its secret parts cut
+             */
+            target: string;
+        };
         /** Pong */
         Pong: {
             /**
@@ -2476,6 +2533,11 @@ export interface components {
             model: string;
             /** Name */
             name?: string | null;
+            /**
+             * Notify
+             * @description where this run's status changes are sent too: http(s) webhooks or apprise URLs (never shown back in full)
+             */
+            notify?: string[];
             /** Preset */
             preset?: string | null;
         };
@@ -2635,6 +2697,12 @@ export interface components {
             model: string;
             /** Name */
             name: string | null;
+            /**
+             * Notify
+             * @description the run's own notification targets, their secrets cut
+             * @default []
+             */
+            notify: string[];
             /** Preset */
             preset: string | null;
             /** @description the running epoch's progress, while the run trains */
@@ -2754,6 +2822,12 @@ export interface components {
             model: string;
             /** Name */
             name: string | null;
+            /**
+             * Notify
+             * @description the run's own notification targets, their secrets cut
+             * @default []
+             */
+            notify: string[];
             /** Preset */
             preset: string | null;
             /** @description the running epoch's progress, while the run trains */
@@ -4444,6 +4518,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    run_notifications_api_v1_runs__run_id__notifications_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPublic"][];
+                };
             };
             /** @description Validation Error */
             422: {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +26,12 @@ class RunCreate(Input):
     max_restarts: int | None = Field(None, ge=0, le=20, description="restarts after a worker dies")
     executor: Literal["local", "ray"] | None = Field(
         None, description="train on this host or on the Ray cluster; default: where the server's setting sends it"
+    )
+    notify: list[Annotated[str, Field(min_length=1, max_length=2048)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="where this run's status changes are sent too: http(s) webhooks or apprise URLs (never shown "
+        "back in full)",
     )
 
 

@@ -74,6 +74,8 @@ class Run(Base):
     final_metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
     progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """The latest step progress of the running attempt (see ``core.telemetry``); None between attempts."""
+    notify: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    """Where this run's status changes are sent besides the server's targets (URLs: secrets, never shown)."""
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     """What the user should look at (``kind``, ``epoch``, ``message``): a diverging loss."""
     error: Mapped[str | None] = mapped_column(Text)
@@ -253,8 +255,36 @@ class AliasChange(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Notification(Base):
+    """One message to one target about one status change (``notify``), and how its delivery went.
+
+    ``pending`` -> ``delivered`` | ``failed`` (its tries spent); ``next_at`` is when it is tried next, or
+    held until by the server sending it."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("event_id", "target"),
+        Index("ix_notifications_status_next_at", "status", "next_at"),
+        Index("ix_notifications_run_id_id", "run_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(BigInteger)
+    """The ``status`` event it tells of."""
+    target: Mapped[str] = mapped_column(Text)
+    """The URL it goes to: a secret (shown only through ``notify.targets.redact``)."""
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+
+
 class Cursor(Base):
-    """How far a follower of the event log (the MLflow mirror) has got."""
+    """How far a follower of the event log (the MLflow mirror, the notifier) has got."""
 
     __tablename__ = "cursors"
 

@@ -22,6 +22,7 @@ from visionyard.core import jobs as core_jobs
 from visionyard.core.context import Context
 from visionyard.db.models import Job, Run, utcnow
 from visionyard.db.session import unreachable
+from visionyard.notify import NotifierThread, start_notifier
 from visionyard.scheduler.executors import executor_for
 from visionyard.scheduler.executors.base import Executor, Exit
 from visionyard.storage.run_folder import RunFolder
@@ -37,12 +38,15 @@ class Scheduler:
         self._halt = threading.Event()
         self._thread: threading.Thread | None = None
         self._tracking: MirrorThread | None = None
+        self._notifier: NotifierThread | None = None
         self._db_back_at: datetime | None = None
         """When the database answered again after an outage, if it did."""
 
     def start(self) -> None:
-        """Reconcile, then schedule in a thread; the MLflow mirror follows the event log when configured."""
+        """Reconcile, then schedule in a thread; the notifier and (when configured) the MLflow mirror follow
+        the event log in theirs."""
         self._tracking = start_mirror(self.ctx.settings, self.ctx.db)
+        self._notifier = start_notifier(self.ctx.settings, self.ctx.db)
         self.reconcile()
         self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
         self._thread.start()
@@ -50,8 +54,9 @@ class Scheduler:
     def shutdown(self) -> None:
         """Stop scheduling; running workers carry on and are adopted by the next server."""
         self._halt.set()
-        if self._tracking is not None:
-            self._tracking.stop()
+        for follower in (self._tracking, self._notifier):
+            if follower is not None:
+                follower.stop()
         if self._thread is not None:
             self._thread.join(timeout=10)
 

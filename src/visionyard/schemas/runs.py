@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from visionyard.common.statuses import RunStatus
 from visionyard.core.lifecycle import Action
+from visionyard.notify.targets import redact
 
 
 class TrainingWarning(BaseModel):
@@ -99,14 +100,41 @@ class RunSummary(BaseModel):
     worker_node: str | None = Field(description="the node of the last attempt's worker (a host; a Ray node id)")
     worker_ref: str | None = Field(description="the executor's id of the last attempt's worker (a Ray actor id)")
     heartbeat_at: datetime | None
+    notify: list[str] = Field([], description="the run's own notification targets, their secrets cut")
     created_at: datetime
     queued_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
 
+    @field_validator("notify", mode="before")
+    @classmethod
+    def _redacted(cls, urls: list[str] | None) -> list[str]:
+        return [redact(url) for url in urls or []]
+
 
 class RunPublic(RunSummary):
     config: dict[str, Any] = Field(description="the resolved run config")
+
+
+class NotificationPublic(BaseModel):
+    """One message about one of the run's status changes, to one target, and how its delivery went."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    target: str = Field(description="where it goes, its secret parts cut")
+    about: RunStatus = Field(description="the status it tells of")
+    status: Literal["pending", "delivered", "failed"] = Field(description="failed: its tries are spent")
+    attempts: int
+    last_error: str | None
+    next_at: datetime | None = Field(description="when it is tried next, while pending")
+    created_at: datetime
+    delivered_at: datetime | None
+
+    @field_validator("target", mode="before")
+    @classmethod
+    def _redacted(cls, url: str) -> str:
+        return redact(url)
 
 
 class RunList(BaseModel):

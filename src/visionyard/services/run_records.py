@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from visionyard.core import lifecycle, telemetry
 from visionyard.core.recovery import worker_log_tail
 from visionyard.core.runs import get_run
-from visionyard.db.models import Checkpoint, Event
+from visionyard.db.models import Checkpoint, Event, Notification
 from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.run_folder import RunFolder
 
@@ -36,6 +36,26 @@ def events_after(session: Session, after: int, limit: int, run_id: str | None = 
 def system_samples(session: Session, run_id: str) -> list[dict[str, Any]]:
     get_run(session, run_id)
     return telemetry.system_samples(session, run_id)
+
+
+def notifications(session: Session, run_id: str) -> list[dict[str, Any]]:
+    """The run's notifications, oldest first, with the status each tells of."""
+    get_run(session, run_id)
+    rows = session.scalars(select(Notification).where(Notification.run_id == run_id).order_by(Notification.id))
+    return [
+        {
+            "id": row.id,
+            "target": row.target,
+            "about": row.payload["run"]["status"],
+            "status": row.status,
+            "attempts": row.attempts,
+            "last_error": row.last_error,
+            "next_at": row.next_at if row.status == "pending" else None,
+            "created_at": row.created_at,
+            "delivered_at": row.delivered_at,
+        }
+        for row in rows
+    ]
 
 
 def last_event_if_finished(session: Session, run_id: str) -> int | None:

@@ -24,6 +24,7 @@ from visionyard.core.requests import RunRequest
 from visionyard.core.runs import RunSetupError, get_run, new_run_id
 from visionyard.data import formats
 from visionyard.db.models import ModelVersion, Run, TrainedModel, utcnow
+from visionyard.notify import targets
 from visionyard.plugins.catalog import PluginCatalog
 from visionyard.plugins.validation import (
     ConfigProblem,
@@ -218,6 +219,8 @@ class RunSpec:
     """``local`` or ``ray``; None: where ``VISIONYARD_EXECUTOR`` sends it."""
     base_model: str | None = None
     """A published version to start from: ``name``, ``name:3`` or ``name@production``."""
+    notify: list[str] = field(default_factory=list)
+    """The run's own notification targets (``notify.targets``)."""
 
 
 def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
@@ -230,6 +233,7 @@ def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
         spec = replace(spec, dataset=str(path))
     if spec.base_run and spec.base_model:
         raise RunSetupError("start from a base run or a published model version, not both")
+    notify = targets.check(spec.notify, "notify")
     request = prepare_run(ctx.settings, catalog, spec.model, spec.dataset, spec.config, spec.preset, spec.base_run)
     entry = catalog.get(spec.model)
     assert entry.metadata is not None
@@ -254,6 +258,7 @@ def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
         epochs=request.config["epochs"],
         max_restarts=ctx.settings.max_restarts if spec.max_restarts is None else spec.max_restarts,
         requested_executor=spec.executor,
+        notify=notify,
         queued_at=utcnow(),
     )
     try:

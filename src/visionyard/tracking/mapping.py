@@ -101,10 +101,6 @@ def chunks(items: list[Any], size: int = BATCH) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def run_url(public_url: str, run_id: str) -> str:
-    return f"{public_url.rstrip('/')}/runs/{run_id}"
-
-
 def is_remote(tracking_uri: str) -> bool:
     """An MLflow server (its own artifact store) rather than a database store this process writes."""
     return tracking_uri.split(":", 1)[0].lower() in {"http", "https", "databricks"}

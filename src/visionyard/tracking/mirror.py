@@ -14,7 +14,6 @@ import importlib.util
 import logging
 import os
 import threading
-from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +22,8 @@ from sqlalchemy import func, select
 from visionyard.common.errors import Unavailable
 from visionyard.common.retry import retry_call
 from visionyard.config import Settings
-from visionyard.db.models import Cursor, Event, utcnow
+from visionyard.db import event_log
+from visionyard.db.models import Event
 from visionyard.db.session import Database
 from visionyard.tracking.transient import is_transient
 
@@ -36,8 +36,6 @@ CURSOR = "mlflow"
 ATTEMPTS = 3
 """Tries of an event that MLflow refuses (a 4xx answer, a bad value) before it is skipped."""
 RETRY_PAUSE = 0.2
-GAP_GRACE = timedelta(seconds=5)
-"""On PostgreSQL a lower event id may commit after a higher one: a fresh gap is waited for this long."""
 HTTP_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
@@ -108,8 +106,7 @@ class TrackingMirror:
     def position(self) -> tuple[int, int, int]:
         """(cursor, newest event id, events after the cursor)."""
         with self.db.session() as session:
-            cursor = session.get(Cursor, CURSOR)
-            after = cursor.event_id if cursor else 0
+            after = event_log.position(session, CURSOR) or 0
             newest = session.scalar(select(func.max(Event.id))) or 0
             pending = session.scalar(select(func.count()).where(Event.id > after)) or 0
         return after, newest, pending
@@ -117,18 +114,11 @@ class TrackingMirror:
     def rewind(self, event_id: int = 0) -> None:
         """Move the cursor back (``visionyard tracking sync --from-start``): events are applied again."""
         with self.db.write() as session:
-            cursor = session.get(Cursor, CURSOR) or Cursor(name=CURSOR)
-            cursor.event_id = event_id
-            session.add(cursor)
+            event_log.move_to(session, CURSOR, event_id, back=True)
 
     def _next_events(self, limit: int) -> list[Event]:
         with self.db.session() as session:
-            cursor = session.get(Cursor, CURSOR)
-            after = cursor.event_id if cursor else 0
-            events = list(session.scalars(select(Event).where(Event.id > after).order_by(Event.id).limit(limit)))
-        if self.db.is_sqlite:
-            return events
-        return _until_fresh_gap(events, after)
+            return event_log.events_after(session, event_log.position(session, CURSOR) or 0, limit)
 
     def _apply(self, event: Event) -> None:
         """Apply one event, tried again when MLflow refuses it; skipped (and logged) when it keeps refusing.
@@ -144,19 +134,7 @@ class TrackingMirror:
 
     def _advance(self, event_id: int) -> None:
         with self.db.write() as session:
-            cursor = session.get(Cursor, CURSOR) or Cursor(name=CURSOR, event_id=0)
-            cursor.event_id = max(cursor.event_id or 0, event_id)
-            session.add(cursor)
-
-
-def _until_fresh_gap(events: list[Event], after: int) -> list[Event]:
-    """Events up to the first gap in ids that is younger than :data:`GAP_GRACE` (it may yet fill in)."""
-    expected, fresh = after + 1, utcnow() - GAP_GRACE
-    for index, event in enumerate(events):
-        if event.id != expected and event.created_at > fresh:
-            return events[:index]
-        expected = event.id + 1
-    return events
+            event_log.move_to(session, CURSOR, event_id)
 
 
 class MirrorThread(threading.Thread):

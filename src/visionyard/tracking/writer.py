@@ -204,7 +204,7 @@ class MlflowWriter:
             "mlflow.source.name": "visionyard",
             "mlflow.source.type": "JOB",
             "visionyard.run_id": run.id,
-            "visionyard.url": mapping.run_url(self.settings.public_url, run.id),
+            "visionyard.url": self.settings.run_url(run.id),
             "visionyard.model": run.model,
             "visionyard.task": run.task,
             "visionyard.dataset": run.dataset,

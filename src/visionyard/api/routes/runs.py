@@ -17,6 +17,7 @@ from visionyard.schemas.runs import (
     EventPublic,
     LogTail,
     MetricsPublic,
+    NotificationPublic,
     RunList,
     RunPublic,
     Summary,
@@ -131,6 +132,12 @@ def run_events(
 ) -> list[EventPublic]:
     """The run's event log: every state change, control request, epoch, checkpoint and reconciliation."""
     return [EventPublic.model_validate(e) for e in run_records.events(session, run_id, after, limit)]
+
+
+@router.get("/{run_id}/notifications")
+def run_notifications(run_id: str, session: SessionDep) -> list[NotificationPublic]:
+    """The messages sent about the run's status changes, with how each delivery went (targets' secrets cut)."""
+    return [NotificationPublic.model_validate(n) for n in run_records.notifications(session, run_id)]
 
 
 @router.get("/{run_id}/system")

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import psutil
 
-from visionyard.config import Settings
+from visionyard.config import SERVER_ONLY, Settings
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment that gives a child process the same settings as this one."""
-    env = dict(os.environ)
-    for name, value in settings.model_dump(mode="json", exclude_none=True).items():
+    """The environment that gives a child process the same settings as this one (but the server's own)."""
+    kept_out = {f"VISIONYARD_{name.upper()}" for name in SERVER_ONLY}
+    env = {k: v for k, v in os.environ.items() if k not in kept_out}
+    for name, value in settings.model_dump(mode="json", exclude_none=True, exclude=set(SERVER_ONLY)).items():
         env[f"VISIONYARD_{name.upper()}"] = value if isinstance(value, str) else json.dumps(value)
     env["VISIONYARD_HOME"] = str(settings.root)
     env["VISIONYARD_DATABASE_URL"] = settings.database
