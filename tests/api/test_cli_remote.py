@@ -21,6 +21,15 @@ def test_submit_then_follow_and_control_from_the_cli(server: Server):
 
     listed = run_cli("runs", "list", "--json", *remote, home=server.home)
     assert run_id in [r["id"] for r in json.loads(listed.stdout)]
+    server.client.patch(f"/api/v1/runs/{run_id}", json={"tags": ["from-cli"], "note": "Submitted by the CLI test"})
+    found = run_cli(
+        "runs", "list", "--tag", "from-cli", "-q", "cli TEST", "--model", "small_cnn", *remote, home=server.home
+    )
+    assert run_id in found.stdout and "from-cli" in found.stdout, found.stderr
+    none = run_cli("runs", "list", "--json", "--tag", "from-cli", "--where", "param:lr>1", *remote, home=server.home)
+    assert json.loads(none.stdout) == []
+    bad = run_cli("runs", "list", "--where", "lr>1", *remote, home=server.home)
+    assert bad.returncode == 2 and "metric:NAME OP VALUE" in bad.stderr
     server.wait_for(run_id, ("running",))
     paused = run_cli("runs", "pause", run_id, *remote, home=server.home)
     assert paused.returncode == 0 and "pause requested" in paused.stdout

@@ -43,7 +43,9 @@ def test_a_run_sends_one_signed_message_per_status_change_and_a_dead_target_is_r
             assert server.client.post(f"/api/v1/runs/{run['id']}/pause").status_code == 200
             paused = server.wait_for(run["id"], ("paused",), timeout=60)
             started = time.monotonic()
-            resumed = server.client.post(f"/api/v1/runs/{run['id']}/resume", json={"epochs": paused["current_epoch"] + 1})
+            resumed = server.client.post(
+                f"/api/v1/runs/{run['id']}/resume", json={"epochs": paused["current_epoch"] + 1}
+            )
             assert resumed.status_code == 200, resumed.text
             done = server.wait_for(run["id"], ("completed",), timeout=120)
             took = time.monotonic() - started
@@ -73,7 +75,9 @@ def test_a_run_sends_one_signed_message_per_status_change_and_a_dead_target_is_r
             assert sorted(n["status"] for n in notes) == ["delivered"] * 4 + ["failed"] * 2
             events = server.client.get(f"/api/v1/runs/{run['id']}/events", params={"limit": 1000}).json()
             outcomes = [e["data"]["status"] for e in events if e["kind"] == "notification"]
-            assert outcomes.count("retrying") == 4 and outcomes.count("failed") == 2 and outcomes.count("delivered") == 4
+            assert (
+                outcomes.count("retrying") == 4 and outcomes.count("failed") == 2 and outcomes.count("delivered") == 4
+            )
             assert took < 60, "the run waited on its notifications"
 
             shown = [

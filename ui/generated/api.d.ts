@@ -401,11 +401,34 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Runs */
+        /**
+         * List Runs
+         * @description Runs newest first, one page at a time, filtered on the server.
+         */
         get: operations["list_runs_api_v1_runs_get"];
         put?: never;
         /** Create Run */
         post: operations["create_run_api_v1_runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare Runs
+         * @description The runs side by side: configs key by key (differences marked), best and final metrics, epoch histories.
+         */
+        get: operations["compare_runs_api_v1_runs_compare_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -427,7 +450,11 @@ export interface paths {
         delete: operations["delete_run_api_v1_runs__run_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Label Run
+         * @description Change the run's name, tags or note, in any status.
+         */
+        patch: operations["label_run_api_v1_runs__run_id__patch"];
         trace?: never;
     };
     "/api/v1/runs/{run_id}/benchmark": {
@@ -1486,6 +1513,49 @@ export interface components {
             /** Values */
             values: (number | null)[];
         };
+        /** ComparedRun */
+        ComparedRun: {
+            /** Best Metrics */
+            best_metrics: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current Epoch */
+            current_epoch: number;
+            /** Dataset */
+            dataset: string;
+            /** Epochs */
+            epochs: number;
+            /** Final Metrics */
+            final_metrics: {
+                [key: string]: unknown;
+            };
+            /**
+             * History
+             * @description every epoch's metrics, in order
+             * @default []
+             */
+            history: {
+                [key: string]: unknown;
+            }[];
+            /** Id */
+            id: string;
+            /** Model */
+            model: string;
+            /** Name */
+            name: string | null;
+            /** Note */
+            note: string | null;
+            status: components["schemas"]["RunStatus"];
+            /** Tags */
+            tags: string[];
+            /** Task */
+            task: string;
+        };
         /** ComparedTest */
         ComparedTest: {
             /** Checkpoint */
@@ -1545,6 +1615,21 @@ export interface components {
         ConfigList: {
             /** Available Configs */
             available_configs: string[];
+        };
+        /** ConfigRow */
+        ConfigRow: {
+            /** Differs */
+            differs: boolean;
+            /**
+             * Key
+             * @description a dotted config key: optimizer.lr
+             */
+            key: string;
+            /**
+             * Values
+             * @description each run's value, in the order of runs (null where it has none)
+             */
+            values: unknown[];
         };
         /**
          * ConfigSchema
@@ -2492,6 +2577,21 @@ export interface components {
             /** Run Id */
             run_id: string;
         };
+        /** RunComparison */
+        RunComparison: {
+            /**
+             * Config
+             * @description every config key of any of the runs, sorted
+             */
+            config: components["schemas"]["ConfigRow"][];
+            /**
+             * Metrics
+             * @description the metric names the runs' epochs have
+             */
+            metrics: string[];
+            /** Runs */
+            runs: components["schemas"]["ComparedRun"][];
+        };
         /** RunCreate */
         RunCreate: {
             /**
@@ -2534,12 +2634,22 @@ export interface components {
             /** Name */
             name?: string | null;
             /**
+             * Note
+             * @description what the run is for, what was seen (plain text or Markdown)
+             */
+            note?: string | null;
+            /**
              * Notify
              * @description where this run's status changes are sent too: http(s) webhooks or apprise URLs (never shown back in full)
              */
             notify?: string[];
             /** Preset */
             preset?: string | null;
+            /**
+             * Tags
+             * @description labels to find and group runs by (at most 20)
+             */
+            tags?: string[];
         };
         /** RunDisk */
         RunDisk: {
@@ -2571,6 +2681,24 @@ export interface components {
              * @enum {string}
              */
             status: "completed" | "in_progress";
+        };
+        /**
+         * RunLabels
+         * @description The labels to change; those left out stay as they are (an empty name or note clears it).
+         */
+        RunLabels: {
+            /** Name */
+            name?: string | null;
+            /**
+             * Note
+             * @description what the run is for, what was seen (plain text or Markdown)
+             */
+            note?: string | null;
+            /**
+             * Tags
+             * @description the run's tags, all of them
+             */
+            tags?: string[] | null;
         };
         /** RunList */
         RunList: {
@@ -2698,6 +2826,11 @@ export interface components {
             /** Name */
             name: string | null;
             /**
+             * Note
+             * @description the user's note
+             */
+            note?: string | null;
+            /**
              * Notify
              * @description the run's own notification targets, their secrets cut
              * @default []
@@ -2724,6 +2857,12 @@ export interface components {
             /** Started At */
             started_at: string | null;
             status: components["schemas"]["RunStatus"];
+            /**
+             * Tags
+             * @description the user's labels
+             * @default []
+             */
+            tags: string[];
             /** Task */
             task: string;
             /**
@@ -2823,6 +2962,11 @@ export interface components {
             /** Name */
             name: string | null;
             /**
+             * Note
+             * @description the user's note
+             */
+            note?: string | null;
+            /**
              * Notify
              * @description the run's own notification targets, their secrets cut
              * @default []
@@ -2849,6 +2993,12 @@ export interface components {
             /** Started At */
             started_at: string | null;
             status: components["schemas"]["RunStatus"];
+            /**
+             * Tags
+             * @description the user's labels
+             * @default []
+             */
+            tags: string[];
             /** Task */
             task: string;
             /**
@@ -3959,6 +4109,14 @@ export interface operations {
         parameters: {
             query?: {
                 status?: components["schemas"]["RunStatus"][] | null;
+                model?: string | null;
+                dataset?: string | null;
+                /** @description runs with every tag given */
+                tag?: string[] | null;
+                /** @description text in the name or the note, any case */
+                q?: string | null;
+                /** @description bounds on the best value of a metric or on a config value: metric:val_acc>0.9, param:optimizer.lr<=0.01, param:optimizer.type=sgd (> >= < <= = !=) */
+                where?: string[] | null;
                 limit?: number;
                 offset?: number;
             };
@@ -4021,6 +4179,38 @@ export interface operations {
             };
         };
     };
+    compare_runs_api_v1_runs_compare_get: {
+        parameters: {
+            query: {
+                /** @description 2 to 10 run ids, comma-separated */
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunComparison"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_run_api_v1_runs__run_id__get: {
         parameters: {
             query?: never;
@@ -4069,6 +4259,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    label_run_api_v1_runs__run_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunLabels"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunPublic"];
+                };
             };
             /** @description Validation Error */
             422: {

@@ -13,6 +13,11 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=r"\S")]
+TAGS = Field(default_factory=list, max_length=20, description="labels to find and group runs by (at most 20)")
+NOTE = Field(None, max_length=10_000, description="what the run is for, what was seen (plain text or Markdown)")
+
+
 class RunCreate(Input):
     model: str = Field(min_length=1, max_length=200, description="a model name from /api/v1/models")
     dataset: str = Field(min_length=1, max_length=1024, description="a dataset name from /api/v1/datasets")
@@ -23,6 +28,8 @@ class RunCreate(Input):
         None, max_length=200, description="start from a published version: name, name:3 or name@production"
     )
     name: str | None = Field(None, max_length=200)
+    tags: list[Tag] = TAGS
+    note: str | None = NOTE
     max_restarts: int | None = Field(None, ge=0, le=20, description="restarts after a worker dies")
     executor: Literal["local", "ray"] | None = Field(
         None, description="train on this host or on the Ray cluster; default: where the server's setting sends it"
@@ -33,6 +40,14 @@ class RunCreate(Input):
         description="where this run's status changes are sent too: http(s) webhooks or apprise URLs (never shown "
         "back in full)",
     )
+
+
+class RunLabels(Input):
+    """The labels to change; those left out stay as they are (an empty name or note clears it)."""
+
+    name: str | None = Field(None, max_length=200)
+    tags: list[Tag] | None = Field(None, max_length=20, description="the run's tags, all of them")
+    note: str | None = NOTE
 
 
 class ResumeRequest(Input):

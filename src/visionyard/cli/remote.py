@@ -31,17 +31,26 @@ def call(server: str, token: str | None, method: str, path: str, **kwargs: Any) 
 @runs_app.command("list")
 def list_runs(
     status: Annotated[list[str], typer.Option(help="only runs in this status (repeatable)")] = [],  # noqa: B006
+    model: Annotated[str | None, typer.Option(help="only runs of this model")] = None,
+    dataset: Annotated[str | None, typer.Option(help="only runs on this dataset")] = None,
+    tag: Annotated[list[str], typer.Option(help="only runs with this tag (repeatable: all of them)")] = [],  # noqa: B006
+    search: Annotated[str | None, typer.Option("--search", "-q", help="text in the name or the note")] = None,
+    where: Annotated[
+        list[str], typer.Option(help="a bound: metric:val_acc>0.9, param:optimizer.lr<=0.01 (repeatable)")
+    ] = [],  # noqa: B006
     limit: Annotated[int, typer.Option(help="how many")] = 50,
     server: Server = DEFAULT_SERVER,
     token: Token = None,
     as_json: Json = False,
 ) -> None:
-    """Runs, newest first."""
-    page = call(server, token, "GET", "/runs", params={"status": status, "limit": limit})
+    """Runs, newest first, filtered on the server."""
+    params = {"status": status, "model": model, "dataset": dataset, "tag": tag, "q": search, "where": where}
+    params = {k: v for k, v in params.items() if v not in (None, [])}
+    page = call(server, token, "GET", "/runs", params={**params, "limit": limit})
     if as_json:
         print(json.dumps(page["items"]))
         return
-    table = Table("id", "status", "model", "dataset", "epoch", "attempt", "best")
+    table = Table("id", "status", "model", "dataset", "epoch", "attempt", "best", "tags")
     for run in page["items"]:
         table.add_row(
             run["id"],
@@ -51,6 +60,7 @@ def list_runs(
             f"{run['current_epoch']}/{run['epochs']}",
             str(run["attempt"]),
             _best(run),
+            ", ".join(run["tags"]),
         )
     out.print(table)
     if page["total"] > len(page["items"]):

@@ -47,10 +47,15 @@ class Run(Base):
     __table_args__ = (
         Index("ix_runs_created_at_id", "created_at", "id"),
         Index("ix_runs_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_runs_model_created_at_id", "model", "created_at", "id"),
+        Index("ix_runs_dataset_created_at_id", "dataset", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
+    tags: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    """The user's labels, in their order (``run_tags`` indexes them for filtering)."""
+    note: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     model: Mapped[str] = mapped_column(String(200))
     task: Mapped[str] = mapped_column(String(32))
@@ -101,6 +106,16 @@ class Run(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class RunTag(Base):
+    """One tag of a run, for finding runs by tag (the run's ``tags`` keeps their order)."""
+
+    __tablename__ = "run_tags"
+    __table_args__ = (Index("ix_run_tags_tag_run_id", "tag", "run_id"),)
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class MetricRow(Base):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from visionyard.common.statuses import RunStatus
 from visionyard.core.lifecycle import Action
 from visionyard.notify.targets import redact
+
+Tags = Annotated[list[str], BeforeValidator(lambda tags: tags or [])]
+"""A run's tags (a run from before tags has none)."""
 
 
 class TrainingWarning(BaseModel):
@@ -68,6 +71,8 @@ class RunSummary(BaseModel):
 
     id: str
     name: str | None
+    tags: Tags = Field([], description="the user's labels")
+    note: str | None = Field(None, description="the user's note")
     status: RunStatus
     model: str
     task: str
@@ -114,6 +119,37 @@ class RunSummary(BaseModel):
 
 class RunPublic(RunSummary):
     config: dict[str, Any] = Field(description="the resolved run config")
+
+
+class ComparedRun(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str | None
+    tags: Tags
+    note: str | None
+    status: RunStatus
+    model: str
+    task: str
+    dataset: str
+    epochs: int
+    current_epoch: int
+    best_metrics: dict[str, Any]
+    final_metrics: dict[str, Any]
+    history: list[dict[str, Any]] = Field([], description="every epoch's metrics, in order")
+    created_at: datetime
+
+
+class ConfigRow(BaseModel):
+    key: str = Field(description="a dotted config key: optimizer.lr")
+    values: list[Any] = Field(description="each run's value, in the order of runs (null where it has none)")
+    differs: bool
+
+
+class RunComparison(BaseModel):
+    runs: list[ComparedRun]
+    config: list[ConfigRow] = Field(description="every config key of any of the runs, sorted")
+    metrics: list[str] = Field(description="the metric names the runs' epochs have")
 
 
 class NotificationPublic(BaseModel):

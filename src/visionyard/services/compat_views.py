@@ -15,8 +15,9 @@ from visionyard.config import Settings
 from visionyard.core import runs as core_runs
 from visionyard.db.models import MetricRow, Run
 from visionyard.schemas.compat import DatasetEntry, JobPublic, RunEntry, RunMetrics
-from visionyard.services import datasets, metrics, runs
+from visionyard.services import datasets, metrics, run_search
 from visionyard.services.compat import NoRuns, first_line
+from visionyard.services.run_search import RunFilter
 from visionyard.storage.paths import is_dir, is_file
 from visionyard.storage.run_folder import RunFolder, list_run_folders
 
@@ -50,7 +51,7 @@ def job(session: Session, job_id: str) -> JobPublic:
 
 def jobs(session: Session, limit: int, offset: int) -> list[JobPublic]:
     """Every run, newest first (a run started anywhere is a job here too)."""
-    items, _ = runs.find_runs(session, None, limit, offset)
+    items, _ = run_search.find_runs(session, RunFilter(), limit, offset)
     return [JobPublic.model_validate(r) for r in items]
 
 
@@ -77,7 +78,7 @@ def split_datasets(ctx: Context) -> list[DatasetEntry]:
 
 
 def latest_run_id(session: Session) -> str:
-    newest, _ = runs.find_runs(session, None, 1, 0)
+    newest, _ = run_search.find_runs(session, RunFilter(), 1, 0)
     if not newest:
         raise NoRuns("No training runs found")
     return newest[0].id

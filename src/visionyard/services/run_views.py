@@ -9,7 +9,8 @@ from visionyard.core import lifecycle
 from visionyard.core.runs import get_run
 from visionyard.db.models import Run
 from visionyard.schemas.runs import RunList, RunPublic, RunSummary
-from visionyard.services.runs import find_runs, queue_positions
+from visionyard.services.run_search import RunFilter, find_runs
+from visionyard.services.runs import queue_positions
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -32,9 +33,9 @@ def get_public(session: Session, run_id: str) -> RunPublic:
     return _placed(RunPublic, get_run(session, run_id), queue_positions(session))
 
 
-def listed(session: Session, statuses: list[RunStatus], limit: int, offset: int) -> RunList:
-    """Runs newest first (without their configs), one page of them and the total."""
-    items, total = find_runs(session, list(statuses), limit, offset)
+def listed(session: Session, where: RunFilter, limit: int, offset: int) -> RunList:
+    """The runs that pass, newest first (without their configs), one page of them and the total."""
+    items, total = find_runs(session, where, limit, offset)
     places = queue_positions(session)
     return RunList(items=[_placed(RunSummary, r, places) for r in items], total=total, limit=limit, offset=offset)
 

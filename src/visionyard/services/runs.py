@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from visionyard.common.errors import Conflict, Invalid
 from visionyard.common.statuses import RunStatus
@@ -33,7 +33,7 @@ from visionyard.plugins.validation import (
     expand_dotted,
     resolve_config,
 )
-from visionyard.services import datasets
+from visionyard.services import datasets, run_labels
 from visionyard.storage import remote
 from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.paths import inside, is_file
@@ -221,6 +221,8 @@ class RunSpec:
     """A published version to start from: ``name``, ``name:3`` or ``name@production``."""
     notify: list[str] = field(default_factory=list)
     """The run's own notification targets (``notify.targets``)."""
+    tags: list[str] = field(default_factory=list)
+    note: str | None = None
 
 
 def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
@@ -259,12 +261,14 @@ def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
         max_restarts=ctx.settings.max_restarts if spec.max_restarts is None else spec.max_restarts,
         requested_executor=spec.executor,
         notify=notify,
+        note=(spec.note or "").strip() or None,
         queued_at=utcnow(),
     )
     try:
         with ctx.db.write() as session:
             session.add(run)
             session.flush()
+            run_labels.set_tags(session, run, spec.tags)
             lifecycle.add_event(session, run.id, "status", status=RunStatus.QUEUED, previous=None, attempt=0)
     except Exception:
         shutil.rmtree(request.folder.root, ignore_errors=True)
@@ -280,16 +284,6 @@ def _base_version(ctx: Context, spec: RunSpec, task: str, config: dict[str, Any]
     with ctx.db.session() as session:
         version, _ = model_registry.base_for(session, ctx.settings, spec.base_model, spec.model, task, config)
         return version.id
-
-
-def find_runs(session: Session, statuses: list[str] | None, limit: int, offset: int) -> tuple[list[Run], int]:
-    """Runs newest first, with the total count for pagination."""
-    query = select(Run).options(defer(Run.config))
-    if statuses:
-        query = query.where(Run.status.in_(statuses))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Run.created_at.desc(), Run.id.desc()).limit(limit).offset(offset))
-    return list(rows), total
 
 
 def queue_positions(session: Session) -> dict[str, int]:

@@ -8,6 +8,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from visionyard.common.dotted import flatten
 from visionyard.common.statuses import RunStatus
 
 MAX_PARAM_VALUE = 6000
@@ -43,16 +44,9 @@ def safe_key(key: str) -> str:
     return _UNSAFE.sub("_", key)[:MAX_KEY]
 
 
-def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    """Nested config -> ``{"optimizer.type": "adamw", ...}`` with MLflow-sized string values."""
-    flat: dict[str, str] = {}
-    for key, value in config.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[safe_key(name)] = param_value(value)
-    return flat
+def params(config: dict[str, Any]) -> dict[str, str]:
+    """Nested config -> ``{"optimizer.type": "adamw", ...}`` with MLflow-safe keys and MLflow-sized values."""
+    return {safe_key(key): param_value(value) for key, value in flatten(config).items()}
 
 
 def param_value(value: Any) -> str:

@@ -177,7 +177,7 @@ class MlflowWriter:
                 experiment_id, start_time=mapping.millis(started), tags=self._run_tags(run), run_name=run.name or run.id
             )
             tracking_id = created.info.run_id
-        params = [Param(k, v) for k, v in mapping.flatten(run.config).items()]
+        params = [Param(k, v) for k, v in mapping.params(run.config).items()]
         for part in mapping.chunks(params):
             self.client.log_batch(tracking_id, params=part)
         return self._record_id(run, tracking_id)

@@ -10,7 +10,7 @@ from sse_starlette import EventSourceResponse
 
 from visionyard.api.deps import ContextDep, HubDep, SessionDep
 from visionyard.api.routes.links import links
-from visionyard.api.schemas import ResumeRequest, RunCreate
+from visionyard.api.schemas import ResumeRequest, RunCreate, RunLabels
 from visionyard.common.statuses import RunStatus
 from visionyard.schemas.runs import (
     CheckpointPublic,
@@ -18,12 +18,14 @@ from visionyard.schemas.runs import (
     LogTail,
     MetricsPublic,
     NotificationPublic,
+    RunComparison,
     RunList,
     RunPublic,
     Summary,
     SystemSamples,
 )
-from visionyard.services import control, metrics, run_records, run_views, runs
+from visionyard.services import control, metrics, run_compare, run_labels, run_records, run_views, runs
+from visionyard.services.run_search import RunFilter
 
 MAX_EVENT_ID = 2**63 - 1
 """Event ids are 64-bit integers in every database."""
@@ -52,15 +54,46 @@ async def create_run(body: RunCreate, ctx: ContextDep) -> RunPublic:
 def list_runs(
     session: SessionDep,
     status_: Annotated[list[RunStatus] | None, Query(alias="status")] = None,
+    model: Annotated[str | None, Query(max_length=200)] = None,
+    dataset: Annotated[str | None, Query(max_length=200)] = None,
+    tag: Annotated[list[str] | None, Query(max_length=20, description="runs with every tag given")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in the name or the note, any case")] = None,
+    where: Annotated[
+        list[str] | None,
+        Query(
+            max_length=10,
+            description="bounds on the best value of a metric or on a config value: metric:val_acc>0.9, "
+            "param:optimizer.lr<=0.01, param:optimizer.type=sgd (> >= < <= = !=)",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> RunList:
-    return run_views.listed(session, status_ or [], limit, offset)
+    """Runs newest first, one page at a time, filtered on the server."""
+    found = RunFilter.of(statuses=status_, model=model, dataset=dataset, tags=tag, text=q, where=where)
+    return run_views.listed(session, found, limit, offset)
+
+
+@router.get("/compare")
+def compare_runs(
+    session: SessionDep,
+    ids: Annotated[str, Query(min_length=1, max_length=1000, description="2 to 10 run ids, comma-separated")],
+) -> RunComparison:
+    """The runs side by side: configs key by key (differences marked), best and final metrics, epoch histories."""
+    return run_compare.compare(session, [run_id.strip() for run_id in ids.split(",") if run_id.strip()])
 
 
 @router.get("/{run_id}")
 def get_run(run_id: str, session: SessionDep) -> RunPublic:
     return run_views.get_public(session, run_id)
+
+
+@router.patch("/{run_id}")
+def label_run(run_id: str, body: RunLabels, ctx: ContextDep) -> RunPublic:
+    """Change the run's name, tags or note, in any status."""
+    run_labels.relabel(ctx, run_id, body.model_dump(include=body.model_fields_set))
+    with ctx.db.session() as session:
+        return run_views.get_public(session, run_id)
 
 
 @router.delete("/{run_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,111 @@
+"""Finding runs: by status, model, dataset, tags, a text over name and note, and bounds on a metric or a
+config value (``metric:val_acc>0.9``, ``param:optimizer.lr<=0.01``), newest first, one page at a time.
+
+Status, model, dataset and tag go through indexes; the bounds read the JSON of the rows those leave, on
+SQLite and PostgreSQL alike (a value that is not a number never passes a numeric bound).
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Float, case, cast, func, or_, select
+from sqlalchemy.orm import Session, defer
+from sqlalchemy.sql import ColumnElement
+
+from visionyard.common.errors import Invalid
+from visionyard.db.models import Run, RunTag
+
+BOUND = re.compile(r"^(metric|param):([A-Za-z0-9_\-/]+(?:\.[A-Za-z0-9_\-/]+)*)\s*(>=|<=|!=|=|>|<)\s*(.+)$")
+NUMBER = r"^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$"
+COMPARE: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "=": operator.eq,
+    "!=": operator.ne,
+}
+
+
+class BadFilter(Invalid):
+    code = "bad_filter"
+
+
+@dataclass(frozen=True)
+class Bound:
+    """``metric:NAME OP VALUE`` (the run's best value of NAME) or ``param:DOTTED.KEY OP VALUE`` (its config)."""
+
+    source: str
+    key: str
+    op: str
+    value: float | str
+
+    @classmethod
+    def parse(cls, text: str) -> Bound:
+        found = BOUND.match(text.strip())
+        if found is None:
+            raise BadFilter(
+                f"filter {text!r}: write metric:NAME OP VALUE or param:KEY OP VALUE, OP one of > >= < <= = !="
+            )
+        source, key, op, raw = found.groups()
+        value: float | str
+        try:
+            value = float(raw)
+        except ValueError:
+            if op not in ("=", "!="):
+                raise BadFilter(f"filter {text!r}: {op} needs a number, not {raw!r}") from None
+            value = raw.strip()
+        return cls(source, key, op, value)
+
+    def clause(self) -> ColumnElement[bool]:
+        column = Run.best_metrics if self.source == "metric" else Run.config
+        path = (self.key,) if self.source == "metric" else tuple(self.key.split("."))
+        text = (column[path[0]] if len(path) == 1 else column[path]).as_string()
+        if isinstance(self.value, str):
+            return COMPARE[self.op](text, self.value)
+        number = case((text.regexp_match(NUMBER), cast(text, Float)), else_=None)
+        return COMPARE[self.op](number, self.value)
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    statuses: list[str] = field(default_factory=list)
+    model: str | None = None
+    dataset: str | None = None
+    tags: list[str] = field(default_factory=list)
+    """Runs with every one of these tags."""
+    text: str | None = None
+    """Found in the name or the note, any case."""
+    bounds: list[Bound] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, *, where: list[str] | None = None, **given: Any) -> RunFilter:
+        return cls(**{k: v for k, v in given.items() if v is not None}, bounds=[Bound.parse(w) for w in where or []])
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = [bound.clause() for bound in self.bounds]
+        if self.statuses:
+            found.append(Run.status.in_(self.statuses))
+        if self.model:
+            found.append(Run.model == self.model)
+        if self.dataset:
+            found.append(Run.dataset == self.dataset)
+        found.extend(Run.id.in_(select(RunTag.run_id).where(RunTag.tag == tag)) for tag in self.tags)
+        if self.text:
+            found.append(
+                or_(Run.name.icontains(self.text, autoescape=True), Run.note.icontains(self.text, autoescape=True))
+            )
+        return found
+
+
+def find_runs(session: Session, where: RunFilter, limit: int, offset: int) -> tuple[list[Run], int]:
+    """One page of the runs that pass, newest first, and how many pass in all."""
+    query = select(Run).options(defer(Run.config)).where(*where.clauses())
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Run.created_at.desc(), Run.id.desc()).limit(limit).offset(offset))
+    return list(rows), total
