@@ -12,7 +12,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from visionyard.common.statuses import RunStatus
 
-
 SERVER_ONLY = frozenset({"notify_urls", "notify_secret", "notify_statuses"})
 """Settings only the server uses, kept out of workers' environments (they run plugin code)."""
 

@@ -144,7 +144,10 @@ def test_apprise_takes_the_other_schemes(tmp_path: Path):
 
 
 def test_targets_are_checked_and_shown_without_their_secrets():
-    assert redact("https://user:pw@hooks.example.com:8443/services/T0/B0/XYZ?token=abc") == "https://hooks.example.com:8443/…"
+    assert (
+        redact("https://user:pw@hooks.example.com:8443/services/T0/B0/XYZ?token=abc")
+        == "https://hooks.example.com:8443/…"
+    )
     assert redact("slack://T000/B000/XXXX") == "slack://…"
     assert check([" https://h.example/x "], "notify") == ["https://h.example/x"]
     for bad, reason in (("nope", "no scheme"), ("https:///path", "no host"), ("foo://bar", "apprise")):
