@@ -77,7 +77,7 @@ export function UploadDataset({ taken, onUploaded }: { taken: string[]; onUpload
         hint="Drop a .zip of one dataset folder here: class folders (optionally under train/val/test), COCO, YOLO, mask folders or LEVIR-CD pairs."
         accept={{ "application/zip": [".zip"], "application/x-zip-compressed": [".zip"] }}
         kind="a .zip file"
-        onFile={choose}
+        onFiles={([file]) => choose(file)}
         disabled={busy}
       />
       {file && (

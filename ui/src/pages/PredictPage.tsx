@@ -4,13 +4,13 @@ import { useSearchParams } from "react-router-dom";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { FileDrop } from "../predict/FileDrop";
-import { useImageSlots } from "../predict/images";
+import { predictItems, useImageLists } from "../predict/images";
 import { predict } from "../predict/predict";
 import { PredictionResult } from "../predict/PredictionResult";
 import { Slider } from "../components/Slider";
 import { useSource, type SourceChoice } from "../predict/sources";
 import { SourcePicker } from "../predict/SourcePicker";
-import { IMAGE_KINDS, IMAGE_TYPES, MAX_IMAGE_BYTES } from "../predict/types";
+import { IMAGE_KINDS, IMAGE_TYPES, MAX_IMAGE_BYTES, MAX_IMAGES } from "../predict/types";
 import { formatBytes } from "../format";
 import "../predict/predict.css";
 
@@ -31,14 +31,14 @@ export function PredictPage() {
   const [choice, setChoice] = useChoice();
   const { source, problem } = useSource(choice);
   const pair = source?.task === "change_detection";
-  const { slots, choose } = useImageSlots(pair ? 2 : 1);
+  const { lists, choose } = useImageLists(pair ? 2 : 1);
   const [threshold, setThreshold] = useState(0.25);
-  const images = slots.filter((s) => s !== null);
-  const ready = source !== null && images.length === slots.length;
+  const { items, problem: mismatch } = predictItems(lists, MAX_IMAGES, MAX_IMAGE_BYTES);
+  const ready = source !== null && items.length > 0;
 
   const result = useQuery({
-    queryKey: ["predict", source?.runId, source?.checkpoint, source?.exportId, source?.task, ...images.map((i) => i.id)],
-    queryFn: () => predict(source!, images),
+    queryKey: ["predict", source?.runId, source?.checkpoint, source?.exportId, source?.task, ...items.flat().map((i) => i.id)],
+    queryFn: () => predict(source!, items),
     enabled: ready,
     retry: false,
     staleTime: Infinity,
@@ -47,17 +47,17 @@ export function PredictPage() {
 
   const drops = pair
     ? [
-        ["Before image", "Choose the before image"],
-        ["After image", "Choose the after image"],
+        ["Before image", "Choose before images"],
+        ["After image", "Choose after images"],
       ]
-    : [["Image", "Choose an image"]];
+    : [["Image", "Choose images"]];
 
   return (
     <div className="predict-page">
       <h1>Predict</h1>
       <p className="muted">
-        Try a trained model on your own image: pick a run's checkpoint (or one of its exports) or a published
-        version, then drop an image.
+        Try a trained model on your own images: pick a run's checkpoint (or one of its exports) or a published
+        version, then drop up to {MAX_IMAGES} {pair ? "before and after images, paired in the order chosen" : "images"}.
       </p>
       <SourcePicker choice={choice} onChange={setChoice} />
       {problem && (
@@ -71,15 +71,21 @@ export function PredictPage() {
             key={label}
             label={label}
             button={button}
-            hint={`Drop ${IMAGE_KINDS} here (up to ${formatBytes(MAX_IMAGE_BYTES)}).`}
+            hint={`Drop ${IMAGE_KINDS} here, or several (up to ${formatBytes(MAX_IMAGE_BYTES)} in all).`}
             accept={IMAGE_TYPES}
             kind={IMAGE_KINDS}
             maxSize={MAX_IMAGE_BYTES}
-            onFile={(file) => choose(index, file)}
-            chosen={slots[index]?.file.name}
+            multiple
+            onFiles={(files) => choose(index, files)}
+            chosen={lists[index].map((image) => image.file.name).join(", ") || undefined}
           />
         ))}
       </div>
+      {mismatch && (
+        <p className="notice warning" role="alert">
+          {mismatch}
+        </p>
+      )}
       {source?.task === "detection" && (
         <div className="controls">
           <Slider label="Score threshold" value={threshold} step={0.01} shown={threshold.toFixed(2)} onChange={setThreshold} />
@@ -88,14 +94,16 @@ export function PredictPage() {
       <section className="card" aria-label="Prediction" data-testid="prediction" aria-busy={result.isFetching}>
         {!source && !problem && <p className="muted">Choose a run or a model version above.</p>}
         {source && !ready && (
-          <p className="muted">{pair ? "Drop a before and an after image." : "Drop an image to see what the model sees."}</p>
+          <p className="muted">
+            {pair ? "Drop before and after images, as many of each." : "Drop one or more images to see what the model sees."}
+          </p>
         )}
         {result.isFetching && <Loading what="Predicting (the first call loads the model)" />}
         <ErrorNotice error={result.error} title="The prediction failed" />
         {result.data && !result.isFetching && ready && (
           <PredictionResult
             response={result.data}
-            images={images}
+            items={items}
             classes={source?.classes ?? null}
             threshold={threshold}
             reference={source?.reference ?? null}

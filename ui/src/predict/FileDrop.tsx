@@ -2,7 +2,8 @@ import { useId, useState } from "react";
 import { ErrorCode, useDropzone, type Accept, type FileRejection } from "react-dropzone";
 import { formatBytes } from "../format";
 
-/** A drop zone with a real file button; one file, checked for type and size before ``onFile``. */
+/** A drop zone with a real file button; one file (or several, ``multiple``), each checked for type
+ * and size before ``onFiles``. */
 export function FileDrop({
   label,
   button,
@@ -10,7 +11,8 @@ export function FileDrop({
   accept,
   kind,
   maxSize,
-  onFile,
+  onFiles,
+  multiple = false,
   disabled,
   chosen,
 }: {
@@ -22,9 +24,11 @@ export function FileDrop({
   /** what the file must be, in words ("a .zip file") */
   kind: string;
   maxSize?: number;
-  onFile: (file: File) => void;
+  /** the accepted files, in the order given; not called when none is */
+  onFiles: (files: File[]) => void;
+  multiple?: boolean;
   disabled?: boolean;
-  /** the name of the file chosen last, shown under the button */
+  /** what was chosen last (a file's name), shown under the button */
   chosen?: string;
 }) {
   const id = useId();
@@ -32,13 +36,13 @@ export function FileDrop({
   const { getRootProps, getInputProps, isDragActive, open } = useDropzone({
     accept,
     maxSize,
-    multiple: false,
+    multiple,
     noClick: true,
     noKeyboard: true,
     disabled,
     onDrop: (accepted, rejected) => {
       setProblem(rejected.length ? refusal(rejected, kind, maxSize) : null);
-      if (accepted.length) onFile(accepted[0]);
+      if (accepted.length) onFiles(accepted);
     },
   });
   return (
@@ -66,8 +70,11 @@ export function FileDrop({
 }
 
 function refusal(rejected: FileRejection[], kind: string, maxSize?: number): string {
-  if (rejected.length > 1) return "Drop one file at a time.";
-  const { file, errors } = rejected[0];
+  if (rejected.some(({ errors }) => errors.some((e) => e.code === ErrorCode.TooManyFiles))) return "Drop one file at a time.";
+  return rejected.map((r) => reason(r, kind, maxSize)).join(" ");
+}
+
+function reason({ file, errors }: FileRejection, kind: string, maxSize?: number): string {
   const codes = errors.map((e) => e.code);
   if (codes.includes(ErrorCode.FileInvalidType)) return `${file.name} is not ${kind}.`;
   if (codes.includes(ErrorCode.FileTooLarge) && maxSize)

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "react";
+import { formatBytes } from "../format";
 
 /** A chosen image: the file, a URL to show it, and an id that tells two choices apart. */
 export interface ChosenImage {
@@ -9,18 +10,19 @@ export interface ChosenImage {
 
 let counter = 0;
 
-/** Image slots (one, or before/after). Object URLs are revoked once replaced, and when the page goes. */
-export function useImageSlots(count: number) {
-  const [slots, setSlots] = useState<(ChosenImage | null)[]>([]);
+/** Lists of chosen images (one list, or the before and the after ones), each replaced whole by a
+ * new choice. Object URLs are revoked once replaced, and when the page goes. */
+export function useImageLists(count: number) {
+  const [lists, setLists] = useState<ChosenImage[][]>([]);
   const made = useRef(new Set<string>());
   useEffect(() => {
-    const live = new Set(slots.map((s) => s?.url));
+    const live = new Set(lists.flat().map((image) => image.url));
     for (const url of made.current)
       if (!live.has(url)) {
         URL.revokeObjectURL(url);
         made.current.delete(url);
       }
-  }, [slots]);
+  }, [lists]);
   useEffect(() => {
     const urls = made.current;
     return () => {
@@ -28,14 +30,32 @@ export function useImageSlots(count: number) {
       urls.clear();
     };
   }, []);
-  function choose(index: number, file: File) {
-    const image = { file, url: URL.createObjectURL(file), id: ++counter };
-    made.current.add(image.url);
-    setSlots((current) => {
+  function choose(index: number, files: File[]) {
+    const images = files.map((file) => ({ file, url: URL.createObjectURL(file), id: ++counter }));
+    images.forEach((image) => made.current.add(image.url));
+    setLists((current) => {
       const next = [...current];
-      next[index] = image;
+      next[index] = images;
       return next;
     });
   }
-  return { slots: Array.from({ length: count }, (_, i) => slots[i] ?? null), choose };
+  return { lists: Array.from({ length: count }, (_, i) => lists[i] ?? []), choose };
+}
+
+/** What one prediction is asked for: ``[image]``, or ``[before, after]`` for change detection. */
+export type PredictItem = ChosenImage[];
+
+/** The items of a request from the chosen lists (before and after paired in order), or why there are none. */
+export function predictItems(lists: ChosenImage[][], most: number, maxBytes: number): { items: PredictItem[]; problem: string | null } {
+  const none = (problem: string | null) => ({ items: [], problem });
+  if (lists.some((list) => list.length === 0)) return none(null);
+  if (lists.length === 2 && lists[0].length !== lists[1].length)
+    return none(
+      `${lists[0].length} before and ${lists[1].length} after images: they are paired in order, so choose as many of each.`,
+    );
+  const count = lists[0].length;
+  if (count > most) return none(`${count} ${lists.length === 2 ? "pairs" : "images"}: the playground predicts up to ${most} at once.`);
+  const bytes = lists.flat().reduce((sum, image) => sum + image.file.size, 0);
+  if (bytes > maxBytes) return none(`The images come to ${formatBytes(bytes)}; one request may send ${formatBytes(maxBytes)}.`);
+  return { items: Array.from({ length: count }, (_, i) => lists.map((list) => list[i])), problem: null };
 }

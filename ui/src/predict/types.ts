@@ -67,6 +67,9 @@ export interface PredictSource {
 /** The server's default predict_max_bytes (the whole request); the API does not publish its setting. */
 export const MAX_IMAGE_BYTES = 32 * 1024 * 1024;
 
+/** The server's default predict_max_images (one request); the API does not publish its setting either. */
+export const MAX_IMAGES = 16;
+
 /** Images the server reads and a browser shows. */
 export const IMAGE_TYPES = {
   "image/png": [".png"],

@@ -1,12 +1,13 @@
 import { formatMetric } from "../format";
 import { ConfusionMatrixView } from "./ConfusionMatrixView";
+import { EvaluationCharts } from "./EvaluationCharts";
 import { PerClassTable } from "./PerClassTable";
 import type { EvaluationReport } from "./types";
 
 /** Tasks whose confusion matrix counts pixels rather than images (the API's matrix does not say). */
 const DENSE_TASKS = new Set(["segmentation", "change_detection"]);
 
-/** The aggregate metrics, confusion matrix and per-class table of a validation epoch or a test run. */
+/** The aggregate metrics, confusion matrix, per-class table, curves and histograms of a validation epoch or a test run. */
 export function EvaluationSummary({ report }: { report: EvaluationReport }) {
   const metrics = Object.entries(report.metrics).filter(([, v]) => typeof v === "number");
   return (
@@ -28,6 +29,7 @@ export function EvaluationSummary({ report }: { report: EvaluationReport }) {
         <ConfusionMatrixView matrix={report.confusion_matrix} pixels={DENSE_TASKS.has(report.task)} />
       )}
       {report.per_class?.length > 0 && <PerClassTable rows={report.per_class} />}
+      <EvaluationCharts report={report} />
     </div>
   );
 }

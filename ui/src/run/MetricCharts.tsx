@@ -1,8 +1,8 @@
-import { useState } from "react";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatMetric } from "../format";
 import { cssColour } from "../overlay/palette";
 import { boundsOf, fitAxis, tickText } from "./axis";
+import { SeriesLegend, useHiddenSeries } from "./SeriesLegend";
 import type { MetricRow } from "./types";
 
 /** Tableau 10: ten colours told apart at a glance; more series take the class palette's hues. */
@@ -54,17 +54,11 @@ function MetricChart({
   kind: "nonNegative" | "metrics";
   scientific?: boolean;
 }) {
-  const [hidden, setHidden] = useState<Set<string>>(new Set());
+  const { hidden, toggle } = useHiddenSeries();
   const points = rows.filter((row) => series.some((name) => typeof row[name] === "number")).length;
   const shown = series.filter((name) => !hidden.has(name));
   const values = rows.flatMap((row) => shown.map((name) => row[name])).filter((v): v is number => typeof v === "number");
   const axis = fitAxis(values, boundsOf(values, kind));
-  const toggle = (name: string) =>
-    setHidden((current) => {
-      const next = new Set(current);
-      if (!next.delete(name)) next.add(name);
-      return next;
-    });
   return (
     <figure className="chart run-chart" data-testid={`chart-${id}`} data-points={points} aria-labelledby={`chart-${id}-title`}>
       <h3 id={`chart-${id}-title`}>{title}</h3>
@@ -104,16 +98,12 @@ function MetricChart({
               ))}
             </LineChart>
           </ResponsiveContainer>
-          <ul className="chart-legend" aria-label={`${title} series`}>
-            {series.map((name, i) => (
-              <li key={name}>
-                <button type="button" aria-pressed={!hidden.has(name)} title={`Show or hide ${name}`} onClick={() => toggle(name)}>
-                  <span className="swatch" style={{ background: seriesColour(i) }} aria-hidden="true" />
-                  {name}
-                </button>
-              </li>
-            ))}
-          </ul>
+          <SeriesLegend
+            label={`${title} series`}
+            entries={series.map((name, i) => ({ name, label: name, colour: seriesColour(i) }))}
+            hidden={hidden}
+            onToggle={toggle}
+          />
         </>
       )}
     </figure>

@@ -14,8 +14,34 @@ export type Checkpoint = Schemas["CheckpointPublic"];
 export type LogTail = Schemas["LogTail"];
 export type ValidationEpoch = Schemas["ValidationEpoch"];
 export type ConfusionMatrix = Schemas["ConfusionMatrix"];
-/** The report of a validation epoch or a test run (engine/evaluation/recorders.py). */
-export type EvaluationReport = Schemas["EvaluationReport"];
+export type Histogram = Schemas["Histogram"];
+
+/** One class's ROC curve (classification), thinned to about a hundred points. */
+export interface RocCurve {
+  class_name: string;
+  fpr: number[];
+  tpr: number[];
+  auc?: number | null;
+}
+
+/** One class's precision-recall curve; detection's (at IoU ``pr_iou``) come without an AP. */
+export interface PrCurve {
+  class_name: string;
+  recall: number[];
+  precision: number[];
+  ap?: number | null;
+}
+
+/** A report's ``curves``: classification has roc and pr, detection pr, dense tasks none. */
+export interface ReportCurves {
+  roc?: RocCurve[];
+  pr?: PrCurve[];
+  pr_iou?: number;
+}
+
+/** The report of a validation epoch or a test run (engine/evaluation/recorders.py). The API allows
+ * extra fields in it (an index signature ``Refined`` would lose every field to), hence the intersection. */
+export type EvaluationReport = Schemas["EvaluationReport"] & { curves: ReportCurves };
 
 /** Detection boxes of a record, x1, y1, x2, y2 in pixels of the image, with dataset labels. */
 export interface RecordBoxes {
@@ -46,7 +72,7 @@ export type RecordPage = Refined<"RecordPage", { items: ImageRecord[] }>;
 
 export type TestRun = Schemas["TestPublic"];
 /** A test run with its report. */
-export type TestRunDetail = Schemas["TestDetail"];
+export type TestRunDetail = Refined<"TestDetail", { report?: EvaluationReport | null }>;
 export type TestComparison = Schemas["TestComparison"];
 export type ComparedTest = Schemas["ComparedTest"];
 export type ComparedMetric = Schemas["ComparedMetric"];
