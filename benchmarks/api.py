@@ -6,7 +6,9 @@ each, 100 metric rows per run (~10 values a row) and their status and epoch even
 
 1. start: seconds from spawning ``python -m visionyard serve`` to the first 200 from ``/ping``,
    median over several restarts (target < 2 s), and no torch loaded in the server process;
-2. routes: p50/p95 of run listing, filtered listing with an offset, one run's metrics and one run,
+2. routes: p50/p95 of run listing, filtered listing with an offset, one run's metrics and one run, the
+   server-side filters (tags with a metric bound, model and dataset with a config bound, text search) and
+   the compare route over 5 runs,
    taking turns in blocks with ``/ping`` on one keep-alive client; ``/ping`` is the same-run
    baseline (framework + HTTP) and each route is printed as a ratio to its p50 (target p95 < 25 ms);
 3. live: a metrics row + ``epoch`` event written from this process as a worker does
@@ -334,6 +336,10 @@ def bench_routes(server: Server, seeded: Seeded, requests: int) -> tuple[list[Ch
         "runs?status=completed&offset=500": "/api/v1/runs?status=completed&limit=50&offset=500",
         "runs/{id}/metrics (100 rows)": f"/api/v1/runs/{completed}/metrics",
         "runs/{id}": f"/api/v1/runs/{completed}",
+        "runs?tag&where=metric (filtered)": "/api/v1/runs?tag=group-7&where=metric:val_acc%3E0.5&limit=50&offset=100",
+        "runs?model&dataset&where=param": "/api/v1/runs?model=resnet18&dataset=flowers&where=param:lr%3C0.003",
+        "runs?q= (text in name or note)": "/api/v1/runs?q=colour%20jitter&limit=50",
+        "runs/compare (5 runs, 100 epochs)": "/api/v1/runs/compare?ids=" + ",".join(seeded.completed[:5]),
     }
     samples = measure_routes(server.url, routes, requests)
     base = ms(samples["/ping (baseline)"], 0.5)

@@ -13,13 +13,17 @@ from sqlalchemy import insert
 
 from visionyard.common.training_config import TrainingConfig
 from visionyard.core.context import Context
-from visionyard.db.models import Event, MetricRow, Run
+from visionyard.db.models import Event, MetricRow, Run, RunTag
 
 STATUS_CYCLE = ("paused",) + ("failed",) * 3 + ("stopped",) * 3 + ("completed",) * 13
 """One in 20 runs paused, 3 failed, 3 stopped, 13 completed."""
 STEPS_PER_EPOCH = 250
 CLASS_NAMES = ["airplane", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck", "car"]
-RUN_FIXED = {"model": "resnet18", "task": "classification", "dataset": "digits", "dataset_path": "/srv/data/digits"}
+RUN_FIXED = {"task": "classification", "dataset_path": "/srv/data/digits"}
+MODELS = ("resnet18", "efficientnet_b0", "mobilenet_v3_small")
+DATASETS = ("digits", "flowers", "cifar")
+GROUPS = 20
+"""Runs are tagged ``bench`` and ``group-<index % GROUPS>``; every 100th also ``best``; every 50th has a note."""
 RUN_UNSET = ("preset", "base_run", "worker_pid", "worker_host", "worker_started", "heartbeat_at")
 RUN_UNSET += ("control", "control_at", "not_before")
 
@@ -93,11 +97,17 @@ def run_row(index: int, run_id: str, status: str, last: dict[str, Any], times: t
     created, started, finished = times
     epochs = last["epoch"] * (2 if status == "paused" else 1)
     row = RUN_FIXED | dict.fromkeys(RUN_UNSET) | {"id": run_id, "name": f"bench {index}", "status": status}
+    row |= {"model": MODELS[index % len(MODELS)], "dataset": DATASETS[index % len(DATASETS)], "tags": tags(index)}
+    row |= {"note": f"augmentation study {index}: stronger colour jitter" if index % 50 == 0 else None}
     row |= {"config": run_config(index, epochs), "epochs": epochs, "attempt": 0, "restarts": 0, "max_restarts": 2}
     row |= {"current_epoch": last["epoch"], "current_step": last["step"], "final_metrics": last}
     row |= {"best_metrics": {**last, "monitor": "val_acc"}, "error": "out of memory" if status == "failed" else None}
     row |= {"created_at": created, "queued_at": created, "started_at": started}
     return row | {"finished_at": finished, "updated_at": finished}
+
+
+def tags(index: int) -> list[str]:
+    return ["bench", f"group-{index % GROUPS}"] + (["best"] if index % 100 == 0 else [])
 
 
 def seed(ctx: Context, runs: int, epochs: int) -> Seeded:
@@ -106,13 +116,19 @@ def seed(ctx: Context, runs: int, epochs: int) -> Seeded:
     ctx.db.migrate()
     rng = random.Random(0)
     base = datetime.now(UTC) - timedelta(days=60)
-    pending: dict[Any, list[dict]] = {Run.__table__: [], MetricRow.__table__: [], Event.__table__: []}
+    pending: dict[Any, list[dict]] = {
+        Run.__table__: [],
+        MetricRow.__table__: [],
+        Event.__table__: [],
+        RunTag.__table__: [],
+    }
     ids: dict[str, list[str]] = {}
     with ctx.db.engine.begin() as connection:
         for index in range(runs):
             run, metrics, events = seed_run(index, epochs, base + timedelta(minutes=10 * index), rng)
             ids.setdefault(run["status"], []).append(run["id"])
-            for rows, new in zip(pending.values(), ([run], metrics, events), strict=True):
+            labels = [{"run_id": run["id"], "tag": tag} for tag in run["tags"]]
+            for rows, new in zip(pending.values(), ([run], metrics, events, labels), strict=True):
                 rows.extend(new)
             if len(pending[MetricRow.__table__]) >= 5000 or index == runs - 1:
                 for table, rows in pending.items():
