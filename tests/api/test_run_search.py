@@ -94,6 +94,7 @@ def expected(test) -> int:
         ({"q": "heavy AUG"}, lambda r: r["note"] is not None),
         ({"q": "50%"}, lambda r: r["note"] is not None),
         ({"q": "sweep 1"}, lambda r: r["name"].startswith("sweep 1")),
+        ({"q": "RUN-0012"}, lambda r: r["id"].startswith("run-0012")),
         ({"where": "metric:val_acc>0.9"}, lambda r: r["best_metrics"].get("val_acc", 0) > 0.9),
         (
             {"where": "metric:val_acc<=0.1"},

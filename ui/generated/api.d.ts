@@ -4113,7 +4113,7 @@ export interface operations {
                 dataset?: string | null;
                 /** @description runs with every tag given */
                 tag?: string[] | null;
-                /** @description text in the name or the note, any case */
+                /** @description text in the id, the name or the note, any case */
                 q?: string | null;
                 /** @description bounds on the best value of a metric or on a config value: metric:val_acc>0.9, param:optimizer.lr<=0.01, param:optimizer.type=sgd (> >= < <= = !=) */
                 where?: string[] | null;

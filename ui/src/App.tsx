@@ -2,6 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { NavLink, Route, Routes } from "react-router-dom";
 import { setToken, UNAUTHORISED } from "./api";
+import { ComparePage } from "./pages/ComparePage";
 import { DatasetDetailPage } from "./pages/DatasetDetailPage";
 import { DatasetsPage } from "./pages/DatasetsPage";
 import { ModelsPage } from "./pages/ModelsPage";
@@ -45,6 +46,7 @@ export function App() {
           <Route path="/" element={<RunsPage />} />
           <Route path="/runs" element={<RunsPage />} />
           <Route path="/runs/new" element={<NewRunPage />} />
+          <Route path="/runs/compare" element={<ComparePage />} />
           <Route path="/runs/:runId/*" element={<RunDetailPage />} />
           <Route path="/models" element={<ModelsPage />} />
           <Route path="/datasets" element={<DatasetsPage />} />

@@ -27,3 +27,12 @@ export type StorageUsage = Schemas["StorageUsage"];
 export function runActions(run: Pick<RunSummary, "actions">): ReadonlySet<RunAction> {
   return new Set(run.actions ?? []);
 }
+
+/** ``PATCH /runs/{id}``: the labels to change (a name, all the tags, a note); those left out stay. */
+export type RunLabels = Schemas["RunLabels"];
+
+/** ``GET /runs/compare``: the runs side by side, their configs key by key and every epoch's metrics. */
+export type RunComparison = Schemas["RunComparison"];
+export type ComparedRun = Schemas["ComparedRun"];
+/** One config key of the compared runs: a value per run (null where a run has none) and whether they differ. */
+export type ConfigRow = Schemas["ConfigRow"];

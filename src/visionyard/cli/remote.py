@@ -34,7 +34,7 @@ def list_runs(
     model: Annotated[str | None, typer.Option(help="only runs of this model")] = None,
     dataset: Annotated[str | None, typer.Option(help="only runs on this dataset")] = None,
     tag: Annotated[list[str], typer.Option(help="only runs with this tag (repeatable: all of them)")] = [],  # noqa: B006
-    search: Annotated[str | None, typer.Option("--search", "-q", help="text in the name or the note")] = None,
+    search: Annotated[str | None, typer.Option("--search", "-q", help="text in the id, the name or the note")] = None,
     where: Annotated[
         list[str], typer.Option(help="a bound: metric:val_acc>0.9, param:optimizer.lr<=0.01 (repeatable)")
     ] = [],  # noqa: B006

@@ -80,7 +80,7 @@ class RunFilter:
     tags: list[str] = field(default_factory=list)
     """Runs with every one of these tags."""
     text: str | None = None
-    """Found in the name or the note, any case."""
+    """Found in the id, the name or the note, any case."""
     bounds: list[Bound] = field(default_factory=list)
 
     @classmethod
@@ -98,7 +98,7 @@ class RunFilter:
         found.extend(Run.id.in_(select(RunTag.run_id).where(RunTag.tag == tag)) for tag in self.tags)
         if self.text:
             found.append(
-                or_(Run.name.icontains(self.text, autoescape=True), Run.note.icontains(self.text, autoescape=True))
+                or_(*(column.icontains(self.text, autoescape=True) for column in (Run.id, Run.name, Run.note)))
             )
         return found
 

@@ -8,6 +8,7 @@ import { Section } from "../components/Section";
 import { BaseModelSelect } from "../newrun/BaseModelSelect";
 import { pickDataset, pickModel, rememberChoice } from "../newrun/choices";
 import { ConfigSections } from "../newrun/ConfigSections";
+import { LabelFields } from "../newrun/LabelFields";
 import { recallSettings, rememberSettings } from "../newrun/memory";
 import "../newrun/newrun.css";
 import {
@@ -32,6 +33,7 @@ import {
   type TargetChoice,
 } from "../newrun/types";
 import { useValidation } from "../newrun/useValidation";
+import { splitTags } from "../runs/tags";
 import type { RunPublic } from "../types";
 
 /** /runs/new: pick a model and a dataset (both preselected), adjust the generated settings, start. */
@@ -109,6 +111,8 @@ function RunForm({ models, datasets, model, dataset, onModel, onDataset }: Targe
   const [preset, setPreset] = useState(remembered.preset);
   const [edits, setEdits] = useState<Record<string, Raw>>(remembered.edits);
   const [name, setName] = useState("");
+  const [tags, setTags] = useState("");
+  const [note, setNote] = useState("");
   const [baseModel, setBaseModel] = useState("");
   const [showAdvanced, setShowAdvanced] = useState(false);
   const [focusRequest, setFocusRequest] = useState(0);
@@ -217,6 +221,8 @@ function RunForm({ models, datasets, model, dataset, onModel, onDataset }: Targe
       config,
       ...(activePreset && { preset: activePreset }),
       ...(name.trim() && { name: name.trim() }),
+      tags: splitTags(tags),
+      ...(note.trim() && { note: note.trim() }),
       ...(baseModel && { base_model: baseModel }),
     });
   }
@@ -261,6 +267,7 @@ function RunForm({ models, datasets, model, dataset, onModel, onDataset }: Targe
         name={name}
         onName={setName}
       />
+      <LabelFields tags={tags} note={note} onTags={setTags} onNote={setNote} />
 
       <div className="toolbar">
         <h2 className="newrun-settings-title">Settings</h2>

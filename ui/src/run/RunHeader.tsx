@@ -7,6 +7,7 @@ import { WarningBadges } from "../components/WarningBadges";
 import { formatMetric, formatTime, headline } from "../format";
 import type { RunPublic } from "../types";
 import { FINISHED } from "./keys";
+import { RunLabels } from "./RunLabels";
 import type { StatusChange } from "./useRunLive";
 
 const REQUEST_TEXT: Record<string, string> = {
@@ -31,6 +32,7 @@ export function RunHeader({ run, stream, change }: { run: RunPublic; stream: Rea
         {stream}
       </div>
       {run.name && <p className="muted small mono run-id">{run.id}</p>}
+      <RunLabels run={run} />
       <dl className="facts run-facts">
         <Fact term="Model">
           <Link to="/models">{run.model}</Link>

@@ -2,21 +2,13 @@ import { Link } from "react-router-dom";
 import { DataTable, type Column } from "../components/DataTable";
 import { EpochProgress } from "../components/EpochProgress";
 import { StatusBadge } from "../components/StatusBadge";
+import { TagChips } from "../components/TagChips";
 import { WarningBadges } from "../components/WarningBadges";
 import { formatMetric, formatTime, headline } from "../format";
 import type { RunSummary } from "../types";
 
+/** Columns after the pick box and the run's name. */
 const COLUMNS: Column<RunSummary>[] = [
-  {
-    key: "run",
-    header: "Run",
-    cell: (run) => (
-      <>
-        <Link to={`/runs/${run.id}`}>{run.name || run.id}</Link>
-        {run.name && <div className="mono small muted">{run.id}</div>}
-      </>
-    ),
-  },
   {
     key: "model",
     header: "Model",
@@ -45,8 +37,54 @@ const COLUMNS: Column<RunSummary>[] = [
   { key: "created", header: "Created", className: "small", cell: (run) => formatTime(run.created_at) },
 ];
 
-export function RunsTable({ runs }: { runs: RunSummary[] }) {
-  return <DataTable className="runs-table" columns={COLUMNS} rows={runs} rowKey={(run) => run.id} />;
+/** The runs, each with a box to pick it for comparison and its tags as chips (a chip filters by its tag). */
+export function RunsTable({
+  runs,
+  picked,
+  onPick,
+  onTag,
+}: {
+  runs: RunSummary[];
+  picked: ReadonlySet<string>;
+  onPick: (id: string, on: boolean) => void;
+  onTag: (tag: string) => void;
+}) {
+  const columns: Column<RunSummary>[] = [
+    {
+      key: "pick",
+      header: "Pick",
+      className: "runs-pick",
+      cell: (run) => (
+        <input
+          type="checkbox"
+          checked={picked.has(run.id)}
+          aria-label={`Pick ${run.name || run.id} to compare`}
+          onChange={(e) => onPick(run.id, e.target.checked)}
+        />
+      ),
+    },
+    {
+      key: "run",
+      header: "Run",
+      cell: (run) => (
+        <>
+          <Link to={`/runs/${run.id}`}>{run.name || run.id}</Link>
+          {run.name && <div className="mono small muted">{run.id}</div>}
+          <TagChips tags={run.tags} onPick={onTag} />
+        </>
+      ),
+    },
+    ...COLUMNS,
+  ];
+  return (
+    <DataTable
+      className="runs-table"
+      columns={columns}
+      rows={runs}
+      rowKey={(run) => run.id}
+      rowClassName={(run) => (picked.has(run.id) ? "picked" : undefined)}
+    />
+  );
 }
 
 function RunStatus({ run }: { run: RunSummary }) {

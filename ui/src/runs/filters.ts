@@ -1,4 +1,5 @@
-/** The runs list's status filter: one choice maps to the statuses asked of the API. */
+/** The runs list's filters, kept in the address's query string (so a filtered list can be shared and
+ * reloaded) and sent to ``GET /runs``, which filters on the server. */
 
 export const ACTIVE = ["queued", "running", "restarting"];
 
@@ -16,3 +17,57 @@ export const STATUS_FILTERS: { value: string; label: string; statuses: string[] 
 export function statusesOf(value: string): string[] {
   return STATUS_FILTERS.find((f) => f.value === value)?.statuses ?? [];
 }
+
+export interface RunFilters {
+  /** a ``STATUS_FILTERS`` value */
+  status: string;
+  model: string;
+  dataset: string;
+  /** runs with every one of these tags */
+  tags: string[];
+  /** text in the id, the name or the note */
+  q: string;
+  /** bounds: ``metric:val_acc>0.9``, ``param:lr<=0.01`` */
+  where: string[];
+}
+
+/** The query-string keys the filters use (``offset`` is the page). */
+export const FILTER_KEYS = ["status", "model", "dataset", "tag", "q", "where", "offset"] as const;
+
+export function filtersOf(params: URLSearchParams): RunFilters {
+  return {
+    status: params.get("status") ?? "",
+    model: params.get("model") ?? "",
+    dataset: params.get("dataset") ?? "",
+    tags: params.getAll("tag"),
+    q: params.get("q") ?? "",
+    where: params.getAll("where"),
+  };
+}
+
+/** The filters as ``GET /runs`` parameters (``api.query`` leaves the empty ones out). */
+export function apiParams(filters: RunFilters): Record<string, unknown> {
+  return {
+    status: statusesOf(filters.status),
+    model: filters.model,
+    dataset: filters.dataset,
+    tag: filters.tags,
+    q: filters.q.trim(),
+    where: filters.where,
+  };
+}
+
+export function isFiltered(filters: RunFilters): boolean {
+  const { status, model, dataset, tags, q, where } = filters;
+  return !!(status || model || dataset || q.trim() || tags.length || where.length);
+}
+
+/** Bounds typed in one box, separated by semicolons: ``metric:val_acc>0.9; param:lr<0.01``. */
+export function splitBounds(text: string): string[] {
+  return text
+    .split(";")
+    .map((bound) => bound.trim())
+    .filter(Boolean);
+}
+
+export const joinBounds = (bounds: string[]) => bounds.join("; ");

@@ -57,7 +57,9 @@ def list_runs(
     model: Annotated[str | None, Query(max_length=200)] = None,
     dataset: Annotated[str | None, Query(max_length=200)] = None,
     tag: Annotated[list[str] | None, Query(max_length=20, description="runs with every tag given")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="text in the name or the note, any case")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="text in the id, the name or the note, any case")
+    ] = None,
     where: Annotated[
         list[str] | None,
         Query(
