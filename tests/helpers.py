@@ -38,8 +38,10 @@ def make_image_folder(
     return root
 
 
-def run_cli(*args: str, home: Path, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "VISIONYARD_HOME": str(home), "COLUMNS": "200"}
+def run_cli(
+    *args: str, home: Path, timeout: float = 300, env: dict[str, str] | None = None, **kwargs
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, "VISIONYARD_HOME": str(home), "COLUMNS": "200", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "visionyard", *args], env=env, capture_output=True, text=True, timeout=timeout, **kwargs
     )

@@ -22,9 +22,8 @@ TINY_ARGS = [arg for key, value in TINY.items() if key != "epochs" for arg in ("
 
 @pytest.mark.slow
 def test_train_json_reports_the_run_and_writes_its_folder(shared_home: Path, tiny_dataset: Path):
-    result = run_cli(
-        "train", "small_cnn", str(tiny_dataset), "--epochs", "2", "--lr", "0.01", *TINY_ARGS, "--json", home=shared_home
-    )
+    args = ["small_cnn", str(tiny_dataset), "--epochs", "2", "--lr", "0.01", *TINY_ARGS, "--json"]
+    result = run_cli("train", *args, home=shared_home, env={"VISIONYARD_HEARTBEAT_INTERVAL": "0.01"})
     assert result.returncode == 0, result.stderr
     report = last_json(result.stdout)
     assert report["status"] == "completed" and report["epochs_completed"] == 2
@@ -35,7 +34,8 @@ def test_train_json_reports_the_run_and_writes_its_folder(shared_home: Path, tin
     for noise in ("litlogger", "GPU available", "deprecated", "INFO"):  # Lightning's, for the run's log only
         assert noise not in result.stderr, result.stderr
     assert "GPU available" in (run_dir / "logs" / "training.log").read_text()
-    assert "epoch 2/2" in result.stderr
+    assert "epoch 2/2" in result.stderr and "images/s: " in result.stderr and "run left: 0:00:" in result.stderr
+    assert "it/s" not in result.stderr
     with Context(Settings(home=shared_home)).db.session() as session:
         recorded = get_run(session, report["run_id"])
         assert (recorded.status, recorded.attempt, recorded.current_epoch) == ("completed", 1, 2)

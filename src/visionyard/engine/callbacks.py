@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,8 @@ class StepProgress(L.Callback):
         self._first_step = 0
         self._epoch_seconds: float | None = None
         """The last whole epoch's duration (validation included), for the run's ETA."""
+        self.latest: dict[str, Any] | None = None
+        """The last report (the console's progress bar shows it too)."""
 
     def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._epoch_started = self._last = time.monotonic()
@@ -127,19 +130,18 @@ class StepProgress(L.Callback):
         epoch_seconds = self._epoch_seconds or steps * seconds_per_step
         remaining_epochs = max(trainer.max_epochs - trainer.current_epoch - 1, 0) if trainer.max_epochs else 0
         loss = trainer.callback_metrics.get("train_loss_step")
-        self.reporter.progress(
-            {
-                "epoch": trainer.current_epoch + 1,
-                "epochs": trainer.max_epochs,
-                "step": step,
-                "steps": steps,
-                "global_step": trainer.global_step,
-                "train_loss": float(loss) if loss is not None else None,
-                "images_per_s": round(batch_size / seconds_per_step, 2) if batch_size else None,
-                "eta_epoch_s": round(eta_epoch, 1),
-                "eta_run_s": round(eta_epoch + remaining_epochs * epoch_seconds, 1),
-            }
-        )
+        self.latest = {
+            "epoch": trainer.current_epoch + 1,
+            "epochs": trainer.max_epochs,
+            "step": step,
+            "steps": steps,
+            "global_step": trainer.global_step,
+            "train_loss": float(loss) if loss is not None else None,
+            "images_per_s": round(batch_size / seconds_per_step, 2) if batch_size else None,
+            "eta_epoch_s": round(eta_epoch, 1),
+            "eta_run_s": round(eta_epoch + remaining_epochs * epoch_seconds, 1),
+        }
+        self.reporter.progress(self.latest)
 
 
 class ControlCallback(L.Callback):
@@ -209,15 +211,23 @@ def prune_epoch_checkpoints(folder: RunFolder, keep: int, reporter: Reporter) ->
 
 
 class CompactProgressBar(RichProgressBar):
-    """Rich progress on stderr showing the step loss and the latest validation metrics."""
+    """Rich progress on stderr: the epoch's steps, its time left, the step loss, the latest validation
+    metrics, and from :class:`StepProgress` the images per second and the run's time left."""
 
     def __init__(self) -> None:
         super().__init__(leave=True, console_kwargs={"stderr": True})
+
+    def configure_columns(self, trainer: L.Trainer) -> list:
+        return super().configure_columns(trainer)[:-1]  # Lightning's it/s: images/s is among the metrics
 
     def get_metrics(self, trainer: L.Trainer, pl_module: L.LightningModule) -> dict[str, Any]:
         metrics = super().get_metrics(trainer, pl_module)
         shown = {k.removesuffix("_step"): v for k, v in metrics.items() if not k.endswith("_epoch")}
         shown.pop("v_num", None)
+        progress = next((c.latest for c in trainer.callbacks if isinstance(c, StepProgress)), None)
+        if progress is not None:
+            shown["images/s"] = f"{progress['images_per_s'] or 0:.0f}"
+            shown["run left"] = str(timedelta(seconds=int(progress["eta_run_s"])))
         return shown
 
     def _get_train_description(self, current_epoch: int) -> str:
