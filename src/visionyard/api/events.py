@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from visionyard.api.errors import ApiError
 from visionyard.core.lifecycle import FINISHED
 from visionyard.db.models import Event
-from visionyard.db.session import Database
+from visionyard.db.session import Database, unreachable
 from visionyard.services import run_records
 
 log = logging.getLogger("visionyard.api")
@@ -73,13 +73,21 @@ class EventHub:
                 await self._task
 
     async def _poll(self) -> None:
+        outage = False
         while True:
             try:
                 fresh = await to_thread.run_sync(self._read, self.latest)
-            except Exception:
-                log.exception("polling the event log failed; trying again")
+            except Exception as exc:
+                if not unreachable(exc):
+                    log.exception("polling the event log failed; trying again")
+                elif not outage:  # one line per outage, not one a second
+                    log.warning("the database is unreachable; event streams wait for it: %s", exc)
+                outage = outage or unreachable(exc)
                 await asyncio.sleep(1.0)
                 continue
+            if outage:
+                log.info("event streams: the database answers again")
+                outage = False
             if fresh:
                 self._keep(fresh)
                 changed, self._changed = self._changed, asyncio.Event()
