@@ -8,7 +8,7 @@ each, 100 metric rows per run (~10 values a row) and their status and epoch even
    median over several restarts (target < 2 s), and no torch loaded in the server process;
 2. routes: p50/p95 of run listing, filtered listing with an offset, one run's metrics and one run, the
    server-side filters (tags with a metric bound, model and dataset with a config bound, text search) and
-   the compare route over 5 runs,
+   the compare route over 5 runs (the two filters that read every candidate row: target p95 < 50 ms),
    taking turns in blocks with ``/ping`` on one keep-alive client; ``/ping`` is the same-run
    baseline (framework + HTTP) and each route is printed as a ratio to its p50 (target p95 < 25 ms);
 3. live: a metrics row + ``epoch`` event written from this process as a worker does
@@ -58,6 +58,9 @@ from visionyard.worker.db_reporter import DatabaseReporter
 STREAM_TIMEOUT = httpx.Timeout(30.0, read=None)
 NAN = float("nan")
 START_TARGET_S, ROUTE_P95_MS, SSE_P95_MS = 2.0, 25.0, 300.0
+SCAN_P95_MS = 50.0
+"""For the filters that read every candidate row (a config bound over a model's runs, a text search)."""
+SCANS = ("runs?model&dataset&where=param", "runs?q= (text in id, name or note)")
 
 
 @dataclass
@@ -337,8 +340,8 @@ def bench_routes(server: Server, seeded: Seeded, requests: int) -> tuple[list[Ch
         "runs/{id}/metrics (100 rows)": f"/api/v1/runs/{completed}/metrics",
         "runs/{id}": f"/api/v1/runs/{completed}",
         "runs?tag&where=metric (filtered)": "/api/v1/runs?tag=group-7&where=metric:val_acc%3E0.5&limit=50&offset=100",
-        "runs?model&dataset&where=param": "/api/v1/runs?model=resnet18&dataset=flowers&where=param:lr%3C0.003",
-        "runs?q= (text in name or note)": "/api/v1/runs?q=colour%20jitter&limit=50",
+        SCANS[0]: "/api/v1/runs?model=resnet18&dataset=flowers&where=param:lr%3C0.003",
+        SCANS[1]: "/api/v1/runs?q=colour%20jitter&limit=50",
         "runs/compare (5 runs, 100 epochs)": "/api/v1/runs/compare?ids=" + ",".join(seeded.completed[:5]),
     }
     samples = measure_routes(server.url, routes, requests)
@@ -349,7 +352,8 @@ def bench_routes(server: Server, seeded: Seeded, requests: int) -> tuple[list[Ch
         p50, p95 = ms(values, 0.5), ms(values, 0.95)
         print(f"{name:<36}{p50:>9.2f}{p95:>9.2f}{p50 / base:>16.2f}")
         if name != "/ping (baseline)":
-            checks.append(Check(f"GET {name} p95", f"{p95:.1f} ms", f"< {ROUTE_P95_MS:g} ms", p95 < ROUTE_P95_MS))
+            target = SCAN_P95_MS if name in SCANS else ROUTE_P95_MS
+            checks.append(Check(f"GET {name} p95", f"{p95:.1f} ms", f"< {target:g} ms", p95 < target))
     return checks, base
 
 

@@ -97,7 +97,7 @@ def run_row(index: int, run_id: str, status: str, last: dict[str, Any], times: t
     created, started, finished = times
     epochs = last["epoch"] * (2 if status == "paused" else 1)
     row = RUN_FIXED | dict.fromkeys(RUN_UNSET) | {"id": run_id, "name": f"bench {index}", "status": status}
-    row |= {"model": MODELS[index % len(MODELS)], "dataset": DATASETS[index % len(DATASETS)], "tags": tags(index)}
+    row |= {"model": MODELS[index % len(MODELS)], "dataset": DATASETS[index // 3 % len(DATASETS)], "tags": tags(index)}
     row |= {"note": f"augmentation study {index}: stronger colour jitter" if index % 50 == 0 else None}
     row |= {"config": run_config(index, epochs), "epochs": epochs, "attempt": 0, "restarts": 0, "max_restarts": 2}
     row |= {"current_epoch": last["epoch"], "current_step": last["step"], "final_metrics": last}

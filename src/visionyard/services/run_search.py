@@ -1,8 +1,8 @@
 """Finding runs: by status, model, dataset, tags, a text over name and note, and bounds on a metric or a
 config value (``metric:val_acc>0.9``, ``param:optimizer.lr<=0.01``), newest first, one page at a time.
 
-Status, model, dataset and tag go through indexes; the bounds read the JSON of the rows those leave, on
-SQLite and PostgreSQL alike (a value that is not a number never passes a numeric bound).
+Status, model, dataset and tag go through indexes; the bounds read the JSON of the rows those leave with
+each database's own JSON functions (a value that is not a number never passes a numeric bound).
 """
 
 from __future__ import annotations
@@ -13,15 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Float, case, cast, func, or_, select
+from sqlalchemy import Float, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, defer
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from visionyard.common.errors import Invalid
 from visionyard.db.models import Run, RunTag
 
 BOUND = re.compile(r"^(metric|param):([A-Za-z0-9_\-/]+(?:\.[A-Za-z0-9_\-/]+)*)\s*(>=|<=|!=|=|>|<)\s*(.+)$")
-NUMBER = r"^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$"
 COMPARE: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
     ">": operator.gt,
     ">=": operator.ge,
@@ -65,11 +67,40 @@ class Bound:
     def clause(self) -> ColumnElement[bool]:
         column = Run.best_metrics if self.source == "metric" else Run.config
         path = (self.key,) if self.source == "metric" else tuple(self.key.split("."))
-        text = (column[path[0]] if len(path) == 1 else column[path]).as_string()
         if isinstance(self.value, str):
-            return COMPARE[self.op](text, self.value)
-        number = case((text.regexp_match(NUMBER), cast(text, Float)), else_=None)
-        return COMPARE[self.op](number, self.value)
+            return COMPARE[self.op]((column[path[0]] if len(path) == 1 else column[path]).as_string(), self.value)
+        return COMPARE[self.op](json_number(column, path), self.value)
+
+
+class json_number(FunctionElement[float]):
+    """The number at a JSON path, or NULL where the value there is anything else (a string, a list, none),
+    read by each database's own JSON functions: ``json_number(column, ("optimizer", "lr"))``."""
+
+    type = Float()
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any], path: tuple[str, ...]):
+        super().__init__(column, literal(",".join(path)))
+
+
+@compiles(json_number, "sqlite")
+def _sqlite_number(element: json_number, compiler: SQLCompiler, **kw: Any) -> str:
+    column, path = element.clauses
+    keys = path.value.split(",")
+    where = compiler.process(literal("$" + "".join(f'."{key}"' for key in keys)), **kw)
+    of = compiler.process(column, **kw)
+    return f"CASE WHEN json_type({of}, {where}) IN ('integer', 'real') THEN json_extract({of}, {where}) END"
+
+
+@compiles(json_number, "postgresql")
+def _postgresql_number(element: json_number, compiler: SQLCompiler, **kw: Any) -> str:
+    column, path = element.clauses
+    where = compiler.process(literal("{" + path.value + "}"), **kw)
+    of = compiler.process(column, **kw)
+    return (
+        f"CASE WHEN json_typeof({of} #> CAST({where} AS TEXT[])) = 'number' "
+        f"THEN CAST({of} #>> CAST({where} AS TEXT[]) AS DOUBLE PRECISION) END"
+    )
 
 
 @dataclass(frozen=True)
