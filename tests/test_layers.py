@@ -19,7 +19,7 @@ LAYERS = [
     {"services"},
     {"scheduler", "worker"},
     {"core", "schemas"},
-    {"engine", "plugins", "models", "sdk", "data", "metrics", "tracking", "notify"},
+    {"engine", "plugins", "models", "sdk", "data", "metrics", "tracking", "notify", "tuning"},
     {"storage", "db"},
     {"common", "config", "__init__"},
 ]

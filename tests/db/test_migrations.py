@@ -1,24 +1,60 @@
-"""The Alembic migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+"""The Alembic migrations build exactly the schema the models describe, on SQLite and PostgreSQL, beside
+Optuna's studies."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
 
 from tests.postgres import needs_postgres, postgres_server
 from tests.scheduler.test_claims import claim_contention
 from visionyard.db.models import Base
-from visionyard.db.session import Database
+from visionyard.db.session import MIGRATIONS, VERSION_TABLE, Database
+from visionyard.tuning import study as studies
 
 
 def assert_schema_matches_models(db: Database) -> None:
     db.migrate()
     db.migrate()
     with db.engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def assert_an_old_database_makes_room_for_optuna(db: Database) -> None:
+    """A database from before revision 0012 kept our revision in Alembic's default table, which Optuna's
+    storage takes: the revision moves to ours, the upgrade goes on from it, and a study then lives beside it."""
+    db.migrate()
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0011")
+        connection.execute(text(f"DROP TABLE {VERSION_TABLE}"))
+        connection.execute(
+            text(
+                "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+            )
+        )
+        connection.execute(text("INSERT INTO alembic_version VALUES ('0011')"))
+    db.migrate()
+    with db.engine.connect() as connection:
+        tables = inspect(connection).get_table_names()
+        assert "sweeps" in tables and "alembic_version" not in tables
+        assert connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar() == "0012"
+    study = studies.create(db.url, "coexisting", "maximize")
+    study.tell(study.ask(), 1.0)
+    db.migrate()  # our migrations leave Optuna's tables and revision alone
+    assert studies.load(db.url, "coexisting").best_value == 1.0
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar().startswith("v")
 
 
 def test_sqlite_schema_matches_the_models(tmp_path: Path):
@@ -28,11 +64,19 @@ def test_sqlite_schema_matches_the_models(tmp_path: Path):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
+def test_an_old_sqlite_database_makes_room_for_optuna(tmp_path: Path):
+    assert_an_old_database_makes_room_for_optuna(Database(f"sqlite:///{tmp_path / 'vy.db'}"))
+
+
 @pytest.mark.postgres
 @needs_postgres
-def test_postgresql_schema_matches_the_models_and_claims_are_serialised():
+def test_postgresql_schema_matches_the_models_claims_are_serialised_and_optuna_fits():
     with postgres_server() as url:
         db = Database(url)
         assert_schema_matches_models(db)
         claim_contention(db)
+        db.dispose()
+    with postgres_server() as url:
+        db = Database(url)
+        assert_an_old_database_makes_room_for_optuna(db)
         db.dispose()

@@ -1097,6 +1097,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sweeps
+         * @description Sweeps newest first.
+         */
+        get: operations["list_sweeps_api_v1_sweeps_get"];
+        put?: never;
+        /**
+         * Create Sweep
+         * @description Check the space against the model's config schema and start the sweep; its first trials are queued at once.
+         */
+        post: operations["create_sweep_api_v1_sweeps_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Sweep
+         * @description The sweep with its trials, the best trial and its config, and the parameters' importances.
+         */
+        get: operations["get_sweep_api_v1_sweeps__sweep_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Sweep
+         * @description An ended sweep, its study and its trials' runs (published runs stay).
+         */
+        delete: operations["delete_sweep_api_v1_sweeps__sweep_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause Sweep
+         * @description Queued trials pause now, running ones at the end of their epoch; no trial starts until it is resumed.
+         */
+        post: operations["pause_sweep_api_v1_sweeps__sweep_id__pause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Sweep
+         * @description The same study goes on: paused trials are queued again and new trials are asked for.
+         */
+        post: operations["resume_sweep_api_v1_sweeps__sweep_id__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sweeps/{sweep_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop Sweep
+         * @description Every trial not ended yet is stopped; it can be resumed later with the trials it has left.
+         */
+        post: operations["stop_sweep_api_v1_sweeps__sweep_id__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ping": {
         parameters: {
             query?: never;
@@ -2132,6 +2240,25 @@ export interface components {
             /** Edges */
             edges: number[];
         };
+        /** HyperbandPruner */
+        HyperbandPruner: {
+            /**
+             * Min Resource
+             * @description epochs every trial gets
+             * @default 1
+             */
+            min_resource: number;
+            /**
+             * Reduction Factor
+             * @default 3
+             */
+            reduction_factor: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "hyperband";
+        };
         /** JobCreate */
         JobCreate: {
             /**
@@ -2194,6 +2321,34 @@ export interface components {
             run_id: string;
             /** Source */
             source: string;
+        };
+        /**
+         * MedianPruner
+         * @description Prunes a trial whose objective at an epoch is worse than the median of the trials before it there.
+         */
+        MedianPruner: {
+            /**
+             * Interval Steps
+             * @default 1
+             */
+            interval_steps: number;
+            /**
+             * N Startup Trials
+             * @description trials that finish before any is pruned
+             * @default 5
+             */
+            n_startup_trials: number;
+            /**
+             * N Warmup Steps
+             * @description epochs of a trial before it may be pruned
+             * @default 0
+             */
+            n_warmup_steps: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "median";
         };
         /** MetricsPublic */
         MetricsPublic: {
@@ -2430,6 +2585,14 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** NoPruner */
+        NoPruner: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "none";
+        };
         /**
          * NotificationPublic
          * @description One message about one of the run's status changes, to one target, and how its delivery went.
@@ -2466,6 +2629,19 @@ export interface components {
              * @description where it goes, its secret parts cut
              */
             target: string;
+        };
+        /** Objective */
+        Objective: {
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "maximize" | "minimize";
+            /**
+             * Metric
+             * @description an epoch metric of the trials' runs, e.g. val_acc
+             */
+            metric: string;
         };
         /** Pong */
         Pong: {
@@ -2858,6 +3034,11 @@ export interface components {
             started_at: string | null;
             status: components["schemas"]["RunStatus"];
             /**
+             * Sweep Id
+             * @description the sweep this run is a trial of
+             */
+            sweep_id?: string | null;
+            /**
              * Tags
              * @description the user's labels
              * @default []
@@ -2870,6 +3051,11 @@ export interface components {
              * @description the MLflow run mirroring this one
              */
             tracking_id: string | null;
+            /**
+             * Trial Number
+             * @description its trial's number in the sweep, from 0
+             */
+            trial_number?: number | null;
             /**
              * Warnings
              * @description what training found wrong (a diverging loss); it went on
@@ -2892,7 +3078,7 @@ export interface components {
          * RunStatus
          * @enum {string}
          */
-        RunStatus: "queued" | "running" | "restarting" | "paused" | "completed" | "failed" | "stopped";
+        RunStatus: "queued" | "running" | "restarting" | "paused" | "completed" | "failed" | "stopped" | "pruned";
         /**
          * RunSummary
          * @description A run in a list: everything but its config.
@@ -2994,6 +3180,11 @@ export interface components {
             started_at: string | null;
             status: components["schemas"]["RunStatus"];
             /**
+             * Sweep Id
+             * @description the sweep this run is a trial of
+             */
+            sweep_id?: string | null;
+            /**
              * Tags
              * @description the user's labels
              * @default []
@@ -3006,6 +3197,11 @@ export interface components {
              * @description the MLflow run mirroring this one
              */
             tracking_id: string | null;
+            /**
+             * Trial Number
+             * @description its trial's number in the sweep, from 0
+             */
+            trial_number?: number | null;
             /**
              * Warnings
              * @description what training found wrong (a diverging loss); it went on
@@ -3161,6 +3357,33 @@ export interface components {
             /** Total */
             total: number;
         };
+        /**
+         * SuccessiveHalvingPruner
+         * @description Asynchronous successive halving (ASHA).
+         */
+        SuccessiveHalvingPruner: {
+            /**
+             * Min Early Stopping Rate
+             * @default 0
+             */
+            min_early_stopping_rate: number;
+            /**
+             * Min Resource
+             * @description epochs every trial gets
+             * @default auto
+             */
+            min_resource: number | "auto";
+            /**
+             * Reduction Factor
+             * @default 4
+             */
+            reduction_factor: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "successive_halving";
+        };
         /** Summary */
         Summary: {
             /** Available Columns */
@@ -3179,6 +3402,263 @@ export interface components {
             total_epochs: number;
             /** Total Steps */
             total_steps: number;
+        };
+        /** SweepCreate */
+        SweepCreate: {
+            /**
+             * Config
+             * @description the base config of every trial
+             */
+            config?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Dataset
+             * @description a dataset name from /api/v1/datasets
+             */
+            dataset: string;
+            /**
+             * Model
+             * @description a model name from /api/v1/models
+             */
+            model: string;
+            /**
+             * N Trials
+             * @description default: the grid's size for grid, else 20
+             */
+            n_trials?: number | null;
+            /** Name */
+            name?: string | null;
+            /** @description default: the task's headline metric */
+            objective?: components["schemas"]["SweepObjective"] | null;
+            /**
+             * Parallelism
+             * @description trials that may hold run slots at once
+             * @default 1
+             */
+            parallelism: number;
+            /**
+             * Pruner
+             * @description its type (none, median, successive_halving, hyperband) with its options; a name alone will do
+             */
+            pruner?: components["schemas"]["NoPruner"] | components["schemas"]["MedianPruner"] | components["schemas"]["SuccessiveHalvingPruner"] | components["schemas"]["HyperbandPruner"];
+            /**
+             * Sampler
+             * @default tpe
+             * @enum {string}
+             */
+            sampler: "tpe" | "random" | "grid";
+            /**
+             * Space
+             * @description field path -> {"low", "high", "log", "step"}, {"choices": [...]} or {} (the field's own bounds or options): lr, optimizer.type, model.dropout
+             */
+            space: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /**
+             * Timeout S
+             * @description start no trial after this long
+             */
+            timeout_s?: number | null;
+        };
+        /** SweepList */
+        SweepList: {
+            /** Items */
+            items: components["schemas"]["SweepSummary"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** SweepObjective */
+        SweepObjective: {
+            /**
+             * Direction
+             * @description default: minimize a loss, else maximize
+             */
+            direction?: ("maximize" | "minimize") | null;
+            /**
+             * Metric
+             * @description an epoch metric: val_acc
+             */
+            metric: string;
+        };
+        /** SweepPublic */
+        SweepPublic: {
+            /**
+             * Actions
+             * @description what can be done with the sweep now
+             */
+            actions: ("pause" | "resume" | "stop" | "delete")[];
+            /**
+             * Best Config
+             * @description the best trial's run config, to start a run from
+             */
+            best_config: {
+                [key: string]: unknown;
+            } | null;
+            /** @description the completed trial with the best objective */
+            best_trial: components["schemas"]["Trial"] | null;
+            /**
+             * Best Value
+             * @description the best objective of its completed trials so far
+             */
+            best_value: number | null;
+            /**
+             * Config
+             * @description the base config every trial starts from
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Dataset */
+            dataset: string;
+            /** Error */
+            error: string | null;
+            /**
+             * Finished At
+             * @description when its last trial was accounted for
+             */
+            finished_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Importances
+             * @description each parameter's importance for the objective (Optuna's fANOVA), once trials completed
+             */
+            importances: {
+                [key: string]: number;
+            };
+            /** Model */
+            model: string;
+            /** N Trials */
+            n_trials: number;
+            /** Name */
+            name: string | null;
+            objective: components["schemas"]["Objective"];
+            /** Parallelism */
+            parallelism: number;
+            /**
+             * Pruner
+             * @description type (none, median, successive_halving, hyperband) and its options
+             */
+            pruner: {
+                [key: string]: unknown;
+            };
+            /**
+             * Sampler
+             * @enum {string}
+             */
+            sampler: "tpe" | "random" | "grid";
+            /**
+             * Space
+             * @description the search space as checked: field path -> distribution
+             */
+            space: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["SweepStatus"];
+            /** Task */
+            task: string;
+            /**
+             * Timeout S
+             * @description no trial is started after this many seconds of running
+             */
+            timeout_s: number | null;
+            /**
+             * Trial Counts
+             * @description its trials by status
+             */
+            trial_counts: {
+                [key: string]: number;
+            };
+            /** Trials */
+            trials: components["schemas"]["Trial"][];
+        };
+        /**
+         * SweepStatus
+         * @enum {string}
+         */
+        SweepStatus: "running" | "paused" | "completed" | "stopped" | "failed";
+        /** SweepSummary */
+        SweepSummary: {
+            /**
+             * Actions
+             * @description what can be done with the sweep now
+             */
+            actions: ("pause" | "resume" | "stop" | "delete")[];
+            /**
+             * Best Value
+             * @description the best objective of its completed trials so far
+             */
+            best_value: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Dataset */
+            dataset: string;
+            /** Error */
+            error: string | null;
+            /**
+             * Finished At
+             * @description when its last trial was accounted for
+             */
+            finished_at: string | null;
+            /** Id */
+            id: string;
+            /** Model */
+            model: string;
+            /** N Trials */
+            n_trials: number;
+            /** Name */
+            name: string | null;
+            objective: components["schemas"]["Objective"];
+            /** Parallelism */
+            parallelism: number;
+            /**
+             * Pruner
+             * @description type (none, median, successive_halving, hyperband) and its options
+             */
+            pruner: {
+                [key: string]: unknown;
+            };
+            /**
+             * Sampler
+             * @enum {string}
+             */
+            sampler: "tpe" | "random" | "grid";
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["SweepStatus"];
+            /** Task */
+            task: string;
+            /**
+             * Timeout S
+             * @description no trial is started after this many seconds of running
+             */
+            timeout_s: number | null;
+            /**
+             * Trial Counts
+             * @description its trials by status
+             */
+            trial_counts: {
+                [key: string]: number;
+            };
         };
         /**
          * SystemSample
@@ -3385,6 +3865,47 @@ export interface components {
             kind: "loss_rising" | "loss_not_finite";
             /** Message */
             message: string;
+        };
+        /** Trial */
+        Trial: {
+            /**
+             * Epochs
+             * @description epochs trained
+             */
+            epochs: number;
+            /** Error */
+            error?: string | null;
+            /**
+             * Intermediate
+             * @description the objective at each validated epoch, as reported
+             */
+            intermediate: {
+                [key: string]: number;
+            };
+            /**
+             * Number
+             * @description the trial's number in the study, from 0
+             */
+            number: number;
+            /**
+             * Params
+             * @description the values tried, by dotted config path
+             */
+            params: {
+                [key: string]: unknown;
+            };
+            /**
+             * Run Id
+             * @description its run (None: it failed before one could be queued)
+             */
+            run_id: string | null;
+            /** @description its run's status */
+            status: components["schemas"]["RunStatus"];
+            /**
+             * Value
+             * @description the objective: the best epoch's, once the trial completed
+             */
+            value: number | null;
         };
         /** Validated */
         Validated: {
@@ -4113,6 +4634,8 @@ export interface operations {
                 dataset?: string | null;
                 /** @description runs with every tag given */
                 tag?: string[] | null;
+                /** @description the trials of this sweep */
+                sweep?: string | null;
                 /** @description text in the id, the name or the note, any case */
                 q?: string | null;
                 /** @description bounds on the best value of a metric or on a config value: metric:val_acc>0.9, param:optimizer.lr<=0.01, param:optimizer.type=sgd (> >= < <= = !=) */
@@ -5523,6 +6046,224 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StorageUsage"];
+                };
+            };
+        };
+    };
+    list_sweeps_api_v1_sweeps_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_sweep_api_v1_sweeps_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_sweep_api_v1_sweeps__sweep_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_sweep_api_v1_sweeps__sweep_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pause_sweep_api_v1_sweeps__sweep_id__pause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    resume_sweep_api_v1_sweeps__sweep_id__resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stop_sweep_api_v1_sweeps__sweep_id__stop_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -19,11 +19,23 @@ from visionyard.api.auth import TokenGuard
 from visionyard.api.compat import changedetect, deepvision
 from visionyard.api.events import EventHub
 from visionyard.api.limits import BodyLimit
-from visionyard.api.routes import datasets, evaluations, exports, health, models, predict, registry, runs, storage
+from visionyard.api.routes import (
+    datasets,
+    evaluations,
+    exports,
+    health,
+    models,
+    predict,
+    registry,
+    runs,
+    storage,
+    sweeps,
+)
 from visionyard.scheduler.executors.base import Executor
 from visionyard.scheduler.supervisor import Scheduler
 from visionyard.schemas.system import Pong
 from visionyard.services.context import ServiceContext
+from visionyard.services.sweep_driver import SweepDriverThread
 
 log = logging.getLogger("visionyard.api")
 
@@ -40,12 +52,16 @@ def create_app(ctx: ServiceContext | None = None, schedule: bool = True, executo
         hub.start()
         app.state.hub = hub
         scheduler = Scheduler(context, executor=executor) if schedule else None
-        if scheduler is not None:
+        driver = SweepDriverThread(context) if schedule else None
+        if scheduler is not None and driver is not None:
             scheduler.start()
+            driver.start()
         threading.Thread(target=_warm_catalog, args=(context,), name="catalog", daemon=True).start()
         try:
             yield
         finally:
+            if driver is not None:
+                driver.stop()
             if scheduler is not None:
                 scheduler.shutdown()
             await hub.stop()
@@ -64,6 +80,7 @@ def create_app(ctx: ServiceContext | None = None, schedule: bool = True, executo
         health,
         models,
         runs,
+        sweeps,
         evaluations,
         exports,
         predict,

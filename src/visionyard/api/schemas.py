@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from visionyard.schemas.registry import MAX_VERSION
+from visionyard.tuning.study import NoPruner, PrunerSpec
 
 
 class Input(BaseModel):
@@ -79,3 +80,34 @@ class AliasRequest(Input):
     version: int = Field(ge=1, le=MAX_VERSION, description="the version the alias points at")
     reason: str | None = Field(None, max_length=500)
     actor: str | None = Field(None, max_length=100, description="who moves the alias (recorded)")
+
+
+class SweepObjective(Input):
+    metric: str = Field(
+        min_length=1, max_length=100, pattern=r"^[A-Za-z][A-Za-z0-9_./-]*$", description="an epoch metric: val_acc"
+    )
+    direction: Literal["maximize", "minimize"] | None = Field(
+        None, description="default: minimize a loss, else maximize"
+    )
+
+
+class SweepCreate(Input):
+    model: str = Field(min_length=1, max_length=200, description="a model name from /api/v1/models")
+    dataset: str = Field(min_length=1, max_length=1024, description="a dataset name from /api/v1/datasets")
+    config: dict[str, Any] = Field(default_factory=dict, description="the base config of every trial")
+    space: dict[str, dict[str, Any]] = Field(
+        min_length=1,
+        max_length=50,
+        description='field path -> {"low", "high", "log", "step"}, {"choices": [...]} or {} (the field\'s own bounds '
+        "or options): lr, optimizer.type, model.dropout",
+    )
+    objective: SweepObjective | None = Field(None, description="default: the task's headline metric")
+    n_trials: int | None = Field(None, ge=1, le=10_000, description="default: the grid's size for grid, else 20")
+    parallelism: int = Field(1, ge=1, le=256, description="trials that may hold run slots at once")
+    sampler: Literal["tpe", "random", "grid"] = "tpe"
+    pruner: Annotated[PrunerSpec, BeforeValidator(lambda v: {"type": v} if isinstance(v, str) else v)] = Field(
+        default_factory=NoPruner,
+        description="its type (none, median, successive_halving, hyperband) with its options; a name alone will do",
+    )
+    timeout_s: float | None = Field(None, gt=0, le=365 * 86_400, description="start no trial after this long")
+    name: str | None = Field(None, max_length=200)

@@ -13,6 +13,16 @@ class RunStatus(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     STOPPED = "stopped"
+    PRUNED = "pruned"
+    """A sweep's trial ended early by its pruner (at an epoch end, with a checkpoint)."""
+
+
+class SweepStatus(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    FAILED = "failed"
 
 
 class JobStatus(StrEnum):

@@ -24,7 +24,7 @@ log = logging.getLogger("visionyard.core")
 
 ACTIVE = (RunStatus.RUNNING, RunStatus.RESTARTING)
 """Run statuses that hold a device slot."""
-FINISHED = (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.STOPPED)
+FINISHED = (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.STOPPED, RunStatus.PRUNED)
 JOB_FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.FAILED_PARITY)
 
 RUN_MOVES: dict[str, set[RunStatus]] = {
@@ -35,12 +35,14 @@ RUN_MOVES: dict[str, set[RunStatus]] = {
         RunStatus.STOPPED,
         RunStatus.PAUSED,
         RunStatus.RESTARTING,
+        RunStatus.PRUNED,
     },
     RunStatus.RESTARTING: {RunStatus.RUNNING, RunStatus.FAILED, RunStatus.STOPPED, RunStatus.PAUSED},
     RunStatus.PAUSED: {RunStatus.QUEUED, RunStatus.STOPPED},
     RunStatus.STOPPED: {RunStatus.QUEUED},
     RunStatus.FAILED: {RunStatus.QUEUED},
     RunStatus.COMPLETED: {RunStatus.QUEUED},
+    RunStatus.PRUNED: {RunStatus.QUEUED},
 }
 JOB_MOVES: dict[str, set[JobStatus]] = {
     JobStatus.QUEUED: {JobStatus.RUNNING},
@@ -50,8 +52,8 @@ Action = Literal["pause", "stop", "resume", "extend", "retry", "checkpoint", "de
 ACCEPTED_IN: dict[Action, tuple[RunStatus, ...]] = {
     "pause": (RunStatus.RUNNING, RunStatus.QUEUED, RunStatus.RESTARTING),
     "stop": (RunStatus.RUNNING, RunStatus.QUEUED, RunStatus.RESTARTING, RunStatus.PAUSED),
-    "resume": (RunStatus.PAUSED, RunStatus.STOPPED, RunStatus.FAILED),
-    "extend": (RunStatus.PAUSED, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.COMPLETED),
+    "resume": (RunStatus.PAUSED, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.PRUNED),
+    "extend": (RunStatus.PAUSED, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.COMPLETED, RunStatus.PRUNED),
     "retry": (RunStatus.FAILED,),
     "checkpoint": (RunStatus.RUNNING,),
     "delete": (RunStatus.QUEUED, RunStatus.PAUSED, *FINISHED),
@@ -62,7 +64,11 @@ ACCEPTED_IN: dict[Action, tuple[RunStatus, ...]] = {
 def actions(run: Run) -> list[Action]:
     """What a user can do with the run now, in the order a UI shows them (a request already pending is
     not offered again)."""
-    pending = {"pause": ("pause", "stop"), "stop": ("stop",), "checkpoint": ("pause", "stop", "checkpoint")}
+    pending = {
+        "pause": ("pause", "stop"),
+        "stop": ("stop",),
+        "checkpoint": ("pause", "pause_epoch", "stop", "checkpoint"),
+    }
     return [
         action
         for action, statuses in ACCEPTED_IN.items()

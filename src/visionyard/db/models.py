@@ -49,6 +49,7 @@ class Run(Base):
         Index("ix_runs_status_created_at_id", "status", "created_at", "id"),
         Index("ix_runs_model_created_at_id", "model", "created_at", "id"),
         Index("ix_runs_dataset_created_at_id", "dataset", "created_at", "id"),
+        Index("ix_runs_sweep_id_trial_number", "sweep_id", "trial_number", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -56,6 +57,10 @@ class Run(Base):
     tags: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     """The user's labels, in their order (``run_tags`` indexes them for filtering)."""
     note: Mapped[str | None] = mapped_column(Text)
+    sweep_id: Mapped[str | None] = mapped_column(ForeignKey("sweeps.id", ondelete="SET NULL"))
+    """The sweep this run is a trial of, if any."""
+    trial_number: Mapped[int | None] = mapped_column(Integer)
+    """Its trial's number in the sweep's study, from 0."""
     status: Mapped[str] = mapped_column(String(16))
     model: Mapped[str] = mapped_column(String(200))
     task: Mapped[str] = mapped_column(String(32))
@@ -104,6 +109,48 @@ class Run(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     queued_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Sweep(Base):
+    """A hyperparameter search: trials are runs (``Run.sweep_id``); the search itself is an Optuna study of
+    the same name in this database (``visionyard.tuning``)."""
+
+    __tablename__ = "sweeps"
+    __table_args__ = (Index("ix_sweeps_created_at_id", "created_at", "id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str] = mapped_column(String(200))
+    task: Mapped[str] = mapped_column(String(32))
+    dataset: Mapped[str] = mapped_column(String(200))
+    config: Mapped[dict[str, Any]]
+    """The user's base config (each trial's config is it with the trial's params over it)."""
+    space: Mapped[dict[str, Any]]
+    """The search space as checked: dotted field path -> its distribution's spec."""
+    objective: Mapped[dict[str, Any]]
+    """``metric`` and ``direction`` (``maximize``, ``minimize``)."""
+    n_trials: Mapped[int] = mapped_column(Integer)
+    parallelism: Mapped[int] = mapped_column(Integer)
+    timeout_s: Mapped[float | None]
+    sampler: Mapped[str] = mapped_column(String(16))
+    pruner: Mapped[dict[str, Any]]
+    """``type`` (``none``, ``median``, ``successive_halving``, ``hyperband``) and its options."""
+    seed: Mapped[int] = mapped_column(BigInteger)
+    best_value: Mapped[float | None]
+    """The best objective of its completed trials so far (the study's best, kept here for lists)."""
+    error: Mapped[str | None] = mapped_column(Text)
+    driver: Mapped[str | None] = mapped_column(String(255))
+    """The server process asking the study for trials (one at a time: two servers never ask twice)."""
+    driver_at: Mapped[datetime | None]
+    """When that server last held the sweep; it is taken over once this is a heartbeat timeout old."""
+    tracking_id: Mapped[str | None] = mapped_column(String(64))
+    """The MLflow parent run of its trials' runs, once the tracking mirror has made it."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    """When it last started running (the time limit counts from its first start)."""
     finished_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

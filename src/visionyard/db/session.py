@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +26,9 @@ T = TypeVar("T")
 MIGRATIONS = Path(__file__).parent / "migrations"
 CLAIM_LOCK = 7_311_967
 """PostgreSQL advisory lock key serialising claims."""
+VERSION_TABLE = "visionyard_alembic_version"
+"""Where Alembic keeps our schema's revision. Optuna's studies share the database and keep theirs in
+Alembic's default ``alembic_version``, where ours was until revision 0011 (moved by :meth:`Database.migrate`)."""
 
 
 def unreachable(exc: BaseException) -> bool:
@@ -104,10 +107,24 @@ class Database:
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
+            ours = _legacy_revision(connection)
+            if ours is not None:
+                command.stamp(config, ours)
+                connection.execute(text("DROP TABLE alembic_version"))
             command.upgrade(config, "head")
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _legacy_revision(connection: Connection) -> str | None:
+    """Our revision where a database from before revision 0012 keeps it (Alembic's default table, which Optuna
+    takes over), if it is there and not moved yet."""
+    tables = inspect(connection).get_table_names()
+    if "alembic_version" not in tables or VERSION_TABLE in tables:
+        return None
+    revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return revision if revision is not None and revision.isdigit() else None
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -15,7 +15,7 @@ from lightning.pytorch.plugins.io import TorchCheckpointIO
 from lightning.pytorch.utilities.exceptions import _TunerExitException
 
 from visionyard.engine.health import loss_warnings
-from visionyard.engine.reporting import Control, ControlRequest, Reporter
+from visionyard.engine.reporting import EPOCH_END_REQUESTS, Control, ControlRequest, Reporter
 from visionyard.storage.atomic import write_with
 from visionyard.storage.run_folder import RunFolder
 
@@ -145,7 +145,8 @@ class StepProgress(L.Callback):
 
 
 class ControlCallback(L.Callback):
-    """Obeys stop/pause/checkpoint requests at step boundaries and epoch ends.
+    """Obeys stop/pause/checkpoint requests at step boundaries and epoch ends (``pause_epoch`` and ``prune`` at
+    epoch ends only).
 
     Mid-epoch, a stop or pause writes last.ckpt for that step and ends training there: no validation or
     epoch-end hooks run on the partial epoch, and a resume continues it. After an epoch's last batch the
@@ -174,13 +175,13 @@ class ControlCallback(L.Callback):
         request = self.control.requested(trainer.current_epoch, trainer.global_step, epoch_end)
         if trainer.world_size > 1:
             request = trainer.strategy.broadcast(request if trainer.is_global_zero else None, src=0)
-        if request is None:
+        if request is None or (request in EPOCH_END_REQUESTS and not epoch_end):
             return False
         if request == "checkpoint":
             trainer.save_checkpoint(self.folder.checkpoints / f"manual-step{trainer.global_step}.ckpt")
             return False
         log.info("%s requested at epoch %d step %d", request, trainer.current_epoch + 1, trainer.global_step)
-        self.outcome = request
+        self.outcome = "pause" if request == "pause_epoch" else request
         trainer.should_stop = True
         return True
 

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from typing import Any, Literal, Protocol
 
-ControlRequest = Literal["stop", "pause", "checkpoint"]
+ControlRequest = Literal["stop", "pause", "pause_epoch", "prune", "checkpoint"]
+"""``pause_epoch``: pause once the epoch in progress ends; ``prune``: a sweep's pruner ended the trial (asked at
+an epoch end)."""
+EPOCH_END_REQUESTS = ("pause_epoch", "prune")
+"""Requests that wait for the epoch in progress to end."""
 
 
 class Reporter(Protocol):

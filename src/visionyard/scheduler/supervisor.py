@@ -198,7 +198,7 @@ class Scheduler:
         """A pending stop or pause is honoured (from the last checkpoint); otherwise restart or fail."""
         if run.control == "stop":
             lifecycle.move(session, run, RunStatus.STOPPED, reason=f"stopped ({reason})")
-        elif run.control == "pause":
+        elif run.control in ("pause", "pause_epoch"):
             lifecycle.move(session, run, RunStatus.PAUSED, reason=f"paused ({reason})")
         else:
             recovery.fail_or_restart(session, self.ctx.settings, run, reason)

@@ -73,6 +73,8 @@ class RunSummary(BaseModel):
     name: str | None
     tags: Tags = Field([], description="the user's labels")
     note: str | None = Field(None, description="the user's note")
+    sweep_id: str | None = Field(None, description="the sweep this run is a trial of")
+    trial_number: int | None = Field(None, description="its trial's number in the sweep, from 0")
     status: RunStatus
     model: str
     task: str

@@ -22,12 +22,27 @@ if TYPE_CHECKING:
     from visionyard.core.context import Context
 
 
-def pause(ctx: Context, run_id: str) -> Run:
-    return _halt(ctx, run_id, "pause", RunStatus.PAUSED, "paused before it ran")
+def pause(ctx: Context, run_id: str, at_epoch_end: bool = False) -> Run:
+    """``at_epoch_end``: a running run finishes the epoch in progress first (a sweep's pause)."""
+    with ctx.db.serialised() as session:
+        return pause_in(session, get_run(session, run_id), at_epoch_end)
+
+
+def pause_in(session: Session, run: Run, at_epoch_end: bool = False) -> Run:
+    """:func:`pause` within the caller's serialised transaction."""
+    return _halt_in(
+        session, run, "pause", RunStatus.PAUSED, "paused before it ran", "pause_epoch" if at_epoch_end else "pause"
+    )
 
 
 def stop(ctx: Context, run_id: str) -> Run:
-    return _halt(ctx, run_id, "stop", RunStatus.STOPPED, "stopped by request")
+    with ctx.db.serialised() as session:
+        return stop_in(session, get_run(session, run_id))
+
+
+def stop_in(session: Session, run: Run, reason: str = "stopped by request") -> Run:
+    """:func:`stop` within the caller's serialised transaction."""
+    return _halt_in(session, run, "stop", RunStatus.STOPPED, reason, "stop")
 
 
 def checkpoint(ctx: Context, run_id: str) -> Run:
@@ -38,22 +53,26 @@ def checkpoint(ctx: Context, run_id: str) -> Run:
         return run
 
 
-def _halt(ctx: Context, run_id: str, action: Action, status: RunStatus, reason: str) -> Run:
-    """A running run is asked (its worker obeys at the next step); a run with no worker moves at once."""
-    with ctx.db.serialised() as session:
-        run = _accepting(session, run_id, action)
-        if run.status == RunStatus.RUNNING:
-            _request(session, run, action)
-        else:
-            lifecycle.move(session, run, status, reason=reason)
-        return run
+def _halt_in(session: Session, run: Run, action: Action, status: RunStatus, reason: str, request: str) -> Run:
+    """A running run is asked (its worker obeys at the next step, or the epoch end); a run with no worker moves
+    at once."""
+    _check(run, action)
+    if run.status == RunStatus.RUNNING:
+        _request(session, run, request)
+    else:
+        lifecycle.move(session, run, status, reason=reason)
+    return run
 
 
 def _accepting(session: Session, run_id: str, action: Action) -> Run:
     run = get_run(session, run_id)
+    _check(run, action)
+    return run
+
+
+def _check(run: Run, action: Action) -> None:
     if run.status not in ACCEPTED_IN[action]:
         raise TransitionError(run, "resume" if action == "extend" else action)
-    return run
 
 
 def resume(ctx: Context, run_id: str, overrides: dict[str, Any] | None = None) -> Run:
@@ -75,10 +94,14 @@ def _requeue(ctx: Context, run_id: str, action: Action, overrides: dict[str, Any
         if overrides:
             request = prepare_resume(ctx.settings, ctx.catalog(), run_id, overrides)
             run.config, run.epochs = request.config, request.config["epochs"]
-        lifecycle.move(
-            session, run, RunStatus.QUEUED, reason=f"{action} requested", restarts=0, error=None, not_before=None
-        )
+        requeue_in(session, run, f"{action} requested")
         return run
+
+
+def requeue_in(session: Session, run: Run, reason: str) -> None:
+    """Queue a run again (it continues from its last checkpoint), within the caller's serialised transaction;
+    the caller has checked that its status allows it."""
+    lifecycle.move(session, run, RunStatus.QUEUED, reason=reason, restarts=0, error=None, not_before=None)
 
 
 def _request(session: Session, run: Run, request: str) -> None:

@@ -108,6 +108,8 @@ class RunFilter:
     statuses: list[str] = field(default_factory=list)
     model: str | None = None
     dataset: str | None = None
+    sweep: str | None = None
+    """The trials of this sweep."""
     tags: list[str] = field(default_factory=list)
     """Runs with every one of these tags."""
     text: str | None = None
@@ -126,6 +128,8 @@ class RunFilter:
             found.append(Run.model == self.model)
         if self.dataset:
             found.append(Run.dataset == self.dataset)
+        if self.sweep:
+            found.append(Run.sweep_id == self.sweep)
         found.extend(Run.id.in_(select(RunTag.run_id).where(RunTag.tag == tag)) for tag in self.tags)
         if self.text:
             found.append(

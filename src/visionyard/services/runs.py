@@ -73,7 +73,7 @@ def prepare_run(
     entry = catalog.get(model)
     assert entry.config_schema is not None
     data_path = resolve_dataset(settings, dataset)
-    _check_fits(data_path, entry.task, model)
+    check_fits(data_path, entry.task, model)
     sizes = entry.metadata.supported_image_sizes if entry.metadata else ()
     config = resolve_config(entry.config_schema, user_config, preset, entry.task, sizes)
     if config.get("pretrained_weights"):
@@ -111,7 +111,7 @@ def prepare_run(
     return RunRequest(folder, model, data_path, config, base_checkpoint=base_checkpoint)
 
 
-def _check_fits(data_path: Path, task: str, model: str) -> None:
+def check_fits(data_path: Path, task: str, model: str) -> None:
     """A dataset of another layout than the model's task reads is refused here. One with no known layout
     goes on: the worker's full check says what is wrong with it (an empty class folder, say)."""
     found = formats.sniff(data_path)
@@ -223,6 +223,8 @@ class RunSpec:
     """The run's own notification targets (``notify.targets``)."""
     tags: list[str] = field(default_factory=list)
     note: str | None = None
+    trial: tuple[str, int] | None = None
+    """The sweep and trial number this run is a trial of (the sweep driver queues those)."""
 
 
 def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
@@ -262,6 +264,8 @@ def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
         requested_executor=spec.executor,
         notify=notify,
         note=(spec.note or "").strip() or None,
+        sweep_id=spec.trial[0] if spec.trial else None,
+        trial_number=spec.trial[1] if spec.trial else None,
         queued_at=utcnow(),
     )
     try:

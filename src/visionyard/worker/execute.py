@@ -210,6 +210,8 @@ def _train(
         return RunStatus.PAUSED
     if control_callback.outcome == "stop":
         return RunStatus.STOPPED
+    if control_callback.outcome == "prune":
+        return RunStatus.PRUNED
     return RunStatus.COMPLETED
 
 

@@ -25,9 +25,9 @@ from visionyard.common.statuses import RunStatus
 from visionyard.core import devices, lifecycle, recovery, telemetry
 from visionyard.core.context import Context
 from visionyard.core.runs import Origin, get_run, worker_request
-from visionyard.db.models import Run, utcnow
+from visionyard.db.models import Run, Sweep, utcnow
 from visionyard.db.session import unreachable
-from visionyard.engine.reporting import ControlRequest, FlagControl
+from visionyard.engine.reporting import Control, ControlRequest, FlagControl, Reporter
 from visionyard.worker.db_reporter import DatabaseReporter
 from visionyard.worker.system import SystemSampler
 
@@ -187,7 +187,9 @@ def run_worker(
         with ctx.db.session() as session:
             run = get_run(session, run_id)
             request = worker_request(ctx.settings, session, run, place.origin, refresh=not place.ray_train)
-            reporter = DatabaseReporter(ctx, run, progress=heartbeat.report_progress)
+            reporter: Reporter = DatabaseReporter(ctx, run, progress=heartbeat.report_progress)
+            control: Control = DatabaseControl(heartbeat, local or FlagControl())
+            reporter, control = _as_trial(ctx, session, run, reporter, control)
             assigned = run.assigned_devices
         sampler = SystemSampler(partial(_record_system, ctx, run_id), ctx.settings.system_metrics_interval, assigned)
         sampler.start()
@@ -196,15 +198,26 @@ def run_worker(
             request.config = devices.as_visible(request.config, assigned)
         request.progress, request.ray_train = progress, place.ray_train
         started = time.monotonic()
-        outcome = execute_run(
-            request, ctx.settings, ctx.catalog(), DatabaseControl(heartbeat, local or FlagControl()), reporter
-        )
+        outcome = execute_run(request, ctx.settings, ctx.catalog(), control, reporter)
         log.info("run %s: %s after %.1f s", run_id, outcome.status, time.monotonic() - started)
     finally:
         heartbeat.halt()
         if sampler is not None:
             sampler.halt()
     return record_outcome(ctx, run_id, outcome)
+
+
+def _as_trial(
+    ctx: Context, session: Session, run: Run, reporter: Reporter, control: Control
+) -> tuple[Reporter, Control]:
+    """A sweep's trial reports each epoch to its study too, and its control answers the study's pruner."""
+    sweep = session.get(Sweep, run.sweep_id) if run.sweep_id else None
+    if sweep is None or run.trial_number is None:
+        return reporter, control
+    from visionyard.tuning.trial_hooks import TrialControl, TrialReporter, TrialReports
+
+    trial = TrialReports(ctx.db.url, sweep.id, run.trial_number, sweep.objective["metric"], sweep.pruner, run.epochs)
+    return TrialReporter(reporter, trial), TrialControl(control, trial)
 
 
 def _record_system(ctx: Context, run_id: str, sample: dict[str, Any]) -> None:

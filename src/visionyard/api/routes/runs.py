@@ -57,6 +57,7 @@ def list_runs(
     model: Annotated[str | None, Query(max_length=200)] = None,
     dataset: Annotated[str | None, Query(max_length=200)] = None,
     tag: Annotated[list[str] | None, Query(max_length=20, description="runs with every tag given")] = None,
+    sweep: Annotated[str | None, Query(max_length=64, description="the trials of this sweep")] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="text in the id, the name or the note, any case")
     ] = None,
@@ -72,7 +73,7 @@ def list_runs(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> RunList:
     """Runs newest first, one page at a time, filtered on the server."""
-    found = RunFilter.of(statuses=status_, model=model, dataset=dataset, tags=tag, text=q, where=where)
+    found = RunFilter.of(statuses=status_, model=model, dataset=dataset, sweep=sweep, tags=tag, text=q, where=where)
     return run_views.listed(session, found, limit, offset)
 
 
