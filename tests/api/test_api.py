@@ -216,7 +216,8 @@ def test_register_a_folder_inside_a_data_root_only(client: TestClient, api_home:
     outside = client.post("/api/v1/datasets", json={"name": "out", "path": str(tmp_path)})
     assert outside.status_code == 422
     assert client.post("/api/v1/datasets", json={"name": "../x", "path": "projects/cats"}).status_code == 422
-    for path in ("projects/\\u0000cats", "\\ud800/cats"):  # paths the file system cannot take
+    long_name = "\\u1e70\\u033a" * 200  # a name of 800 bytes in UTF-8
+    for path in ("projects/\\u0000cats", "\\ud800/cats", long_name):  # paths the file system cannot take
         body = '{"name": "odd", "path": "' + path + '"}'
         reply = client.post("/api/v1/datasets", content=body, headers={"content-type": "application/json"})
         assert reply.status_code == 422, (path, reply.text)

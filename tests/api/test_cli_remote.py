@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 
 def test_submit_then_follow_and_control_from_the_cli(server: Server):
     remote = ["--server", server.url]
-    settings = [arg for key, value in {**TINY, "epochs": 30}.items() for arg in ("--set", f"{key}={value}")]
+    settings = [arg for key, value in {**TINY, "epochs": 1000}.items() for arg in ("--set", f"{key}={value}")]
     submitted = run_cli("train", "small_cnn", "tiny", *settings, "--submit", *remote, "--json", home=server.home)
     assert submitted.returncode == 0, submitted.stderr
     run_id = json.loads(submitted.stdout.strip().splitlines()[-1])["id"]
@@ -35,7 +35,7 @@ def test_submit_then_follow_and_control_from_the_cli(server: Server):
     assert paused.returncode == 0 and "pause requested" in paused.stdout
     assert server.wait_for(run_id, ("paused", "completed"))["status"] == "paused"
     shown = json.loads(run_cli("runs", "show", run_id, "--json", *remote, home=server.home).stdout)
-    assert shown["status"] == "paused" and shown["config"]["epochs"] == 30
+    assert shown["status"] == "paused" and shown["config"]["epochs"] == 1000
     assert run_cli("runs", "stop", run_id, *remote, home=server.home).returncode == 0
     logs = run_cli("runs", "logs", run_id, *remote, home=server.home)
     assert logs.returncode == 0 and "epoch" in logs.stdout

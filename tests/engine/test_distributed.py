@@ -170,11 +170,19 @@ def wait_for_rank(zero: psutil.Process, runs: Path) -> psutil.Process:
     """Rank 1 of the run, once the run has finished an epoch."""
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        ranks = [p for p in zero.children(recursive=True) if "visionyard.worker.rank" in " ".join(p.cmdline())]
+        ranks = [p for p in zero.children(recursive=True) if "visionyard.worker.rank" in command_line(p)]
         if ranks and any(f.read_metrics() for f in map(RunFolder, runs.iterdir())):
             return ranks[0]
         time.sleep(0.2)
     raise AssertionError("rank 1 did not start training")
+
+
+def command_line(process: psutil.Process) -> str:
+    """Its command line; empty for one that is ending (a zombie, gone)."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
 
 
 GPUS = torch.cuda.device_count()

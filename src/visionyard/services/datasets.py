@@ -19,7 +19,7 @@ from visionyard.data.image_folder import IMAGE_SUFFIXES, archive_limits
 from visionyard.db.models import Dataset
 from visionyard.storage import remote
 from visionyard.storage.archive import ArchiveError, extract_zip
-from visionyard.storage.paths import PathOutsideRoot, inside, is_file, resolve_under
+from visionyard.storage.paths import PathOutsideRoot, inside, is_dir, is_file, resolve_under
 
 if TYPE_CHECKING:
     from visionyard.core.context import Context
@@ -92,7 +92,7 @@ def resolve(ctx: Context, ref: str) -> tuple[str, Path]:
         return ref, datasets[ref]
     if "/" in ref and "\x00" not in ref:
         path = inside_roots(ctx, Path(ref) if Path(ref).is_absolute() else ctx.settings.data_root / ref)
-        if path is not None and path.is_dir():
+        if path is not None and is_dir(path):
             return path.name, path
     raise DatasetNotFound(ref, sorted(datasets))
 
@@ -135,7 +135,7 @@ def register(ctx: Context, name: str, path: str) -> DatasetSummary:
     """Give a folder inside a data root a name (it must hold an image dataset)."""
     check_name(name)
     folder = inside_roots(ctx, Path(path) if Path(path).is_absolute() else ctx.settings.data_root / path)
-    if folder is None or not folder.is_dir():
+    if folder is None or not is_dir(folder):
         raise DatasetRejected(f"{path!r} is not a folder inside a data root ({_roots(ctx)})")
     if name in known(ctx):
         raise DatasetRejected(f"a dataset named {name!r} exists already")
