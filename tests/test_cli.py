@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import TINY, last_json, run_cli
+from tests.server import prepare_home
 from visionyard.config import Settings
 from visionyard.core.context import Context
 from visionyard.core.runs import get_run
@@ -140,3 +141,20 @@ def test_ctrl_c_stops_with_a_checkpoint_and_the_run_resumes(shared_home: Path, t
     )
     assert resumed.returncode == 0, resumed.stderr
     assert last_json(resumed.stdout)["status"] == "completed"
+
+
+@pytest.mark.slow
+def test_tune_drives_a_grid_sweep_in_the_foreground(shared_home: Path, tmp_path: Path):
+    home = prepare_home(tmp_path / "home", shared_home)
+    space = tmp_path / "space.yaml"
+    space.write_text("optimizer.type: {choices: [adam, sgd]}\n")
+    args = ["small_cnn", "tiny", "--space", str(space), "--sampler", "grid", "--epochs", "1", *TINY_ARGS, "--json"]
+    result = run_cli("tune", *args, home=home, env={"VISIONYARD_HEARTBEAT_INTERVAL": "0.2"})
+    assert result.returncode == 0, result.stderr
+    sweep = last_json(result.stdout)
+    assert sweep["status"] == "completed" and sweep["n_trials"] == 2
+    assert sorted(t["params"]["optimizer.type"] for t in sweep["trials"]) == ["adam", "sgd"]
+    assert {t["status"] for t in sweep["trials"]} == {"completed"}
+    assert "optimizer.type" in result.stderr and f"sweep {sweep['id']}: completed; best: trial" in result.stderr
+    bad = run_cli("tune", "small_cnn", "tiny", "--space", str(space), "--trials", "3", "--sampler", "grid", home=home)
+    assert bad.returncode == 2 and "n_trials: the grid has 2 points" in bad.stderr

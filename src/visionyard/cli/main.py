@@ -16,6 +16,7 @@ from visionyard.cli import evaluate as evaluate_commands
 from visionyard.cli import export as export_commands
 from visionyard.cli import registry as registry_commands
 from visionyard.cli import tracking as tracking_commands
+from visionyard.cli import tune as tune_commands
 from visionyard.cli.common import err, fail, guarded, out, parse_pairs
 from visionyard.cli.registry import registry_app
 from visionyard.cli.remote import DEFAULT_SERVER, runs_app
@@ -31,6 +32,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(runs_app, name="runs")
 app.add_typer(registry_app, name="registry")
 app.add_typer(tracking_commands.tracking_app, name="tracking")
+app.add_typer(tune_commands.sweeps_app, name="sweeps")
 
 
 @app.command()
@@ -369,6 +371,7 @@ def predictor(address: str) -> None:
 app.command()(evaluate_commands.val)
 app.command()(evaluate_commands.test)
 app.command()(evaluate_commands.predict)
+app.command()(tune_commands.tune)
 app.command()(export_commands.export)
 app.command()(export_commands.benchmark)
 app.command()(registry_commands.storage)

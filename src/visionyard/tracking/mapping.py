@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from visionyard.common.dotted import flatten
-from visionyard.common.statuses import RunStatus
+from visionyard.common.statuses import RunStatus, SweepStatus
 
 MAX_PARAM_VALUE = 6000
 """MLflow's limit on a param value (characters)."""
@@ -22,12 +22,21 @@ STATUSES = {
     RunStatus.COMPLETED: "FINISHED",
     RunStatus.FAILED: "FAILED",
     RunStatus.STOPPED: "KILLED",
+    RunStatus.PRUNED: "KILLED",
     RunStatus.PAUSED: "KILLED",
     RunStatus.RESTARTING: "SCHEDULED",
     RunStatus.QUEUED: "SCHEDULED",
 }
 """visionyard status -> MLflow run status. A paused run is KILLED with tag ``visionyard.status=paused``."""
-TERMINAL = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.STOPPED, RunStatus.PAUSED}
+SWEEP_STATUSES = {
+    SweepStatus.RUNNING: "RUNNING",
+    SweepStatus.PAUSED: "RUNNING",
+    SweepStatus.COMPLETED: "FINISHED",
+    SweepStatus.STOPPED: "KILLED",
+    SweepStatus.FAILED: "FAILED",
+}
+"""A sweep's status -> its MLflow parent run's (a paused sweep's run stays open)."""
+TERMINAL = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.STOPPED, RunStatus.PRUNED, RunStatus.PAUSED}
 """Statuses on which the run folder's files are logged as artifacts (a worker has just ended)."""
 STARTED = set(RunStatus) - {RunStatus.QUEUED}
 """Statuses that say a worker has trained the run (with attempt >= 1): the run gets an MLflow run."""
@@ -47,6 +56,14 @@ def safe_key(key: str) -> str:
 def params(config: dict[str, Any]) -> dict[str, str]:
     """Nested config -> ``{"optimizer.type": "adamw", ...}`` with MLflow-safe keys and MLflow-sized values."""
     return {safe_key(key): param_value(value) for key, value in flatten(config).items()}
+
+
+def sweep_params(base: dict[str, Any], space: dict[str, Any], search: dict[str, Any]) -> dict[str, str]:
+    """A sweep's parent run's params: its base config (``config.``), each field's range (``space.``) and how
+    it searches (``n_trials``, ``sampler``, ``pruner``, ``objective``)."""
+    found = {f"config.{key}": value for key, value in params(base).items()}
+    found |= {f"space.{safe_key(path)}": param_value(spec) for path, spec in space.items()}
+    return found | {key: param_value(value) for key, value in search.items()}
 
 
 def param_value(value: Any) -> str:

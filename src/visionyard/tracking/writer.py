@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from visionyard.common.statuses import JobStatus, RunStatus
 from visionyard.config import Settings
-from visionyard.db.models import Event, Job, ModelVersion, Run, TrainedModel, utcnow
+from visionyard.db.models import Event, Job, ModelVersion, Run, Sweep, TrainedModel, utcnow
 from visionyard.db.session import Database
 from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.run_folder import RunFolder
@@ -42,7 +42,7 @@ class MlflowWriter:
 
     def apply(self, event: Event) -> None:
         handler = getattr(self, f"_on_{event.kind}", None)
-        if handler is not None and (event.run_id is not None or event.kind == "registry"):
+        if handler is not None and (event.run_id is not None or event.kind in ("registry", "sweep")):
             handler(event)
 
     # --- events -------------------------------------------------------------------------------
@@ -123,6 +123,63 @@ class MlflowWriter:
             self._publish(data["model"], version)
         elif data.get("action") == "alias":
             self._alias(data["model"], data["alias"], data.get("to_version"), data.get("actor"))
+
+    def _on_sweep(self, event: Event) -> None:
+        """A sweep's status change: its parent run is made (once) and given the sweep's status and best value."""
+        with self.db.session() as session:
+            sweep = session.get(Sweep, event.data["id"])
+        if sweep is None:
+            return
+        tracking_id = self._sweep_parent(sweep)
+        status = event.data["status"]
+        self._tag(tracking_id, {"visionyard.status": status})
+        if sweep.best_value is not None:
+            metric = f"best_{mapping.safe_key(sweep.objective['metric'])}"
+            self.client.log_metric(tracking_id, metric, sweep.best_value, mapping.millis(event.created_at))
+        target = mapping.SWEEP_STATUSES[status]
+        if target == "RUNNING":
+            self.client.update_run(tracking_id, status=target)
+        else:
+            self.client.set_terminated(tracking_id, target, end_time=mapping.millis(event.created_at))
+
+    def _sweep_parent(self, sweep: Sweep) -> str:
+        """The MLflow run the sweep's trials are children of, found by its tag or made (with the sweep's
+        settings as params), its id kept on the sweep."""
+        if sweep.tracking_id is not None and sweep.tracking_id in self._verified:
+            return sweep.tracking_id
+        experiment_id = self._experiment()
+        found = self.client.search_runs(
+            [experiment_id], filter_string=f"tags.`visionyard.sweep_id` = '{sweep.id}'", max_results=1
+        )
+        if found:
+            tracking_id = found[0].info.run_id
+        else:
+            tags = {
+                "mlflow.runName": sweep.name or sweep.id,
+                "mlflow.source.name": "visionyard",
+                "mlflow.source.type": "JOB",
+                "visionyard.sweep_id": sweep.id,
+                "visionyard.model": sweep.model,
+                "visionyard.dataset": sweep.dataset,
+            }
+            created = self.client.create_run(
+                experiment_id, start_time=mapping.millis(sweep.created_at), tags=tags, run_name=sweep.name or sweep.id
+            )
+            tracking_id = created.info.run_id
+            search = {
+                "n_trials": sweep.n_trials,
+                "parallelism": sweep.parallelism,
+                "sampler": sweep.sampler,
+                "pruner": sweep.pruner,
+                "objective": sweep.objective,
+            }
+            params = [Param(k, v) for k, v in mapping.sweep_params(sweep.config, sweep.space, search).items()]
+            for part in mapping.chunks(params):
+                self.client.log_batch(tracking_id, params=part)
+        with self.db.write() as session:
+            session.execute(update(Sweep).where(Sweep.id == sweep.id).values(tracking_id=tracking_id))
+        self._verified.add(tracking_id)
+        return tracking_id
 
     # --- runs ---------------------------------------------------------------------------------
 
@@ -212,6 +269,12 @@ class MlflowWriter:
             "visionyard.preset": run.preset,
             "visionyard.base_run": run.base_run,
         }
+        if run.sweep_id is not None:
+            with self.db.session() as session:
+                sweep = session.get(Sweep, run.sweep_id)
+            if sweep is not None:
+                tags["mlflow.parentRunId"] = self._sweep_parent(sweep)
+                tags["visionyard.sweep_id"], tags["visionyard.trial_number"] = sweep.id, str(run.trial_number)
         return {key: value for key, value in tags.items() if value}
 
     def _experiment(self) -> str:
