@@ -108,6 +108,10 @@ class Settings(BaseSettings):
         """The run's page in the web UI."""
         return f"{self.public_url.rstrip('/')}/runs/{run_id}"
 
+    def sweep_url(self, sweep_id: str) -> str:
+        """The sweep's page in the web UI."""
+        return f"{self.public_url.rstrip('/')}/sweeps/{sweep_id}"
+
     @cached_property
     def root(self) -> Path:
         return self.home.expanduser().resolve()

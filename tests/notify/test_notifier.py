@@ -14,7 +14,7 @@ from tests.helpers import queue_run
 from tests.receiver import Receiver
 from visionyard.config import Settings
 from visionyard.core import lifecycle
-from visionyard.db.models import Event, Notification, Run
+from visionyard.db.models import Event, Notification, Run, Sweep
 from visionyard.db.session import Database
 from visionyard.notify import Notifier, NotifierThread
 from visionyard.notify.delivery import SIGNATURE_HEADER, sign
@@ -168,3 +168,47 @@ def test_the_server_settings_parse_lists_both_ways_and_stay_out_of_workers(tmp_p
     env = settings_env(settings)
     assert not {"VISIONYARD_NOTIFY_URLS", "VISIONYARD_NOTIFY_SECRET", "VISIONYARD_NOTIFY_STATUSES"} & env.keys()
     assert SECRET not in repr(settings)
+
+
+def test_a_sweep_is_notified_as_one_and_its_trials_are_not(tmp_path: Path):
+    with Receiver() as receiver:
+        db = database(tmp_path)
+        with db.write() as session:
+            session.add(
+                Sweep(
+                    id="sweep-1",
+                    name="lr search",
+                    status="running",
+                    model="small_cnn",
+                    task="classification",
+                    dataset="digits",
+                    config={},
+                    space={},
+                    objective={"metric": "val_acc", "direction": "maximize"},
+                    n_trials=2,
+                    parallelism=1,
+                    sampler="tpe",
+                    pruner={"type": "none"},
+                    seed=42,
+                    notify=[f"{receiver.url}/ok/own"],
+                )
+            )
+        trial = queue_run(db, "t0")
+        with db.write() as session:
+            session.get_one(Run, trial).sweep_id = "sweep-1"
+        notifier = Notifier(settings_for(tmp_path, [f"{receiver.url}/ok/server"]), db)
+        notifier.enqueue()
+        move(db, trial, "running", "completed")
+        with db.write() as session:
+            sweep = session.get_one(Sweep, "sweep-1")
+            sweep.status, sweep.best_value = "completed", 0.9
+            lifecycle.add_event(session, None, "sweep", id="sweep-1", status="completed", previous="running")
+        send_all(notifier)
+        assert [r.json()["kind"] for r in receiver.at("/ok/server")] == ["sweep.status"]
+        body = receiver.at("/ok/own")[0].json()["sweep"]
+        assert (body["id"], body["status"], body["previous_status"]) == ("sweep-1", "completed", "running")
+        assert body["trials"] == {"completed": 1} and body["best"] == {"metric": "val_acc", "value": 0.9}
+        assert body["url"] == "http://127.0.0.1:8000/sweeps/sweep-1"
+        with db.session() as session:
+            events = session.scalars(select(Event).where(Event.kind == "notification")).all()
+            assert {(e.run_id, e.data["sweep_id"], e.data["about"]) for e in events} == {(None, "sweep-1", "completed")}

@@ -3429,6 +3429,11 @@ export interface components {
             n_trials?: number | null;
             /** Name */
             name?: string | null;
+            /**
+             * Notify
+             * @description where the sweep's status changes are sent too (its trials are not notified one by one)
+             */
+            notify?: string[];
             /** @description default: the task's headline metric */
             objective?: components["schemas"]["SweepObjective"] | null;
             /**
@@ -3544,6 +3549,12 @@ export interface components {
             n_trials: number;
             /** Name */
             name: string | null;
+            /**
+             * Notify
+             * @description the sweep's own notification targets, their secrets cut
+             * @default []
+             */
+            notify: string[];
             objective: components["schemas"]["Objective"];
             /** Parallelism */
             parallelism: number;
@@ -3627,6 +3638,12 @@ export interface components {
             n_trials: number;
             /** Name */
             name: string | null;
+            /**
+             * Notify
+             * @description the sweep's own notification targets, their secrets cut
+             * @default []
+             */
+            notify: string[];
             objective: components["schemas"]["Objective"];
             /** Parallelism */
             parallelism: number;

@@ -111,3 +111,8 @@ class SweepCreate(Input):
     )
     timeout_s: float | None = Field(None, gt=0, le=365 * 86_400, description="start no trial after this long")
     name: str | None = Field(None, max_length=200)
+    notify: list[Annotated[str, Field(min_length=1, max_length=2048)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="where the sweep's status changes are sent too (its trials are not notified one by one)",
+    )

@@ -139,6 +139,9 @@ class Sweep(Base):
     pruner: Mapped[dict[str, Any]]
     """``type`` (``none``, ``median``, ``successive_halving``, ``hyperband``) and its options."""
     seed: Mapped[int] = mapped_column(BigInteger)
+    notify: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    """Where its status changes are sent besides the server's targets (URLs: secrets, never shown); its trials'
+    runs are not notified one by one."""
     best_value: Mapped[float | None]
     """The best objective of its completed trials so far (the study's best, kept here for lists)."""
     error: Mapped[str | None] = mapped_column(Text)
@@ -328,12 +331,15 @@ class Notification(Base):
         UniqueConstraint("event_id", "target"),
         Index("ix_notifications_status_next_at", "status", "next_at"),
         Index("ix_notifications_run_id_id", "run_id", "id"),
+        Index("ix_notifications_sweep_id_id", "sweep_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    """The run it tells of; None for a sweep's."""
+    sweep_id: Mapped[str | None] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"))
     event_id: Mapped[int] = mapped_column(BigInteger)
-    """The ``status`` event it tells of."""
+    """The ``status`` (or ``sweep``) event it tells of."""
     target: Mapped[str] = mapped_column(Text)
     """The URL it goes to: a secret (shown only through ``notify.targets.redact``)."""
     payload: Mapped[dict[str, Any]]

@@ -1,14 +1,16 @@
-"""What a notification says: the run, its new and previous status, its headline metric, its error, a link."""
+"""What a notification says: the run (or sweep), its new and previous status, its headline metric (or best
+objective), its error, a link."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from visionyard.config import Settings
-from visionyard.db.models import Event, Run
+from visionyard.db.models import Event, Run, Sweep
 from visionyard.metrics.headlines import headline
 
 KIND = "run.status"
+SWEEP_KIND = "sweep.status"
 
 
 def about(settings: Settings, run: Run, event: Event) -> dict[str, Any]:
@@ -39,12 +41,43 @@ def about(settings: Settings, run: Run, event: Event) -> dict[str, Any]:
     }
 
 
+def about_sweep(settings: Settings, sweep: Sweep, event: Event, trials: dict[str, int]) -> dict[str, Any]:
+    """The JSON body of a webhook for a sweep's ``sweep`` event; ``trials``: its trials' runs by status."""
+    metric = sweep.objective["metric"]
+    return {
+        "kind": SWEEP_KIND,
+        "event_id": event.id,
+        "at": event.created_at.isoformat(timespec="milliseconds"),
+        "sweep": {
+            "id": sweep.id,
+            "name": sweep.name,
+            "model": sweep.model,
+            "dataset": sweep.dataset,
+            "status": event.data["status"],
+            "previous_status": event.data.get("previous"),
+            "n_trials": sweep.n_trials,
+            "trials": trials,
+            "best": {"metric": metric, "value": sweep.best_value} if sweep.best_value is not None else None,
+            "error": sweep.error if event.data["status"] == "failed" else None,
+            "url": settings.sweep_url(sweep.id),
+        },
+    }
+
+
+def subject(payload: dict[str, Any]) -> dict[str, Any]:
+    """The run or the sweep a payload tells of."""
+    return payload["sweep"] if payload["kind"] == SWEEP_KIND else payload["run"]
+
+
 def title(payload: dict[str, Any]) -> str:
-    run = payload["run"]
-    return f"visionyard: run {run['name'] or run['id']} {run['status']}"
+    what = subject(payload)
+    noun = "sweep" if payload["kind"] == SWEEP_KIND else "run"
+    return f"visionyard: {noun} {what['name'] or what['id']} {what['status']}"
 
 
 def text(payload: dict[str, Any]) -> str:
+    if payload["kind"] == SWEEP_KIND:
+        return _sweep_text(payload["sweep"])
     run = payload["run"]
     lines = [f"{run['model']} on {run['dataset']}: {run['previous_status']} -> {run['status']}"]
     lines.append(f"epoch {run['epoch']}/{run['epochs']}")
@@ -53,4 +86,17 @@ def text(payload: dict[str, Any]) -> str:
     if run["error"]:
         lines.append(f"error: {run['error']}")
     lines.append(run["url"])
+    return "\n".join(lines)
+
+
+def _sweep_text(sweep: dict[str, Any]) -> str:
+    ended = sum(sweep["trials"].values())
+    counts = ", ".join(f"{count} {status}" for status, count in sorted(sweep["trials"].items()))
+    lines = [f"{sweep['model']} on {sweep['dataset']}: {sweep['previous_status']} -> {sweep['status']}"]
+    lines.append(f"{ended}/{sweep['n_trials']} trials ({counts})" if counts else f"0/{sweep['n_trials']} trials")
+    if sweep["best"]:
+        lines.append(f"best {sweep['best']['metric']} {sweep['best']['value']:.4g}")
+    if sweep["error"]:
+        lines.append(f"error: {sweep['error']}")
+    lines.append(sweep["url"])
     return "\n".join(lines)

@@ -1,8 +1,9 @@
 """The notifier: a follower of the event log that turns status changes into notifications and sends them.
 
-Each ``status`` event the user cares about (``VISIONYARD_NOTIFY_STATUSES``) becomes one ``notifications`` row
-per target (the server's ``VISIONYARD_NOTIFY_URLS`` and the run's own ``notify``) in the transaction that moves
-the cursor, so none is lost or made twice across crashes and servers. Rows are sent from a small thread pool
+Each ``status`` event (a sweep's ``sweep`` event; a sweep's trials are not told of one by one) the user cares
+about (``VISIONYARD_NOTIFY_STATUSES``) becomes one ``notifications`` row per target (the server's
+``VISIONYARD_NOTIFY_URLS`` and the run's or sweep's own ``notify``) in the transaction that moves the cursor,
+so none is lost or made twice across crashes and servers. Rows are sent from a small thread pool
 with a timeout and tried again with a doubling delay that lives in the row (``next_at``), not in a sleeping
 thread: a retry survives a restart, and a dead endpoint holds one pool thread for one timeout at a time. The
 scheduler and the workers never wait for any of it. Every outcome is a ``notification`` event of the run.
@@ -20,7 +21,7 @@ from sqlalchemy import func, select
 
 from visionyard.config import Settings
 from visionyard.db import event_log
-from visionyard.db.models import Event, Notification, Run, utcnow
+from visionyard.db.models import Event, Notification, Run, Sweep, utcnow
 from visionyard.db.session import Database, unreachable
 from visionyard.notify import message
 from visionyard.notify.delivery import DeliveryFailed, send
@@ -62,18 +63,23 @@ class Notifier:
         return len(events)
 
     def _notifications_of(self, session: Any, event: Event) -> None:
-        if event.kind != "status" or event.run_id is None or event.data.get("status") not in self.statuses:
+        if event.kind not in ("status", "sweep") or event.data.get("status") not in self.statuses:
             return
-        run = session.get(Run, event.run_id)
-        if run is None:
+        if event.kind == "sweep":
+            sweep = session.get(Sweep, event.data["id"])
+            if sweep is not None:
+                payload = message.about_sweep(self.settings, sweep, event, _trials(session, sweep.id))
+                self._add(session, event, payload, sweep.notify, sweep_id=sweep.id)
             return
-        payload = message.about(self.settings, run, event)
+        run = session.get(Run, event.run_id) if event.run_id else None
+        if run is not None and run.sweep_id is None:  # a sweep's trials are told of by the sweep
+            self._add(session, event, message.about(self.settings, run, event), run.notify, run_id=run.id)
+
+    def _add(self, session: Any, event: Event, payload: dict[str, Any], own: list[str] | None, **about: str) -> None:
         now = utcnow()
-        for target in dict.fromkeys([*self.targets, *(run.notify or [])]):
+        for target in dict.fromkeys([*self.targets, *(own or [])]):
             session.add(
-                Notification(
-                    run_id=run.id, event_id=event.id, target=target, payload=payload, status=PENDING, next_at=now
-                )
+                Notification(event_id=event.id, target=target, payload=payload, status=PENDING, next_at=now, **about)
             )
 
     def claim(self, limit: int) -> list[tuple[int, str, dict[str, Any]]]:
@@ -105,7 +111,7 @@ class Notifier:
     def _record(self, note_id: int, error: str | None) -> None:
         with self.db.write() as session:
             note = session.get(Notification, note_id)
-            if note is None:  # its run was deleted meanwhile
+            if note is None:  # its run or sweep was deleted meanwhile
                 return
             note.attempts += 1
             note.last_error = error
@@ -129,15 +135,22 @@ class Notifier:
                     kind="notification",
                     data={
                         "id": note.id,
+                        **({"sweep_id": note.sweep_id} if note.sweep_id else {}),
                         "target": redact(note.target),
                         "status": note.status if note.status != PENDING else "retrying",
-                        "about": note.payload["run"]["status"],
+                        "about": message.subject(note.payload)["status"],
                         "attempts": note.attempts,
                         "error": error,
                         "next_at": note.next_at.isoformat(timespec="milliseconds") if note.status == PENDING else None,
                     },
                 )
             )
+
+
+def _trials(session: Any, sweep_id: str) -> dict[str, int]:
+    """A sweep's trials' runs by status."""
+    counted = session.execute(select(Run.status, func.count()).where(Run.sweep_id == sweep_id).group_by(Run.status))
+    return {status: count for status, count in counted}
 
 
 class NotifierThread(threading.Thread):

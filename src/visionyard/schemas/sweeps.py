@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from visionyard.common.statuses import RunStatus, SweepStatus
+from visionyard.notify.targets import redact
 
 SweepAction = Literal["pause", "resume", "stop", "delete"]
 
@@ -48,6 +49,12 @@ class SweepSummary(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None = Field(description="when its last trial was accounted for")
     actions: list[SweepAction] = Field(description="what can be done with the sweep now")
+    notify: list[str] = Field([], description="the sweep's own notification targets, their secrets cut")
+
+    @field_validator("notify", mode="before")
+    @classmethod
+    def _redacted(cls, urls: list[str] | None) -> list[str]:
+        return [redact(url) for url in urls or []]
 
 
 class SweepList(BaseModel):

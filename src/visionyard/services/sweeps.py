@@ -17,6 +17,7 @@ from visionyard.common.statuses import RunStatus, SweepStatus
 from visionyard.core import lifecycle
 from visionyard.db.models import Run, Sweep, utcnow
 from visionyard.metrics.headlines import headline
+from visionyard.notify import targets
 from visionyard.plugins.validation import resolve_config
 from visionyard.schemas.sweeps import SweepAction
 from visionyard.services import control, datasets
@@ -87,6 +88,8 @@ class SweepSpec:
     """A pruner's name, or its ``type`` with its options."""
     timeout_s: float | None = None
     name: str | None = None
+    notify: list[str] = field(default_factory=list)
+    """The sweep's own notification targets (``notify.targets``)."""
 
 
 def new_sweep_id() -> str:
@@ -96,6 +99,7 @@ def new_sweep_id() -> str:
 def create_sweep(ctx: Context, spec: SweepSpec) -> Sweep:
     """Check everything a trial will need (model, dataset, base config, space, objective), make the study and
     the sweep; the driver queues its first trials within a tick."""
+    notify = targets.check(spec.notify, "notify")
     entry = ctx.catalog().get(spec.model)
     assert entry.config_schema is not None and entry.metadata is not None
     task = entry.metadata.task_type
@@ -123,6 +127,7 @@ def create_sweep(ctx: Context, spec: SweepSpec) -> Sweep:
         sampler=spec.sampler,
         pruner=_pruner(spec.pruner),
         seed=resolved["seed"],
+        notify=notify,
         started_at=utcnow(),
     )
     studies.create(ctx.db.url, sweep.id, direction)

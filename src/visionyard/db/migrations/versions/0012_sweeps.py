@@ -1,4 +1,4 @@
-"""Sweeps, and runs as their trials.
+"""Sweeps, runs as their trials, and notifications of sweeps.
 
 Revision ID: 0012
 Revises: 0011
@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("sampler", sa.String(16), nullable=False),
         sa.Column("pruner", sa.JSON(), nullable=False),
         sa.Column("seed", sa.BigInteger(), nullable=False),
+        sa.Column("notify", sa.JSON(), nullable=True),
         sa.Column("best_value", sa.Double(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("driver", sa.String(255), nullable=True),
@@ -49,9 +50,20 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("trial_number", sa.Integer(), nullable=True))
         batch_op.create_foreign_key("fk_runs_sweep_id", "sweeps", ["sweep_id"], ["id"], ondelete="SET NULL")
         batch_op.create_index("ix_runs_sweep_id_trial_number", ["sweep_id", "trial_number"], unique=True)
+    with op.batch_alter_table("notifications") as batch_op:
+        batch_op.alter_column("run_id", existing_type=sa.String(64), nullable=True)
+        batch_op.add_column(sa.Column("sweep_id", sa.String(64), nullable=True))
+        batch_op.create_foreign_key("fk_notifications_sweep_id", "sweeps", ["sweep_id"], ["id"], ondelete="CASCADE")
+        batch_op.create_index("ix_notifications_sweep_id_id", ["sweep_id", "id"])
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM notifications WHERE run_id IS NULL")
+    with op.batch_alter_table("notifications") as batch_op:
+        batch_op.drop_index("ix_notifications_sweep_id_id")
+        batch_op.drop_constraint("fk_notifications_sweep_id", type_="foreignkey")
+        batch_op.drop_column("sweep_id")
+        batch_op.alter_column("run_id", existing_type=sa.String(64), nullable=False)
     with op.batch_alter_table("runs") as batch_op:
         batch_op.drop_index("ix_runs_sweep_id_trial_number")
         batch_op.drop_constraint("fk_runs_sweep_id", type_="foreignkey")
