@@ -4,7 +4,7 @@ the wall time of N trials against the same N runs queued by hand, through a real
 The sweep is a grid over N seeds (``seed: {choices: [1..N]}``), so its trials train exactly the runs queued by
 hand (small_cnn on the digits demo set at 32 px, one epoch each, one slot: they run one after another). A
 run's first step is its first epoch's event time less that epoch's length. Sweep and plain batches alternate,
-the order swapped every repeat; medians over the repeats.
+the order swapped every repeat, after one run to warm the caches; medians over the repeats.
 
     .venv/bin/python benchmarks/sweep.py [--repeats 3] [--trials 4]
 """
@@ -32,13 +32,15 @@ def finished(client: httpx.Client, run_ids: list[str], timeout: float = 900) -> 
     while time.monotonic() < deadline:
         runs = [client.get(f"/api/v1/runs/{run_id}").json() for run_id in run_ids]
         if all(r["finished_at"] for r in runs):
+            failed = [f"{r['id']} {r['status']}: {r['error']}" for r in runs if r["status"] != "completed"]
+            assert not failed, failed
             return runs
         time.sleep(0.2)
     raise TimeoutError(f"runs not finished in {timeout} s")
 
 
 def first_step(client: httpx.Client, run: dict) -> datetime:
-    events = client.get(f"/api/v1/runs/{run['id']}/events").json()
+    events = client.get(f"/api/v1/runs/{run['id']}/events", params={"limit": 1000}).json()
     epoch = next(e for e in events if e["kind"] == "epoch")
     return _at(epoch["created_at"]) - timedelta(seconds=epoch["data"]["epoch_seconds"])
 
@@ -103,6 +105,7 @@ def main() -> None:
         gap: dict[str, list[float]] = {"sweep": [], "plain": []}
         try:
             with httpx.Client(base_url=server.url, timeout=60) as client:
+                plain_batch(client, 1)  # warm-up: the dataset's fingerprint cached, the files in the page cache
                 for repeat in range(args.repeats):
                     order = ("sweep", "plain") if repeat % 2 == 0 else ("plain", "sweep")
                     for side in order:

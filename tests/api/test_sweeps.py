@@ -180,6 +180,9 @@ def test_pause_resume_and_stop_move_the_trials(client: TestClient):
     stopped = client.post(f"/api/v1/sweeps/{sweep['id']}/stop").json()
     assert stopped["status"] == "stopped" and stopped["trial_counts"] == {"stopped": 2}
     assert client.post(f"/api/v1/sweeps/{sweep['id']}/pause").status_code == 409
+    first = trial_runs(ctx, sweep["id"])[0].id
+    kept = client.delete(f"/api/v1/runs/{first}")  # the driver has not accounted for its trials yet
+    assert kept.status_code == 409 and kept.json()["error"]["code"] == "trial_of_a_running_sweep"
     driver.tick()
     shown = client.get(f"/api/v1/sweeps/{sweep['id']}").json()
     assert shown["finished_at"] is not None and len(shown["trials"]) == 2

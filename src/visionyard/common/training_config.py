@@ -167,6 +167,17 @@ class CheckpointConfig(_Section):
     )
 
 
+class EmaConfig(_Section):
+    enabled: bool = Field(
+        False, description="validate, checkpoint and export an exponential moving average of the weights"
+    )
+    decay: float = Field(0.999, ge=0.5, lt=1.0, description="how much of the average each step keeps")
+    start_step: int = Field(0, ge=0, le=10_000_000, description="steps trained before averaging begins")
+
+
+ClassWeight = Annotated[float, Field(ge=0.0, le=1000.0)]
+
+
 class RegistryConfig(_Section):
     publish: bool = Field(False, description="publish the best checkpoint to the model registry when the run completes")
     name: str | None = Field(
@@ -190,6 +201,15 @@ class TrainingConfig(_Section):
     freeze_stages: int = Field(0, ge=0, le=32, description="freeze the first N stages of the backbone")
     gradient_clip_val: float | None = Field(None, gt=0.0, le=1e6, description="clip the gradient norm to this")
     accumulate_grad_batches: int = Field(1, ge=1, le=1024, description="step the optimiser every N batches")
+    label_smoothing: float = Field(0.0, ge=0.0, lt=1.0, description="soften the one-hot targets (classification)")
+    class_weights: Literal["none", "auto"] | Annotated[list[ClassWeight], Field(min_length=1, max_length=10_000)] = (
+        Field(
+            "none",
+            description="weigh the loss by class (classification, segmentation): auto from the training split's "
+            "frequencies, or one weight per class in the dataset's class order",
+        )
+    )
+    ema: EmaConfig = EmaConfig()
     optimizer: OptimizerConfig = OptimizerConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     augmentation: AugmentationConfig = AugmentationConfig()

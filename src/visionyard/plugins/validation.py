@@ -94,14 +94,22 @@ def config_warnings(config: Mapping[str, Any], image_sizes: Sequence[int], model
 
 
 def _task_problems(config: dict[str, Any], task: str) -> list[ConfigProblem]:
-    """Settings that only make sense for classification (mixing two images' labels)."""
-    if task == "classification":
-        return []
-    return [
-        ConfigProblem(f"augmentation.{key}", f"mixes class labels, so it applies to classification only, not {task}")
-        for key in ("mixup_alpha", "cutmix_alpha")
-        if config["augmentation"][key] > 0
-    ]
+    """Settings that only make sense for some tasks: mixing two images' labels and smoothing them
+    (classification), weighing a loss per class (classification and segmentation)."""
+    problems = []
+    if task != "classification":
+        problems += [
+            ConfigProblem(
+                f"augmentation.{key}", f"mixes class labels, so it applies to classification only, not {task}"
+            )
+            for key in ("mixup_alpha", "cutmix_alpha")
+            if config["augmentation"][key] > 0
+        ]
+        if config["label_smoothing"] > 0:
+            problems.append(ConfigProblem("label_smoothing", f"applies to classification only, not {task}"))
+    if task not in ("classification", "segmentation") and config["class_weights"] != "none":
+        problems.append(ConfigProblem("class_weights", f"applies to classification and segmentation, not {task}"))
+    return problems
 
 
 def problems_from_pydantic(exc: ValidationError) -> list[ConfigProblem]:

@@ -23,7 +23,7 @@ from visionyard.core import devices, lifecycle
 from visionyard.core.requests import RunRequest
 from visionyard.core.runs import RunSetupError, get_run, new_run_id
 from visionyard.data import formats
-from visionyard.db.models import ModelVersion, Run, TrainedModel, utcnow
+from visionyard.db.models import ModelVersion, Run, Sweep, TrainedModel, utcnow
 from visionyard.notify import targets
 from visionyard.plugins.catalog import PluginCatalog
 from visionyard.plugins.validation import (
@@ -165,6 +165,12 @@ class RunPublished(Conflict):
     code = "run_published"
 
 
+class TrialOfASweep(Conflict):
+    """A trial's run deleted while its sweep goes on (the sweep would queue the trial again)."""
+
+    code = "trial_of_a_running_sweep"
+
+
 class ExecutorUnavailable(Invalid):
     code = "executor_unavailable"
 
@@ -302,6 +308,11 @@ def delete_run(ctx: Context, run_id: str) -> None:
         run = get_run(session, run_id)
         if run.status not in lifecycle.ACCEPTED_IN["delete"]:
             raise lifecycle.TransitionError(run, "delete")
+        sweep = session.get(Sweep, run.sweep_id) if run.sweep_id else None
+        if sweep is not None and sweep.finished_at is None:
+            raise TrialOfASweep(
+                f"run {run_id} is trial {run.trial_number} of sweep {sweep.id}, which goes on; stop the sweep first"
+            )
         published = session.execute(
             select(TrainedModel.name, ModelVersion.version)
             .join(TrainedModel, TrainedModel.id == ModelVersion.model_id)

@@ -194,7 +194,7 @@ def _gone(driver: str) -> bool:
 
 
 class SweepDriverThread(threading.Thread):
-    def __init__(self, ctx: Context, tick_seconds: float = 1.0):
+    def __init__(self, ctx: Context, tick_seconds: float = 0.5):
         super().__init__(name="sweeps", daemon=True)
         self.driver, self.tick_seconds = SweepDriver(ctx), tick_seconds
         self._halt = threading.Event()

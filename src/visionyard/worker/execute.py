@@ -190,6 +190,7 @@ def _train(
         KeyedSeeding(cfg.seed),
         MetricsRecorder(folder, reporter, rows),
         details,
+        *_averaging(cfg),  # before the control: a step's average is taken before a stop checkpoints that step
         control_callback,
         StepProgress(reporter, settings.heartbeat_interval),
         *request.extra_callbacks,
@@ -213,6 +214,16 @@ def _train(
     if control_callback.outcome == "prune":
         return RunStatus.PRUNED
     return RunStatus.COMPLETED
+
+
+def _averaging(cfg: TrainingConfig) -> list[L.Callback]:
+    """Lightning's EMA of the weights, when asked: validated and checkpointed with the averaged weights (so
+    tests, exports and predictions use them), the raw ones kept in the checkpoint for a resume."""
+    if not cfg.ema.enabled:
+        return []
+    from lightning.pytorch.callbacks import EMAWeightAveraging
+
+    return [EMAWeightAveraging(decay=cfg.ema.decay, update_starting_at_step=cfg.ema.start_step or None)]
 
 
 def _checked_splits(dataset: Path, task: str, cfg: TrainingConfig) -> Splits:

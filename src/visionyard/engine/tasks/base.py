@@ -11,6 +11,7 @@ from torch import nn
 from torchmetrics import MeanMetric
 
 from visionyard.common.training_config import TrainingConfig
+from visionyard.engine.class_weights import class_weights
 from visionyard.engine.optim import build_optimizer, build_scheduler
 
 
@@ -26,6 +27,22 @@ class TaskModule(L.LightningModule):
         self.monitor, self.mode = monitor, mode
         self.train_loss = MeanMetric()
         self.epoch_means = nn.ModuleDict()
+        self.loss_weights: torch.Tensor | None = None
+        """The loss's per-class weights while fitting, if asked for."""
+
+    def on_fit_start(self) -> None:
+        """The loss's class weights (``class_weights``) from the data module's training split, on the device: a
+        plain attribute, not a buffer, so checkpoints and weight averaging do not see it (a resumed run
+        computes the same)."""
+        datamodule = getattr(self.trainer, "datamodule", None)
+        if self.weighs_classes and datamodule is not None:
+            splits = datamodule.splits
+            weights = class_weights(self.cfg.class_weights, splits.train, splits.classes, self.task)
+            self.loss_weights = None if weights is None else weights.to(self.device)
+
+    weighs_classes: ClassVar[bool] = False
+    """Whether the task's loss takes ``class_weights``."""
+    task: ClassVar[str] = ""
 
     def inputs_of(self, batch: Any) -> Any:
         """The model inputs of a batch (what ``infer_batch`` takes)."""

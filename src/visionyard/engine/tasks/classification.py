@@ -16,6 +16,7 @@ from visionyard.metrics.classification import classification_metrics
 
 class ClassificationModule(TaskModule):
     epoch_metrics = ("train_loss", "train_acc")
+    task, weighs_classes = "classification", True
 
     def __init__(self, model: nn.Module, num_classes: int, cfg: TrainingConfig, monitor: str, mode: str):
         super().__init__(model, cfg, monitor, mode)
@@ -33,7 +34,7 @@ class ClassificationModule(TaskModule):
         if self.batch_mix is not None:
             images, targets = self.batch_mix(images, labels)
         logits = self.model(images)
-        loss = F.cross_entropy(logits, targets)
+        loss = F.cross_entropy(logits, targets, weight=self.loss_weights, label_smoothing=self.cfg.label_smoothing)
         self.log_train_loss(loss, len(labels))
         self.train_acc.update(logits, labels)
         self.log("train_acc", self.train_acc, on_step=False, on_epoch=True)

@@ -20,6 +20,8 @@ def logits_of(output: torch.Tensor | dict[str, torch.Tensor]) -> torch.Tensor:
 
 
 class SegmentationModule(TaskModule):
+    task, weighs_classes = "segmentation", True
+
     def __init__(self, model: nn.Module, class_names: Sequence[str], cfg: TrainingConfig, monitor: str, mode: str):
         super().__init__(model, cfg, monitor, mode)
         self.class_names = list(class_names)
@@ -30,7 +32,7 @@ class SegmentationModule(TaskModule):
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
         images, masks = batch
-        loss = F.cross_entropy(self(images), masks, ignore_index=IGNORE_INDEX)
+        loss = F.cross_entropy(self(images), masks, weight=self.loss_weights, ignore_index=IGNORE_INDEX)
         self.log_train_loss(loss, len(images))
         return loss
 
