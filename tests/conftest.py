@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,8 @@ from tests.helpers import make_image_folder
 from visionyard.config import Settings
 from visionyard.data.demo_dense import write_shapes_change, write_shapes_detection, write_shapes_segmentation
 from visionyard.plugins.catalog import PluginCatalog
+
+os.environ.setdefault("VISIONYARD_ALLOW_DOWNLOADS", "false")  # no test reaches for the internet: a stand-in does
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     data_dir: Path | None = Field(None, description="datasets; default HOME/data")
     extra_data_dirs: list[Path] = Field([], description="more data roots (JSON list) the API may read from")
     plugin_import_timeout: float = Field(60.0, gt=0, description="seconds one plugin may take to import")
+    allow_downloads: bool = Field(
+        True, description="pretrained=true fetches a model's published weights when none is local (hash checked)"
+    )
+    weights_mirror: str | None = Field(
+        None, description="a URL base that stands in for the weights' publishers (a proxy or an internal copy)"
+    )
     database_url: str | None = Field(None, description="SQLAlchemy URL; default a SQLite file under HOME")
     max_concurrent_runs: int = Field(1, ge=1, description="runs trained at once on this host (one per device slot)")
     max_concurrent_jobs: int = Field(1, ge=1, description="test runs (and other jobs) done at once")

@@ -13,6 +13,7 @@ from visionyard.engine.adapters import (
     TorchvisionDetector,
     TorchvisionSegmenter,
 )
+from visionyard.engine.downloads import WeightSource
 from visionyard.plugins.schema import ConfigField, ConfigSchema, ModelMetadata, number, switch
 from visionyard.plugins.sdk import ModelPlugin
 
@@ -29,6 +30,7 @@ __all__ = [
     "TorchvisionClassifier",
     "TorchvisionDetector",
     "TorchvisionSegmenter",
+    "WeightSource",
     "number",
     "switch",
 ]

@@ -1,4 +1,4 @@
-"""Loading weights from local files only: pretrained files, other runs' checkpoints.
+"""Loading weights: pretrained files (local, or fetched from their publisher), other runs' checkpoints.
 
 Every file is read with ``torch.load(weights_only=True)`` (or safetensors): nothing is unpickled.
 """
@@ -6,6 +6,8 @@ Every file is read with ``torch.load(weights_only=True)`` (or safetensors): noth
 from __future__ import annotations
 
 import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import torch
 from torch import nn
 
 from visionyard.common.errors import Invalid
+from visionyard.engine.downloads import WeightSource, download
 
 
 class PretrainedWeightsMissing(FileNotFoundError):
@@ -38,20 +41,41 @@ def load_weights_file(path: Path) -> Any:
         raise WeightsUnreadable(f"{path} is not a PyTorch weights file ({reason})") from None
 
 
-def find_pretrained(name: str, explicit: str | None, weights_dir: Path, candidates: list[Path]) -> Path:
-    """The local weights file for ``name``, or a clear error that lists where it looked."""
+@dataclass(frozen=True)
+class Downloads:
+    """Whether and from where published weights may be fetched (``VISIONYARD_ALLOW_DOWNLOADS``,
+    ``VISIONYARD_WEIGHTS_MIRROR``)."""
+
+    allowed: bool = True
+    mirror: str | None = None
+
+
+def find_pretrained(
+    name: str,
+    explicit: str | None,
+    weights_dir: Path,
+    candidates: list[Path],
+    sources: Sequence[WeightSource] = (),
+    downloads: Downloads = Downloads(allowed=False),
+) -> Path:
+    """The weights file for ``name``: the one named, a local one, or the publisher's fetched into
+    ``weights_dir``; else a clear error that lists where it looked."""
     if explicit:
         path = Path(explicit).expanduser()
         if path.is_file():
             return path
         raise PretrainedWeightsMissing(f"pretrained_weights file {path} does not exist")
     looked = [weights_dir / f"{name}{suffix}" for suffix in (".pth", ".pt", ".safetensors")] + candidates
+    looked += [weights_dir / source.filename for source in sources]
     for path in looked:
         if path.is_file():
             return path
+    if sources and downloads.allowed:
+        return download(sources[0], weights_dir, downloads.mirror)
     places = ", ".join(str(p) for p in looked)
+    why = "downloads are off (VISIONYARD_ALLOW_DOWNLOADS)" if sources else "its plugin names no published weights"
     raise PretrainedWeightsMissing(
-        f"pretrained=true but no local weights for {name!r}; this host cannot download them. "
+        f"pretrained=true but no local weights for {name!r}, and {why}. "
         f"Put a weights file at one of: {places}, or set pretrained_weights to its path"
     )
 

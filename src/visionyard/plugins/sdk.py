@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from visionyard.engine.downloads import WeightSource
 from visionyard.plugins.schema import ConfigField, ConfigSchema, ModelMetadata
 
 if TYPE_CHECKING:
@@ -94,4 +95,9 @@ class ModelPlugin(ABC):
 
     def pretrained_candidates(self) -> list[Path]:
         """Places where a local pretrained weights file for this model may lie."""
+        return []
+
+    def pretrained_sources(self) -> list[WeightSource]:
+        """Where the architecture's published weights can be fetched from, with their hash (``pretrained=true``
+        fetches the first into the weights folder when downloads are allowed)."""
         return []

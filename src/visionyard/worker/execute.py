@@ -34,10 +34,12 @@ from visionyard.engine.callbacks import (
     MetricsRecorder,
     StepProgress,
 )
+from visionyard.engine.downloads import DownloadFailed
 from visionyard.engine.evaluation.callback import ValidationDetails
 from visionyard.engine.reporting import Control, FlagControl, NullReporter, Reporter
 from visionyard.engine.trainer import HardwareError, build_trainer, resolve_hardware
 from visionyard.engine.weights import (
+    Downloads,
     PretrainedWeightsMissing,
     WeightsUnreadable,
     find_pretrained,
@@ -72,6 +74,7 @@ PERMANENT_ERRORS = (
     UnknownModelError,
     PretrainedWeightsMissing,
     WeightsUnreadable,
+    DownloadFailed,
 )
 
 
@@ -172,8 +175,14 @@ def _train(
     plugin = catalog.load_class(request.model)(request.config, splits.classes)
     pretrained = None
     if cfg.pretrained and not request.resume:
+        downloads = Downloads(settings.allow_downloads, settings.weights_mirror)
         pretrained = find_pretrained(
-            request.model, cfg.pretrained_weights, settings.weights_dir, plugin.pretrained_candidates()
+            request.model,
+            cfg.pretrained_weights,
+            settings.weights_dir,
+            plugin.pretrained_candidates(),
+            plugin.pretrained_sources(),
+            downloads,
         )
         log.info("pretrained weights: %s", pretrained)
     model = plugin.build(pretrained)

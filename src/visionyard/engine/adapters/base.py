@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from visionyard.common.training_config import TrainingConfig
+from visionyard.engine.downloads import WeightSource
 from visionyard.engine.weights import load_matching, load_weights_file, read_state_dict, state_dict_of
 from visionyard.metrics.headlines import headline
 from visionyard.plugins.sdk import ModelPlugin
@@ -130,6 +131,15 @@ class TorchModulePlugin(ModelPlugin):
 
     def _names(self, labels: Sequence[int]) -> list[str]:
         return [self.class_names[int(label)] for label in labels]
+
+
+def torchvision_weight_sources(architecture: str) -> list[WeightSource]:
+    """The published weights of a torchvision architecture, its default (best) ones first."""
+    from torchvision import models
+
+    weights = models.get_model_weights(architecture)
+    ordered = [weights.DEFAULT, *(w for w in weights if w is not weights.DEFAULT)]
+    return [WeightSource.hashed_name(w.url) for w in ordered]
 
 
 def torchvision_weight_files(architecture: str) -> list[Path]:

@@ -10,7 +10,8 @@ import torch
 from torch import nn
 
 from visionyard.common.training_config import TrainingConfig
-from visionyard.engine.adapters.base import TorchModulePlugin, torchvision_weight_files
+from visionyard.engine.adapters.base import TorchModulePlugin, torchvision_weight_files, torchvision_weight_sources
+from visionyard.engine.downloads import WeightSource
 from visionyard.engine.tasks.classification import ClassificationModule
 
 
@@ -52,6 +53,9 @@ class TorchvisionClassifier(TorchModuleClassifier):
 
     def pretrained_candidates(self) -> list[Path]:
         return torchvision_weight_files(self.architecture)
+
+    def pretrained_sources(self) -> list[WeightSource]:
+        return torchvision_weight_sources(self.architecture)
 
 
 class TimmClassifier(TorchModuleClassifier):

@@ -13,7 +13,8 @@ import torch
 from torch import nn
 
 from visionyard.common.training_config import TrainingConfig
-from visionyard.engine.adapters.base import TorchModulePlugin, torchvision_weight_files
+from visionyard.engine.adapters.base import TorchModulePlugin, torchvision_weight_files, torchvision_weight_sources
+from visionyard.engine.downloads import WeightSource
 from visionyard.engine.tasks.detection import DetectionModule, from_model_labels
 
 TRACE_CANDIDATES = 32
@@ -117,3 +118,6 @@ class TorchvisionDetector(TorchModuleDetector):
 
     def pretrained_candidates(self) -> list[Path]:
         return torchvision_weight_files(self.architecture)
+
+    def pretrained_sources(self) -> list[WeightSource]:
+        return torchvision_weight_sources(self.architecture)

@@ -11,7 +11,8 @@ import torch
 from torch import nn
 
 from visionyard.common.training_config import TrainingConfig
-from visionyard.engine.adapters.base import TorchModulePlugin, torchvision_weight_files
+from visionyard.engine.adapters.base import TorchModulePlugin, torchvision_weight_files, torchvision_weight_sources
+from visionyard.engine.downloads import WeightSource
 from visionyard.engine.tasks.segmentation import SegmentationModule, logits_of
 
 
@@ -69,6 +70,9 @@ class TorchvisionSegmenter(TorchModuleSegmenter):
 
     def pretrained_candidates(self) -> list[Path]:
         return torchvision_weight_files(self.architecture)
+
+    def pretrained_sources(self) -> list[WeightSource]:
+        return torchvision_weight_sources(self.architecture)
 
     def stages(self) -> list[nn.Module]:
         return list(self._require_model().backbone.children())
