@@ -7,15 +7,19 @@ import { DatasetDetailPage } from "./pages/DatasetDetailPage";
 import { DatasetsPage } from "./pages/DatasetsPage";
 import { ModelsPage } from "./pages/ModelsPage";
 import { NewRunPage } from "./pages/NewRunPage";
+import { NewSweepPage } from "./pages/NewSweepPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { PredictPage } from "./pages/PredictPage";
 import { RegistryModelPage } from "./pages/RegistryModelPage";
 import { RegistryPage } from "./pages/RegistryPage";
 import { RunDetailPage } from "./pages/RunDetailPage";
 import { RunsPage } from "./pages/RunsPage";
+import { SweepDetailPage } from "./pages/SweepDetailPage";
+import { SweepsPage } from "./pages/SweepsPage";
 
 const NAV = [
   ["/", "Runs"],
+  ["/sweeps", "Sweeps"],
   ["/runs/new", "New run"],
   ["/models", "Models"],
   ["/datasets", "Datasets"],
@@ -48,6 +52,9 @@ export function App() {
           <Route path="/runs/new" element={<NewRunPage />} />
           <Route path="/runs/compare" element={<ComparePage />} />
           <Route path="/runs/:runId/*" element={<RunDetailPage />} />
+          <Route path="/sweeps" element={<SweepsPage />} />
+          <Route path="/sweeps/new" element={<NewSweepPage />} />
+          <Route path="/sweeps/:sweepId" element={<SweepDetailPage />} />
           <Route path="/models" element={<ModelsPage />} />
           <Route path="/datasets" element={<DatasetsPage />} />
           <Route path="/datasets/:name" element={<DatasetDetailPage />} />

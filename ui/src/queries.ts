@@ -1,5 +1,5 @@
 /**
- * The catalog lists that several pages read (models, datasets, registry models, runs), each under
+ * The catalog lists that several pages read (models, datasets, registry models, runs, sweeps), each under
  * one react-query key, so that a change made on one page refreshes the others.
  */
 import { useQuery } from "@tanstack/react-query";
@@ -15,6 +15,8 @@ export const keys = {
   /** the prefix of every list of runs */
   runs: ["runs"],
   storage: ["storage"],
+  /** the prefix of every sweep query: the lists and each sweep (sweeps/queries.ts) */
+  sweeps: ["sweeps"],
 } as const;
 
 export function useModels() {

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 BUILD = Path(__file__).resolve().parent.parent / "webui"
-PAGES = ("/runs", "/models", "/datasets", "/registry", "/predict")
+PAGES = ("/runs", "/sweeps", "/models", "/datasets", "/registry", "/predict")
 """Client-side routes (kept clear of the API and the compatibility routes)."""
 FILES = ("/favicon.svg",)
 NOT_BUILT = """<!doctype html><title>visionyard</title>

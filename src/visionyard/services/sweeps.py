@@ -169,7 +169,12 @@ def get_sweep(session: Session, sweep_id: str) -> Sweep:
 
 
 def actions(sweep: Sweep) -> list[SweepAction]:
-    return [action for action, statuses in ACCEPTED_IN.items() if sweep.status in statuses]
+    """What can be done with the sweep now (delete once its last trial is accounted for)."""
+    return [
+        action
+        for action, statuses in ACCEPTED_IN.items()
+        if sweep.status in statuses and (action != "delete" or sweep.finished_at is not None)
+    ]
 
 
 def trial_runs(session: Session, sweep_id: str, statuses: tuple[str, ...] = ()) -> list[Run]:

@@ -54,8 +54,8 @@ export function ModelCard({ model }: { model: ModelMetadata }) {
           <p className="small muted">
             Pretrained weights:{" "}
             {pretrainedPresets.length
-              ? `the ${pretrainedPresets.join(", ")} preset starts from a local weights file when one is found.`
-              : "no preset uses them; “Start from pretrained weights” looks for a local weights file."}
+              ? `the ${pretrainedPresets.join(", ")} preset starts from them: a local weights file, else the published ones, fetched once (when the server allows downloads).`
+              : "no preset uses them; “Start from pretrained weights” takes a local weights file, else the published ones when the model names them."}
           </p>
         </>
       )}

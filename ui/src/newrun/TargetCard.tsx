@@ -1,7 +1,6 @@
 import { Link } from "react-router-dom";
-import { fits } from "./choices";
-import type { DatasetSummary } from "../datasets/types";
 import { taskName } from "../format";
+import { DatasetSelect, ModelSelect } from "./TargetSelects";
 import type { ModelMetadata, Preset, TargetChoice } from "./types";
 
 /** What to train: the model, the dataset, a preset and a name; with what the catalog says about the model. */
@@ -28,54 +27,23 @@ export function TargetCard({
   name: string;
   onName: (name: string) => void;
 }) {
-  const tasks = [...new Set(models.map((m) => m.task_type))];
-  const fitting = datasets.filter((d) => fits(d, model));
-  const others = datasets.filter((d) => !fits(d, model));
   return (
     <div className="card">
       <div className="form-grid newrun-target">
         <div className="newrun-field">
           <label htmlFor="newrun-model">Model</label>
-          <select id="newrun-model" value={model.name} onChange={(e) => onModel(e.target.value)}>
-            {tasks.map((task) => (
-              <optgroup key={task} label={taskName(task)}>
-                {models
-                  .filter((m) => m.task_type === task)
-                  .map((m) => (
-                    <option key={m.name} value={m.name}>
-                      {m.name}
-                    </option>
-                  ))}
-              </optgroup>
-            ))}
-          </select>
+          <ModelSelect id="newrun-model" models={models} value={model.name} onChange={onModel} />
         </div>
         <div className="newrun-field">
           <label htmlFor="newrun-dataset">Dataset</label>
-          <select
+          <DatasetSelect
             id="newrun-dataset"
-            value={dataset?.name ?? ""}
-            onChange={(e) => onDataset(e.target.value)}
-            aria-describedby="newrun-dataset-help"
-          >
-            {!dataset && <option value="">No dataset fits this model</option>}
-            <optgroup label={`${taskName(model.task_type)} data`}>
-              {fitting.map((d) => (
-                <option key={d.name} value={d.name}>
-                  {datasetText(d)}
-                </option>
-              ))}
-            </optgroup>
-            {others.length > 0 && (
-              <optgroup label="Other tasks (cannot train this model)">
-                {others.map((d) => (
-                  <option key={d.name} value={d.name} disabled>
-                    {d.name} ({d.tasks.map(taskName).join(", ").toLowerCase()})
-                  </option>
-                ))}
-              </optgroup>
-            )}
-          </select>
+            datasets={datasets}
+            model={model}
+            dataset={dataset}
+            onChange={onDataset}
+            describedBy="newrun-dataset-help"
+          />
         </div>
         <div className={`newrun-field${presetErrors.length ? " invalid" : ""}`}>
           <label htmlFor="newrun-preset">Preset</label>
@@ -135,11 +103,6 @@ export function TargetCard({
       ))}
     </div>
   );
-}
-
-function datasetText(d: DatasetSummary): string {
-  const classes = d.classes.length ? `, ${d.classes.length} classes` : "";
-  return `${d.name} (${d.image_count.toLocaleString()} images${classes})`;
 }
 
 function modelLine(m: ModelMetadata): string {

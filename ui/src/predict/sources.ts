@@ -11,7 +11,7 @@ export function usePredictableRuns() {
     queryKey: [...keys.runs, "predictable"],
     queryFn: () =>
       api<RunList>(
-        `/api/v1/runs${query({ status: ["completed", "stopped", "paused", "running", "failed"], limit: 200 })}`,
+        `/api/v1/runs${query({ status: ["completed", "stopped", "pruned", "paused", "running", "failed"], limit: 200 })}`,
       ),
   });
 }

@@ -5,6 +5,7 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { StatusBadge } from "../components/StatusBadge";
 import { WarningBadges } from "../components/WarningBadges";
 import { formatMetric, formatTime, headline } from "../format";
+import { TrialLink } from "../sweeps/TrialLink";
 import type { RunPublic } from "../types";
 import { FINISHED } from "./keys";
 import { RunLabels } from "./RunLabels";
@@ -12,6 +13,8 @@ import type { StatusChange } from "./useRunLive";
 
 const REQUEST_TEXT: Record<string, string> = {
   pause: "pause requested: the worker checkpoints and pauses at its next step",
+  pause_epoch: "pause requested by its sweep: the worker checkpoints and pauses at the end of this epoch",
+  prune: "pruned by its sweep: the worker checkpoints and ends the trial at the end of this epoch",
   stop: "stop requested: the worker checkpoints and stops at its next step",
   checkpoint: "checkpoint requested: the worker saves one at its next step",
 };
@@ -72,6 +75,11 @@ export function RunHeader({ run, stream, change }: { run: RunPublic; stream: Rea
         <Fact term="Started">{formatTime(run.started_at ?? run.created_at)}</Fact>
         {run.status === "paused" && <Fact term="Paused">{pausedAt ? formatTime(pausedAt) : "until resumed"}</Fact>}
         {run.finished_at && FINISHED.has(run.status) && <Fact term="Finished">{formatTime(run.finished_at)}</Fact>}
+        {run.sweep_id && (
+          <Fact term="Sweep">
+            <TrialLink run={run} />
+          </Fact>
+        )}
         {run.base_run && (
           <Fact term="Fine-tuned from">
             <Link to={`/runs/${encodeURIComponent(run.base_run)}`}>{run.base_run}</Link>

@@ -17,6 +17,6 @@ export function runPath(id: string, rest = ""): string {
 }
 
 /** Run statuses in which the stream has ended and no worker is on it. */
-export const FINISHED = new Set(["completed", "failed", "stopped"]);
+export const FINISHED = new Set(["completed", "failed", "stopped", "pruned"]);
 export const ACTIVE = new Set(["running", "restarting"]);
 export const JOB_DONE = new Set(["completed", "failed", "failed_parity"]);

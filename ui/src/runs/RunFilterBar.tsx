@@ -2,15 +2,18 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { errorText } from "../api";
 import { useDebounced } from "../newrun/useDebounced";
 import { useDatasets, useModels } from "../queries";
+import { sweepLabel, useSweepList } from "../sweeps/queries";
 import { joinBounds, splitBounds, STATUS_FILTERS, type RunFilters } from "./filters";
 import { splitTags } from "./tags";
 
 /** What a change of the filters sets in the query string (arrays repeat the key). */
-export type FilterChange = Partial<Record<"status" | "model" | "dataset" | "q" | "tag" | "where", string | string[]>>;
+export type FilterChange = Partial<
+  Record<"status" | "model" | "dataset" | "q" | "tag" | "where" | "sweep", string | string[]>
+>;
 
 const SEARCH_DELAY_MS = 350;
 
-/** The runs list's filter controls: status, model, dataset, text, tags and metric or config bounds.
+/** The runs list's filter controls: status, model, dataset, text, tags, metric or config bounds and a sweep.
  * ``boundError`` is the API's answer to a bound it cannot read, shown under the bounds box. */
 export function RunFilterBar({
   filters,
@@ -56,6 +59,7 @@ export function RunFilterBar({
       <div className="toolbar">
         <TagFilter tags={filters.tags} onChange={(tag) => onChange({ tag })} />
         <BoundFilter bounds={filters.where} error={boundError} onChange={(where) => onChange({ where })} />
+        <SweepFilter value={filters.sweep} onChange={(sweep) => onChange({ sweep })} />
       </div>
     </div>
   );
@@ -197,3 +201,27 @@ function BoundFilter({
     </form>
   );
 }
+
+/** The trials of one sweep (``?sweep=ID``); shown once there is a sweep, or while the address names one. */
+function SweepFilter({ value, onChange }: { value: string; onChange: (sweep: string) => void }) {
+  const sweeps = useSweepList(SWEEP_CHOICES, 0, false);
+  const items = sweeps.data?.items ?? [];
+  if (!items.length && !value) return null;
+  const choices = items.map((s) => [s.id, sweepLabel(s)] as const);
+  if (value && !items.some((s) => s.id === value)) choices.unshift([value, value]);
+  return (
+    <span className="runs-sweep-filter">
+      <label htmlFor="runs-sweep">Sweep</label>
+      <select id="runs-sweep" value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">Any run</option>
+        {choices.map(([id, label]) => (
+          <option key={id} value={id}>
+            trials of {label}
+          </option>
+        ))}
+      </select>
+    </span>
+  );
+}
+
+const SWEEP_CHOICES = 100;

@@ -5,6 +5,7 @@ import { StatusBadge } from "../components/StatusBadge";
 import { TagChips } from "../components/TagChips";
 import { WarningBadges } from "../components/WarningBadges";
 import { formatMetric, formatTime, headline } from "../format";
+import { TrialLink } from "../sweeps/TrialLink";
 import type { RunSummary } from "../types";
 
 /** Columns after the pick box and the run's name. */
@@ -70,6 +71,11 @@ export function RunsTable({
         <>
           <Link to={`/runs/${run.id}`}>{run.name || run.id}</Link>
           {run.name && <div className="mono small muted">{run.id}</div>}
+          {run.sweep_id && (
+            <div className="small">
+              <TrialLink run={run} />
+            </div>
+          )}
           <TagChips tags={run.tags} onPick={onTag} />
         </>
       ),

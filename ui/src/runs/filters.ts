@@ -6,8 +6,12 @@ export const ACTIVE = ["queued", "running", "restarting"];
 export const STATUS_FILTERS: { value: string; label: string; statuses: string[] }[] = [
   { value: "", label: "All", statuses: [] },
   { value: "active", label: "Active (queued, running, paused)", statuses: [...ACTIVE, "paused"] },
-  { value: "finished", label: "Finished (completed, failed, stopped)", statuses: ["completed", "failed", "stopped"] },
-  ...["queued", "running", "restarting", "paused", "completed", "failed", "stopped"].map((status) => ({
+  {
+    value: "finished",
+    label: "Finished (completed, failed, stopped, pruned)",
+    statuses: ["completed", "failed", "stopped", "pruned"],
+  },
+  ...["queued", "running", "restarting", "paused", "completed", "failed", "stopped", "pruned"].map((status) => ({
     value: status,
     label: status.charAt(0).toUpperCase() + status.slice(1),
     statuses: [status],
@@ -29,10 +33,12 @@ export interface RunFilters {
   q: string;
   /** bounds: ``metric:val_acc>0.9``, ``param:lr<=0.01`` */
   where: string[];
+  /** the trials of this sweep (its id) */
+  sweep: string;
 }
 
 /** The query-string keys the filters use (``offset`` is the page). */
-export const FILTER_KEYS = ["status", "model", "dataset", "tag", "q", "where", "offset"] as const;
+export const FILTER_KEYS = ["status", "model", "dataset", "tag", "q", "where", "sweep", "offset"] as const;
 
 export function filtersOf(params: URLSearchParams): RunFilters {
   return {
@@ -42,6 +48,7 @@ export function filtersOf(params: URLSearchParams): RunFilters {
     tags: params.getAll("tag"),
     q: params.get("q") ?? "",
     where: params.getAll("where"),
+    sweep: params.get("sweep") ?? "",
   };
 }
 
@@ -54,12 +61,13 @@ export function apiParams(filters: RunFilters): Record<string, unknown> {
     tag: filters.tags,
     q: filters.q.trim(),
     where: filters.where,
+    sweep: filters.sweep,
   };
 }
 
 export function isFiltered(filters: RunFilters): boolean {
-  const { status, model, dataset, tags, q, where } = filters;
-  return !!(status || model || dataset || q.trim() || tags.length || where.length);
+  const { status, model, dataset, tags, q, where, sweep } = filters;
+  return !!(status || model || dataset || q.trim() || tags.length || where.length || sweep);
 }
 
 /** Bounds typed in one box, separated by semicolons: ``metric:val_acc>0.9; param:lr<0.01``. */
