@@ -1097,6 +1097,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Suggestion
+         * @description Queue a short job that runs the finder on the model and data a run with this config would have (a worker,
+         *     a few dozen steps); poll the suggestion until it is completed or failed.
+         */
+        post: operations["create_suggestion_api_v1_suggestions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suggestions/{suggestion_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Suggestion */
+        get: operations["get_suggestion_api_v1_suggestions__suggestion_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sweeps": {
         parameters: {
             query?: never;
@@ -2313,6 +2351,11 @@ export interface components {
             /** Status */
             status: string;
         };
+        /**
+         * JobStatus
+         * @enum {string}
+         */
+        JobStatus: "queued" | "running" | "completed" | "failed" | "failed_parity";
         /** LogTail */
         LogTail: {
             /** Lines */
@@ -2321,6 +2364,13 @@ export interface components {
             run_id: string;
             /** Source */
             source: string;
+        };
+        /** LrPoint */
+        LrPoint: {
+            /** Loss */
+            loss: number;
+            /** Lr */
+            lr: number;
         };
         /**
          * MedianPruner
@@ -3383,6 +3433,66 @@ export interface components {
              * @enum {string}
              */
             type: "successive_halving";
+        };
+        /** SuggestionCreate */
+        SuggestionCreate: {
+            /**
+             * Config
+             * @description the new run's config, as for a run
+             */
+            config?: {
+                [key: string]: unknown;
+            };
+            /** Dataset */
+            dataset: string;
+            /** Model */
+            model: string;
+            /**
+             * What
+             * @description the learning rate, or the largest batch that fits
+             * @enum {string}
+             */
+            what: "lr" | "batch_size";
+        };
+        /** SuggestionPublic */
+        SuggestionPublic: {
+            /**
+             * Batch Size
+             * @description the largest batch that fit, at most 64x the config's (what=batch_size)
+             */
+            batch_size?: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Curve
+             * @description the loss at each rate tried (what=lr)
+             * @default []
+             */
+            curve: components["schemas"]["LrPoint"][];
+            /** Dataset */
+            dataset: string;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Lr
+             * @description the learning rate the finder suggests (what=lr)
+             */
+            lr?: number | null;
+            /** Model */
+            model: string;
+            status: components["schemas"]["JobStatus"];
+            /**
+             * What
+             * @enum {string}
+             */
+            what: "lr" | "batch_size";
         };
         /** Summary */
         Summary: {
@@ -6063,6 +6173,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StorageUsage"];
+                };
+            };
+        };
+    };
+    create_suggestion_api_v1_suggestions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuggestionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_suggestion_api_v1_suggestions__suggestion_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                suggestion_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

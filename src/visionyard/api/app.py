@@ -29,6 +29,7 @@ from visionyard.api.routes import (
     registry,
     runs,
     storage,
+    suggestions,
     sweeps,
 )
 from visionyard.scheduler.executors.base import Executor
@@ -81,6 +82,7 @@ def create_app(ctx: ServiceContext | None = None, schedule: bool = True, executo
         models,
         runs,
         sweeps,
+        suggestions,
         evaluations,
         exports,
         predict,

@@ -116,3 +116,10 @@ class SweepCreate(Input):
         max_length=10,
         description="where the sweep's status changes are sent too (its trials are not notified one by one)",
     )
+
+
+class SuggestionCreate(Input):
+    model: str = Field(min_length=1, max_length=200)
+    dataset: str = Field(min_length=1, max_length=1024)
+    config: dict[str, Any] = Field(default_factory=dict, description="the new run's config, as for a run")
+    what: Literal["lr", "batch_size"] = Field(description="the learning rate, or the largest batch that fits")

@@ -111,7 +111,8 @@ def claim_next_job(db: Database, max_running: int, default_executor: str = "loca
         )
         if job is None:
             return None
-        on_cluster = default_executor != "local" and session.get_one(Run, job.run_id).executor == "ray"
+        run = session.get(Run, job.run_id) if job.run_id else None
+        on_cluster = default_executor != "local" and run is not None and run.executor == "ray"
         lifecycle.move(session, job, JobStatus.RUNNING, executor="ray" if on_cluster else "local")
         return job.id
 

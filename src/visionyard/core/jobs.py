@@ -1,4 +1,5 @@
-"""Jobs on a trained run (test runs, exports) as their workers and the scheduler see them (torch-free)."""
+"""Jobs (test runs and exports of a trained run, suggestions before one) as their workers and the scheduler see
+them (torch-free)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ def get_job(session: Session, run_id: str, job_id: str, kind: str | None = None)
 
 
 def job_folder(settings: Settings, job: Job) -> Path:
+    """Its run folder's ``<kind>s/<id>/``; ``HOME/jobs/<id>/`` for a job of no run."""
+    if job.run_id is None:
+        return settings.root / "jobs" / check_run_id(job.id)
     return RunFolder.of(settings.runs_dir, job.run_id).job_folder(job.kind, job.id)
 
 

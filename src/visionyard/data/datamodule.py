@@ -151,6 +151,8 @@ class TaskDataModule(L.LightningDataModule):
     def __init__(self, task: str, splits: Splits, cfg: TrainingConfig, pin_memory: bool = False):
         super().__init__()
         self.splits, self.cfg, self.pin_memory = splits, cfg, pin_memory
+        self.batch_size = cfg.batch_size
+        """What the loaders batch by (Lightning's batch-size finder scales it)."""
         self.loading = LOADING[task]
         self.train_set = KeyedDataset(splits.train, self.loading, self.loading.transform(cfg, True), cfg.seed)
         self.val_set = KeyedDataset(splits.val, self.loading, self.loading.transform(cfg, False))
@@ -164,7 +166,7 @@ class TaskDataModule(L.LightningDataModule):
         loader = ResumableLoader(
             self.train_set,
             sampler=EpochShuffleSampler(len(self.train_set), self.cfg.seed, rank, world),
-            drop_last=share > self.cfg.batch_size,
+            drop_last=share > self.batch_size,
             **self._loader_options(),
         )
         if self._restored is not None:
@@ -197,7 +199,7 @@ class TaskDataModule(L.LightningDataModule):
     def _loader_options(self) -> dict[str, Any]:
         workers = self.cfg.data.num_workers
         return {
-            "batch_size": self.cfg.batch_size,
+            "batch_size": self.batch_size,
             "num_workers": workers,
             "persistent_workers": workers > 0,
             "pin_memory": self.pin_memory,

@@ -212,16 +212,17 @@ class Event(Base):
 
 
 class Job(Base):
-    """Work on a trained run done in a worker process: a test run now (exports later).
+    """Work done in a worker process: on a trained run (a test run, an export), or before any (a suggestion
+    of the learning rate or batch size for a new run's config, with no run).
 
     ``queued`` -> ``running`` -> ``completed`` | ``failed``; ``params`` says what to do, ``result``
-    holds the headline figures (the files are in the run folder's ``<kind>s/<id>/``)."""
+    holds the headline figures (the files are in the run folder's ``<kind>s/<id>/``, or ``HOME/jobs/<id>/``)."""
 
     __tablename__ = "jobs"
     __table_args__ = (Index("ix_jobs_run_id_kind", "run_id", "kind"), Index("ix_jobs_status", "status"))
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     params: Mapped[dict[str, Any]]

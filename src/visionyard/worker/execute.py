@@ -165,7 +165,7 @@ def _train(
     folder = request.folder
     reporter = reporter or NullReporter()
     hardware = resolve_hardware(cfg, ray_train=request.ray_train)
-    splits = _checked_splits(request.dataset, task, cfg)
+    splits = checked_splits(request.dataset, task, cfg)
     if primary:
         dataset_print = fingerprint(request.dataset, settings.cache_dir)
         log.info("dataset fingerprint %s (%d files, %d bytes)", *astuple(dataset_print))
@@ -235,7 +235,7 @@ def _averaging(cfg: TrainingConfig) -> list[L.Callback]:
     return [EMAWeightAveraging(decay=cfg.ema.decay, update_starting_at_step=cfg.ema.start_step or None)]
 
 
-def _checked_splits(dataset: Path, task: str, cfg: TrainingConfig) -> Splits:
+def checked_splits(dataset: Path, task: str, cfg: TrainingConfig) -> Splits:
     """The dataset read in the task's format and checked; blocking problems fail the run."""
     try:
         data = formats.load(dataset, task)

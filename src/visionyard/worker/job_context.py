@@ -25,7 +25,8 @@ class JobContext:
 
     ctx: Context
     job_id: str
-    run_id: str
+    run_id: str | None
+    """None for a job of no run (a suggestion)."""
     params: dict[str, Any]
     model: str
     task: str
@@ -43,6 +44,7 @@ class JobContext:
     def checkpoint(self, relative: str) -> Path:
         """The run's checkpoint file to load (``relative`` to the run folder): this host's, pulled if missing,
         or on a cluster node a private copy of the store's."""
+        assert self.run_id is not None, "a job of no run has no checkpoint"
         path = RunFolder.of(self.ctx.settings.runs_dir, self.run_id).root / relative
         store = artifact_store(self.ctx.settings)
         return store.pull_copy(path, self.inputs / path.name) if self.on_node else store.ensure_local(path)

@@ -36,19 +36,25 @@ def run_job(ctx: Context, job_id: str, place: Placement | None = None) -> str:
         if job is None or job.status != JobStatus.RUNNING:
             raise NotClaimed(f"job {job_id} is {job.status if job else 'unknown'}, not running: nothing to do")
         job.worker_pid, job.worker_host, job.worker_started = me.pid, socket.gethostname(), me.create_time()
-        run = get_run(session, job.run_id)
         params = dict(job.params)
         if "dataset_path" in params:
             params["dataset_path"] = str(on_this_node(ctx.settings, Path(params["dataset_path"]), origin))
+        if job.run_id is None:  # a job before any run: what it works on is in its params
+            what = (None, params["model"], params["task"], params["config"], Path(params["dataset_path"]))
+        else:
+            run = get_run(session, job.run_id)
+            dataset = on_this_node(ctx.settings, Path(run.dataset_path), origin)
+            what = (run.id, run.model, run.task, dict(run.config), dataset)
+        run_id, model, task, config, dataset_path = what
         work = JobContext(
             ctx,
             job.id,
-            run.id,
+            run_id,
             params,
-            run.model,
-            run.task,
-            dict(run.config),
-            on_this_node(ctx.settings, Path(run.dataset_path), origin),
+            model,
+            task,
+            config,
+            dataset_path,
             core_jobs.job_folder(ctx.settings, job),
             origin is not None,
         )
@@ -89,4 +95,10 @@ def _export(work: JobContext) -> dict[str, Any]:
     return run_export(work)
 
 
-JOB_KINDS: dict[str, Callable[[JobContext], dict[str, Any]]] = {"test": _test, "export": _export}
+def _suggest(work: JobContext) -> dict[str, Any]:
+    from visionyard.worker.suggesting import run_suggestion
+
+    return run_suggestion(work)
+
+
+JOB_KINDS: dict[str, Callable[[JobContext], dict[str, Any]]] = {"test": _test, "export": _export, "suggest": _suggest}

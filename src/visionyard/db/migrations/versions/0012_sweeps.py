@@ -1,4 +1,4 @@
-"""Sweeps, runs as their trials, and notifications of sweeps.
+"""Sweeps, runs as their trials, notifications of sweeps, and jobs of no run (config suggestions).
 
 Revision ID: 0012
 Revises: 0011
@@ -50,6 +50,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("trial_number", sa.Integer(), nullable=True))
         batch_op.create_foreign_key("fk_runs_sweep_id", "sweeps", ["sweep_id"], ["id"], ondelete="SET NULL")
         batch_op.create_index("ix_runs_sweep_id_trial_number", ["sweep_id", "trial_number"], unique=True)
+    with op.batch_alter_table("jobs") as batch_op:
+        batch_op.alter_column("run_id", existing_type=sa.String(64), nullable=True)
     with op.batch_alter_table("notifications") as batch_op:
         batch_op.alter_column("run_id", existing_type=sa.String(64), nullable=True)
         batch_op.add_column(sa.Column("sweep_id", sa.String(64), nullable=True))
@@ -58,6 +60,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM jobs WHERE run_id IS NULL")
+    with op.batch_alter_table("jobs") as batch_op:
+        batch_op.alter_column("run_id", existing_type=sa.String(64), nullable=False)
     op.execute("DELETE FROM notifications WHERE run_id IS NULL")
     with op.batch_alter_table("notifications") as batch_op:
         batch_op.drop_index("ix_notifications_sweep_id_id")
