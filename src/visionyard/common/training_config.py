@@ -196,7 +196,9 @@ class TrainingConfig(_Section):
     lr: float = Field(1e-3, gt=0.0, le=10.0)
     seed: int = Field(42, ge=0, le=2**32 - 1)
     deterministic: bool = True
-    pretrained: bool = Field(False, description="start from pretrained weights: a local file, else the published ones (downloaded once)")
+    pretrained: bool = Field(
+        False, description="start from pretrained weights: a local file, else the published ones (downloaded once)"
+    )
     pretrained_weights: str | None = Field(None, description="weights file; searched for if unset")
     freeze_stages: int = Field(0, ge=0, le=32, description="freeze the first N stages of the backbone")
     gradient_clip_val: float | None = Field(None, gt=0.0, le=1e6, description="clip the gradient norm to this")
