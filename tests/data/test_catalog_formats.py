@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.data.dataset_files import broken, mask, png, write, write_json
+from tests.data.dataset_files import broken, coco_json, mask, png, write, write_json
 from tests.helpers import make_image_folder
 from visionyard.data.catalog import describe_dataset, find_datasets, sample_images
 from visionyard.storage.paths import resolve_under
@@ -113,3 +113,35 @@ def test_classification_summaries_say_their_format(data_root: Path):
     summary = describe_dataset(data_root / "classes")
     assert (summary.format, summary.tasks, summary.classes) == ("image_folder", ["classification"], ["a", "b", "c"])
     assert {s.class_name for s in sample_images(data_root / "classes", per_class=1)} == {"a", "b", "c"}
+
+
+def test_the_official_coco_cvat_and_yaml_layouts_are_listed_with_their_images(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    root = tmp_path / "data"
+    for split in ("train", "val"):
+        png(root / "official" / f"{split}2017" / f"{split}.png")
+        annotations = root / "official" / "annotations" / f"instances_{split}2017.json"
+        coco_json(annotations, {f"{split}.png": [(2, 0, 0, 4, 4)]}, size=(40, 30))
+    png(root / "cvat" / "images" / "a.png")
+    coco_json(root / "cvat" / "annotations" / "instances_default.json", {"a.png": [(1, 0, 0, 4, 4)]}, size=(40, 30))
+    png(root / "yolo" / "data" / "images" / "training" / "a.png")
+    write(root / "yolo" / "data" / "labels" / "training" / "a.txt", "1 0.5 0.5 0.5 0.5\n")
+    write(root / "yolo" / "data.yaml", "train: data/images/training\nnames: [cat, dog]\n")
+    monkeypatch.setattr(Image, "open", lambda *a, **k: pytest.fail("the catalog opened an image"))
+
+    found = {d.name: (d.format, d.splits, d.classes, d.image_count, d.class_counts) for d in find_datasets(root)}
+    assert found == {
+        "official": ("coco", ["train", "val"], ["cat", "dog"], 2, {s: {"cat": 0, "dog": 1} for s in ("train", "val")}),
+        "cvat": ("coco", ["train"], ["cat", "dog"], 1, {"train": {"cat": 1, "dog": 0}}),
+        "yolo": ("yolo", ["train"], ["cat", "dog"], 1, {"train": {"cat": 0, "dog": 1}}),
+    }
+    listed = {
+        name: [(s.path, s.split, [b.class_name for b in s.boxes or []]) for s in sample_images(root / name, 1)]
+        for name in found
+    }
+    assert listed == {
+        "official": [("train2017/train.png", "train", ["dog"]), ("val2017/val.png", "val", ["dog"])],
+        "cvat": [("images/a.png", "train", ["cat"])],
+        "yolo": [("data/images/training/a.png", "train", ["dog"])],
+    }

@@ -32,14 +32,19 @@ def layouts(root: Path) -> dict[str, Path]:
         "flat": make_image_folder(root / "flat", per_class=1, splits=("",)),
         "coco": write(root / "coco" / "train" / "annotations.json", "not even parsed"),
         "roboflow": write(root / "roboflow" / "valid" / "x.txt", ""),
+        "coco_official": write(root / "coco_official" / "annotations" / "instances_val2017.json", "not parsed"),
+        "cvat": write(root / "cvat" / "annotations" / "instances_default.json", "not parsed"),
         "yolo_top": png(root / "yolo_top" / "images" / "train" / "a.png"),
         "yolo_nested": png(root / "yolo_nested" / "val" / "images" / "a.png"),
+        "yolo_yaml": png(root / "yolo_yaml" / "data" / "images" / "a.png"),
         "masks": png(root / "masks" / "test" / "images" / "a.png"),
         "levir": png(root / "levir" / "train" / "A" / "a.png"),
     }
     write(root / "roboflow" / "val" / "_annotations.coco.json", "{}")
     (root / "yolo_top" / "labels" / "train").mkdir(parents=True)
     (root / "yolo_nested" / "val" / "labels").mkdir(parents=True)
+    write(root / "yolo_yaml" / "data.yaml", "train: data/images\n")
+    (root / "yolo_yaml" / "data" / "labels").mkdir()
     (root / "masks" / "test" / "masks").mkdir(parents=True)
     for part in ("B", "label"):
         (root / "levir" / "train" / part).mkdir(parents=True)
@@ -55,8 +60,11 @@ def test_sniffing_names_the_layouts_without_opening_files(tmp_path: Path, monkey
         "flat": ["image_folder"],
         "coco": ["coco"],
         "roboflow": ["coco"],
+        "coco_official": ["coco"],
+        "cvat": ["coco"],
         "yolo_top": ["yolo"],  # its images/ folder is not a class
         "yolo_nested": ["yolo"],
+        "yolo_yaml": ["yolo"],  # from the folder data.yaml names
         "masks": ["masks"],
         "levir": ["levir_cd"],
     }

@@ -1,4 +1,5 @@
-"""COCO for detection and segmentation: boxes, categories, polygons and RLE, and every broken case."""
+"""COCO for detection and segmentation: boxes, categories, polygons and RLE, every broken case, and the
+official and CVAT layouts."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import pytest
 from PIL import Image, ImageDraw
 from pycocotools import mask as coco_mask
 
-from tests.data.dataset_files import broken, by_kind, kinds, png, write, write_json
+from tests.data.dataset_files import broken, by_kind, coco_json, kinds, png, write, write_json
+from visionyard.common.training_config import TrainingConfig
 from visionyard.data import formats
+from visionyard.data.datamodule import carve_splits
 from visionyard.data.formats import DetectionSample, SegmentationSample, render_mask
 
 CATEGORIES = [{"id": 7, "name": "dog"}, {"id": 3, "name": "cat"}]  # classes in id order: cat, dog
@@ -225,3 +228,115 @@ def test_bad_shapes_are_left_out(tmp_path: Path):
     assert np.array_equal(render_mask(sample), draw((20, 16), [(1, [(0, 0, 10, 8)])]))
     assert data.report.blocking(skip_invalid_images=True) == []
     assert {i.kind for i in data.report.blocking(skip_invalid_images=False)} == {"bad_box", "mask_size"}
+
+
+@pytest.mark.parametrize(
+    ("file_name", "folder"),
+    [
+        ("instances_{split}2017.json", "{split}2017"),  # the COCO 2017 download
+        ("instances_{split}.json", "{split}"),
+        ("instances_{split}.json", "images/{split}"),
+        ("instances_{split}2017.json", "images/{split}2017"),
+    ],
+)
+def test_the_official_layout_reads_instances_files(tmp_path: Path, file_name: str, folder: str):
+    splits = {"train": {"a.png": [(2, 4, 5, 10, 6)], "b.png": []}, "val": {"v.png": [(1, 0, 0, 8, 8)]}}
+    for split, boxes in splits.items():
+        for name in boxes:
+            png(tmp_path / folder.format(split=split) / name)
+        coco_json(tmp_path / "annotations" / file_name.format(split=split), boxes)
+    write_json(tmp_path / "annotations" / "captions_train2017.json", {"annotations": []})  # other tasks' files
+    png(tmp_path / "test2017" / "t.png")  # COCO's test images come without annotations: no test split
+
+    assert formats.sniff(tmp_path) == ["coco"]
+    data = formats.load(tmp_path, "detection")
+    assert (data.format, data.classes, data.report.issues) == ("coco", ["cat", "dog"], [])
+    train_folder = tmp_path / folder.format(split="train")
+    assert data.splits["train"] == [
+        DetectionSample(train_folder / "a.png", ((4.0, 5.0, 14.0, 11.0),), (1,)),
+        DetectionSample(train_folder / "b.png", (), ()),
+    ]
+    assert [s.image for s in data.splits["val"]] == [tmp_path / folder.format(split="val") / "v.png"]
+    assert list(data.splits) == ["train", "val"]  # val2017 is val
+    assert data.report.counts == {"train": {"cat": 0, "dog": 1}, "val": {"cat": 1, "dog": 0}}
+
+
+def test_the_official_layout_for_segmentation(tmp_path: Path):
+    png(tmp_path / "train2017" / "a.png", size=(20, 16))
+    coco_json(
+        tmp_path / "annotations" / "instances_train2017.json",
+        {"a.png": [(1, 2, 2, 4, 4)]},
+        segmentation=[[2, 2, 6, 2, 6, 6, 2, 6]],
+    )
+    data = formats.load(tmp_path, "segmentation")
+    assert data.classes == ["background", "cat", "dog"] and data.report.issues == []
+    (sample,) = data.splits["train"]
+    assert np.array_equal(render_mask(sample), draw((20, 16), [(1, [(2, 2, 6, 6)])]))
+
+
+def test_a_cvat_export_is_one_train_split_and_val_is_carved_from_it(tmp_path: Path):
+    boxes = {f"frame_{i:03d}.png": [(1, 1, 1, 4, 4)] for i in range(10)}
+    for name in boxes:
+        png(tmp_path / "images" / name)
+    coco_json(tmp_path / "annotations" / "instances_default.json", boxes, names=("car",))
+
+    assert formats.sniff(tmp_path) == ["coco"]
+    data = formats.load(tmp_path, "detection")
+    assert (data.classes, list(data.splits), data.report.issues) == (["car"], ["train"], [])
+    assert len(data.splits["train"]) == 10 and data.report.counts == {"train": {"car": 10}}
+    assert data.splits["train"][0] == DetectionSample(tmp_path / "images" / "frame_000.png", ((1, 1, 5, 5),), (0,))
+    splits = carve_splits(data, TrainingConfig())  # as for any dataset without a val split
+    assert (len(splits.train), len(splits.val), splits.test) == (8, 2, [])
+    assert {s.image for s in splits.train + splits.val} == {s.image for s in data.splits["train"]}
+
+
+@pytest.mark.parametrize(
+    ("val_file", "train_folder", "expected"),
+    [
+        (
+            "annotations/instances_val2017.json",
+            "train2017",
+            "annotations/instances_train.json or annotations/instances_train2017.json",
+        ),
+        ("val/annotations.json", "train", "train/annotations.json or train/_annotations.coco.json"),
+    ],
+)
+def test_train_images_without_their_annotation_file_are_named(
+    tmp_path: Path, val_file: str, train_folder: str, expected: str
+):
+    png(tmp_path / train_folder / "a.png")
+    png(tmp_path / "val" / "v.png")  # in the split folder of either layout
+    coco_json(tmp_path / val_file, {"v.png": []})
+    data = formats.load(tmp_path, "detection")
+    assert kinds(data.report) == ["bad_annotations"] and list(data.splits) == ["val"]
+    (problem,) = data.report.issues
+    assert problem.message == f"no annotation file for the images in {train_folder}/: expected {expected}"
+    assert problem.path == str(tmp_path / expected.split(" or ")[0])
+    assert data.report.blocking(skip_invalid_images=True) == [problem]
+
+
+def test_missing_image_folders_and_images_are_named(tmp_path: Path):
+    coco_json(tmp_path / "annotations" / "instances_train2017.json", {"a.png": [], "b.png": []})
+    data = formats.load(tmp_path, "detection")
+    assert by_kind(data.report, "bad_annotations") == [
+        f"{tmp_path / 'annotations' / 'instances_train2017.json'}: no image folder for "
+        "annotations/instances_train2017.json: expected train/ or train2017/ or images/train/ or images/train2017/"
+    ]
+    assert kinds(data.report) == ["bad_annotations"]  # one problem, not one per image
+
+    png(tmp_path / "images" / "train2017" / "a.png")
+    data = formats.load(tmp_path, "detection")
+    assert [s.image.name for s in data.splits["train"]] == ["a.png"]
+    assert by_kind(data.report, "missing_image") == [
+        f"{tmp_path / 'images' / 'train2017' / 'b.png'}: image 'b.png' is not in images/train2017/"
+    ]
+
+
+def test_a_cvat_file_that_is_not_coco_is_named(tmp_path: Path):
+    png(tmp_path / "images" / "a.png")
+    write(tmp_path / "annotations" / "instances_default.json", "{oops")
+    data = formats.load(tmp_path, "detection")
+    assert by_kind(data.report, "bad_annotations")[0].startswith(
+        f"{tmp_path / 'annotations' / 'instances_default.json'}: not valid JSON"
+    )
+    assert kinds(data.report) == ["bad_annotations"] and data.splits == {}

@@ -46,8 +46,11 @@ __all__ = [
 
 LAYOUTS: dict[str, str] = {
     "image_folder": "<dataset>/[train/]<class>/*.jpg",
-    "coco": "<dataset>/train/annotations.json with images in train/ or train/images/",
-    "yolo": "<dataset>/images/train/ + labels/train/ (or train/images/ + train/labels/) and data.yaml",
+    "coco": "<dataset>/train/annotations.json with images in train/ or train/images/, "
+    "annotations/instances_train[2017].json with images in train[2017]/ or images/train[2017]/, "
+    "or annotations/instances_default.json with images/ (CVAT)",
+    "yolo": "<dataset>/images/train/ + labels/train/ (or train/images/ + train/labels/) and data.yaml, "
+    "or the train/val/test images folders data.yaml names, labels in the parallel labels folders",
     "masks": "<dataset>/train/images/ + train/masks/<stem>.png and classes.txt",
     "levir_cd": "<dataset>/train/A/, train/B/, train/label/",
 }
@@ -67,7 +70,8 @@ _READERS: dict[str, Callable[[Path, str, bool], TaskData]] = {
 
 
 def sniff(root: Path) -> list[str]:
-    """The formats ``root`` holds, in ``FORMAT_TASKS`` order, from folder and file names only.
+    """The formats ``root`` holds, in ``FORMAT_TASKS`` order, from folder and file names; of the files,
+    only a YOLO ``data.yaml`` is read (for the split folders it names).
 
     An image folder is only one when no other layout matches (a COCO, YOLO or LEVIR-CD dataset
     also has folders of images)."""

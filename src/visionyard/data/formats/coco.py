@@ -1,9 +1,15 @@
-"""COCO: ``<root>/<split>/annotations.json`` (or ``_annotations.coco.json``) for detection and segmentation.
+"""COCO for detection and segmentation, one annotation file per split, in any of ``SPLIT_LAYOUTS``:
 
-Images are at ``<split>/<file_name>`` or ``<split>/images/<file_name>``. Classes are the train file's
-categories in ascending id order; the other splits' annotations are mapped by category id.
-``bbox`` (``x, y, w, h``) becomes absolute ``x1, y1, x2, y2``; crowd annotations (``iscrowd``)
-are left out of detection (they mark a group, not an object) and painted in segmentation.
+- ``<split>/annotations.json`` (or Roboflow's ``_annotations.coco.json``), images in ``<split>/`` or
+  ``<split>/images/``;
+- the official ``annotations/instances_<split>.json`` (or ``instances_<split>2017.json``), images in
+  ``<split>/``, ``<split>2017/``, ``images/<split>/`` or ``images/<split>2017/``;
+- CVAT's ``annotations/instances_default.json`` with ``images/``: one split, train.
+
+Classes are the train file's categories in ascending id order; the other splits' annotations are
+mapped by category id. ``bbox`` (``x, y, w, h``) becomes absolute ``x1, y1, x2, y2``; crowd
+annotations (``iscrowd``) are left out of detection (they mark a group, not an object) and painted
+in segmentation.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from visionyard.data.formats.common import (
     number,
     parallel,
     probe,
+    relative,
     shown,
     valid_size,
 )
@@ -32,20 +39,55 @@ from visionyard.data.formats.render import clean_segmentation
 from visionyard.data.formats.samples import DetectionSample, SegmentationSample, TaskData
 from visionyard.data.image_folder import SPLITS
 
-ANNOTATION_NAMES = ("annotations.json", "_annotations.coco.json")
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a split's annotation file and images are; ``{split}`` in a name is the split's."""
+
+    files: tuple[str, ...]
+    """Annotation files, the first that exists read."""
+    folders: tuple[str, ...]
+    """Folders an image's ``file_name`` is looked up in, in order."""
+    splits: tuple[str, ...] = SPLITS
+
+    def annotation_paths(self, root: Path, split: str) -> list[Path]:
+        return [root / name.format(split=split) for name in self.files] if split in self.splits else []
+
+    def image_folders(self, root: Path, split: str) -> tuple[Path, ...]:
+        return tuple(root / name.format(split=split) for name in self.folders)
 
 
-def annotation_file(root: Path, split: str) -> Path | None:
-    return next((root / split / n for n in ANNOTATION_NAMES if (root / split / n).is_file()), None)
+SPLIT_LAYOUTS = (
+    Layout(("{split}/annotations.json", "{split}/_annotations.coco.json"), ("{split}", "{split}/images")),
+    Layout(
+        ("annotations/instances_{split}.json", "annotations/instances_{split}2017.json"),
+        ("{split}", "{split}2017", "images/{split}", "images/{split}2017"),
+    ),
+    Layout(("annotations/instances_default.json",), ("images",), ("train",)),
+)
+
+
+def annotation_files(root: Path) -> dict[str, tuple[Path, Layout]]:
+    """Each split's annotation file, from the first layout that has one, with that layout."""
+    found = {}
+    for split in SPLITS:
+        for layout in SPLIT_LAYOUTS:
+            path = next((p for p in layout.annotation_paths(root, split) if is_file(p)), None)
+            if path is not None:
+                found[split] = (path, layout)
+                break
+    return found
 
 
 def matches(root: Path) -> bool:
-    return any(annotation_file(root, s) for s in SPLITS)
+    return bool(annotation_files(root))
 
 
 @dataclass
 class CocoFile:
     path: Path
+    folders: tuple[Path, ...]
+    """Where its images are looked up, in order."""
     images: dict[int | str, dict] = field(default_factory=dict)
     """Valid image entries by id, in file order."""
     annotations: list[dict] = field(default_factory=list)
@@ -53,9 +95,37 @@ class CocoFile:
     """(id, name), ascending id."""
 
 
-def read_file(path: Path) -> tuple[CocoFile | None, list[DatasetIssue]]:
+def read_files(root: Path) -> tuple[dict[str, CocoFile], list[DatasetIssue]]:
+    """Each split's file (those that are not COCO left out) and what is wrong with them, a train
+    image folder without its annotation file included."""
+    files: dict[str, CocoFile] = {}
+    issues: list[DatasetIssue] = []
+    found = annotation_files(root)
+    for split, (path, layout) in found.items():
+        parsed, file_issues = read_file(path, layout.image_folders(root, split))
+        issues.extend(file_issues)
+        if parsed is not None:
+            files[split] = parsed
+    if "train" not in found:
+        issues.extend(_missing_train(root, [layout for _, layout in found.values()]))
+    return files, issues
+
+
+def _missing_train(root: Path, layouts: list[Layout]) -> list[DatasetIssue]:
+    """A train image folder, in a layout the other splits use, whose annotation file is not there."""
+    for layout in dict.fromkeys(layouts):
+        folder = next((f for f in layout.image_folders(root, "train") if f.is_dir()), None)
+        if folder is not None:
+            expected = layout.annotation_paths(root, "train")
+            names = " or ".join(relative(p, root) for p in expected)
+            message = f"no annotation file for the images in {relative(folder, root)}/: expected {names}"
+            return [issue("bad_annotations", message, expected[0])]
+    return []
+
+
+def read_file(path: Path, folders: tuple[Path, ...]) -> tuple[CocoFile | None, list[DatasetIssue]]:
     """The file's valid parts and what is wrong with the rest (``bad_annotations``); None when
-    the file is not COCO at all."""
+    the file is not COCO at all. ``folders``: where its images are."""
     try:
         data = json.loads(path.read_bytes())
     except (ValueError, RecursionError, OSError) as exc:
@@ -65,7 +135,7 @@ def read_file(path: Path) -> tuple[CocoFile | None, list[DatasetIssue]]:
     images, annotations, categories = data.get("images"), data.get("annotations", []), data.get("categories", [])
     if not isinstance(images, list) or not isinstance(annotations, list) or not isinstance(categories, list):
         return _not_coco(path, "not COCO: 'images' (and 'annotations', 'categories' where given) must be lists")
-    parsed = CocoFile(path)
+    parsed = CocoFile(path, folders)
     for category in categories:
         cid, name = (category.get("id"), category.get("name")) if isinstance(category, dict) else (None, None)
         if not isinstance(cid, int) or isinstance(cid, bool) or not isinstance(name, str):
@@ -106,11 +176,8 @@ def _image_entry_problem(entry: Any) -> str | None:
     return None
 
 
-def image_path(split_dir: Path, file_name: str) -> Path | None:
-    for candidate in (split_dir / file_name, split_dir / "images" / file_name):
-        if is_file(candidate):
-            return candidate
-    return None
+def image_path(folders: tuple[Path, ...], file_name: str) -> Path | None:
+    return next((folder / file_name for folder in folders if is_file(folder / file_name)), None)
 
 
 def class_names(files: dict[str, CocoFile]) -> list[tuple[int, str]]:
@@ -120,16 +187,7 @@ def class_names(files: dict[str, CocoFile]) -> list[tuple[int, str]]:
 
 
 def load(root: Path, task: str, verify: bool) -> TaskData:
-    files: dict[str, CocoFile] = {}
-    issues: list[DatasetIssue] = []
-    for split in SPLITS:
-        path = annotation_file(root, split)
-        if path is None:
-            continue
-        parsed, file_issues = read_file(path)
-        issues.extend(file_issues)
-        if parsed is not None:
-            files[split] = parsed
+    files, issues = read_files(root)
     categories = class_names(files)
     index = {cid: i for i, (cid, _) in enumerate(categories)}
     names = [name for _, name in categories]
@@ -138,7 +196,7 @@ def load(root: Path, task: str, verify: bool) -> TaskData:
     data = TaskData(task, "coco", root, classes)
     counts: dict[str, dict[str, int]] = {}
     for split, parsed in files.items():
-        samples, split_issues = _read_split(parsed, index, segmentation, verify)
+        samples, split_issues = _read_split(parsed, root, index, segmentation, verify)
         data.splits[split] = samples
         issues.extend(split_issues)
         if segmentation:
@@ -150,18 +208,23 @@ def load(root: Path, task: str, verify: bool) -> TaskData:
 
 
 def _read_split(
-    parsed: CocoFile, index: dict[int, int], segmentation: bool, verify: bool
+    parsed: CocoFile, root: Path, index: dict[int, int], segmentation: bool, verify: bool
 ) -> tuple[list[Any], list[DatasetIssue]]:
-    split_dir = parsed.path.parent
+    present = [f for f in parsed.folders if f.is_dir()]
+    if not present:
+        where = " or ".join(f"{relative(f, root)}/" for f in parsed.folders)
+        message = f"no image folder for {relative(parsed.path, root)}: expected {where}"
+        return [], [issue("bad_annotations", message, parsed.path)]
     by_image, issues = annotations_by_image(parsed)
     entries = list(parsed.images.values())
-    paths = [image_path(split_dir, e["file_name"]) for e in entries]
+    paths = [image_path(parsed.folders, e["file_name"]) for e in entries]
     probes = parallel(lambda pair: _size(*pair, verify), zip(entries, paths, strict=True))
     samples: list[Any] = []
+    searched = " or ".join(f"{relative(f, root)}/" for f in present)
     for entry, path, found in zip(entries, paths, probes, strict=True):
         if path is None:
-            where = split_dir / entry["file_name"]
-            issues.append(issue("missing_image", f"image {entry['file_name']!r} is not in the split folder", where))
+            where = present[0] / entry["file_name"]
+            issues.append(issue("missing_image", f"image {entry['file_name']!r} is not in {searched}", where))
             continue
         if found.size is None:
             issues.append(corrupt(path, found.problem))

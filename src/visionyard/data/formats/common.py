@@ -139,6 +139,11 @@ def list_files(folder: Path) -> tuple[list[Path], list[Path]]:
     return images, others
 
 
+def relative(path: Path, root: Path) -> str:
+    """``path`` below ``root``, ``/``-separated, for a message."""
+    return path.relative_to(root).as_posix()
+
+
 def is_file(path: Path) -> bool:
     """``path.is_file()``, False for a name the system refuses (too long, ...)."""
     try:
@@ -179,12 +184,16 @@ def class_lines(path: Path) -> list[str]:
     return lines
 
 
-def yaml_names(path: Path) -> list[str]:
-    """The ``names:`` of a YOLO ``data.yaml``: a list, or a ``{id: name}`` map with ids 0..K-1."""
+def read_yaml(path: Path) -> object:
+    """A YAML file's content; ``ValueError`` when it is not YAML."""
     try:
-        data = yaml.safe_load(read_text(path))
+        return yaml.safe_load(read_text(path))
     except yaml.YAMLError as exc:
         raise ValueError(f"not valid YAML: {str(exc)[:300]}") from None
+
+
+def yaml_names(data: object) -> list[str]:
+    """The ``names:`` of a YOLO ``data.yaml``'s content: a list, or a ``{id: name}`` map with ids 0..K-1."""
     names = data.get("names") if isinstance(data, dict) else None
     if isinstance(names, dict):
         try:

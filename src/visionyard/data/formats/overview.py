@@ -16,7 +16,6 @@ from pathlib import Path
 from visionyard.data.formats import coco, levir, masks, yolo
 from visionyard.data.formats.common import is_file, list_files, read_text, splits_with, valid_size
 from visionyard.data.formats.samples import CHANGE_CLASSES, FORMAT_TASKS, Box
-from visionyard.data.image_folder import SPLITS
 
 BoxLookup = Callable[[Path], list[tuple[str, Box]]]
 """An image's boxes (a path of ``Overview.shown``): class name and ``x1, y1, x2, y2`` as fractions
@@ -47,12 +46,7 @@ def overview(root: Path, name: str) -> Overview:
 
 
 def _coco(root: Path) -> Overview:
-    files = {}
-    for split in SPLITS:
-        path = coco.annotation_file(root, split)
-        parsed = coco.read_file(path)[0] if path else None
-        if parsed is not None:
-            files[split] = parsed
+    files, _ = coco.read_files(root)
     categories = coco.class_names(files)
     names = dict(categories)
     view = Overview("coco", list(FORMAT_TASKS["coco"]), [name for _, name in categories])
@@ -68,9 +62,8 @@ def _coco(root: Path) -> Overview:
             has_box = has_box or bool(annotation.get("bbox"))
             has_shape = has_shape or bool(annotation.get("segmentation"))
         view.counts[split] = {name: found[name] for name in view.classes}
-        split_dir = parsed.path.parent
         entries = [e["file_name"] for e in parsed.images.values()]
-        folder = split_dir / "images" if entries and not is_file(split_dir / entries[0]) else split_dir
+        folder = next((f for f in parsed.folders if entries and is_file(f / entries[0])), parsed.folders[0])
         folders[split] = folder
         view.shown[split] = [[folder / e] for e in entries]
     if has_box != has_shape:

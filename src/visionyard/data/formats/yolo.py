@@ -1,15 +1,23 @@
-"""YOLO detection: ``images/<split>/`` + ``labels/<split>/``, or ``<split>/images/`` + ``<split>/labels/``.
+"""YOLO detection: ``images/<split>/`` + ``labels/<split>/``, ``<split>/images/`` + ``<split>/labels/``,
+or the ``train``/``val``/``test`` folders an Ultralytics ``data.yaml`` names.
 
 A label file has the image's stem and path below the images folder, ``.txt``; one
 ``class cx cy w h`` line per box, normalised to the image. An image without a label file is a
-background sample. Class names come from ``data.yaml`` (``names:`` list or ``{id: name}``) or
-``classes.txt`` beside the split folders.
+background sample. Class names come from the first of ``NAME_FILES`` beside the split folders: a
+yaml's ``names:`` (a list or ``{id: name}``), or ``classes.txt``.
+
+The yaml's folders are read when each one it names is a folder inside the dataset, relative to its
+``path:`` if that is a folder inside the dataset too (a yaml written elsewhere often has the exporting
+machine's folder there); each one's labels are in the parallel folder, the last ``images`` of its
+path made ``labels`` (Ultralytics' rule). Otherwise (a ``.txt`` list of images, a path on another
+machine) the two folder layouts are read, and without them, what is wrong with the yaml's folders
+is reported.
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from visionyard.data.checks import DatasetIssue, DatasetReport
 from visionyard.data.formats.common import (
@@ -17,41 +25,125 @@ from visionyard.data.formats.common import (
     class_lines,
     corrupt,
     fit_box,
+    is_file,
     issue,
     list_files,
     non_image_issues,
     probe,
     read_samples,
     read_text,
+    read_yaml,
+    relative,
+    shown,
     yaml_names,
 )
 from visionyard.data.formats.samples import Box, DetectionSample, TaskData
 from visionyard.data.image_folder import SPLITS
+from visionyard.storage.paths import PathOutsideRoot, resolve_under
 
-NAME_FILES = ("data.yaml", "data.yml", "classes.txt")
+YAML_FILES = ("data.yaml", "data.yml", "dataset.yaml")
+NAME_FILES = (*YAML_FILES, "classes.txt")
+
+Folders = dict[str, tuple[Path, Path]]
+"""(images, labels) folders by split."""
 
 
-def split_folders(root: Path) -> dict[str, tuple[Path, Path]]:
-    """(images, labels) folders by split, in whichever of the two layouts has label folders."""
+def split_folders(root: Path) -> Folders:
+    """The folders ``layout`` reads."""
+    return layout(root)[0]
+
+
+def layout(root: Path) -> tuple[Folders, list[DatasetIssue]]:
+    """The yaml's folders when all it names can be read, else the folder layouts', else the yaml's
+    readable ones and why the others are not."""
+    named, problems = yaml_folders(root)
+    if named and not problems:
+        return named, []
+    conventional = _conventional(root)
+    return (conventional, []) if conventional else (named, problems)
+
+
+def _conventional(root: Path) -> Folders:
+    """The folders of whichever of the two layouts has label folders."""
     top = {s: (root / "images" / s, root / "labels" / s) for s in SPLITS}
     nested = {s: (root / s / "images", root / s / "labels") for s in SPLITS}
-    for layout in (top, nested):
-        if any(images.is_dir() and labels.is_dir() for images, labels in layout.values()):
-            return {s: pair for s, pair in layout.items() if pair[0].is_dir()}
+    for folders in (top, nested):
+        if any(images.is_dir() and labels.is_dir() for images, labels in folders.values()):
+            return {s: pair for s, pair in folders.items() if pair[0].is_dir()}
     return {}
 
 
 def matches(root: Path) -> bool:
-    return bool(split_folders(root))
+    folders, problems = layout(root)
+    return bool(folders or problems)
+
+
+def yaml_folders(root: Path) -> tuple[Folders, list[DatasetIssue]]:
+    """The folders the first yaml of ``YAML_FILES`` names for train/val/test, and what is wrong with
+    the others (``bad_annotations``); a yaml that cannot be read is one of those."""
+    path = next((root / name for name in YAML_FILES if is_file(root / name)), None)
+    if path is None:
+        return {}, []
+    try:
+        data = read_yaml(path)
+    except (ValueError, OSError) as exc:
+        return {}, [issue("bad_annotations", f"{path.name}: {exc}", path)]
+    if not isinstance(data, dict):
+        return {}, []
+    base = _base(root, data.get("path"))
+    folders, problems = {}, []
+    for split in SPLITS:
+        if data.get(split) in (None, ""):
+            continue
+        try:
+            folders[split] = _named_folders(root, base, data[split])
+        except ValueError as exc:
+            problems.append(issue("bad_annotations", f"{path.name}: {split}: {exc}", path))
+    if folders and not any(labels.is_dir() for _, labels in folders.values()):
+        expected = ", ".join(relative(labels, root) for _, labels in folders.values())
+        problems.append(issue("bad_annotations", f"{path.name}: no labels folder: expected {expected}", path))
+    return folders, problems
+
+
+def _base(root: Path, value: object) -> str:
+    """``path:`` relative to ``root`` when it is a folder inside it, else the yaml's own folder ("")."""
+    if isinstance(value, str):
+        try:
+            return relative(resolve_under(root, value), root.resolve())
+        except PathOutsideRoot:
+            pass
+    return ""
+
+
+def _named_folders(root: Path, base: str, value: object) -> tuple[Path, Path]:
+    """The images folder a yaml entry names and its labels folder; ``ValueError`` says why not."""
+    if not isinstance(value, str):
+        raise ValueError(f"{shown(value)} is not a folder path (one folder per split)")
+    named = repr(value[:200])
+    # Roboflow's exports name train/images as ../train/images; Ultralytics drops the ../ too
+    wanted = value[3:] if value.startswith("../") else value
+    try:
+        images = root / resolve_under(root, str(PurePosixPath(base, wanted))).relative_to(root.resolve())
+    except PathOutsideRoot as exc:
+        raise ValueError(f"{named} is not a folder inside the dataset ({exc})") from None
+    if images.suffix == ".txt" and is_file(images):
+        raise ValueError(f"{named} is a list of images, which is not read: name the images folder")
+    if not images.is_dir():
+        raise ValueError(f"{named} is not a folder of the dataset")
+    parts = images.relative_to(root).parts
+    if "images" not in parts:
+        raise ValueError(f"{named} has no 'images' folder in its path, so its 'labels' folder is unknown")
+    last = len(parts) - 1 - parts[::-1].index("images")
+    return images, root.joinpath(*parts[:last], "labels", *parts[last + 1 :])
 
 
 def read_names(root: Path) -> tuple[list[str], DatasetIssue | None]:
-    """Class names from the first of ``data.yaml``, ``data.yml``, ``classes.txt`` that exists."""
+    """Class names from the first of ``NAME_FILES`` that exists."""
     for name in NAME_FILES:
         path = root / name
         if path.is_file():
             try:
-                return (class_lines(path) if name == "classes.txt" else yaml_names(path)), None
+                return (class_lines(path) if name == "classes.txt" else yaml_names(read_yaml(path))), None
             except (ValueError, OSError) as exc:
                 return [], issue("bad_annotations", f"{name}: {exc}", path)
     return [], issue("bad_annotations", "no class names: add data.yaml (names: [...]) or classes.txt", root)
@@ -67,7 +159,9 @@ def load(root: Path, task: str, verify: bool) -> TaskData:
     issues: list[DatasetIssue] = [problem] if problem else []
     counts: dict[str, dict[str, int]] = {}
     if not problem:
-        for split, (images, labels) in split_folders(root).items():
+        folders, problems = layout(root)
+        issues.extend(problems)
+        for split, (images, labels) in folders.items():
             files, others = list_files(images)
             issues.extend(non_image_issues(others))
             jobs = [(image, label_path(images, labels, image), len(classes), verify) for image in files]
