@@ -16,9 +16,10 @@ import torch
 
 from tests.helpers import TINY
 from visionyard.config import Settings
-from visionyard.engine.downloads import DownloadFailed, WeightSource, download
+from visionyard.engine.downloads import DownloadFailed, download
 from visionyard.engine.weights import Downloads, PretrainedWeightsMissing, find_pretrained, read_state_dict
 from visionyard.plugins.catalog import PluginCatalog
+from visionyard.plugins.schema import WeightSource
 from visionyard.services.runs import prepare_run
 from visionyard.worker.execute import execute_run
 

@@ -3474,6 +3474,11 @@ export interface components {
             curve: components["schemas"]["LrPoint"][];
             /** Dataset */
             dataset: string;
+            /**
+             * Device
+             * @description where the batch-size finder ran (cpu: nothing runs out there, so its answer is the cap)
+             */
+            device?: string | null;
             /** Error */
             error: string | null;
             /** Finished At */

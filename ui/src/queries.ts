@@ -17,6 +17,8 @@ export const keys = {
   storage: ["storage"],
   /** the prefix of every sweep query: the lists and each sweep (sweeps/queries.ts) */
   sweeps: ["sweeps"],
+  /** the prefix of each suggestion polled by the new-run form (newrun/useSuggestion.ts) */
+  suggestions: ["suggestions"],
 } as const;
 
 export function useModels() {

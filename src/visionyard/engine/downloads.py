@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
@@ -20,6 +18,7 @@ import httpx
 
 from visionyard.common.errors import Invalid
 from visionyard.common.retry import retry_call
+from visionyard.plugins.schema import WeightSource
 from visionyard.storage.atomic import write_with
 
 log = logging.getLogger("visionyard.engine")
@@ -27,25 +26,6 @@ log = logging.getLogger("visionyard.engine")
 MAX_BYTES = 4 * 2**30
 """A weights file larger than this is refused (no published backbone of ours comes close)."""
 CHUNK = 1 << 20
-HASH_IN_NAME = re.compile(r"-([a-f0-9]{8,64})\.")
-
-
-@dataclass(frozen=True)
-class WeightSource:
-    """Where an architecture's published weights are: a URL and the hash they must have (a prefix will do)."""
-
-    url: str
-    sha256: str | None = None
-
-    @classmethod
-    def hashed_name(cls, url: str) -> WeightSource:
-        """A source whose file name carries its hash's prefix (torch hub's convention)."""
-        found = HASH_IN_NAME.search(PurePosixPath(urlsplit(url).path).name)
-        return cls(url, found.group(1) if found else None)
-
-    @property
-    def filename(self) -> str:
-        return PurePosixPath(urlsplit(self.url).path).name
 
 
 class DownloadFailed(Invalid):

@@ -15,7 +15,8 @@ import torch
 from torch import nn
 
 from visionyard.common.errors import Invalid
-from visionyard.engine.downloads import WeightSource, download
+from visionyard.engine.downloads import download
+from visionyard.plugins.schema import WeightSource
 
 
 class PretrainedWeightsMissing(FileNotFoundError):

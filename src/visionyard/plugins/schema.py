@@ -5,7 +5,11 @@ Torch-free: the API and the registry cache read these without importing plugin c
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
@@ -155,3 +159,25 @@ def switch(name: str, default: bool, description: str, *, advanced: bool = False
     return ConfigField(
         name=name, type="bool", default=default, group="model", description=description, advanced=advanced
     )
+
+
+HASH_IN_NAME = re.compile(r"-([a-f0-9]{8,64})\.")
+"""torch hub's convention: the first hex digits of a file's SHA-256 in its name (``resnet18-f37072fd.pth``)."""
+
+
+@dataclass(frozen=True)
+class WeightSource:
+    """Where an architecture's published weights are: a URL and the hash they must have (a prefix will do)."""
+
+    url: str
+    sha256: str | None = None
+
+    @classmethod
+    def hashed_name(cls, url: str) -> WeightSource:
+        """A source whose file name carries its hash's prefix (torch hub's convention)."""
+        found = HASH_IN_NAME.search(PurePosixPath(urlsplit(url).path).name)
+        return cls(url, found.group(1) if found else None)
+
+    @property
+    def filename(self) -> str:
+        return PurePosixPath(urlsplit(self.url).path).name

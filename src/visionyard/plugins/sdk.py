@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from visionyard.engine.downloads import WeightSource
-from visionyard.plugins.schema import ConfigField, ConfigSchema, ModelMetadata
+from visionyard.plugins.schema import ConfigField, ConfigSchema, ModelMetadata, WeightSource
 
 if TYPE_CHECKING:
     import lightning as L

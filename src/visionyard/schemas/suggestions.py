@@ -26,6 +26,9 @@ class SuggestionPublic(BaseModel):
     batch_size: int | None = Field(
         None, description="the largest batch that fit, at most 64x the config's (what=batch_size)"
     )
+    device: str | None = Field(
+        None, description="where the batch-size finder ran (cpu: nothing runs out there, so its answer is the cap)"
+    )
     error: str | None
     created_at: datetime
     finished_at: datetime | None

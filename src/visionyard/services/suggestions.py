@@ -57,6 +57,7 @@ def shown(session: Session, suggestion_id: str) -> SuggestionPublic:
         lr=result.get("lr"),
         curve=result.get("curve", []),
         batch_size=result.get("batch_size"),
+        device=result.get("device"),
         error=job.error,
         created_at=job.created_at,
         finished_at=job.finished_at,

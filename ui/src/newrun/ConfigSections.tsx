@@ -20,6 +20,8 @@ export function ConfigSections({
   sectionErrors,
   changed,
   hints,
+  besides = {},
+  belows = {},
 }: {
   sections: SectionSpec[];
   showAdvanced: boolean;
@@ -33,6 +35,10 @@ export function ConfigSections({
   sectionErrors: Record<string, string[]>;
   changed: Set<string>;
   hints: Record<string, ReactNode>;
+  /** per field key: what goes beside its input (a "Suggest" button) */
+  besides?: Record<string, ReactNode>;
+  /** per field key: what goes under it (what that button found) */
+  belows?: Record<string, ReactNode>;
 }) {
   return (
     <>
@@ -62,6 +68,8 @@ export function ConfigSections({
                   baseText={baseTextOf(field)}
                   presetName={presetKeys.has(field.key) ? presetName : undefined}
                   hint={hints[field.key]}
+                  beside={besides[field.key]}
+                  below={belows[field.key]}
                 />
               ))}
             </div>

@@ -16,6 +16,8 @@ export function FieldInput({
   baseText,
   presetName,
   hint,
+  beside,
+  below,
 }: {
   field: FieldSpec;
   raw: Raw;
@@ -28,6 +30,10 @@ export function FieldInput({
   /** set when the base value comes from this preset rather than the default */
   presetName?: string;
   hint?: ReactNode;
+  /** beside the input: a button that fills it ("Suggest") */
+  beside?: ReactNode;
+  /** under the field's help and reasons: what that button found */
+  below?: ReactNode;
 }) {
   const id = `cfg-${field.key}`;
   const invalid = errors.length > 0;
@@ -118,7 +124,14 @@ export function FieldInput({
           {field.label}
           {field.required && <span aria-hidden="true"> *</span>}
         </label>
-        {input}
+        {beside ? (
+          <div className="newrun-input-row">
+            {input}
+            {beside}
+          </div>
+        ) : (
+          input
+        )}
       </>
     );
   }
@@ -140,6 +153,7 @@ export function FieldInput({
           {warnings.join("; ")}
         </span>
       )}
+      {below}
     </div>
   );
 }

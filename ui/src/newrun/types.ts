@@ -52,3 +52,11 @@ export type ModelDetail = Schemas["ModelDetail"];
 
 /** ``POST /models/{name}/validate-config`` when the config is valid (a 422 says why not). */
 export type Validated = Schemas["Validated"];
+
+/** ``POST /suggestions``: the finder to run on a new run's model, dataset and config. */
+export type SuggestionCreate = Schemas["SuggestionCreate"];
+/** ``GET /suggestions/{id}``: a finder's job, and once completed the rate (with its loss curve) or the batch size. */
+export type Suggestion = Schemas["SuggestionPublic"];
+export type SuggestionWhat = Suggestion["what"];
+/** One rate the learning-rate finder tried, and the (smoothed) loss it gave. */
+export type LrPoint = Schemas["LrPoint"];

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
-import { api, ApiError, post } from "../api";
+import { api, ApiError, post, type FieldError } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { Section } from "../components/Section";
@@ -28,10 +28,13 @@ import {
 import { TargetCard } from "../newrun/TargetCard";
 import { taskName } from "../format";
 import { keys, useDatasets, useModels } from "../queries";
+import { SuggestButton, SuggestionNote } from "../newrun/Suggest";
 import {
   type ConfigSchemaAnswer,
+  type SuggestionWhat,
   type TargetChoice,
 } from "../newrun/types";
+import { useSuggestion, type SuggestionState } from "../newrun/useSuggestion";
 import { useValidation } from "../newrun/useValidation";
 import { splitTags } from "../runs/tags";
 import type { RunPublic } from "../types";
@@ -146,6 +149,11 @@ function RunForm({ models, datasets, model, dataset, onModel, onDataset }: Targe
   }, [fields, edits, base]);
 
   const validation = useValidation(model.name, activePreset, config, !!schema.data);
+  // "Suggest" beside the learning rate and the batch size: the finder's value fills the field, still editable
+  const suggestions: Record<SuggestionWhat, SuggestionState> = {
+    lr: useSuggestion("lr", (value) => edit("lr", String(value))),
+    batch_size: useSuggestion("batch_size", (value) => edit("batch_size", String(value))),
+  };
   const create = useMutation({
     mutationFn: (body: Record<string, unknown>) => post<RunPublic>("/api/v1/runs", body),
     onSuccess: (run) => {
@@ -155,10 +163,12 @@ function RunForm({ models, datasets, model, dataset, onModel, onDataset }: Targe
     },
   });
 
-  const problems = [
+  const problems = distinct([
     ...(validation.result.data?.problems ?? []),
     ...(create.error instanceof ApiError ? create.error.fields : []),
-  ];
+    ...suggestions.lr.problems,
+    ...suggestions.batch_size.problems,
+  ]);
   const placed = placeErrors(problems, sections);
   const fieldErrors = { ...placed.byField, ...localErrors };
   const warnings = validation.result.data?.warnings ?? [];
@@ -180,6 +190,27 @@ function RunForm({ models, datasets, model, dataset, onModel, onDataset }: Targe
     setEdits(saved.edits);
     setBaseModel("");
     create.reset();
+    forgetSuggestions();
+  }
+
+  function changeDataset(next: string) {
+    onDataset(next);
+    forgetSuggestions();
+  }
+
+  function forgetSuggestions() {
+    suggestions.lr.reset();
+    suggestions.batch_size.reset();
+  }
+
+  /** Ask the finder about the settings as the form has them: the preset's values and the user's edits. */
+  function suggest(what: SuggestionWhat) {
+    if (!dataset) return;
+    if (Object.keys(localErrors).length) {
+      setFocusRequest((n) => n + 1);
+      return;
+    }
+    suggestions[what].ask({ model: model.name, dataset: dataset.name, config: { ...fromPreset, ...config } });
   }
 
   function changePreset(next: string) {
@@ -192,6 +223,7 @@ function RunForm({ models, datasets, model, dataset, onModel, onDataset }: Targe
   function edit(key: string, raw: Raw) {
     setEdits((current) => ({ ...current, [key]: raw }));
     if (create.error) create.reset();
+    for (const suggestion of Object.values(suggestions)) if (suggestion.problems.length) suggestion.reset();
   }
 
   const valueOf = (field: FieldSpec) => {
@@ -244,6 +276,21 @@ function RunForm({ models, datasets, model, dataset, onModel, onDataset }: Targe
   if (imageSize && model.supported_image_sizes.length)
     hints["preprocessing.image_size"] = `${model.name} supports ${model.supported_image_sizes.join(", ")}`;
 
+  const besides: Record<string, ReactNode> = {};
+  const belows: Record<string, ReactNode> = {};
+  for (const what of ["lr", "batch_size"] as const) {
+    if (!byKey.has(what)) continue;
+    besides[what] = (
+      <SuggestButton
+        what={what}
+        state={suggestions[what]}
+        disabled={!dataset || !schema.data}
+        onClick={() => suggest(what)}
+      />
+    );
+    belows[what] = <SuggestionNote what={what} state={suggestions[what]} />;
+  }
+
   const summary = ["epochs", "batch_size", "lr"]
     .map((key) => byKey.get(key))
     .filter((f): f is FieldSpec => !!f)
@@ -258,7 +305,7 @@ function RunForm({ models, datasets, model, dataset, onModel, onDataset }: Targe
         model={model}
         dataset={dataset}
         onModel={changeModel}
-        onDataset={onDataset}
+        onDataset={changeDataset}
         presets={presets}
         preset={activePreset}
         onPreset={changePreset}
@@ -298,6 +345,8 @@ function RunForm({ models, datasets, model, dataset, onModel, onDataset }: Targe
         sectionErrors={placed.bySection}
         changed={changed}
         hints={hints}
+        besides={besides}
+        belows={belows}
       />
       {(showAdvanced || baseModel) && schema.data && (
         <Section title="Starting weights" open>
@@ -351,6 +400,15 @@ function RunForm({ models, datasets, model, dataset, onModel, onDataset }: Targe
       </div>
     </form>
   );
+}
+
+/** The same reason at the same path once, though the check, the create and a suggestion all gave it. */
+function distinct(problems: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return problems.filter(({ path, reason }) => {
+    const key = `${path}\n${reason}`;
+    return !seen.has(key) && !!seen.add(key);
+  });
 }
 
 function checkStatus(checking: boolean, problems: number, warnings: number): string {

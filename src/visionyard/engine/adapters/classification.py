@@ -11,8 +11,8 @@ from torch import nn
 
 from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.adapters.base import TorchModulePlugin, torchvision_weight_files, torchvision_weight_sources
-from visionyard.engine.downloads import WeightSource
 from visionyard.engine.tasks.classification import ClassificationModule
+from visionyard.plugins.schema import WeightSource
 
 
 class TorchModuleClassifier(TorchModulePlugin):

@@ -12,8 +12,8 @@ from torch import nn
 
 from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.adapters.base import TorchModulePlugin, torchvision_weight_files, torchvision_weight_sources
-from visionyard.engine.downloads import WeightSource
 from visionyard.engine.tasks.segmentation import SegmentationModule, logits_of
+from visionyard.plugins.schema import WeightSource
 
 
 class LogitsOnly(nn.Module):
