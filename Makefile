@@ -14,7 +14,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,openvino,mlflow,s3,ray]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,openvino,mlflow,s3,ray,ultralytics]'
 	touch $(STAMP)
 
 install: $(STAMP) $(UI_BUILD)

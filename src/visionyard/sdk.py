@@ -12,9 +12,9 @@ from visionyard.engine.adapters import (
     TorchvisionClassifier,
     TorchvisionDetector,
     TorchvisionSegmenter,
+    UltralyticsDetector,
 )
-from visionyard.engine.downloads import WeightSource
-from visionyard.plugins.schema import ConfigField, ConfigSchema, ModelMetadata, number, switch
+from visionyard.plugins.schema import ConfigField, ConfigSchema, ModelMetadata, WeightSource, number, switch
 from visionyard.plugins.sdk import ModelPlugin
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "TorchvisionClassifier",
     "TorchvisionDetector",
     "TorchvisionSegmenter",
+    "UltralyticsDetector",
     "WeightSource",
     "number",
     "switch",

@@ -32,7 +32,7 @@ def test_models_catalog(client: TestClient):
     names = {m["name"] for m in listed["items"]}
     assert {"resnet18", "small_cnn"} <= names
     detectors = {m["name"] for m in client.get("/api/v1/models", params={"task": "detection"}).json()["items"]}
-    assert detectors == {"fasterrcnn_mobilenet_v3_320", "ssdlite320_mobilenet_v3"}
+    assert detectors == {"fasterrcnn_mobilenet_v3_320", "ssdlite320_mobilenet_v3", "yolo11n", "yolo11s"}
     assert client.get("/api/v1/models", params={"task": "pose"}).status_code == 422
     assert client.get("/api/v1/models", params={"framework": "timm"}).json()["items"][0]["framework"] == "timm"
     schema = client.get("/api/v1/models/small_cnn/config-schema").json()

@@ -39,7 +39,11 @@ TRAINING = {
     # of the thread count it trained with.
     "fasterrcnn_mobilenet_v3_320": {"epochs": 8, "lr": 0.002},
     "ssdlite320_mobilenet_v3": {"epochs": 40, "lr": 0.003, "batch_size": 2},
+    # YOLO from scratch finds boxes over the threshold after a few dozen epochs of the 16 images
+    "yolo11n": {"epochs": 60, "lr": 0.005},
 }
+SAME_PATH_AS = {"yolo11s": "yolo11n"}
+"""Plugins left out of the matrix: their adapter and export path are the named one's (a larger scale of it)."""
 PARITY_FROM = {"fasterrcnn_mobilenet_v3_320": ["-o", "score_threshold=0.05"]}
 FAST = ["-o", "benchmark_runs=3", "-o", "throughput_batch=2"]
 
@@ -47,7 +51,7 @@ FAST = ["-o", "benchmark_runs=3", "-o", "throughput_batch=2"]
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "plugin_name" in metafunc.fixturenames:
         entries = sorted(PluginCatalog.discover(None).list(), key=lambda e: e.name)
-        metafunc.parametrize("plugin_name", [e.name for e in entries])
+        metafunc.parametrize("plugin_name", [e.name for e in entries if e.name not in SAME_PATH_AS])
         metafunc.parametrize("format", available_formats())
 
 
@@ -104,6 +108,8 @@ def run_of(home: Path, trained: dict[str, str], task: str, plugin_name: str) -> 
 def test_export_reloads_within_parity(
     home: Path, trained: dict[str, str], catalog: PluginCatalog, plugin_name: str, format: str
 ):
+    if format == "torchscript" and format not in catalog.load_class(plugin_name).export_formats:
+        pytest.skip("it exports ONNX only (the contract tests check that TorchScript is refused, saying so)")
     task = catalog.get(plugin_name).task
     run_id = run_of(home, trained, task, plugin_name)
     code, result = invoke(home, "export", run_id, "--format", format, *FAST, *PARITY_FROM.get(plugin_name, []))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -388,6 +389,8 @@ def demo(force: Annotated[bool, typer.Option(help="rewrite the demo sets")] = Fa
 
 
 def main() -> None:
+    # matplotlib (torchmetrics and Ultralytics import it) writes a font cache on import: under HOME, not ~
+    os.environ.setdefault("MPLCONFIGDIR", str(Settings().cache_dir / "matplotlib"))
     try:
         app()
     except BrokenPipeError:

@@ -9,6 +9,7 @@ from visionyard.engine.adapters.change_detection import TorchModuleChangeDetecto
 from visionyard.engine.adapters.classification import TimmClassifier, TorchModuleClassifier, TorchvisionClassifier
 from visionyard.engine.adapters.detection import TorchModuleDetector, TorchvisionDetector
 from visionyard.engine.adapters.segmentation import TorchModuleSegmenter, TorchvisionSegmenter
+from visionyard.engine.adapters.ultralytics import UltralyticsDetector
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -21,4 +22,5 @@ __all__ = [
     "TorchvisionClassifier",
     "TorchvisionDetector",
     "TorchvisionSegmenter",
+    "UltralyticsDetector",
 ]

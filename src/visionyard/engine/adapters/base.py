@@ -13,9 +13,9 @@ import torch
 from torch import nn
 
 from visionyard.common.training_config import TrainingConfig
-from visionyard.engine.downloads import WeightSource
 from visionyard.engine.weights import load_matching, load_weights_file, read_state_dict, state_dict_of
 from visionyard.metrics.headlines import headline
+from visionyard.plugins.schema import WeightSource
 from visionyard.plugins.sdk import ModelPlugin
 from visionyard.storage.atomic import write_with
 
@@ -26,6 +26,8 @@ class TorchModulePlugin(ModelPlugin):
     task: ClassVar[str]
     input_names: ClassVar[tuple[str, ...]] = ("images",)
     output_names: ClassVar[tuple[str, ...]] = ("logits",)
+    export_formats: ClassVar[tuple[str, ...]] = EXPORT_FORMATS
+    """The graphs this plugin writes (ONNX's int8 and OpenVINO formats are made from its ONNX graph)."""
 
     @abstractmethod
     def create_model(self) -> nn.Module:
@@ -82,8 +84,9 @@ class TorchModulePlugin(ModelPlugin):
     def export(self, path: Path, format: str, **options: Any) -> Path:
         """TorchScript, or ONNX (options ``opset``, ``dynamic_batch``, ``examples``: real inputs to trace with,
         each as ``example_inputs`` answers them; random ones of the configured size when none are given)."""
-        if format not in EXPORT_FORMATS:
-            raise ValueError(f"unknown export format {format!r}; valid: {', '.join(EXPORT_FORMATS)}")
+        if format not in self.export_formats:
+            valid = ", ".join(self.export_formats)
+            raise ValueError(f"{format!r} is not a format this model exports to; valid: {valid}")
         module = self.exportable().eval()
         example = self.trace_example(options.get("examples") or ())
         path.parent.mkdir(parents=True, exist_ok=True)

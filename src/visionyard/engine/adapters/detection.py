@@ -14,8 +14,8 @@ from torch import nn
 
 from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.adapters.base import TorchModulePlugin, torchvision_weight_files, torchvision_weight_sources
-from visionyard.engine.downloads import WeightSource
 from visionyard.engine.tasks.detection import DetectionModule, from_model_labels
+from visionyard.plugins.schema import WeightSource
 
 TRACE_CANDIDATES = 32
 """Most example images tried when looking for one the detector finds a box on, to trace its ONNX graph with."""
