@@ -12,6 +12,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: serve start test test-fast lint install ui api-types browser demo clean
 
 $(STAMP): pyproject.toml constraints.txt
+	ldconfig -p | grep -q 'libGL.so.1 ' || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libgl1 >/dev/null)  # OpenCV (Ultralytics) needs it
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,openvino,mlflow,s3,ray,ultralytics]'

@@ -63,7 +63,8 @@ def offline() -> None:
         from ultralytics.utils import SETTINGS
     except ImportError as exc:
         raise UltralyticsMissing(
-            "this model trains through Ultralytics, which is not installed: pip install 'visionyard[ultralytics]'"
+            f"this model trains through Ultralytics, which cannot be imported ({exc}): "
+            "pip install 'visionyard[ultralytics]'"
         ) from exc
     wanted = {
         **dict.fromkeys(INTEGRATIONS, False),
