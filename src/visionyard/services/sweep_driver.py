@@ -77,10 +77,10 @@ class SweepDriver:
             runs = {run.trial_number: run for run in sweeps.trial_runs(session, sweep_id)}
         for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             run = runs.get(trial.number)
-            if run is None:  # given out by the study, its run never made
+            if run is None:  # given out by the study, its run never made (a paused sweep queues it on resume)
                 if sweep.status == SweepStatus.RUNNING:
                     self._queue(sweep, study, trial.number, trial.params)
-                else:
+                elif sweep.status in (SweepStatus.STOPPED, SweepStatus.FAILED):
                     studies.fail(self.ctx.db.url, study, trial.number, "its sweep ended before it started")
             elif run.status in lifecycle.FINISHED:
                 self._tell(sweep, study, trial, run)
