@@ -13,7 +13,7 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from sqlalchemy import false, select
+from sqlalchemy import false, literal, select
 from sqlalchemy.orm import Session
 
 from visionyard.common.statuses import JobStatus, RunStatus
@@ -64,6 +64,10 @@ class Scheduler:
         outage = False
         while not self._halt.wait(self.tick_seconds):
             try:
+                if outage:  # the workers could not beat either: a heartbeat timeout from now, before judging them
+                    self._answers()
+                    log.info("the database answers again")
+                    self._db_back_at, outage = utcnow(), False
                 self.tick()
             except Exception as exc:
                 if not unreachable(exc):
@@ -71,10 +75,11 @@ class Scheduler:
                 elif not outage:
                     log.warning("the database is unreachable; scheduling waits for it: %s", exc)
                 outage = outage or unreachable(exc)
-                continue
-            if outage:  # the workers could not beat either: give them a heartbeat timeout from now
-                log.info("the database answers again")
-                self._db_back_at, outage = utcnow(), False
+
+    def _answers(self) -> None:
+        """Raises while the database does not answer."""
+        with self.ctx.db.session() as session:
+            session.execute(select(literal(1)))
 
     def tick(self) -> None:
         exits = self.executor.exits()
