@@ -59,6 +59,7 @@ def test_a_database_outage_loses_no_event_of_a_run(home: Path):
         server_log = (home / "server.log").read_text()
         assert "scheduling waits for it" in server_log
         assert server_log.count("event streams wait for it") == 1 and "polling the event log failed" not in server_log
+        assert "the database is unreachable on GET" in server_log and "Traceback" not in server_log
     finally:
         server.close()
         database.remove()

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from visionyard.common.errors import VisionyardError
@@ -57,12 +58,18 @@ def install(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        """Answered here rather than by the catch-all below, which Starlette re-raises for the server to log
+        with its traceback: an outage is a warning line per request, not a traceback."""
         if unreachable(exc):
             log.warning("the database is unreachable on %s %s: %s", request.method, request.url.path, exc)
             response = _respond(503, "database_unavailable", "the database is not answering; try again shortly")
             response.headers["Retry-After"] = "5"
             return response
+        return await unexpected(request, exc)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return _respond(500, "internal_error", "internal error; see the server log")
