@@ -33,10 +33,11 @@ def run_suggestion(work: JobContext) -> dict[str, Any]:
         raise ValueError(f"{work.model} trains itself: its plugin has no training module to tune")
     plugin.build(None)
     module = plugin.training_module()
-    datamodule = TaskDataModule(work.task, splits, cfg, pin_memory=resolve_hardware(cfg).accelerator == "cuda")
+    accelerator = resolve_hardware(cfg).accelerator
+    datamodule = TaskDataModule(work.task, splits, cfg, pin_memory=accelerator == "cuda")
     trainer = L.Trainer(
         default_root_dir=work.folder,
-        accelerator=resolve_hardware(cfg).accelerator,
+        accelerator=accelerator,
         devices=1,
         max_epochs=None,
         precision=cfg.hardware.precision,
