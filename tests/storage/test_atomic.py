@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import errno
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from visionyard.common.errors import DiskFull
-from visionyard.storage.atomic import write_json, write_with
+from visionyard.storage.atomic import atomic_open, write_json, write_with
 from visionyard.storage.run_folder import InvalidRunId, RunFolder
 
 
@@ -48,14 +51,28 @@ def test_a_new_attempt_drops_what_a_killed_one_left_half_written(tmp_path: Path)
     complete, incomplete = folder.validation_epoch(1), folder.validation_epoch(2)
     complete.write({"metrics": {}}, [])
     write_json(incomplete.records_json, [])
-    for path in half:
+    half.append(folder.root / f".run.json.{_ended_pid()}-x3.tmp")  # its writer (a killed worker) is gone
+    keep = folder.root / f".run.json.{os.getpid()}-x4.tmp"  # another process is writing run.json now
+    for path in [*half, keep]:
         path.write_bytes(b"half")
-    keep = folder.root / ".run.json.x3.tmp"  # the run's own folder: another process may be writing there
-    keep.write_bytes(b"half")
 
     folder.drop_partial_writes()
     assert not any(p.exists() for p in half) and not incomplete.root.exists()
     assert complete.exists() and (folder.checkpoints / "last.ckpt").is_file() and keep.exists()
+
+
+def _ended_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_temp_files_name_their_writer(tmp_path: Path):
+    seen: list[str] = []
+    with atomic_open(tmp_path / "run.json", "w") as handle:
+        seen += [p.name for p in tmp_path.iterdir()]
+        handle.write("{}")
+    assert len(seen) == 1 and seen[0].startswith(f".run.json.{os.getpid()}-") and seen[0].endswith(".tmp")
 
 
 def test_run_ids_cannot_leave_the_runs_folder(tmp_path: Path):

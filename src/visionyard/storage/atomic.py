@@ -1,20 +1,28 @@
-"""Atomic file writes: temp file in the same folder, fsync, rename. A kill leaves old or new, never half."""
+"""Atomic file writes: temp file in the same folder, fsync, rename. A kill leaves old or new, never half.
+
+A temp file is named ``.<name>.<writer pid>-<random>.tmp``, so one left by a killed writer can be told
+from one another process is writing now.
+"""
 
 from __future__ import annotations
 
 import errno
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+import psutil
+
 from visionyard.common.errors import DiskFull
 
 PARTIAL_SUFFIX = ".tmp"
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+WRITER_PID = re.compile(r"\.(\d+)-[^.]*\.tmp$")
 
 
 @contextmanager
@@ -22,7 +30,7 @@ def atomic_open(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
     """Open a temp file beside ``path``; on a clean exit it replaces ``path`` in one rename. A full disk
     is a :class:`DiskFull` (whatever the writer wrapped the ``OSError`` in), and ``path`` is left as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=PARTIAL_SUFFIX)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}-", suffix=PARTIAL_SUFFIX)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, mode) as handle:
@@ -53,6 +61,15 @@ def remove_partial_writes(folder: Path) -> None:
     if folder.is_dir():
         for tmp in folder.rglob(f".*{PARTIAL_SUFFIX}"):
             tmp.unlink(missing_ok=True)
+
+
+def remove_abandoned_writes(folder: Path) -> None:
+    """Delete the temp files directly in ``folder`` whose writer process is gone (others may be writing there)."""
+    if folder.is_dir():
+        for tmp in folder.glob(f".*{PARTIAL_SUFFIX}"):
+            writer = WRITER_PID.search(tmp.name)
+            if writer is None or not psutil.pid_exists(int(writer.group(1))):
+                tmp.unlink(missing_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from visionyard.common.errors import NotFound
-from visionyard.storage.atomic import remove_partial_writes, write_json, write_text
+from visionyard.storage.atomic import remove_abandoned_writes, remove_partial_writes, write_json, write_text
 from visionyard.storage.evaluation_folder import EvaluationFolder
 
 RUN_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -100,8 +100,10 @@ class RunFolder:
             folder.mkdir(parents=True, exist_ok=True)
 
     def drop_partial_writes(self) -> None:
-        """What a killed attempt left half-written: temp files of checkpoints and validation files, and
-        validation folders without their report. Only while no worker of the run is writing."""
+        """What a killed attempt left half-written: temp files of checkpoints and validation files,
+        validation folders without their report, and temp files of the run's own files (run.json, metrics)
+        whose writer is gone (the server writes run.json too). Only while no worker of the run is writing."""
+        remove_abandoned_writes(self.root)
         remove_partial_writes(self.checkpoints)
         remove_partial_writes(self.validation)
         if self.validation.is_dir():
