@@ -52,3 +52,40 @@ def test_a_training_run_reports_its_steps_and_its_resources(api_home: Path):
         assert server.client.get("/api/v1/runs/nope/system").status_code == 404
     finally:
         server.close()
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_system_samples_cover_exactly_the_gpu_a_run_trains_on(api_home: Path):
+    make_image_folder(api_home / "data" / "longer", per_class=40)
+    last = torch.cuda.device_count() - 1
+    server = Server(
+        api_home,
+        VISIONYARD_MAX_CONCURRENT_RUNS="2",
+        VISIONYARD_HEARTBEAT_INTERVAL="0.2",
+        VISIONYARD_SYSTEM_METRICS_INTERVAL="0.3",
+    )
+    try:
+        server.start()
+        config = {**TINY, "epochs": 3, "batch_size": 2}
+        on_gpu = {**config, "hardware.accelerator": "cuda", "hardware.devices": [last]}
+        on_cpu = {**config, "hardware.accelerator": "cpu"}
+        ids = [
+            server.client.post("/api/v1/runs", json={"model": "small_cnn", "dataset": "longer", "config": c}).json()[
+                "id"
+            ]
+            for c in (on_gpu, on_cpu)
+        ]
+        for run_id in ids:
+            assert server.wait_for(run_id, ("completed", "failed"), timeout=300)["status"] == "completed"
+        gpu_samples, cpu_samples = (server.client.get(f"/api/v1/runs/{r}/system").json()["samples"] for r in ids)
+        assert gpu_samples and cpu_samples
+        for sample in gpu_samples:
+            (gpu,) = sample["gpus"]
+            assert gpu["index"] == last
+            assert 0 <= gpu["utilization_percent"] <= 100
+            assert 0 < gpu["memory_used_bytes"] <= gpu["memory_total_bytes"]
+            assert 0 < gpu["temperature_c"] < 120 and gpu["power_w"] >= 0
+        assert all(not sample["gpus"] for sample in cpu_samples)
+    finally:
+        server.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from visionyard.common.errors import Invalid
-from visionyard.common.training_config import TrainingConfig
+from visionyard.common.training_config import HardwareConfig, TrainingConfig
 from visionyard.config import Settings
 
 NVIDIA_GPUS = Path("/proc/driver/nvidia/gpus")
@@ -26,11 +26,41 @@ def visible_gpus() -> list[int]:
     """The GPUs this process may use, numbered as CUDA will number them: those ``CUDA_VISIBLE_DEVICES``
     names when it is set, else every GPU the NVIDIA driver lists."""
     listed = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if listed is not None:
-        names = [d.strip() for d in listed.split(",")]
-        names = names[: names.index("-1")] if "-1" in names else names
-        return list(range(len([n for n in names if n])))
-    return list(range(sum(1 for _ in NVIDIA_GPUS.iterdir()))) if NVIDIA_GPUS.is_dir() else []
+    return list(range(len(visible_names(listed)) if listed is not None else host_gpu_count()))
+
+
+def host_gpu_count() -> int:
+    """How many GPUs the NVIDIA driver lists on this host (0 without the driver)."""
+    return sum(1 for _ in NVIDIA_GPUS.iterdir()) if NVIDIA_GPUS.is_dir() else 0
+
+
+def visible_names(listed: str) -> list[str]:
+    """The GPUs a ``CUDA_VISIBLE_DEVICES`` value names (indexes or UUIDs), up to the first ``-1`` or empty one."""
+    names = [name.strip() for name in listed.split(",")]
+    return names[: next((i for i, name in enumerate(names) if name in ("", "-1")), len(names))]
+
+
+def nvml_selectors(
+    hardware: HardwareConfig, assigned: list[int] | None, visible: str | None, host_gpus: int
+) -> list[int | str]:
+    """The GPUs a run trains on, as NVML finds them: host indexes, or the GPU UUIDs (or their prefixes) that
+    ``CUDA_VISIBLE_DEVICES`` names.
+
+    ``assigned``: the pool's GPUs given to the run, numbered as ``visible`` lists them; ``visible``: the
+    worker's ``CUDA_VISIBLE_DEVICES`` before the run's own is set (None: unset, so every one of the host's
+    ``host_gpus``). A CPU run has none; a run given no GPUs of the pool (placed by Ray, or where an executor
+    set ``CUDA_VISIBLE_DEVICES``) trains on the first ``hardware.devices`` of those it sees, or those indexes
+    of them. An index is taken in the host's order, NVML's (CUDA's with ``CUDA_DEVICE_ORDER=PCI_BUS_ID``)."""
+    if hardware.accelerator == "cpu":
+        return []
+    names = visible_names(visible) if visible is not None else [str(i) for i in range(host_gpus)]
+    if assigned:
+        used = [names[i] for i in assigned if i < len(names)]
+    elif isinstance(hardware.devices, int):
+        used = names[: hardware.devices]
+    else:
+        used = [names[i] for i in hardware.devices if i < len(names)]
+    return [int(name) if name.isdigit() else name for name in used]
 
 
 def gpu_pool(settings: Settings) -> list[int]:

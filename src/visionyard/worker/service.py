@@ -22,6 +22,7 @@ import psutil
 from sqlalchemy.orm import Session
 
 from visionyard.common.statuses import RunStatus
+from visionyard.common.training_config import TrainingConfig
 from visionyard.core import devices, lifecycle, recovery, telemetry
 from visionyard.core.context import Context
 from visionyard.core.runs import Origin, get_run, worker_request
@@ -191,7 +192,8 @@ def run_worker(
             control: Control = DatabaseControl(heartbeat, local or FlagControl())
             reporter, control = _as_trial(ctx, session, run, reporter, control)
             assigned = run.assigned_devices
-        sampler = SystemSampler(partial(_record_system, ctx, run_id), ctx.settings.system_metrics_interval, assigned)
+            gpus = _sampled_gpus(run.config, assigned)
+        sampler = SystemSampler(partial(_record_system, ctx, run_id), ctx.settings.system_metrics_interval, gpus)
         sampler.start()
         if assigned:  # before CUDA starts: the run sees its GPUs only, numbered from 0
             os.environ["CUDA_VISIBLE_DEVICES"] = devices.cuda_visible(assigned)
@@ -218,6 +220,13 @@ def _as_trial(
 
     trial = TrialReports(ctx.db.url, sweep.id, run.trial_number, sweep.objective["metric"], sweep.pruner, run.epochs)
     return TrialReporter(reporter, trial), TrialControl(control, trial)
+
+
+def _sampled_gpus(config: dict[str, Any], assigned: list[int] | None) -> list[int | str]:
+    """The GPUs the run trains on, for its system samples (read before its own ``CUDA_VISIBLE_DEVICES`` is set)."""
+    hardware = TrainingConfig.from_run_config(config).hardware
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    return devices.nvml_selectors(hardware, assigned, visible, devices.host_gpu_count())
 
 
 def _record_system(ctx: Context, run_id: str, sample: dict[str, Any]) -> None:

@@ -15,19 +15,36 @@ log = logging.getLogger("visionyard.worker")
 
 
 class GpuProbe:
-    """NVML readings of the given GPU indexes (host numbering); no GPUs where NVML cannot start."""
+    """NVML readings of the given GPUs: host indexes or GPU UUIDs (a unique prefix will do, as for CUDA);
+    none where NVML cannot start, and NVML is not started for no GPU."""
 
-    def __init__(self, indexes: list[int] | None):
+    def __init__(self, selectors: list[int | str]):
         import pynvml
 
         self.nvml = pynvml
+        self.handles: list[tuple[int, Any]] = []
+        self.started = False
+        if not selectors:
+            return
         try:
             pynvml.nvmlInit()
         except pynvml.NVMLError:
-            self.handles: list[tuple[int, Any]] = []
             return
-        wanted = indexes if indexes is not None else range(pynvml.nvmlDeviceGetCount())
-        self.handles = [(i, pynvml.nvmlDeviceGetHandleByIndex(i)) for i in wanted]
+        self.started = True
+        for selector in selectors:
+            handle = self._find(selector)
+            if handle is None:
+                log.warning("GPU %s not found by NVML: not sampled", selector)
+            else:
+                self.handles.append((pynvml.nvmlDeviceGetIndex(handle), handle))
+
+    def _find(self, selector: int | str) -> Any:
+        nvml = self.nvml
+        if isinstance(selector, int):
+            return nvml.nvmlDeviceGetHandleByIndex(selector) if selector < nvml.nvmlDeviceGetCount() else None
+        every = (nvml.nvmlDeviceGetHandleByIndex(i) for i in range(nvml.nvmlDeviceGetCount()))
+        matching = [handle for handle in every if nvml.nvmlDeviceGetUUID(handle).startswith(selector)]
+        return matching[0] if len(matching) == 1 else None
 
     def read(self) -> list[dict[str, Any]]:
         nvml, readings = self.nvml, []
@@ -46,14 +63,14 @@ class GpuProbe:
         return readings
 
     def close(self) -> None:
-        if self.handles:
+        if self.started:
             self.nvml.nvmlShutdown()
 
 
 class SystemSampler(threading.Thread):
     """Every ``interval`` seconds, one sample to ``record`` (a failure is logged once and sampling goes on)."""
 
-    def __init__(self, record: Callable[[dict[str, Any]], None], interval: float, gpus: list[int] | None):
+    def __init__(self, record: Callable[[dict[str, Any]], None], interval: float, gpus: list[int | str]):
         super().__init__(name="system-sampler", daemon=True)
         self.record, self.interval, self.gpus = record, interval, gpus
         self.me = psutil.Process()
