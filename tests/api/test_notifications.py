@@ -6,12 +6,13 @@ import hmac
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.helpers import TINY
 from tests.receiver import Receiver
 from tests.server import Server, free_port
-from visionyard.notify.delivery import SIGNATURE_HEADER, sign
+from visionyard.notify.delivery import EVENT_HEADER, SIGNATURE_HEADER, sign
 
 pytestmark = pytest.mark.slow
 SECRET = "hmac-key"
@@ -90,3 +91,37 @@ def test_a_run_sends_one_signed_message_per_status_change_and_a_dead_target_is_r
         finally:
             server.close()
         assert TOKEN not in (api_home / "server.log").read_text(), "a target's secret in the server log"
+
+
+def test_a_run_whose_worker_is_killed_sends_a_restarting_message(api_home: Path):
+    with Receiver() as receiver:
+        server = Server(
+            api_home,
+            VISIONYARD_HEARTBEAT_INTERVAL="0.2",
+            VISIONYARD_HEARTBEAT_TIMEOUT="3",
+            VISIONYARD_RESTART_BACKOFF="0.05",
+            VISIONYARD_NOTIFY_URLS=f"{receiver.url}/ok/server",
+            VISIONYARD_NOTIFY_SECRET=SECRET,
+        )
+        try:
+            server.start()
+            body = {"model": "small_cnn", "dataset": "tiny", "config": {**TINY, "epochs": 40}}
+            run_id = server.client.post("/api/v1/runs", json=body).json()["id"]
+            worker = psutil.Process(server.wait_training(run_id, attempt=1)["worker_pid"])
+            assert "worker" in worker.cmdline()
+            worker.kill()
+
+            (restarting,) = receiver.wait("/ok/server", 1)
+            assert hmac.compare_digest(restarting.headers[SIGNATURE_HEADER], sign(restarting.body, SECRET))
+            assert restarting.headers[EVENT_HEADER] == "run.status"
+            run = restarting.json()["run"]
+            assert (run["id"], run["status"], run["previous_status"]) == (run_id, "restarting", "running")
+            assert run["error"]
+
+            server.wait_training(run_id, attempt=2)
+            assert server.client.post(f"/api/v1/runs/{run_id}/stop").status_code == 200
+            assert server.wait_for(run_id, ("stopped",), timeout=60)["attempt"] == 2
+            messages = receiver.wait("/ok/server", 2)
+            assert [m.json()["run"]["status"] for m in messages] == ["restarting", "stopped"]
+        finally:
+            server.close()

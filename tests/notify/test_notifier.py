@@ -17,7 +17,7 @@ from visionyard.core import lifecycle
 from visionyard.db.models import Event, Notification, Run, Sweep
 from visionyard.db.session import Database
 from visionyard.notify import Notifier, NotifierThread
-from visionyard.notify.delivery import SIGNATURE_HEADER, sign
+from visionyard.notify.delivery import EVENT_HEADER, SIGNATURE_HEADER, sign
 from visionyard.notify.targets import TargetRejected, check, redact
 
 SECRET = "s3cret"
@@ -63,6 +63,7 @@ def test_each_watched_status_change_is_one_signed_message_per_target(tmp_path: P
         assert [r.json()["run"]["status"] for r in own] == ["paused", "completed"]
         completed = server[-1]
         assert hmac.compare_digest(completed.headers[SIGNATURE_HEADER], sign(completed.body, SECRET))
+        assert {r.headers[EVENT_HEADER] for r in receiver.received} == {"run.status"}
         body = completed.json()
         assert body["kind"] == "run.status" and body["run"]["id"] == run_id
         assert body["run"]["previous_status"] == "running" and body["run"]["error"] is None
@@ -205,6 +206,7 @@ def test_a_sweep_is_notified_as_one_and_its_trials_are_not(tmp_path: Path):
             lifecycle.add_event(session, None, "sweep", id="sweep-1", status="completed", previous="running")
         send_all(notifier)
         assert [r.json()["kind"] for r in receiver.at("/ok/server")] == ["sweep.status"]
+        assert [r.headers[EVENT_HEADER] for r in receiver.received] == ["sweep.status", "sweep.status"]
         body = receiver.at("/ok/own")[0].json()["sweep"]
         assert (body["id"], body["status"], body["previous_status"]) == ("sweep-1", "completed", "running")
         assert body["trials"] == {"completed": 1} and body["best"] == {"metric": "val_acc", "value": 0.9}

@@ -14,6 +14,8 @@ from visionyard.notify import message
 from visionyard.notify.targets import is_webhook, redact
 
 SIGNATURE_HEADER = "X-Visionyard-Signature"
+EVENT_HEADER = "X-Visionyard-Event"
+"""The message's kind (``run.status``, ``sweep.status``), so a receiver can route it before reading the body."""
 DELIVERY_HEADER = "X-Visionyard-Delivery"
 """The notification's id: the same on every try, so a receiver can drop a repeat."""
 
@@ -41,7 +43,7 @@ def _post(url: str, payload: dict[str, Any], delivery_id: int, secret: str | Non
     headers = {
         "Content-Type": "application/json",
         "User-Agent": f"visionyard/{__version__}",
-        "X-Visionyard-Event": message.KIND,
+        EVENT_HEADER: payload["kind"],
         DELIVERY_HEADER: str(delivery_id),
     }
     if secret:
