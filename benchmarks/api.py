@@ -1,14 +1,16 @@
 """API and live-event latency of a real ``visionyard serve`` over a seeded database.
 
-A temporary VISIONYARD_HOME gets a SQLite database with 1,000 runs (completed, failed, stopped
+A temporary VISIONYARD_HOME gets a SQLite database with 10,000 runs (completed, failed, stopped
 and paused; none queued or running, so the scheduler starts no worker), a realistic ~2 KB config
-each, 100 metric rows per run (~10 values a row) and their status and epoch events. Then:
+each, 100 metric rows per run (~10 values a row) and their status and epoch events; every 10th run
+is a trial of one of the sweeps (20 trials each). Then:
 
 1. start: seconds from spawning ``python -m visionyard serve`` to the first 200 from ``/ping``,
    median over several restarts (target < 2 s), and no torch loaded in the server process;
-2. routes: p50/p95 of run listing, filtered listing with an offset, one run's metrics and one run, the
-   server-side filters (tags with a metric bound, model and dataset with a config bound, text search) and
-   the compare route over 5 runs (the two filters that read every candidate row: target p95 < 50 ms),
+2. routes: p50/p95 of run listing, one run's metrics and one run, each server-side filter alone (status
+   with an offset, model, dataset, tag, sweep, text search, a metric bound, a config bound), two
+   combined (tag with a metric bound, model and dataset with a config bound) and the compare route
+   over 5 runs (the filters that read every candidate row's text or JSON: target p95 < 50 ms),
    taking turns in blocks with ``/ping`` on one keep-alive client; ``/ping`` is the same-run
    baseline (framework + HTTP) and each route is printed as a ratio to its p50 (target p95 < 25 ms);
 3. live: a metrics row + ``epoch`` event written from this process as a worker does
@@ -23,7 +25,7 @@ The plugin catalog is cached before the first start (as it is after any first st
 scan does not compete with the server for the CPUs. Other processes on the machine do: the load
 average is printed with the figures.
 
-    .venv/bin/python benchmarks/api.py [--runs 1000 --metric-rows 100000 --clients 100 --repeats 3]
+    .venv/bin/python benchmarks/api.py [--runs 10000 --epochs 100 --clients 100 --repeats 3]
 """
 
 from __future__ import annotations
@@ -60,7 +62,12 @@ NAN = float("nan")
 START_TARGET_S, ROUTE_P95_MS, SSE_P95_MS = 2.0, 25.0, 300.0
 SCAN_P95_MS = 50.0
 """For the filters that read every candidate row (a config bound over a model's runs, a text search)."""
-SCANS = ("runs?model&dataset&where=param", "runs?q= (text in id, name or note)")
+SCANS = (
+    "runs?where=metric (best val_acc)",
+    "runs?where=param (config lr)",
+    "runs?model&dataset&where=param",
+    "runs?q= (text in id, name or note)",
+)
 
 
 @dataclass
@@ -333,16 +340,24 @@ def torch_check(server: Server, when: str) -> Check:
 
 def bench_routes(server: Server, seeded: Seeded, requests: int) -> tuple[list[Check], float]:
     completed = seeded.completed[len(seeded.completed) // 2]
+    sweep = seeded.sweeps[len(seeded.sweeps) // 2]
+    runs = "/api/v1/runs?limit=50"
     routes = {
         "/ping (baseline)": "/ping",
-        "runs?limit=50": "/api/v1/runs?limit=50",
-        "runs?status=completed&offset=500": "/api/v1/runs?status=completed&limit=50&offset=500",
-        "runs/{id}/metrics (100 rows)": f"/api/v1/runs/{completed}/metrics",
+        "runs?limit=50": runs,
+        "runs/{id}/metrics": f"/api/v1/runs/{completed}/metrics",
         "runs/{id}": f"/api/v1/runs/{completed}",
-        "runs?tag&where=metric (filtered)": "/api/v1/runs?tag=group-7&where=metric:val_acc%3E0.5&limit=50&offset=100",
-        SCANS[0]: "/api/v1/runs?model=resnet18&dataset=flowers&where=param:lr%3C0.003",
-        SCANS[1]: "/api/v1/runs?q=colour%20jitter&limit=50",
-        "runs/compare (5 runs, 100 epochs)": "/api/v1/runs/compare?ids=" + ",".join(seeded.completed[:5]),
+        "runs?status=completed&offset=500": f"{runs}&status=completed&offset=500",
+        "runs?model": f"{runs}&model=efficientnet_b0",
+        "runs?dataset": f"{runs}&dataset=cifar",
+        "runs?tag": f"{runs}&tag=group-7",
+        "runs?sweep (20 trials)": f"{runs}&sweep={sweep}",
+        SCANS[3]: f"{runs}&q=colour%20jitter",
+        SCANS[0]: f"{runs}&where=metric:val_acc%3E0.85",
+        SCANS[1]: f"{runs}&where=param:lr%3C0.003",
+        "runs?tag&where=metric&offset=100": f"{runs}&tag=group-7&where=metric:val_acc%3E0.5&offset=100",
+        SCANS[2]: f"{runs}&model=resnet18&dataset=flowers&where=param:lr%3C0.003",
+        "runs/compare (5 runs)": "/api/v1/runs/compare?ids=" + ",".join(seeded.completed[:5]),
     }
     samples = measure_routes(server.url, routes, requests)
     base = ms(samples["/ping (baseline)"], 0.5)
@@ -420,17 +435,15 @@ def report(checks: list[Check], problems: dict[str, list[str]]) -> bool:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=1000)
-    parser.add_argument("--metric-rows", type=int, default=100_000, help="spread evenly over the runs")
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--epochs", type=int, default=100, help="metric rows (and epoch events) per run")
     parser.add_argument("--clients", type=int, default=100, help="SSE clients held open at once")
     parser.add_argument("--groups", type=int, default=10, help="paused runs the clients are spread over")
     parser.add_argument("--repeats", type=int, default=3, help="server starts timed")
     parser.add_argument("--requests", type=int, default=300, help="requests per route")
     parser.add_argument("--sse-writes", type=int, default=30)
     parser.add_argument("--keep-home", action="store_true", help="keep the temporary VISIONYARD_HOME")
-    args = parser.parse_args()
-    args.epochs = max(1, args.metric_rows // args.runs)
-    return args
+    return parser.parse_args()
 
 
 def main() -> None:
@@ -442,7 +455,7 @@ def main() -> None:
     try:
         seeded = seed(ctx, args.runs, args.epochs)
         print(
-            f"seeded {args.runs} runs, {args.runs * args.epochs} metric rows and "
+            f"seeded {args.runs} runs ({len(seeded.sweeps)} sweeps), {args.runs * args.epochs} metric rows and "
             f"{args.runs * (args.epochs + 3)} events in {seeded.seconds:.1f} s ({home})",
             flush=True,
         )

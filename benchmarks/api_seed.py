@@ -13,7 +13,7 @@ from sqlalchemy import insert
 
 from visionyard.common.training_config import TrainingConfig
 from visionyard.core.context import Context
-from visionyard.db.models import Event, MetricRow, Run, RunTag
+from visionyard.db.models import Event, MetricRow, Run, RunTag, Sweep
 
 STATUS_CYCLE = ("paused",) + ("failed",) * 3 + ("stopped",) * 3 + ("completed",) * 13
 """One in 20 runs paused, 3 failed, 3 stopped, 13 completed."""
@@ -24,6 +24,8 @@ MODELS = ("resnet18", "efficientnet_b0", "mobilenet_v3_small")
 DATASETS = ("digits", "flowers", "cifar")
 GROUPS = 20
 """Runs are tagged ``bench`` and ``group-<index % GROUPS>``; every 100th also ``best``; every 50th has a note."""
+TRIAL_EVERY, TRIALS_PER_SWEEP = 10, 20
+"""Every 10th run is a trial of a sweep of 20 (50 sweeps at 10,000 runs)."""
 RUN_UNSET = ("preset", "base_run", "worker_pid", "worker_host", "worker_started", "heartbeat_at")
 RUN_UNSET += ("control", "control_at", "not_before")
 
@@ -32,6 +34,7 @@ RUN_UNSET += ("control", "control_at", "not_before")
 class Seeded:
     paused: list[str]
     completed: list[str]
+    sweeps: list[str]
     seconds: float
 
 
@@ -103,7 +106,25 @@ def run_row(index: int, run_id: str, status: str, last: dict[str, Any], times: t
     row |= {"current_epoch": last["epoch"], "current_step": last["step"], "final_metrics": last}
     row |= {"best_metrics": {**last, "monitor": "val_acc"}, "error": "out of memory" if status == "failed" else None}
     row |= {"created_at": created, "queued_at": created, "started_at": started}
+    row |= {"sweep_id": None, "trial_number": None}
+    if index % TRIAL_EVERY == 0:
+        trial = index // TRIAL_EVERY
+        row |= {"sweep_id": sweep_id(trial // TRIALS_PER_SWEEP), "trial_number": trial % TRIALS_PER_SWEEP}
     return row | {"finished_at": finished, "updated_at": finished}
+
+
+def sweep_id(number: int) -> str:
+    return f"sweep-{number:04d}"
+
+
+def sweep_row(number: int, created: datetime) -> dict[str, Any]:
+    """A completed sweep's row (its Optuna study is not seeded: the runs list reads only ``runs.sweep_id``)."""
+    row = {"id": sweep_id(number), "name": f"bench sweep {number}", "status": "completed", "model": MODELS[0]}
+    row |= {"task": "classification", "dataset": DATASETS[0], "config": {}, "space": {"lr": {}}}
+    row |= {"objective": {"metric": "val_acc", "direction": "maximize"}, "n_trials": TRIALS_PER_SWEEP}
+    row |= {"parallelism": 1, "timeout_s": None, "sampler": "tpe", "pruner": {"type": "none"}, "seed": number}
+    row |= {"notify": [], "best_value": None, "error": None, "driver": None, "driver_at": None, "tracking_id": None}
+    return row | {"created_at": created, "started_at": created, "finished_at": created, "updated_at": created}
 
 
 def tags(index: int) -> list[str]:
@@ -123,7 +144,10 @@ def seed(ctx: Context, runs: int, epochs: int) -> Seeded:
         RunTag.__table__: [],
     }
     ids: dict[str, list[str]] = {}
+    sweeps = [sweep_row(n, base) for n in range(-(-runs // (TRIAL_EVERY * TRIALS_PER_SWEEP)))]
     with ctx.db.engine.begin() as connection:
+        if sweeps:
+            connection.execute(insert(Sweep.__table__), sweeps)
         for index in range(runs):
             run, metrics, events = seed_run(index, epochs, base + timedelta(minutes=10 * index), rng)
             ids.setdefault(run["status"], []).append(run["id"])
@@ -134,4 +158,5 @@ def seed(ctx: Context, runs: int, epochs: int) -> Seeded:
                 for table, rows in pending.items():
                     connection.execute(insert(table), rows)
                     rows.clear()
-    return Seeded(ids.get("paused", []), ids.get("completed", []), time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return Seeded(ids.get("paused", []), ids.get("completed", []), [row["id"] for row in sweeps], seconds)
