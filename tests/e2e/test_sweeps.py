@@ -1,10 +1,11 @@
 """Sweeps in the browser: the list, a sweep's page (its trials with a pruned one, the best trial, the optimization
-history, parallel coordinates and importances), a run started from the best config in one click, trial runs
-linked to their sweep from the runs list and the run page, and the new-sweep form (its 422s inline, a sweep
-started, paused, resumed, stopped and deleted).
+history, parallel coordinates and importances), the best trial published to the registry and a run started from
+the best config in one click each, trial runs linked to their sweep from the runs list and the run page, and the
+new-sweep form (its 422s inline, a sweep started, paused, resumed, stopped and deleted).
 
-The sweep the pages are checked on is seeded, not trained: a ``sweeps`` row, its trials' runs and an Optuna study
-of the same name in the server's database, as the sweep driver would leave a finished sweep.
+The sweep the pages are checked on is seeded: a ``sweeps`` row, its trials' runs and an Optuna study of the same
+name in the server's database, as the sweep driver would leave a finished sweep. The best trial's run is trained
+(so it has checkpoints to publish), the others are rows only.
 """
 
 from __future__ import annotations
@@ -47,8 +48,12 @@ BEST = 1
 
 @pytest.fixture(scope="module")
 def seeded(ui_server: Server) -> dict:
-    """A finished sweep of five trials of small_cnn on ``tiny``: three completed (trial 1 the best), one pruned
-    after its first epoch and one failed. The driver leaves it alone: it has finished."""
+    """A finished sweep of five trials of small_cnn on ``tiny``: three completed (trial 1 the best, its run
+    trained), one pruned after its first epoch and one failed. The driver leaves it alone: it has finished."""
+    config = spaces.trial_config({**TINY, "epochs": 2}, TRIALS[BEST][0])
+    body = {"model": "small_cnn", "dataset": "tiny", "config": config}
+    trained = ui_server.client.post("/api/v1/runs", json=body).json()["id"]
+    ui_server.wait_for(trained, ("completed",), timeout=300)
     settings = Settings(home=ui_server.home)
     db = Database(settings.database, settings.runs_dir)
     sweep_id = new_sweep_id()
@@ -69,7 +74,7 @@ def seeded(ui_server: Server) -> dict:
         else:
             trial.set_user_attr("error", error)
             study.tell(trial, state=TrialState.FAIL)
-    runs = {number: f"20990102-0000{number:02d}-5eed{number:02d}" for number in TRIALS}
+    runs = {number: f"20990102-0000{number:02d}-5eed{number:02d}" for number in TRIALS} | {BEST: trained}
     with db.write() as session:
         session.add(
             Sweep(
@@ -95,6 +100,10 @@ def seeded(ui_server: Server) -> dict:
         )
         session.flush()
         for number, (params, status, values, error) in TRIALS.items():
+            if number == BEST:
+                run = session.get_one(Run, trained)
+                run.name, run.sweep_id, run.trial_number = f"{NAME} trial {number}", sweep_id, number
+                continue
             session.add(
                 Run(
                     id=runs[number],
@@ -199,8 +208,6 @@ def test_the_sweeps_list_and_a_sweeps_page_with_its_trials_charts_and_best_trial
     params = best.locator(".sweep-best-params")
     expect(params.locator("dt")).to_have_text(["lr", "optimizer.type"])
     expect(params.locator("dd")).to_have_text(["0.01", "sgd"])
-    publish = best.get_by_role("link", name="Publish the best trial")
-    expect(publish).to_have_attribute("href", f"/runs/{seeded['runs'][BEST]}/publish")
 
     history = page.get_by_test_id("sweep-history")
     expect(history).to_have_attribute("data-trials", "3")
@@ -235,6 +242,17 @@ def test_the_sweeps_list_and_a_sweeps_page_with_its_trials_charts_and_best_trial
         assert float(meter.get_attribute("aria-valuenow") or "nan") == pytest.approx(shown[name])
     assert page.evaluate(UNLABELLED) == []
     shoot(page, "sweep")
+
+    best.get_by_role("button", name="Publish the best trial").click()
+    published = best.get_by_role("status")
+    expect(published).to_contain_text(f"Published {NAME} version 1")
+    expect(published.get_by_role("link", name=f"Open {NAME} in the registry")).to_have_attribute(
+        "href", f"/registry/{NAME}"
+    )
+    version = ui_server.client.get(f"/api/v1/registry/models/{NAME}/versions/latest").json()
+    assert (version["version"], version["run_id"], version["model"]) == (1, seeded["runs"][BEST], "small_cnn")
+    assert version["description"] == f"Best trial {BEST} of sweep {seeded['id']} (val_acc 0.8700)."
+    shoot(page, "sweep-best-published")
 
     page.get_by_role("button", name="Start a run from the best config").click()
     expect(page).to_have_url(re.compile(r"/runs/(?!new$)[^/]+$"), timeout=30_000)

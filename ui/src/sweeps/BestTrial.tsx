@@ -4,12 +4,13 @@ import { post } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { keys } from "../queries";
 import type { RunPublic } from "../types";
+import { PublishBest } from "./PublishBest";
 import { sweepLabel } from "./queries";
 import type { SweepPublic } from "./types";
 import { paramNames, paramText, valueText } from "./values";
 
-/** The best completed trial: its objective and values, a run started from its config in one click, and
- * its run's publish page (``/runs/{id}/publish``, the registry's usual way in). */
+/** The best completed trial: its objective and values, and in one click each a run started from its config
+ * or its run published to the registry. */
 export function BestTrial({ sweep }: { sweep: SweepPublic }) {
   const client = useQueryClient();
   const navigate = useNavigate();
@@ -72,15 +73,7 @@ export function BestTrial({ sweep }: { sweep: SweepPublic }) {
         >
           {start.isPending ? "Starting…" : "Start a run from the best config"}
         </button>
-        {best.run_id ? (
-          <Link className="button" to={`/runs/${encodeURIComponent(best.run_id)}/publish`}>
-            Publish the best trial
-          </Link>
-        ) : (
-          <button type="button" disabled title="The best trial has no run to publish">
-            Publish the best trial
-          </button>
-        )}
+        <PublishBest sweep={sweep} />
       </div>
       <ErrorNotice error={start.error} title="The run was not started" />
     </section>
