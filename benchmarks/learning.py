@@ -20,9 +20,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from visionyard.common.tasks import headline
 from visionyard.config import Settings
 from visionyard.data.demo import write_demo_datasets
-from visionyard.metrics.headlines import headline
 from visionyard.plugins.catalog import catalog_for
 from visionyard.services.runs import prepare_run
 from visionyard.worker.execute import execute_run

@@ -97,6 +97,7 @@ def measure(home: Path, run_id: str, client: httpx.Client, calls: int, repeats: 
     from visionyard.common.training_config import TrainingConfig
     from visionyard.core.context import Context
     from visionyard.engine.predictions import preprocess
+    from visionyard.engine.tasks.kit import kit
     from visionyard.worker.predictor import ModelCache
 
     ctx = Context()
@@ -111,7 +112,7 @@ def measure(home: Path, run_id: str, client: httpx.Client, calls: int, repeats: 
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=90)
     upload = [("files", ("image.jpg", buffer.getvalue(), "image/jpeg"))]
-    tensor = preprocess("classification", TrainingConfig.from_run_config(config), [image])
+    tensor = preprocess(kit("classification"), TrainingConfig.from_run_config(config), [(image,)])
 
     url = f"/api/v1/runs/{run_id}/predict"
     warm = client.post(url, files=upload)

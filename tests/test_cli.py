@@ -13,10 +13,10 @@ import pytest
 
 from tests.helpers import TINY, last_json, run_cli
 from tests.server import prepare_home
+from visionyard.common.tasks import headline
 from visionyard.config import Settings
 from visionyard.core.context import Context
 from visionyard.core.runs import get_run
-from visionyard.metrics.headlines import headline
 
 TINY_ARGS = [arg for key, value in TINY.items() if key != "epochs" for arg in ("--set", f"{key}={value}")]
 

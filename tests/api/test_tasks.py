@@ -13,8 +13,8 @@ from PIL import Image
 
 from tests.helpers import TINY
 from tests.server import Server
+from visionyard.common.tasks import headline
 from visionyard.data.demo_dense import write_shapes_change, write_shapes_detection, write_shapes_segmentation
-from visionyard.metrics.headlines import headline
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from torchvision import tv_tensors
 
 from visionyard.common.training_config import TrainingConfig
 from visionyard.data.formats import IGNORE_INDEX
-from visionyard.data.loading import LOADING
+from visionyard.engine.tasks.kit import kit
 
 GEOMETRY = {
     "preprocessing": {"image_size": 64, "normalize": False},
@@ -50,7 +50,9 @@ def test_boxes_follow_the_image(seed: int):
         "labels": torch.tensor([0]),
     }
     torch.manual_seed(seed)
-    out_image, out_target = LOADING["detection"].finish(*LOADING["detection"].transform(cfg, True)(image, target))
+    out_image, out_target = kit("detection").loading.finish(
+        *kit("detection").loading.transform(cfg, True)(image, target)
+    )
     white = _white(out_image).nonzero()
     if len(out_target["boxes"]) == 0:  # the crop left nothing of the object
         assert len(white) < 10
@@ -66,8 +68,8 @@ def test_masks_follow_the_image_and_uncovered_pixels_are_ignored(seed: int):
     pixels, mask, _ = _scene(seed)
     cfg = TrainingConfig.model_validate(GEOMETRY)
     torch.manual_seed(seed)
-    transform = LOADING["segmentation"].transform(cfg, True)
-    image, out_mask = LOADING["segmentation"].finish(
+    transform = kit("segmentation").loading.transform(cfg, True)
+    image, out_mask = kit("segmentation").loading.finish(
         *transform(Image.fromarray(pixels), tv_tensors.Mask(torch.from_numpy(mask)))
     )
     assert out_mask.dtype == torch.long and set(out_mask.unique().tolist()) <= {0, 1, IGNORE_INDEX}
@@ -82,8 +84,8 @@ def test_before_after_and_label_get_the_same_geometry(seed: int):
     darker = (pixels * 0.8).astype(np.uint8)
     cfg = TrainingConfig.model_validate(GEOMETRY)
     torch.manual_seed(seed)
-    transform = LOADING["change_detection"].transform(cfg, True)
-    before, after, label = LOADING["change_detection"].finish(
+    transform = kit("change_detection").loading.transform(cfg, True)
+    before, after, label = kit("change_detection").loading.finish(
         *transform(Image.fromarray(pixels), Image.fromarray(darker), tv_tensors.Mask(torch.from_numpy(mask)))
     )
     assert label.dtype == torch.float32 and set(label.unique().tolist()) <= {0.0, 1.0}

@@ -23,8 +23,8 @@ def found(*boxes: tuple[list[float], int, float]) -> dict[str, torch.Tensor]:
 
 
 def measure(reference: dict[str, torch.Tensor], candidate: dict[str, torch.Tensor]) -> dict:
-    meter = ParityMeter("detection", input_size=64, score_threshold=THRESHOLD)
-    meter.update([reference], [candidate])
+    meter = ParityMeter(input_size=64, score_threshold=THRESHOLD)
+    meter.detections([reference], [candidate])
     return meter.summary()
 
 

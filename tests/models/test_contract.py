@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from tests.helpers import TINY
+from visionyard.common.tasks import headline
 from visionyard.config import Settings
 from visionyard.engine.adapters import TorchModulePlugin
-from visionyard.metrics.headlines import headline
 from visionyard.plugins.catalog import PluginCatalog
 from visionyard.plugins.validation import resolve_config
 from visionyard.services.runs import prepare_run

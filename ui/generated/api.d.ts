@@ -732,7 +732,8 @@ export interface paths {
         put?: never;
         /**
          * Predict
-         * @description Predictions for one or more images (``files``; change detection: ``before`` and ``after`` in pairs).
+         * @description Predictions for one or more images (``files``; change detection: ``before`` and ``after`` in pairs: a
+         *     task of several inputs takes a field of each input's name).
          */
         post: operations["predict_api_v1_runs__run_id__predict_post"];
         delete?: never;
@@ -2494,11 +2495,8 @@ export interface components {
              * @default []
              */
             tags: string[];
-            /**
-             * Task Type
-             * @enum {string}
-             */
-            task_type: "classification" | "detection" | "segmentation" | "change_detection";
+            /** Task Type */
+            task_type: string;
             /**
              * Version
              * @default 0.1.0
@@ -4317,7 +4315,7 @@ export interface operations {
     list_models_api_v1_models_get: {
         parameters: {
             query?: {
-                task?: ("classification" | "detection" | "segmentation" | "change_detection") | null;
+                task?: string | null;
                 framework?: string | null;
                 refresh?: boolean;
             };

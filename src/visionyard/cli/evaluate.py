@@ -16,6 +16,7 @@ from rich.table import Table
 
 from visionyard.cli.common import AsJson, Checkpoint, context, err, fail, guarded, out, run_job_here
 from visionyard.common.statuses import JobStatus
+from visionyard.common.tasks import task_spec
 from visionyard.core.jobs import job_folder
 from visionyard.core.runs import get_run
 
@@ -103,17 +104,19 @@ def _uploads(ctx: Any, run_id: str, images: list[Path]) -> dict[str, list[tuple[
         files = [(str(p), p.read_bytes()) for p in images]
     except OSError as exc:
         raise fail(f"cannot read {exc.filename}: {exc.strerror}") from None
-    if task == "change_detection":
-        return {"before": files[0::2], "after": files[1::2]}
+    inputs = task_spec(task).inputs
+    if len(inputs) > 1:  # the images of each sample in turn: before, after, before, after...
+        return {name: files[i :: len(inputs)] for i, name in enumerate(inputs)}
     return {"files": files}
 
 
 def _describe(task: str, entry: dict[str, Any]) -> str:
-    if task == "classification":
+    target = task_spec(task).target
+    if target == "label":
         return f"{entry['class_name']} ({entry['confidence']:.2f})"
-    if task == "detection":
+    if target in ("boxes", "instances"):
         found = ", ".join(f"{n} {s:.2f}" for n, s in zip(entry["class_names"], entry["scores"], strict=True))
         return f"{len(entry['scores'])} objects: {found}" if found else "nothing found"
-    if task == "segmentation":
+    if target == "mask":
         return ", ".join(f"{name} {share:.0%}" for name, share in entry["class_fractions"].items())
     return f"{entry['changed_fraction']:.1%} changed"

@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from visionyard.common.training_config import TrainingConfig
 from visionyard.data.formats import ClassSample, TaskData
-from visionyard.data.loading import LOADING, TaskLoading
+from visionyard.data.loading import TaskLoading
 
 Item = tuple[int, int] | int
 
@@ -148,12 +148,12 @@ def _hold_out(samples: list[Any], fraction: float, seed: str) -> tuple[list[Any]
 
 
 class TaskDataModule(L.LightningDataModule):
-    def __init__(self, task: str, splits: Splits, cfg: TrainingConfig, pin_memory: bool = False):
+    def __init__(self, loading: TaskLoading, splits: Splits, cfg: TrainingConfig, pin_memory: bool = False):
         super().__init__()
         self.splits, self.cfg, self.pin_memory = splits, cfg, pin_memory
         self.batch_size = cfg.batch_size
         """What the loaders batch by (Lightning's batch-size finder scales it)."""
-        self.loading = LOADING[task]
+        self.loading = loading
         self.train_set = KeyedDataset(splits.train, self.loading, self.loading.transform(cfg, True), cfg.seed)
         self.val_set = KeyedDataset(splits.val, self.loading, self.loading.transform(cfg, False))
         self.test_set = KeyedDataset(splits.test, self.loading, self.loading.transform(cfg, False))

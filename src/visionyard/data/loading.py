@@ -105,15 +105,9 @@ def change_transform(cfg: TrainingConfig, train: bool) -> v2.Compose:
 
 @dataclass(frozen=True)
 class TaskLoading:
+    """How a task's samples become tensors (its kit holds one)."""
+
     load: Callable[[Any], tuple[Any, ...]]
     transform: Callable[[TrainingConfig, bool], v2.Compose]
     finish: Callable[..., tuple[Any, ...]]
     collate: Callable[[list[Any]], Any] | None = None
-
-
-LOADING: dict[str, TaskLoading] = {
-    "classification": TaskLoading(load_classification, classification_transform, finish_classification),
-    "detection": TaskLoading(load_detection, detection_transform, finish_detection, collate_detection),
-    "segmentation": TaskLoading(load_segmentation, segmentation_transform, finish_segmentation),
-    "change_detection": TaskLoading(load_change, change_transform, finish_change),
-}

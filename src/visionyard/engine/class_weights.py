@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from visionyard.common.tasks import task_spec
 from visionyard.data.formats.render import render_mask
 from visionyard.data.formats.samples import IGNORE_INDEX
 from visionyard.plugins.validation import ConfigError, ConfigProblem
@@ -36,7 +37,7 @@ def class_weights(
 
 
 def _counts(samples: Sequence[Any], n: int, task: str) -> np.ndarray:
-    if task == "classification":
+    if task_spec(task).target == "label":
         return np.bincount([s.label for s in samples], minlength=n)[:n].astype(np.float64)
     step = max(1, len(samples) // MASKS_COUNTED)
     counts = np.zeros(n, dtype=np.float64)

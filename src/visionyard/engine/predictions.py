@@ -1,4 +1,5 @@
-"""Per-image predictions at each image's own resolution, from a task module's batch outputs.
+"""Per-image predictions at each image's own resolution, from a task module's batch outputs (each
+task's kit names its function here).
 
 Validation details, test runs and the predict endpoint all come through here, so a prediction is
 made and mapped back to the image the same way everywhere: boxes scaled from the model's square
@@ -17,42 +18,26 @@ from PIL import Image
 from torchvision import tv_tensors
 
 from visionyard.common.training_config import TrainingConfig
-from visionyard.data.loading import LOADING
-
-Size = tuple[int, int]
-"""(width, height) of an original image."""
+from visionyard.engine.tasks.kit import Size, TaskKit
 
 CHANGE_THRESHOLD = 0.5
 
 
-def preprocess(task: str, cfg: TrainingConfig, images: Sequence[Any]) -> Any:
-    """A model input batch from PIL images (change detection: ``(before, after)`` pairs), transformed as
-    the validation loader does."""
-    transform = LOADING[task].transform(cfg, False)
-    if task == "change_detection":
-        pairs = [transform(before.convert("RGB"), after.convert("RGB")) for before, after in images]
-        return torch.stack([_plain(p[0]) for p in pairs]), torch.stack([_plain(p[1]) for p in pairs])
-    if task == "detection":
-        return [_plain(transform(image.convert("RGB"), _no_boxes(image))[0]) for image in images]
-    return torch.stack([_plain(transform(image.convert("RGB"))) for image in images])
+def preprocess(kit: TaskKit, cfg: TrainingConfig, samples: Sequence[tuple[Image.Image, ...]]) -> Any:
+    """A model input batch from samples of PIL images (one each, or one per input of the task: change
+    detection's before and after), transformed as the validation loader does."""
+    transform = kit.loading.transform(cfg, False)
+    if len(kit.spec.inputs) > 1:
+        parts = [transform(*(image.convert("RGB") for image in sample)) for sample in samples]
+        return tuple(torch.stack([_plain(p[i]) for p in parts]) for i in range(len(kit.spec.inputs)))
+    if kit.spec.image_list:
+        return [_plain(transform(image.convert("RGB"), _no_boxes(image))[0]) for (image,) in samples]
+    return torch.stack([_plain(transform(image.convert("RGB"))) for (image,) in samples])
 
 
-def to_predictions(
-    task: str, outputs: Any, sizes: Sequence[Size], class_names: Sequence[str], input_size: int
+def classification_predictions(
+    logits: torch.Tensor, sizes: Sequence[Size], class_names: Sequence[str], input_size: int
 ) -> list[dict[str, Any]]:
-    """One prediction per image. Dense tasks carry their mask as a ``(H, W)`` uint8 array under ``mask``."""
-    if task == "classification":
-        return _classification(outputs, class_names)
-    if task == "detection":
-        return _detection(outputs, sizes, class_names, input_size)
-    if task == "segmentation":
-        return _segmentation(outputs, sizes, class_names)
-    if task == "change_detection":
-        return _change(outputs, sizes)
-    raise ValueError(f"no predictions for task {task!r}")
-
-
-def _classification(logits: torch.Tensor, class_names: Sequence[str]) -> list[dict[str, Any]]:
     probabilities = logits.float().softmax(dim=1).cpu()
     results = []
     for row in probabilities:
@@ -63,7 +48,7 @@ def _classification(logits: torch.Tensor, class_names: Sequence[str]) -> list[di
     return results
 
 
-def _detection(
+def detection_predictions(
     detections: Sequence[dict[str, torch.Tensor]], sizes: Sequence[Size], class_names: Sequence[str], input_size: int
 ) -> list[dict[str, Any]]:
     results = []
@@ -82,7 +67,9 @@ def _detection(
     return results
 
 
-def _segmentation(logits: torch.Tensor, sizes: Sequence[Size], class_names: Sequence[str]) -> list[dict[str, Any]]:
+def segmentation_predictions(
+    logits: torch.Tensor, sizes: Sequence[Size], class_names: Sequence[str], input_size: int
+) -> list[dict[str, Any]]:
     confidence, masks = logits.float().softmax(dim=1).max(dim=1)
     results = []
     for mask, certainty, size in zip(masks, confidence, sizes, strict=True):
@@ -97,7 +84,9 @@ def _segmentation(logits: torch.Tensor, sizes: Sequence[Size], class_names: Sequ
     return results
 
 
-def _change(logits: torch.Tensor, sizes: Sequence[Size]) -> list[dict[str, Any]]:
+def change_predictions(
+    logits: torch.Tensor, sizes: Sequence[Size], class_names: Sequence[str], input_size: int
+) -> list[dict[str, Any]]:
     probabilities = logits.float()[:, 0].sigmoid()
     results = []
     for p, size in zip(probabilities, sizes, strict=True):

@@ -10,7 +10,7 @@ from torchmetrics.classification import (
     MulticlassRecall,
 )
 
-from visionyard.metrics.headlines import headline
+from visionyard.common.tasks import headline
 
 HEADLINE = headline("classification")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from visionyard.common.tasks import headline
 from visionyard.config import Settings
 from visionyard.db.models import Event, Run, Sweep
-from visionyard.metrics.headlines import headline
 
 KIND = "run.status"
 SWEEP_KIND = "sweep.status"

@@ -11,9 +11,19 @@ from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
-TaskType = Literal["classification", "detection", "segmentation", "change_detection"]
+from visionyard.common.tasks import TASKS
+
+
+def _known_task(name: str) -> str:
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name!r}; tasks: {', '.join(TASKS)}")
+    return name
+
+
+TaskType = Annotated[str, AfterValidator(_known_task)]
+"""The name of a task this process knows (``visionyard.common.tasks``)."""
 FieldType = Literal["int", "float", "str", "bool", "select", "multiselect"]
 _IDENTIFIER = r"^[a-z][a-z0-9_]{0,63}$"
 

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from visionyard.common.errors import Invalid
+from visionyard.common.tasks import TASKS, task_spec
 from visionyard.common.training_config import PreprocessingConfig, TrainingConfig
 from visionyard.plugins.schema import ConfigSchema
 
@@ -95,21 +96,23 @@ def config_warnings(config: Mapping[str, Any], image_sizes: Sequence[int], model
 
 def _task_problems(config: dict[str, Any], task: str) -> list[ConfigProblem]:
     """Settings that only make sense for some tasks: mixing two images' labels and smoothing them
-    (classification), weighing a loss per class (classification and segmentation)."""
-    problems = []
-    if task != "classification":
+    (tasks of one label per image), weighing a loss per class (tasks whose loss takes class weights)."""
+    spec, problems = task_spec(task), []
+    if spec.target != "label":
         problems += [
-            ConfigProblem(
-                f"augmentation.{key}", f"mixes class labels, so it applies to classification only, not {task}"
-            )
+            ConfigProblem(f"augmentation.{key}", f"mixes class labels, so it applies to classification, not {task}")
             for key in ("mixup_alpha", "cutmix_alpha")
             if config["augmentation"][key] > 0
         ]
-        if config["label_smoothing"] > 0:
-            problems.append(ConfigProblem("label_smoothing", f"applies to classification only, not {task}"))
-    if task not in ("classification", "segmentation") and config["class_weights"] != "none":
-        problems.append(ConfigProblem("class_weights", f"applies to classification and segmentation, not {task}"))
+    if not spec.smooths_labels and config["label_smoothing"] > 0:
+        problems.append(ConfigProblem("label_smoothing", f"applies to {_tasks_with('smooths_labels')}, not {task}"))
+    if not spec.weighs_classes and config["class_weights"] != "none":
+        problems.append(ConfigProblem("class_weights", f"applies to {_tasks_with('weighs_classes')}, not {task}"))
     return problems
+
+
+def _tasks_with(flag: str) -> str:
+    return " and ".join(spec.name for spec in TASKS.values() if getattr(spec, flag))
 
 
 def problems_from_pydantic(exc: ValidationError) -> list[ConfigProblem]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from visionyard.common.errors import NotFound
 from visionyard.common.statuses import JobStatus
+from visionyard.common.tasks import task_spec
 from visionyard.core import jobs as core_jobs
 from visionyard.core.runs import get_run
 from visionyard.data import drawing
@@ -137,40 +139,72 @@ def render(
     """PNG of one image: ground truth beside the prediction."""
     meta, row = report(folder), record(folder, index)
     run = get_run(session, run_id)
-    task, classes = meta["task"], meta["classes"]
-    image = _open(_dataset_file(ctx, run, meta, row["image"]))
-    if task == "classification":
-        text = f"truth: {row['truth_name']}\npred: {row['class_name']} {row['confidence']:.2f}"
-        return drawing.to_png(drawing.caption(image, text, ok=row["correct"]))
-    if task == "detection":
-        threshold = meta["score_threshold"] if score_threshold is None else score_threshold
-        truth, found = row["truth"], row["prediction"]
-        keep = [i for i, score in enumerate(found["scores"]) if score >= threshold]
-        predicted = drawing.draw_boxes(
-            image,
-            [found["boxes"][i] for i in keep],
-            [found["labels"][i] for i in keep],
-            classes,
-            [found["scores"][i] for i in keep],
-        )
-        panels = [("ground truth", drawing.draw_boxes(image, truth["boxes"], truth["labels"], classes))]
-        return drawing.to_png(drawing.side_by_side([*panels, (f"prediction (score >= {threshold:g})", predicted)]))
-    truth_mask, mask = _mask(folder, row["truth_mask"]), _mask(folder, row["mask"])
-    if task == "change_detection":
-        before = _open(_dataset_file(ctx, run, meta, row["before"]))
-        panels = [
-            ("before", before),
-            ("after", image),
-            ("true change", drawing.overlay_mask(image, truth_mask, 2)),
-            ("predicted change", drawing.overlay_mask(image, mask, 2)),
-        ]
-    else:
-        panels = [
-            ("image", image),
-            ("ground truth", drawing.overlay_mask(image, truth_mask, len(classes))),
-            ("prediction", drawing.overlay_mask(image, mask, len(classes))),
-        ]
-    return drawing.to_png(drawing.side_by_side(panels))
+    threshold = meta["score_threshold"] if score_threshold is None else score_threshold
+    shown = Shown(meta["classes"], threshold, lambda part: _open(_dataset_file(ctx, run, meta, row[part])), folder)
+    return drawing.to_png(_RENDERERS[task_spec(meta["task"]).target](shown, row))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What drawing a record needs: its classes, the score threshold, its images by part and its folder."""
+
+    classes: list[str]
+    threshold: float
+    image: Callable[[str], Image.Image]
+    folder: EvaluationFolder
+
+    def mask(self, row: dict[str, Any], part: str) -> np.ndarray:
+        return _mask(self.folder, row[part])
+
+
+def _label(shown: Shown, row: dict[str, Any]) -> Image.Image:
+    text = f"truth: {row['truth_name']}\npred: {row['class_name']} {row['confidence']:.2f}"
+    return drawing.caption(shown.image("image"), text, ok=row["correct"])
+
+
+def _boxes(shown: Shown, row: dict[str, Any]) -> Image.Image:
+    image, classes, threshold = shown.image("image"), shown.classes, shown.threshold
+    truth, found = row["truth"], row["prediction"]
+    keep = [i for i, score in enumerate(found["scores"]) if score >= threshold]
+    predicted = drawing.draw_boxes(
+        image,
+        [found["boxes"][i] for i in keep],
+        [found["labels"][i] for i in keep],
+        classes,
+        [found["scores"][i] for i in keep],
+    )
+    panels = [("ground truth", drawing.draw_boxes(image, truth["boxes"], truth["labels"], classes))]
+    return drawing.side_by_side([*panels, (f"prediction (score >= {threshold:g})", predicted)])
+
+
+def _mask_panels(shown: Shown, row: dict[str, Any]) -> Image.Image:
+    image, count = shown.image("image"), len(shown.classes)
+    panels = [
+        ("image", image),
+        ("ground truth", drawing.overlay_mask(image, shown.mask(row, "truth_mask"), count)),
+        ("prediction", drawing.overlay_mask(image, shown.mask(row, "mask"), count)),
+    ]
+    return drawing.side_by_side(panels)
+
+
+def _change(shown: Shown, row: dict[str, Any]) -> Image.Image:
+    image = shown.image("image")
+    panels = [
+        ("before", shown.image("before")),
+        ("after", image),
+        ("true change", drawing.overlay_mask(image, shown.mask(row, "truth_mask"), 2)),
+        ("predicted change", drawing.overlay_mask(image, shown.mask(row, "mask"), 2)),
+    ]
+    return drawing.side_by_side(panels)
+
+
+_RENDERERS: dict[str, Callable[[Shown, dict[str, Any]], Image.Image]] = {
+    "label": _label,
+    "boxes": _boxes,
+    "mask": _mask_panels,
+    "change": _change,
+}
+"""How a record is drawn, by what the task's truth and predictions are (``TaskSpec.target``)."""
 
 
 def image_part(

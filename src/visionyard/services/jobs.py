@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from visionyard.common.errors import Conflict
 from visionyard.common.statuses import JobStatus
+from visionyard.common.tasks import task_spec
 from visionyard.core.jobs import JobNotFinished, get_job, job_folder
 from visionyard.core.runs import RunSetupError, get_run, new_run_id, run_classes
 from visionyard.data import formats
@@ -64,7 +65,7 @@ def create_test(ctx: Context, run_id: str, spec: TestSpec) -> Job:
     except formats.FormatMismatch as exc:
         raise RunSetupError(f"dataset {name!r} cannot test a {task} model: {exc}") from None
     classes = run_classes(ctx.settings, run_id, own[1], task)
-    if task != "change_detection" and data.classes != classes:
+    if task_spec(task).fixed_classes is None and data.classes != classes:
         trained = f"run {run_id} was trained on {classes}"
         raise RunSetupError(f"dataset {name!r} has classes {data.classes}; {trained} (same names, same order)")
     split = spec.split or ("test" if "test" in data.splits else None)

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from visionyard.common.errors import NotFound
+from visionyard.common.tasks import headline
 from visionyard.common.training_config import TrainingConfig
 from visionyard.db.models import Job, MetricRow, ModelAlias, ModelVersion, Run, TrainedModel
-from visionyard.metrics.headlines import headline
 from visionyard.schemas.registry import (
     MAX_VERSION,
     BestEpoch,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from visionyard.common.tasks import task_spec
 from visionyard.core import jobs as core_jobs
 from visionyard.core import runs as core_runs
 from visionyard.core.runs import RunSetupError, get_run
@@ -96,7 +97,7 @@ def predict(
         "classes": core_runs.run_classes(ctx.settings, run_id, dataset, task),
         "checkpoint": str(folder.root / checkpoint["checkpoint"]),
         "export": served,
-        "images": [item[0][1] if len(item) == 1 else tuple(data for _, data in item) for item in named],
+        "images": [tuple(data for _, data in item) for item in named],
         "score_threshold": options.score_threshold,
         "overlay": options.overlay,
     }
@@ -122,15 +123,18 @@ def predict(
 
 
 def _images(task: str, uploads: dict[str, list[Upload]], most: int) -> list[list[Upload]]:
-    """One entry per prediction: ``[image]``, or ``[before, after]`` for change detection."""
-    if task == "change_detection":
-        before, after = uploads.get("before", []), uploads.get("after", [])
-        if uploads.get("files") or not before or len(before) != len(after):
-            raise ImageRejected(422, "invalid_images", "change detection takes images in pairs: `before` and `after`")
-        named = [[b, a] for b, a in zip(before, after, strict=True)]
+    """One entry per prediction: ``[image]``, or one image per input of the task (change detection's
+    ``before`` and ``after``), sent as form fields of those names."""
+    inputs = task_spec(task).inputs
+    if len(inputs) > 1:
+        parts = [uploads.get(name, []) for name in inputs]
+        if uploads.get("files") or not parts[0] or any(len(part) != len(parts[0]) for part in parts):
+            fields = " and ".join(f"`{name}`" for name in inputs)
+            raise ImageRejected(422, "invalid_images", f"{task} takes images in sets: {fields}")
+        named = [list(item) for item in zip(*parts, strict=True)]
     else:
         files = uploads.get("files", [])
-        if not files or uploads.get("before") or uploads.get("after"):
+        if not files or any(part for name, part in uploads.items() if name != "files"):
             raise ImageRejected(422, "invalid_images", "send one or more images as `files`")
         named = [[f] for f in files]
     if len(named) > most:

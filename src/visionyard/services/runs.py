@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from visionyard.common.errors import Conflict, Invalid
 from visionyard.common.statuses import RunStatus
+from visionyard.common.tasks import task_spec
 from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
 from visionyard.core import devices, lifecycle
@@ -114,9 +115,8 @@ def prepare_run(
 def check_fits(data_path: Path, task: str, model: str) -> None:
     """A dataset of another layout than the model's task reads is refused here. One with no known layout
     goes on: the worker's full check says what is wrong with it (an empty class folder, say)."""
-    found = formats.sniff(data_path)
-    if found and not any(task in formats.FORMAT_TASKS[f] for f in found):
-        readable = sorted(f for f, tasks in formats.FORMAT_TASKS.items() if task in tasks)
+    found, readable = formats.sniff(data_path), task_spec(task).formats
+    if found and not set(found) & set(readable):
         holds = f"it holds {', '.join(found)} data"
         raise RunSetupError(
             f"{model!r} is a {task} model and needs a {' or '.join(readable)} dataset; "

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from visionyard.common.errors import Conflict, Invalid, NotFound
 from visionyard.common.statuses import RunStatus, SweepStatus
+from visionyard.common.tasks import headline
 from visionyard.core import lifecycle
 from visionyard.db.models import Run, Sweep, utcnow
-from visionyard.metrics.headlines import headline
 from visionyard.notify import targets
 from visionyard.plugins.validation import resolve_config
 from visionyard.schemas.sweeps import SweepAction

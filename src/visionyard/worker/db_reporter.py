@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from visionyard.common.tasks import headline
 from visionyard.common.training_config import TrainingConfig
 from visionyard.core import lifecycle
 from visionyard.core.context import Context
 from visionyard.db.models import Checkpoint, MetricRow, Run, utcnow
-from visionyard.metrics.headlines import headline
 
 
 class DatabaseReporter:

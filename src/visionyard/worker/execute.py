@@ -19,6 +19,7 @@ import lightning as L
 
 from visionyard.common.errors import DiskFull, Invalid, VisionyardError
 from visionyard.common.statuses import RunStatus
+from visionyard.common.tasks import headline
 from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
 from visionyard.core.requests import RunRequest
@@ -37,6 +38,7 @@ from visionyard.engine.callbacks import (
 from visionyard.engine.downloads import DownloadFailed
 from visionyard.engine.evaluation.callback import ValidationDetails
 from visionyard.engine.reporting import Control, FlagControl, NullReporter, Reporter
+from visionyard.engine.tasks.kit import kit
 from visionyard.engine.trainer import HardwareError, build_trainer, resolve_hardware
 from visionyard.engine.weights import (
     Downloads,
@@ -46,7 +48,6 @@ from visionyard.engine.weights import (
     load_matching,
     read_state_dict,
 )
-from visionyard.metrics.headlines import headline
 from visionyard.plugins.catalog import PluginCatalog, UnknownModelError
 from visionyard.plugins.validation import ConfigError
 from visionyard.storage.atomic import out_of_space
@@ -215,7 +216,7 @@ def _train(
     ckpt = folder.last_ckpt if request.resume else None
     with other_ranks(request, hardware.world_size if primary and not hardware.ray_train else 1):
         trainer = build_trainer(folder, cfg, hardware, *monitored, callbacks, reporter, progress=request.progress)
-        plugin.train(trainer, TaskDataModule(task, splits, cfg, pin_memory=pin), ckpt_path=ckpt)
+        plugin.train(trainer, TaskDataModule(kit(task).loading, splits, cfg, pin_memory=pin), ckpt_path=ckpt)
     if control_callback.outcome == "pause":
         return RunStatus.PAUSED
     if control_callback.outcome == "stop":

@@ -14,6 +14,7 @@ import torch
 
 from visionyard.common.export_formats import FORMATS, SIDECAR, SNIPPET
 from visionyard.common.statuses import JobStatus
+from visionyard.common.tasks import task_spec
 from visionyard.common.training_config import TrainingConfig
 from visionyard.core import runs as core_runs
 from visionyard.data import formats
@@ -106,7 +107,7 @@ def _describe(
         classes=classes,
         cfg=cfg,
         input_names=plugin.input_names,
-        per_image=work.task == "detection",
+        per_image=task_spec(work.task).image_list,
         options=options,
     )
     work.folder.mkdir(parents=True, exist_ok=True)
@@ -121,12 +122,13 @@ def _calibration(
     module: TaskModule, task: str, samples: Sequence[Any], cfg: TrainingConfig, count: int
 ) -> Iterator[list[np.ndarray]]:
     """One image's model inputs at a time (every export takes a batch of one), of the first ``count`` samples."""
+    spec = task_spec(task)
     for batch in loader(task, samples[:count], cfg):
         inputs = module.inputs_of(batch)
-        if task == "detection":
+        if spec.image_list:
             yield from ([image.numpy()] for image in inputs)
         else:
-            tensors = list(inputs) if task == "change_detection" else [inputs]
+            tensors = list(inputs) if len(spec.inputs) > 1 else [inputs]
             for i in range(len(tensors[0])):
                 yield [t[i : i + 1].numpy() for t in tensors]
 

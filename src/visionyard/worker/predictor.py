@@ -7,7 +7,6 @@ request at a time, and exits when its parent (the API server) is gone.
 
 from __future__ import annotations
 
-import base64
 import io
 import logging
 import os
@@ -20,7 +19,6 @@ from multiprocessing.connection import Connection, Listener
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
 import torch
 from PIL import Image
 
@@ -28,12 +26,12 @@ from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
 from visionyard.data import drawing
 from visionyard.engine.export.runtimes import load_runtime
-from visionyard.engine.predictions import preprocess, to_predictions
+from visionyard.engine.predictions import preprocess
+from visionyard.engine.tasks.kit import kit
 from visionyard.plugins.catalog import PluginCatalog, catalog_for
 
 log = logging.getLogger("visionyard.predictor")
 CACHED_MODELS = 4
-TOP_K = 5
 
 
 class Model(Protocol):
@@ -80,31 +78,30 @@ class Predictor:
 
     def predict(self, request: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
-        task, classes = request["task"], request["classes"]
+        task_kit, classes = kit(request["task"]), request["classes"]
         cfg = TrainingConfig.from_run_config(request["config"])
         with self._lock:
             export = request.get("export")
             if export:
-                module, cached = self.cache.export(export["format"], Path(export["path"]), task)
+                module, cached = self.cache.export(export["format"], Path(export["path"]), task_kit.name)
             else:
                 module, cached = self.cache.get(
                     request["model"], request["config"], classes, Path(request["checkpoint"])
                 )
             loaded = time.perf_counter()
-            images = [_open(item) for item in request["images"]]
-            sizes = [(pair[1] if task == "change_detection" else pair).size for pair in images]
+            samples = [_open(item) for item in request["images"]]
+            sizes = [sample[-1].size for sample in samples]
             with torch.inference_mode():
-                outputs = module.infer_batch(preprocess(task, cfg, images))
-            raw = to_predictions(task, outputs, sizes, classes, cfg.preprocessing.image_size)
+                outputs = module.infer_batch(preprocess(task_kit, cfg, samples))
+            raw = task_kit.predictions(outputs, sizes, classes, cfg.preprocessing.image_size)
         inferred = time.perf_counter()
         threshold = float(request.get("score_threshold", 0.25))
-        predictions = [shape(task, p, classes, threshold) for p in raw]
         overlays = [
-            drawing.to_png(overlay(task, image, shaped, r.get("mask"), classes)) if request.get("overlay") else None
-            for image, shaped, r in zip(images, predictions, raw, strict=True)
+            drawing.to_png(task_kit.overlay(sample, p, classes, threshold)) if request.get("overlay") else None
+            for sample, p in zip(samples, raw, strict=True)
         ]
         return {
-            "predictions": predictions,
+            "predictions": [task_kit.answer(p, classes, threshold) for p in raw],
             "overlays": overlays,
             "cached": cached,
             "timings": {
@@ -114,43 +111,13 @@ class Predictor:
         }
 
 
-def shape(task: str, p: dict[str, Any], classes: list[str], threshold: float) -> dict[str, Any]:
-    """A prediction as the API answers it: top-k classes, detections over the threshold, masks as PNG."""
-    if task == "classification":
-        scores, labels = p["probabilities"].topk(min(TOP_K, len(classes)))
-        top = [
-            {"label": int(label), "class_name": classes[int(label)], "confidence": float(score)}
-            for score, label in zip(scores, labels, strict=True)
-        ]
-        return {"label": p["label"], "class_name": p["class_name"], "confidence": p["confidence"], "top_k": top}
-    if task == "detection":
-        keep = [i for i, score in enumerate(p["scores"]) if score >= threshold]
-        return {key: [p[key][i] for i in keep] for key in ("boxes", "labels", "class_names", "scores")}
-    mask = p["mask"]
-    shaped = {k: v for k, v in p.items() if k != "mask"}
-    shaped["mask_png"] = base64.b64encode(drawing.to_png(Image.fromarray(mask))).decode("ascii")
-    if task == "segmentation":
-        counts = np.bincount(mask.ravel(), minlength=len(classes))
-        shaped["class_fractions"] = {classes[c]: float(n / mask.size) for c, n in enumerate(counts) if n}
-    return shaped
-
-
-def overlay(task: str, image: Any, p: dict[str, Any], mask: np.ndarray | None, classes: list[str]) -> Image.Image:
-    if task == "classification":
-        return drawing.caption(image, f"{p['class_name']} {p['confidence']:.2f}")
-    if task == "detection":
-        return drawing.draw_boxes(image, p["boxes"], p["labels"], classes, p["scores"])
-    assert mask is not None
-    if task == "change_detection":
-        return drawing.overlay_mask(image[1], mask, 2)
-    return drawing.overlay_mask(image, mask, len(classes))
-
-
-def _open(item: Any) -> Any:
-    if isinstance(item, (list, tuple)):
-        return tuple(_open(part) for part in item)
-    with Image.open(io.BytesIO(item)) as image:
-        return image.convert("RGB")
+def _open(item: tuple[bytes, ...]) -> tuple[Image.Image, ...]:
+    """A sample's images, decoded to RGB."""
+    opened = []
+    for data in item:
+        with Image.open(io.BytesIO(data)) as image:
+            opened.append(image.convert("RGB"))
+    return tuple(opened)
 
 
 def serve(address: str, key: bytes) -> None:

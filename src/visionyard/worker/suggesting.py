@@ -12,6 +12,7 @@ from lightning.pytorch.tuner import Tuner
 
 from visionyard.common.training_config import TrainingConfig
 from visionyard.data.datamodule import TaskDataModule
+from visionyard.engine.tasks.kit import kit
 from visionyard.engine.trainer import resolve_hardware
 from visionyard.worker.execute import checked_splits
 from visionyard.worker.job_context import JobContext
@@ -34,7 +35,7 @@ def run_suggestion(work: JobContext) -> dict[str, Any]:
     plugin.build(None)
     module = plugin.training_module()
     accelerator = resolve_hardware(cfg).accelerator
-    datamodule = TaskDataModule(work.task, splits, cfg, pin_memory=accelerator == "cuda")
+    datamodule = TaskDataModule(kit(work.task).loading, splits, cfg, pin_memory=accelerator == "cuda")
     trainer = L.Trainer(
         default_root_dir=work.folder,
         accelerator=accelerator,

@@ -13,8 +13,7 @@ from visionyard.common.training_config import TrainingConfig
 from visionyard.core.runs import run_classes
 from visionyard.data import formats
 from visionyard.data.datamodule import carve_splits
-from visionyard.engine.evaluation.recorders import recorder_for
-from visionyard.engine.evaluation.runner import evaluate_samples
+from visionyard.engine.evaluation.runner import evaluate_samples, recorder_for
 from visionyard.storage.evaluation_folder import EvaluationFolder
 from visionyard.worker.execute import DatasetCheckFailed
 from visionyard.worker.job_context import JobContext

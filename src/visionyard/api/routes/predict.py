@@ -32,7 +32,8 @@ _FORM = {
     "/predict", openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _FORM}}}}
 )
 async def predict(run_id: str, request: Request, ctx: ContextDep) -> Predictions:
-    """Predictions for one or more images (``files``; change detection: ``before`` and ``after`` in pairs)."""
+    """Predictions for one or more images (``files``; change detection: ``before`` and ``after`` in pairs: a
+    task of several inputs takes a field of each input's name)."""
     limit, most = ctx.settings.predict_max_bytes, ctx.settings.predict_max_images
     length = request.headers.get("content-length")
     if length is None or not length.isdecimal():
@@ -43,10 +44,10 @@ async def predict(run_id: str, request: Request, ctx: ContextDep) -> Predictions
         form = await request.form(max_files=3 * most, max_fields=10)
     except Exception as exc:
         raise ApiError(422, "invalid_request", f"not a multipart form: {exc}") from None
-    uploads = {
-        name: [await _read(f) for f in form.getlist(name) if isinstance(f, UploadFile)]
-        for name in ("files", "before", "after")
-    }
+    uploads: dict[str, list[tuple[str, bytes]]] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            uploads.setdefault(name, []).append(await _read(value))
     options = predictions.PredictOptions.parse(
         form.get("checkpoint"), form.get("score_threshold"), form.get("overlay"), form.get("export")
     )

@@ -10,14 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from visionyard.common.tasks import format_tasks, task_spec
 from visionyard.data.formats import classification, coco, levir, masks, yolo
 from visionyard.data.formats.common import issue
 from visionyard.data.formats.render import render_mask
 from visionyard.data.formats.samples import (
-    CHANGE_CLASSES,
-    FORMAT_TASKS,
     IGNORE_INDEX,
-    TASKS,
     ChangeSample,
     ClassSample,
     DetectionSample,
@@ -27,11 +25,8 @@ from visionyard.data.formats.samples import (
 )
 
 __all__ = [
-    "CHANGE_CLASSES",
-    "FORMAT_TASKS",
     "IGNORE_INDEX",
     "LAYOUTS",
-    "TASKS",
     "ChangeSample",
     "ClassSample",
     "DetectionSample",
@@ -70,7 +65,7 @@ _READERS: dict[str, Callable[[Path, str, bool], TaskData]] = {
 
 
 def sniff(root: Path) -> list[str]:
-    """The formats ``root`` holds, in ``FORMAT_TASKS`` order, from folder and file names; of the files,
+    """The formats ``root`` holds, from folder and file names; of the files,
     only a YOLO ``data.yaml`` is read (for the split folders it names).
 
     An image folder is only one when no other layout matches (a COCO, YOLO or LEVIR-CD dataset
@@ -85,7 +80,8 @@ def sniff(root: Path) -> list[str]:
 
 def tasks_of(formats: list[str]) -> list[str]:
     """The tasks the formats can train, in order, once each."""
-    return list(dict.fromkeys(task for name in formats for task in FORMAT_TASKS[name]))
+    holds = format_tasks()
+    return list(dict.fromkeys(task for name in formats for task in holds.get(name, ())))
 
 
 def load(root: Path, task: str, *, verify: bool = True) -> TaskData:
@@ -94,14 +90,12 @@ def load(root: Path, task: str, *, verify: bool = True) -> TaskData:
 
     ``FormatMismatch`` when the folder holds no layout for the task; malformed files never raise:
     they are issues in the report, and what they spoil is left out."""
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; tasks: {', '.join(TASKS)}")
+    wanted = task_spec(task).formats
     found = sniff(root)
-    fits = [name for name in found if task in FORMAT_TASKS[name]]
-    if not fits and not found and task == "classification" and root.is_dir():
+    fits = [name for name in found if name in wanted]
+    if not fits and not found and "image_folder" in wanted and root.is_dir():
         fits = ["image_folder"]  # class folders without images yet: the image-folder check says what is missing
     if not fits:
-        wanted = [name for name, tasks in FORMAT_TASKS.items() if task in tasks]
         has = f"it holds {', '.join(found)}" if found else "no known layout is there"
         if not root.is_dir():
             has = "the folder does not exist"

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from visionyard.common.tasks import task_spec
 from visionyard.data.checks import DatasetIssue, DatasetReport
 from visionyard.data.formats.common import (
     Probe,
@@ -35,8 +37,8 @@ from visionyard.data.formats.common import (
     shown,
     valid_size,
 )
-from visionyard.data.formats.render import clean_segmentation
-from visionyard.data.formats.samples import DetectionSample, SegmentationSample, TaskData
+from visionyard.data.formats.render import clean_segmentation, shape_box
+from visionyard.data.formats.samples import Box, DetectionSample, InstanceSample, SegmentationSample, TaskData
 from visionyard.data.image_folder import SPLITS
 
 
@@ -191,24 +193,24 @@ def load(root: Path, task: str, verify: bool) -> TaskData:
     categories = class_names(files)
     index = {cid: i for i, (cid, _) in enumerate(categories)}
     names = [name for _, name in categories]
-    segmentation = task == "segmentation"
-    classes = ["background", *names] if segmentation else names
+    target = task_spec(task).target
+    classes = ["background", *names] if target == "mask" else names
     data = TaskData(task, "coco", root, classes)
     counts: dict[str, dict[str, int]] = {}
     for split, parsed in files.items():
-        samples, split_issues = _read_split(parsed, root, index, segmentation, verify)
+        samples, split_issues = _read_split(parsed, root, index, _SAMPLES[target], verify)
         data.splits[split] = samples
         issues.extend(split_issues)
-        if segmentation:
-            counts[split] = {"images": len(samples)}
-        else:
-            counts[split] = box_counts(samples, names)
+        counts[split] = {"images": len(samples)} if target == "mask" else box_counts(samples, names)
     data.report = DatasetReport(root=str(root), task=task, format="coco", classes=classes, counts=counts, issues=issues)
     return data
 
 
+SampleBuilder = Callable[[Path, tuple[int, int], list[dict], dict[int, int]], tuple[Any, list[DatasetIssue]]]
+
+
 def _read_split(
-    parsed: CocoFile, root: Path, index: dict[int, int], segmentation: bool, verify: bool
+    parsed: CocoFile, root: Path, index: dict[int, int], build: SampleBuilder, verify: bool
 ) -> tuple[list[Any], list[DatasetIssue]]:
     present = [f for f in parsed.folders if f.is_dir()]
     if not present:
@@ -229,7 +231,6 @@ def _read_split(
         if found.size is None:
             issues.append(corrupt(path, found.problem))
             continue
-        build = _segmentation_sample if segmentation else detection_sample
         sample, sample_issues = build(path, found.size, by_image.get(entry["id"], []), index)
         samples.append(sample)
         issues.extend(sample_issues)
@@ -280,20 +281,25 @@ def detection_sample(
         if problem:
             issues.append(problem)
             continue
-        where = f"annotation {shown(annotation.get('id'))}"
-        bbox = annotation.get("bbox")
-        values = [number(v) for v in bbox] if isinstance(bbox, list) and len(bbox) == 4 else [None]
-        if any(v is None for v in values):
-            issues.append(issue("bad_box", f"{where}: bbox {shown(bbox)} is not four numbers x, y, w, h", path))
-            continue
-        x, y, w, h = values  # type: ignore[misc]
-        box, kind, why = fit_box((x, y, x + w, y + h), size)
-        if kind:
-            issues.append(issue(kind, f"{where}: {why}", path))
+        box, problem = _box(annotation, size, path)
+        if problem:
+            issues.append(problem)
         if box is not None:
             boxes.append(box)
             labels.append(label)
     return DetectionSample(path, tuple(boxes), tuple(labels)), issues  # type: ignore[arg-type]
+
+
+def _box(annotation: dict, size: tuple[int, int], path: Path) -> tuple[Box | None, DatasetIssue | None]:
+    """The annotation's ``bbox`` as ``x1, y1, x2, y2`` fitted to the image, and what is wrong with it."""
+    where = f"annotation {shown(annotation.get('id'))}"
+    bbox = annotation.get("bbox")
+    values = [number(v) for v in bbox] if isinstance(bbox, list) and len(bbox) == 4 else [None]
+    if any(v is None for v in values):
+        return None, issue("bad_box", f"{where}: bbox {shown(bbox)} is not four numbers x, y, w, h", path)
+    x, y, w, h = values  # type: ignore[misc]
+    box, kind, why = fit_box((x, y, x + w, y + h), size)
+    return box, issue(kind, f"{where}: {why}", path) if kind else None
 
 
 def _segmentation_sample(
@@ -311,3 +317,40 @@ def _segmentation_sample(
         if shape is not None:
             shapes.append((label + 1, shape))  # type: ignore[operator]
     return SegmentationSample(path, polygons=tuple(shapes), size=size), issues
+
+
+def instance_sample(
+    path: Path, size: tuple[int, int], annotations: list[dict], index: dict[int, int]
+) -> tuple[InstanceSample, list[DatasetIssue]]:
+    """Each object's shape, class index and box (its ``bbox``, or the shape's bounds when it has none);
+    crowd annotations left out, as for detection."""
+    boxes, labels, shapes, issues = [], [], [], []
+    for annotation in annotations:
+        if annotation.get("iscrowd") in (1, True):
+            continue
+        label, problem = _category(annotation, index, path)
+        if problem:
+            issues.append(problem)
+            continue
+        where = f"annotation {shown(annotation.get('id'))}"
+        shape, kind, why = clean_segmentation(annotation.get("segmentation"), *size)
+        if kind:
+            issues.append(issue(kind, f"{where}: {why}", path))
+        if shape is None:
+            continue
+        box, problem = _box(annotation, size, path) if "bbox" in annotation else (shape_box(shape, *size), None)
+        if problem:
+            issues.append(problem)
+        if box is not None:
+            boxes.append(box)
+            labels.append(label)
+            shapes.append(shape)
+    return InstanceSample(path, tuple(boxes), tuple(labels), tuple(shapes), size), issues  # type: ignore[arg-type]
+
+
+_SAMPLES: dict[str, SampleBuilder] = {
+    "boxes": detection_sample,
+    "mask": _segmentation_sample,
+    "instances": instance_sample,
+}
+"""The sample a COCO file gives a task, by what the task's truth is (``TaskSpec.target``)."""

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from visionyard.common.tasks import CHANGE_CLASSES
 from visionyard.data.checks import DatasetIssue, DatasetReport
 from visionyard.data.formats.common import corrupt, issue, list_files, non_image_issues, parallel, probe, splits_with
 from visionyard.data.formats.masks import mask_problem
-from visionyard.data.formats.samples import CHANGE_CLASSES, ChangeSample, TaskData
+from visionyard.data.formats.samples import ChangeSample, TaskData
 
 PARTS = ("A", "B", "label")
 

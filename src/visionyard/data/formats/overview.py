@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from visionyard.common.tasks import CHANGE_CLASSES, TASKS, format_tasks
 from visionyard.data.formats import coco, levir, masks, yolo
 from visionyard.data.formats.common import is_file, list_files, read_text, splits_with, valid_size
-from visionyard.data.formats.samples import CHANGE_CLASSES, FORMAT_TASKS, Box
+from visionyard.data.formats.samples import Box
 
 BoxLookup = Callable[[Path], list[tuple[str, Box]]]
 """An image's boxes (a path of ``Overview.shown``): class name and ``x1, y1, x2, y2`` as fractions
@@ -49,7 +50,7 @@ def _coco(root: Path) -> Overview:
     files, _ = coco.read_files(root)
     categories = coco.class_names(files)
     names = dict(categories)
-    view = Overview("coco", list(FORMAT_TASKS["coco"]), [name for _, name in categories])
+    view = Overview("coco", format_tasks()["coco"], [name for _, name in categories])
     folders: dict[str, Path] = {}
     view.boxes = _coco_boxes(files, folders, categories)
     has_box = has_shape = False
@@ -66,8 +67,8 @@ def _coco(root: Path) -> Overview:
         folder = next((f for f in parsed.folders if entries and is_file(f / entries[0])), parsed.folders[0])
         folders[split] = folder
         view.shown[split] = [[folder / e] for e in entries]
-    if has_box != has_shape:
-        view.tasks = ["detection"] if has_box else ["segmentation"]
+    if has_box != has_shape:  # a dataset of boxes only, or of shapes only
+        view.tasks = [t for t in view.tasks if (TASKS[t].target == "boxes") == has_box]
     return view
 
 
@@ -111,7 +112,7 @@ def _fractions(box: Box, size: tuple[int, int]) -> Box:
 
 def _yolo(root: Path) -> Overview:
     classes, _ = yolo.read_names(root)
-    view = Overview("yolo", list(FORMAT_TASKS["yolo"]), classes)
+    view = Overview("yolo", format_tasks()["yolo"], classes)
     folders = yolo.split_folders(root)
     for split, (images, labels) in folders.items():
         files, others = list_files(images)
@@ -156,7 +157,7 @@ def _line_classes(text: str) -> list[int]:
 
 def _masks(root: Path) -> Overview:
     classes, _ = masks.read_classes(root)
-    view = Overview("masks", list(FORMAT_TASKS["masks"]), classes)
+    view = Overview("masks", format_tasks()["masks"], classes)
     for split in splits_with(root, "images", "masks"):
         files, others = list_files(root / split / "images")
         view.non_images += len(others)
@@ -166,7 +167,7 @@ def _masks(root: Path) -> Overview:
 
 
 def _levir(root: Path) -> Overview:
-    view = Overview("levir_cd", list(FORMAT_TASKS["levir_cd"]), list(CHANGE_CLASSES))
+    view = Overview("levir_cd", format_tasks()["levir_cd"], list(CHANGE_CLASSES))
     for split in splits_with(root, *levir.PARTS):
         found, others = levir.pairs(root / split)
         view.non_images += len(others)

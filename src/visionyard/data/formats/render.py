@@ -1,4 +1,5 @@
-"""Class-index masks for segmentation samples: a PNG read as it is, or COCO shapes rasterised.
+"""Class-index masks for segmentation samples (a PNG read as it is, or COCO shapes rasterised) and
+one mask per object for instance segmentation samples.
 
 COCO polygons and RLE are checked (``clean_segmentation``) before pycocotools sees them: its C
 code trusts its input (a polygon far outside the image allocates by its perimeter, RLE counts
@@ -15,7 +16,7 @@ from PIL import Image
 from pycocotools import mask as coco_mask
 
 from visionyard.data.formats.common import EDGE_TOLERANCE, number
-from visionyard.data.formats.samples import SegmentationSample
+from visionyard.data.formats.samples import InstanceSample, SegmentationSample
 
 Cleaned = tuple[Any, str | None, str | None]
 
@@ -38,6 +39,23 @@ def render_mask(sample: SegmentationSample) -> np.ndarray:
             continue
         mask[_rasterise(shape, width, height) > 0] = class_index
     return mask
+
+
+def render_instances(sample: InstanceSample) -> np.ndarray:
+    """The (N, H, W) uint8 0/1 masks of the sample's objects, in their order."""
+    width, height = sample.size
+    if not sample.shapes:
+        return np.zeros((0, height, width), dtype=np.uint8)
+    return np.stack([_rasterise(shape, width, height) for shape in sample.shapes])
+
+
+def shape_box(shape: Any, width: int, height: int) -> tuple[float, float, float, float] | None:
+    """The bounds of a checked shape as ``x1, y1, x2, y2`` pixels (None where it covers no pixel)."""
+    pixels = _rasterise(shape, width, height)
+    rows, columns = np.flatnonzero(pixels.any(axis=1)), np.flatnonzero(pixels.any(axis=0))
+    if not len(rows):
+        return None
+    return float(columns[0]), float(rows[0]), float(columns[-1] + 1), float(rows[-1] + 1)
 
 
 def _rasterise(shape: Any, width: int, height: int) -> np.ndarray:

@@ -12,15 +12,6 @@ from typing import Any
 
 from visionyard.data.checks import DatasetReport
 
-FORMAT_TASKS: dict[str, tuple[str, ...]] = {
-    "image_folder": ("classification",),
-    "coco": ("detection", "segmentation"),
-    "yolo": ("detection",),
-    "masks": ("segmentation",),
-    "levir_cd": ("change_detection",),
-}
-TASKS: tuple[str, ...] = ("classification", "detection", "segmentation", "change_detection")
-CHANGE_CLASSES = ["unchanged", "changed"]
 IGNORE_INDEX = 255
 """Mask value left out of the loss and the metrics."""
 
@@ -55,6 +46,19 @@ class SegmentationSample:
     """``(class_index, coco_segmentation)`` in paint order (COCO datasets); 0 is background."""
     size: tuple[int, int] | None = None
     """``(width, height)`` to rasterise ``polygons`` at."""
+
+
+@dataclass(frozen=True)
+class InstanceSample:
+    image: Path
+    boxes: tuple[Box, ...]
+    """Absolute ``x1, y1, x2, y2`` pixels, inside the image: each object's box."""
+    labels: tuple[int, ...]
+    """Indexes ``0..K-1`` into the class list, one per object."""
+    shapes: tuple[Any, ...]
+    """Each object's checked COCO shape (polygons, or RLE with integer counts) at ``size``."""
+    size: tuple[int, int]
+    """``(width, height)`` of the image."""
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ import lightning as L
 import torch
 from torch import nn
 
+from visionyard.common.tasks import headline
 from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.weights import load_matching, load_weights_file, read_state_dict, state_dict_of
-from visionyard.metrics.headlines import headline
 from visionyard.plugins.schema import WeightSource
 from visionyard.plugins.sdk import ModelPlugin
 from visionyard.storage.atomic import write_with

@@ -14,8 +14,8 @@ from typing import Any
 import lightning as L
 import torch.distributed as dist
 
-from visionyard.engine.evaluation.recorders import Recorder, recorder_for
-from visionyard.engine.evaluation.runner import DEFAULT_SCORE_THRESHOLD, predictions_for
+from visionyard.engine.evaluation.recorders import Recorder
+from visionyard.engine.evaluation.runner import DEFAULT_SCORE_THRESHOLD, predictions_for, recorder_for
 from visionyard.storage.run_folder import RunFolder
 
 Predicted = tuple[int, dict[str, Any], float | None]

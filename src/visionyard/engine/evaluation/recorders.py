@@ -18,7 +18,7 @@ import torch
 from PIL import Image
 from torchmetrics.functional import classification as tmf
 
-from visionyard.data.formats import CHANGE_CLASSES, IGNORE_INDEX, render_mask
+from visionyard.data.formats import IGNORE_INDEX, render_mask
 from visionyard.engine.evaluation.summaries import histogram, thin_curve
 from visionyard.metrics.classification import classification_metrics
 from visionyard.metrics.detection import detection_metric, summarise_detection
@@ -358,23 +358,3 @@ def change_scores(confusion: np.ndarray) -> dict[str, float]:
         "precision": tp / (tp + fp) if tp + fp else 0.0,
         "recall": tp / (tp + fn) if tp + fn else 0.0,
     }
-
-
-RECORDERS: dict[str, type[Recorder]] = {
-    "classification": ClassificationRecorder,
-    "detection": DetectionRecorder,
-    "segmentation": SegmentationRecorder,
-    "change_detection": ChangeRecorder,
-}
-
-
-def recorder_for(
-    task: str,
-    class_names: Sequence[str],
-    folder: EvaluationFolder,
-    dataset_root: Path,
-    prefix: str,
-    score_threshold: float,
-) -> Recorder:
-    names = CHANGE_CLASSES if task == "change_detection" else class_names
-    return RECORDERS[task](names, folder, dataset_root, prefix, score_threshold)

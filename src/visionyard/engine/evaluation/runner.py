@@ -4,6 +4,7 @@ to each image, records and report written by the task's recorder."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -13,26 +14,40 @@ from torch.utils.data import DataLoader
 
 from visionyard.common.training_config import TrainingConfig
 from visionyard.data.datamodule import KeyedDataset
-from visionyard.data.formats import ChangeSample
-from visionyard.data.loading import LOADING
 from visionyard.engine.evaluation.recorders import Recorder
-from visionyard.engine.predictions import Size, to_predictions
 from visionyard.engine.tasks.base import TaskModule
+from visionyard.engine.tasks.kit import Size, TaskKit, kit
+from visionyard.storage.evaluation_folder import EvaluationFolder
 
 DEFAULT_SCORE_THRESHOLD = 0.25
 """Detections at or above this score count for per-image correctness and TP/FP tables."""
 
 
-def image_size(sample: Any) -> Size:
-    with Image.open(sample.after if isinstance(sample, ChangeSample) else sample.image) as image:
+def image_size(task_kit: TaskKit, sample: Any) -> Size:
+    """The size of a sample's (last) image, the one its prediction is drawn on."""
+    with Image.open(getattr(sample, task_kit.spec.inputs[-1])) as image:
         return image.size
+
+
+def recorder_for(
+    task: str,
+    class_names: Sequence[str],
+    folder: EvaluationFolder,
+    dataset_root: Path,
+    prefix: str,
+    score_threshold: float,
+) -> Recorder:
+    task_kit = kit(task)
+    names = task_kit.spec.fixed_classes or class_names
+    return task_kit.recorder(list(names), folder, dataset_root, prefix, score_threshold)
 
 
 def predictions_for(
     task: str, samples: Sequence[Any], outputs: Any, class_names: Sequence[str], input_size: int
 ) -> list[dict[str, Any]]:
     """A batch's raw outputs as one prediction per image, in the image's own size."""
-    return to_predictions(task, outputs, [image_size(s) for s in samples], class_names, input_size)
+    task_kit = kit(task)
+    return task_kit.predictions(outputs, [image_size(task_kit, s) for s in samples], class_names, input_size)
 
 
 def record_batch(
@@ -43,7 +58,7 @@ def record_batch(
 
 def loader(task: str, samples: Sequence[Any], cfg: TrainingConfig, batch_size: int | None = None) -> DataLoader:
     """Batches of ``samples`` as the validation loader makes them, in order."""
-    loading = LOADING[task]
+    loading = kit(task).loading
     dataset = KeyedDataset(samples, loading, loading.transform(cfg, False))
     return DataLoader(
         dataset,

@@ -2,7 +2,7 @@
 
 The preprocessing written here is the validation transform's, in words a deployment can follow
 without visionyard: RGB, resize to the model's square size, scale to [0, 1], normalise (except
-detection, whose model normalises inside), NCHW float32.
+the image-list models of detection, which normalise inside), NCHW float32 (CHW, one image a call, for those).
 """
 
 from __future__ import annotations
@@ -14,27 +14,7 @@ from typing import Any
 from visionyard import __version__
 from visionyard.common.export_formats import SIDECAR
 from visionyard.common.training_config import TrainingConfig
-from visionyard.engine.predictions import CHANGE_THRESHOLD
-
-POSTPROCESSING: dict[str, dict[str, Any]] = {
-    "classification": {"outputs": ["logits"], "activation": "softmax", "class": "argmax over the last dimension"},
-    "detection": {
-        "outputs": ["boxes", "labels", "scores"],
-        "boxes": "x1, y1, x2, y2 in input pixels: multiply x by width / size and y by height / size",
-        "label_offset": 1,
-        "labels": "label 0 is the background: class_names[label - 1]",
-        "score_threshold": 0.25,
-    },
-    "segmentation": {
-        "outputs": ["logits"],
-        "mask": "argmax over the class dimension, resized to the image with nearest neighbours",
-    },
-    "change_detection": {
-        "outputs": ["logits"],
-        "mask": f"sigmoid(logits) >= {CHANGE_THRESHOLD} is change, resized to the image with nearest neighbours",
-        "threshold": CHANGE_THRESHOLD,
-    },
-}
+from visionyard.engine.tasks.kit import kit
 
 
 def describe(
@@ -53,8 +33,8 @@ def describe(
     options: dict[str, Any],
 ) -> dict[str, Any]:
     """The sidecar's content."""
-    p = cfg.preprocessing
-    normalised = p.normalize and task != "detection"
+    p, task_kit = cfg.preprocessing, kit(task)
+    normalised = p.normalize and not task_kit.spec.image_list
     shape: list[Any] = [3, p.image_size, p.image_size] if per_image else ["batch", 3, p.image_size, p.image_size]
     return {
         "visionyard": __version__,
@@ -81,7 +61,7 @@ def describe(
             "scale": 1 / 255,
             "normalize": {"mean": list(p.mean), "std": list(p.std)} if normalised else None,
         },
-        "postprocessing": POSTPROCESSING[task],
+        "postprocessing": task_kit.postprocessing,
         "options": options,
     }
 
@@ -148,7 +128,7 @@ module = torch.jit.load("{file}").eval()
 def run(*x):
     tensors = [torch.from_numpy(a) for a in x]
     with torch.inference_mode():
-        if meta["task"] == "detection":  # a scripted detector takes a list and answers (losses, detections)
+        if pre["layout"] == "CHW":  # a scripted detector takes a list and answers (losses, detections)
             found = module(tensors)[1][0]
             return [found["boxes"].numpy(), found["labels"].numpy(), found["scores"].numpy()]
         return [module(*tensors).numpy()]
@@ -163,34 +143,6 @@ def run(*x):
 """,
 }
 
-_TASK = {
-    "classification": """x, _ = preprocess("image.jpg")
-logits = run(x)[0][0]
-p = np.exp(logits - logits.max())
-p /= p.sum()
-print(meta["class_names"][int(p.argmax())], float(p.max()))
-""",
-    "detection": """x, (width, height) = preprocess("image.jpg")
-boxes, labels, scores = run(x)
-size = pre["resize"]["width"]
-keep = scores >= meta["postprocessing"]["score_threshold"]
-scale = np.array([width, height, width, height]) / size
-for box, label, score in zip(boxes[keep] * scale, labels[keep], scores[keep]):
-    print(meta["class_names"][int(label) - 1], round(float(score), 3), box.round(1).tolist())
-""",
-    "segmentation": """x, size = preprocess("image.jpg")
-classes = run(x)[0][0].argmax(0).astype(np.uint8)
-mask = np.asarray(Image.fromarray(classes).resize(size, Image.NEAREST))
-print({meta["class_names"][c]: int(n) for c, n in enumerate(np.bincount(mask.ravel())) if n})
-""",
-    "change_detection": """before, _ = preprocess("before.png")
-after, size = preprocess("after.png")
-changed = (run(before, after)[0][0, 0] >= 0).astype(np.uint8)  # logit >= 0 is sigmoid >= 0.5
-mask = np.asarray(Image.fromarray(changed).resize(size, Image.NEAREST))
-print("changed fraction", float(mask.mean()))
-""",
-}
-
 
 def snippet(meta: dict[str, Any]) -> str | None:
     """A runnable Python example (the export's files beside ``model.json``, the image beside them);
@@ -198,9 +150,9 @@ def snippet(meta: dict[str, Any]) -> str | None:
     family = "onnx" if meta["format"].startswith("onnx") else meta["format"]
     if family not in _LOAD:
         return None
-    per_image = meta["task"] == "detection"
+    per_image = meta["preprocessing"]["layout"] == "CHW"
     preprocess = _PREPROCESS.replace("{layout}", meta["preprocessing"]["layout"])
     preprocess = preprocess.replace("{batch}", "" if per_image else "[None]")
-    code = "\n".join([preprocess, _LOAD[family].replace("{file}", meta["files"][0]), _TASK[meta["task"]]])
+    code = "\n".join([preprocess, _LOAD[family].replace("{file}", meta["files"][0]), kit(meta["task"]).snippet])
     files = ", ".join([*meta["files"], SIDECAR])
     return f"# Deploying this {meta['format']} export\n\nFiles: {files}.\n\n```python\n{code}```\n"

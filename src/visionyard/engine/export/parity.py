@@ -18,12 +18,12 @@ import torch
 from torchvision.ops import box_iou
 
 from visionyard.common.export_formats import Tolerance
+from visionyard.common.tasks import headline
 from visionyard.common.training_config import TrainingConfig
-from visionyard.engine.evaluation.recorders import recorder_for
-from visionyard.engine.evaluation.runner import DEFAULT_SCORE_THRESHOLD, loader, record_batch
+from visionyard.engine.evaluation.runner import DEFAULT_SCORE_THRESHOLD, loader, record_batch, recorder_for
 from visionyard.engine.export.runtimes import Runtime
 from visionyard.engine.tasks.base import TaskModule
-from visionyard.metrics.headlines import headline
+from visionyard.engine.tasks.kit import kit
 from visionyard.metrics.matching import MATCH_IOU
 from visionyard.storage.evaluation_folder import EvaluationFolder
 
@@ -39,28 +39,38 @@ class ParityMeter:
 
     def __init__(
         self,
-        task: str,
         input_size: int,
         score_threshold: float = DEFAULT_SCORE_THRESHOLD,
         score_margin: float = SCORE_MARGIN,
     ):
-        self.task, self.input_size, self.score_threshold = task, input_size, score_threshold
+        self.input_size, self.score_threshold = input_size, score_threshold
         self.score_margin = score_margin
         self.max_abs_diff = 0.0
         self.agreeing = 0
         self.compared = 0
 
-    def update(self, reference: Any, candidate: Any) -> None:
-        if self.task == "detection":
-            for ref, cand in zip(reference, candidate, strict=True):
-                self._detections(ref, cand)
-            return
+    def classes(self, reference: torch.Tensor, candidate: torch.Tensor) -> None:
+        """Logits of classes (per image or per pixel): the class each picks agrees."""
+        ref, cand = self._dense(reference, candidate)
+        self._count(ref.argmax(dim=1) == cand.argmax(dim=1))
+
+    def change(self, reference: torch.Tensor, candidate: torch.Tensor) -> None:
+        """Change logits: change (logit >= 0) or not agrees."""
+        ref, cand = self._dense(reference, candidate)
+        self._count((ref >= 0) == (cand >= 0))
+
+    def detections(self, reference: list[dict[str, torch.Tensor]], candidate: list[dict[str, torch.Tensor]]) -> None:
+        for ref, cand in zip(reference, candidate, strict=True):
+            self._detections(ref, cand)
+
+    def _dense(self, reference: torch.Tensor, candidate: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         ref, cand = reference.float().cpu(), candidate.float().cpu()
         if ref.shape != cand.shape:
             raise ValueError(f"the export answers shape {tuple(cand.shape)}; PyTorch {tuple(ref.shape)}")
         self.max_abs_diff = max(self.max_abs_diff, float((ref - cand).abs().max()))
-        change = self.task == "change_detection"
-        same = (ref >= 0) == (cand >= 0) if change else ref.argmax(dim=1) == cand.argmax(dim=1)
+        return ref, cand
+
+    def _count(self, same: torch.Tensor) -> None:
         self.agreeing += int(same.sum())
         self.compared += same.numel()
 
@@ -134,8 +144,8 @@ def check_parity(
     score_threshold: float = DEFAULT_SCORE_THRESHOLD,
 ) -> ParityReport:
     """Both models over ``samples``; numbers, and what fell outside ``tolerance`` (empty when it passes)."""
-    size = cfg.preprocessing.image_size
-    meter = ParityMeter(task, size, score_threshold)
+    size, task_kit = cfg.preprocessing.image_size, kit(task)
+    meter = ParityMeter(size, score_threshold)
     module.eval().cpu()
     with tempfile.TemporaryDirectory() as scratch:
         recorders = {
@@ -149,7 +159,7 @@ def check_parity(
             for batch in loader(task, samples, cfg):
                 inputs = module.inputs_of(batch)
                 reference, candidate = module.infer_batch(inputs), runtime.infer_batch(inputs)
-                meter.update(reference, candidate)
+                task_kit.parity(meter, reference, candidate)
                 part = samples[seen : seen + len(batch[-1])]
                 record_batch(recorders["pytorch"], task, part, reference, None, size)
                 record_batch(recorders["export"], task, part, candidate, None, size)

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from visionyard.common.export_formats import CommonOptions
+from visionyard.common.tasks import task_spec
 from visionyard.engine.adapters.base import TorchModulePlugin
 from visionyard.engine.export.metadata import embed_in_onnx
 
@@ -59,13 +60,13 @@ def write(
         graph_options = {
             "opset": o["opset"],
             "dynamic_batch": o.get("dynamic_batch", True),
-            "examples": _traceable(examples, plugin.task),
+            "examples": _traceable(examples, task_spec(plugin.task).image_list),
         }
         fp32 = plugin.export(Path(scratch) / "fp32.onnx", "onnx", **graph_options)
         if format == "onnx":
             fp32.replace(files[0])
         elif format == "onnx_int8":
-            _quantize(fp32, files[0], o, Path(scratch), calibration, backbone_only=plugin.task == "detection")
+            _quantize(fp32, files[0], o, Path(scratch), calibration, backbone_only=task_spec(plugin.task).image_list)
         elif format == "openvino":
             _openvino(fp32, files[0], meta, o["precision"] == "fp16")
         else:
@@ -75,11 +76,11 @@ def write(
     return files
 
 
-def _traceable(examples: Calibration | None, task: str) -> Iterator[tuple[Any, ...]]:
+def _traceable(examples: Calibration | None, image_list: bool) -> Iterator[tuple[Any, ...]]:
     """Model inputs as the plugin's ``example_inputs`` gives them: a list of one image for a detector."""
     for arrays in examples() if examples is not None else ():
         tensors = tuple(torch.from_numpy(a) for a in arrays)
-        yield (list(tensors),) if task == "detection" else tensors
+        yield (list(tensors),) if image_list else tensors
 
 
 def _quantize(

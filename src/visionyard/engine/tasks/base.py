@@ -10,6 +10,7 @@ import torch
 from torch import nn
 from torchmetrics import MeanMetric
 
+from visionyard.common.tasks import task_spec
 from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.class_weights import class_weights
 from visionyard.engine.optim import build_optimizer, build_scheduler
@@ -35,14 +36,12 @@ class TaskModule(L.LightningModule):
         plain attribute, not a buffer, so checkpoints and weight averaging do not see it (a resumed run
         computes the same)."""
         datamodule = getattr(self.trainer, "datamodule", None)
-        if self.weighs_classes and datamodule is not None:
+        if task_spec(self.task).weighs_classes and datamodule is not None:
             splits = datamodule.splits
             weights = class_weights(self.cfg.class_weights, splits.train, splits.classes, self.task)
             self.loss_weights = None if weights is None else weights.to(self.device)
 
-    weighs_classes: ClassVar[bool] = False
-    """Whether the task's loss takes ``class_weights``."""
-    task: ClassVar[str] = ""
+    task: ClassVar[str]
 
     def inputs_of(self, batch: Any) -> Any:
         """The model inputs of a batch (what ``infer_batch`` takes)."""

@@ -8,15 +8,25 @@ from typing import Any
 import torch
 from torch import nn
 
+from visionyard.common.tasks import CHANGE_DETECTION
 from visionyard.common.training_config import TrainingConfig
+from visionyard.data import loading
+from visionyard.engine import answers, predictions
+from visionyard.engine.evaluation.recorders import ChangeRecorder
+from visionyard.engine.export import runtimes
+from visionyard.engine.export.parity import ParityMeter
 from visionyard.engine.losses import BCEDiceLoss
+from visionyard.engine.predictions import CHANGE_THRESHOLD
 from visionyard.engine.tasks.base import TaskModule
+from visionyard.engine.tasks.kit import TaskKit
 from visionyard.metrics.change_detection import change_metrics
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 class ChangeDetectionModule(TaskModule):
+    task = "change_detection"
+
     def __init__(self, model: nn.Module, loss: BCEDiceLoss, cfg: TrainingConfig, monitor: str, mode: str):
         super().__init__(model, cfg, monitor, mode)
         self.loss = loss
@@ -54,3 +64,26 @@ class ChangeDetectionModule(TaskModule):
         self.log("val_f1", metrics.pop("val_f1"), prog_bar=True)
         self.log_dict(metrics)
         self.val_metrics.reset()
+
+
+KIT = TaskKit(
+    CHANGE_DETECTION,
+    loading.TaskLoading(loading.load_change, loading.change_transform, loading.finish_change),
+    ChangeRecorder,
+    predictions.change_predictions,
+    answers.change_answer,
+    answers.change_overlay,
+    runtimes.logits,
+    ParityMeter.change,
+    postprocessing={
+        "outputs": ["logits"],
+        "mask": f"sigmoid(logits) >= {CHANGE_THRESHOLD} is change, resized to the image with nearest neighbours",
+        "threshold": CHANGE_THRESHOLD,
+    },
+    snippet="""before, _ = preprocess("before.png")
+after, size = preprocess("after.png")
+changed = (run(before, after)[0][0, 0] >= 0).astype(np.uint8)  # logit >= 0 is sigmoid >= 0.5
+mask = np.asarray(Image.fromarray(changed).resize(size, Image.NEAREST))
+print("changed fraction", float(mask.mean()))
+""",
+)

@@ -9,14 +9,21 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.transforms import v2
 
+from visionyard.common.tasks import CLASSIFICATION
 from visionyard.common.training_config import TrainingConfig
+from visionyard.data import loading
+from visionyard.engine import answers, predictions
+from visionyard.engine.evaluation.recorders import ClassificationRecorder
+from visionyard.engine.export import runtimes
+from visionyard.engine.export.parity import ParityMeter
 from visionyard.engine.tasks.base import TaskModule
+from visionyard.engine.tasks.kit import TaskKit
 from visionyard.metrics.classification import classification_metrics
 
 
 class ClassificationModule(TaskModule):
     epoch_metrics = ("train_loss", "train_acc")
-    task, weighs_classes = "classification", True
+    task = "classification"
 
     def __init__(self, model: nn.Module, num_classes: int, cfg: TrainingConfig, monitor: str, mode: str):
         super().__init__(model, cfg, monitor, mode)
@@ -71,3 +78,22 @@ def _batch_mix(cfg: TrainingConfig, num_classes: int) -> v2.Transform | None:
     if not mixes:
         return None
     return mixes[0] if len(mixes) == 1 else v2.RandomChoice(mixes)
+
+
+KIT = TaskKit(
+    CLASSIFICATION,
+    loading.TaskLoading(loading.load_classification, loading.classification_transform, loading.finish_classification),
+    ClassificationRecorder,
+    predictions.classification_predictions,
+    answers.classification_answer,
+    answers.classification_overlay,
+    runtimes.logits,
+    ParityMeter.classes,
+    postprocessing={"outputs": ["logits"], "activation": "softmax", "class": "argmax over the last dimension"},
+    snippet="""x, _ = preprocess("image.jpg")
+logits = run(x)[0][0]
+p = np.exp(logits - logits.max())
+p /= p.sum()
+print(meta["class_names"][int(p.argmax())], float(p.max()))
+""",
+)

@@ -13,8 +13,15 @@ from typing import Any
 import torch
 from torch import nn
 
+from visionyard.common.tasks import DETECTION
 from visionyard.common.training_config import TrainingConfig
+from visionyard.data import loading
+from visionyard.engine import answers, predictions
+from visionyard.engine.evaluation.recorders import DetectionRecorder
+from visionyard.engine.export import runtimes
+from visionyard.engine.export.parity import ParityMeter
 from visionyard.engine.tasks.base import TaskModule
+from visionyard.engine.tasks.kit import TaskKit
 from visionyard.metrics.detection import detection_metric, summarise_detection
 
 Target = dict[str, torch.Tensor]
@@ -29,6 +36,8 @@ def from_model_labels(predictions: Sequence[Target]) -> list[Target]:
 
 
 class DetectionModule(TaskModule):
+    task = "detection"
+
     def __init__(self, model: nn.Module, class_names: Sequence[str], cfg: TrainingConfig, monitor: str, mode: str):
         super().__init__(model, cfg, monitor, mode)
         self.class_names = list(class_names)
@@ -59,3 +68,32 @@ class DetectionModule(TaskModule):
         self.val_map.reset()
         self.log("val_map", metrics.pop("val_map"), prog_bar=True)
         self.log_dict(metrics)
+
+
+KIT = TaskKit(
+    DETECTION,
+    loading.TaskLoading(
+        loading.load_detection, loading.detection_transform, loading.finish_detection, loading.collate_detection
+    ),
+    DetectionRecorder,
+    predictions.detection_predictions,
+    answers.detection_answer,
+    answers.detection_overlay,
+    runtimes.detections,
+    ParityMeter.detections,
+    postprocessing={
+        "outputs": ["boxes", "labels", "scores"],
+        "boxes": "x1, y1, x2, y2 in input pixels: multiply x by width / size and y by height / size",
+        "label_offset": 1,
+        "labels": "label 0 is the background: class_names[label - 1]",
+        "score_threshold": 0.25,
+    },
+    snippet="""x, (width, height) = preprocess("image.jpg")
+boxes, labels, scores = run(x)
+size = pre["resize"]["width"]
+keep = scores >= meta["postprocessing"]["score_threshold"]
+scale = np.array([width, height, width, height]) / size
+for box, label, score in zip(boxes[keep] * scale, labels[keep], scores[keep]):
+    print(meta["class_names"][int(label) - 1], round(float(score), 3), box.round(1).tolist())
+""",
+)

@@ -9,8 +9,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from visionyard.common.tasks import SEGMENTATION
 from visionyard.common.training_config import TrainingConfig
+from visionyard.data import loading
+from visionyard.engine import answers, predictions
+from visionyard.engine.evaluation.recorders import SegmentationRecorder
+from visionyard.engine.export import runtimes
+from visionyard.engine.export.parity import ParityMeter
 from visionyard.engine.tasks.base import TaskModule
+from visionyard.engine.tasks.kit import TaskKit
 from visionyard.metrics.segmentation import IGNORE_INDEX, segmentation_metric, summarise_segmentation
 
 
@@ -20,7 +27,7 @@ def logits_of(output: torch.Tensor | dict[str, torch.Tensor]) -> torch.Tensor:
 
 
 class SegmentationModule(TaskModule):
-    task, weighs_classes = "segmentation", True
+    task = "segmentation"
 
     def __init__(self, model: nn.Module, class_names: Sequence[str], cfg: TrainingConfig, monitor: str, mode: str):
         super().__init__(model, cfg, monitor, mode)
@@ -56,3 +63,24 @@ class SegmentationModule(TaskModule):
         self.val_confusion.reset()
         self.log("val_miou", metrics.pop("val_miou"), prog_bar=True)
         self.log_dict(metrics)
+
+
+KIT = TaskKit(
+    SEGMENTATION,
+    loading.TaskLoading(loading.load_segmentation, loading.segmentation_transform, loading.finish_segmentation),
+    SegmentationRecorder,
+    predictions.segmentation_predictions,
+    answers.segmentation_answer,
+    answers.segmentation_overlay,
+    runtimes.logits,
+    ParityMeter.classes,
+    postprocessing={
+        "outputs": ["logits"],
+        "mask": "argmax over the class dimension, resized to the image with nearest neighbours",
+    },
+    snippet="""x, size = preprocess("image.jpg")
+classes = run(x)[0][0].argmax(0).astype(np.uint8)
+mask = np.asarray(Image.fromarray(classes).resize(size, Image.NEAREST))
+print({meta["class_names"][c]: int(n) for c, n in enumerate(np.bincount(mask.ravel())) if n})
+""",
+)
