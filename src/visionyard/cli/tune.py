@@ -235,3 +235,20 @@ def _action(name: str, help_text: str) -> None:
 _action("pause", "Pause: queued trials now, running ones at their epoch's end; no trial starts.")
 _action("resume", "Go on with the same study.")
 _action("stop", "Stop every trial not ended yet.")
+
+
+@sweeps_app.command("delete")
+def delete(
+    sweep_id: str,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="delete without asking first")] = False,
+    server: Server = DEFAULT_SERVER,
+    token: Token = None,
+) -> None:
+    """Delete an ended sweep, its study and its trials' runs (runs published to the registry stay)."""
+    if not yes:
+        sweep = call(server, token, "GET", f"/sweeps/{sweep_id}")
+        named = f" ({sweep['name']})" if sweep["name"] else ""
+        question = f"Delete sweep {sweep_id}{named} and the runs of its {len(sweep['trials'])} trials?"
+        typer.confirm(question, abort=True, err=True)
+    call(server, token, "DELETE", f"/sweeps/{sweep_id}")
+    out.print(f"sweep {sweep_id}: deleted")
