@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 from fastapi.testclient import TestClient
 
 from tests.server import Server
@@ -228,6 +229,13 @@ def test_a_sweep_prunes_the_bad_trials_through_a_real_server(server: Server, dig
     assert any(t["status"] == "pruned" for t in trials), trials
     pruned = next(t for t in trials if t["status"] == "pruned")
     assert pruned["epochs"] < 2 and server.client.get(f"/api/v1/runs/{pruned['run_id']}").json()["status"] == "pruned"
+    for pruned in (t for t in trials if t["status"] == "pruned"):
+        run = server.client.get(f"/api/v1/runs/{pruned['run_id']}").json()
+        assert run["status"] == "pruned" and 1 <= run["current_epoch"] == pruned["epochs"]
+        last = server.home / "runs" / run["id"] / "checkpoints" / "last.ckpt"
+        checkpoint = torch.load(last, weights_only=True, map_location="cpu")
+        assert checkpoint["epoch"] + 1 == run["current_epoch"], "last.ckpt is not of the epoch the trial was pruned at"
+        assert checkpoint["state_dict"]
     first = next(t for t in trials if t["number"] == 0)
     if first["value"] is not None:
         assert done["best_value"] >= first["value"]
