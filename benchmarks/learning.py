@@ -30,6 +30,7 @@ from visionyard.worker.execute import execute_run
 DATASETS = {
     "classification": "shapes",
     "detection": "shapes_detection",
+    "instance_segmentation": "shapes_detection",  # its shapes are polygons too
     "segmentation": "shapes_segmentation",
     "change_detection": "shapes_change",
 }
@@ -64,14 +65,15 @@ def main() -> None:
         seconds = time.perf_counter() - start
         metric = headline(task)
         best = outcome.best_metrics.get(metric, float("nan"))
-        extra = {k: v for k, v in outcome.best_metrics.items() if k in ("val_map50", "val_iou", "val_dice")}
+        shown = ("val_map50", "val_box_map", "val_mask_map50", "val_iou", "val_dice")
+        extra = {k: v for k, v in outcome.best_metrics.items() if k in shown}
         rows.append((model, task, metric, best, extra, outcome.epochs_completed, seconds, outcome.status))
         if args.ultralytics and registry.get(model).metadata.framework == "ultralytics":
             rows.append(ultralytics_train(settings, model, request.config, workers))
-    print(f"\n{'model':30} {'task':17} {'metric':10} {'best':>7}  {'epochs':>6} {'seconds':>8}  also")
+    print(f"\n{'model':30} {'task':21} {'metric':12} {'best':>7}  {'epochs':>6} {'seconds':>8}  also")
     for model, task, metric, best, extra, epochs, seconds, status in rows:
         also = ", ".join(f"{k}={v:.3f}" for k, v in extra.items())
-        print(f"{model:30} {task:17} {metric:10} {best:7.3f}  {epochs:6d} {seconds:8.1f}  {also} {status}")
+        print(f"{model:30} {task:21} {metric:12} {best:7.3f}  {epochs:6d} {seconds:8.1f}  {also} {status}")
     print(f"\nCPU cores: {os.cpu_count()}; runs in {home}")
 
 

@@ -41,6 +41,7 @@ def task_datasets(tmp_path_factory: pytest.TempPathFactory, tiny_dataset: Path) 
     return {
         "classification": tiny_dataset,
         "detection": root / "tiny_detection",
+        "instance_segmentation": root / "tiny_detection",  # its shapes are polygons too
         "segmentation": root / "tiny_segmentation",
         "change_detection": root / "tiny_change",
     }

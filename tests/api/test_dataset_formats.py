@@ -29,7 +29,7 @@ def test_a_coco_dataset_is_checked_for_its_first_task_or_the_one_asked(client: T
     coco_dataset(api_home / "data" / "boxes")
     detail = client.get("/api/v1/datasets/boxes").json()
     summary, report = detail["summary"], detail["report"]
-    assert (summary["format"], summary["tasks"]) == ("coco", ["detection", "segmentation"])
+    assert (summary["format"], summary["tasks"]) == ("coco", ["detection", "segmentation", "instance_segmentation"])
     assert (report["task"], report["format"], report["classes"]) == ("detection", "coco", ["cat"])
     assert sorted((i["kind"], i["skippable"]) for i in report["issues"]) == [
         ("bad_box", True),

@@ -64,9 +64,9 @@ def test_every_format_is_found_and_summarised(data_root: Path, monkeypatch: pyte
     shape = {n: (d.format, d.layout, d.tasks) for n, d in found.items()}
     assert shape == {
         "classes": ("image_folder", "split_folders", ["classification"]),
-        "coco": ("coco", "coco", ["detection", "segmentation"]),
+        "coco": ("coco", "coco", ["detection", "segmentation", "instance_segmentation"]),
         "boxes_only": ("coco", "coco", ["detection"]),
-        "broken_coco": ("coco", "coco", ["detection", "segmentation"]),
+        "broken_coco": ("coco", "coco", ["detection", "segmentation", "instance_segmentation"]),
         "yolo": ("yolo", "yolo", ["detection"]),
         "masks": ("masks", "masks", ["segmentation"]),
         "levir": ("levir_cd", "levir_cd", ["change_detection"]),

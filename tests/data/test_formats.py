@@ -20,7 +20,7 @@ from visionyard.data.formats import ClassSample, FormatMismatch
 def test_the_formats_and_their_tasks():
     assert format_tasks() == {
         "image_folder": ["classification"],
-        "coco": ["detection", "segmentation"],
+        "coco": ["detection", "segmentation", "instance_segmentation"],
         "yolo": ["detection"],
         "masks": ["segmentation"],
         "levir_cd": ["change_detection"],

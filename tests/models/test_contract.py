@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from tests.helpers import TINY
-from visionyard.common.tasks import headline
+from visionyard.common.tasks import TASKS, headline, task_spec
 from visionyard.config import Settings
 from visionyard.engine.adapters import TorchModulePlugin
 from visionyard.plugins.catalog import PluginCatalog
@@ -22,6 +22,7 @@ from visionyard.worker.execute import execute_run
 CLASSES = {
     "classification": ["a", "b", "c"],
     "detection": ["circle", "square", "triangle"],
+    "instance_segmentation": ["circle", "square", "triangle"],
     "segmentation": ["background", "circle", "square", "triangle"],
     "change_detection": ["unchanged", "changed"],
 }
@@ -49,7 +50,7 @@ def infer_argument(plugin: TorchModulePlugin, batch: int) -> Any:
 
 def test_every_task_has_built_in_plugins(catalog: PluginCatalog):
     tasks = {e.task for e in catalog.list()}
-    assert tasks >= {"classification", "detection", "segmentation", "change_detection"}
+    assert tasks == set(TASKS)
 
 
 def test_inference_answers_one_result_per_image(catalog: PluginCatalog, plugin_name: str):
@@ -61,9 +62,13 @@ def test_inference_answers_one_result_per_image(catalog: PluginCatalog, plugin_n
         if plugin.task == "classification":
             assert result["class_name"] in plugin.class_names
             assert abs(sum(t["confidence"] for t in result["top_k"]) - 1.0) < 1e-4
-        elif plugin.task == "detection":
+        elif plugin.task in ("detection", "instance_segmentation"):
             assert len(result["boxes"]) == len(result["labels"]) == len(result["scores"])
             assert set(result["class_names"]) <= set(plugin.class_names)
+            if plugin.task == "instance_segmentation":
+                assert (
+                    result["masks"].shape == (len(result["boxes"]), size, size) and result["masks"].max(initial=0) <= 1
+                )
         elif plugin.task == "segmentation":
             assert result["mask"].shape == (size, size) and int(result["mask"].max()) < plugin.num_classes
             assert set(result["classes_present"]) <= set(plugin.class_names)
@@ -91,7 +96,7 @@ def test_export_to_torchscript_matches_eager(catalog: PluginCatalog, plugin_name
     path = plugin.export(tmp_path / "model.pt", "torchscript")
     scripted = torch.jit.load(str(path))
     inputs = plugin.example_inputs(2)
-    detector = plugin.task == "detection"
+    detector = task_spec(plugin.task).image_list
     reference = plugin.model if detector else plugin.exportable()  # a detector's ONNX wrapper takes one image
     with torch.inference_mode():
         expected = reference.eval()(*inputs)

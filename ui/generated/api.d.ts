@@ -1244,6 +1244,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tasks
+         * @description Every task, with what its truth and predictions are (how the UI draws them).
+         */
+        get: operations["list_tasks_api_v1_tasks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ping": {
         parameters: {
             query?: never;
@@ -3831,6 +3851,41 @@ export interface components {
             run_id: string;
             /** Samples */
             samples: components["schemas"]["SystemSample"][];
+        };
+        /** TaskInfo */
+        TaskInfo: {
+            /** Fixed Classes */
+            fixed_classes: string[] | null;
+            /**
+             * Formats
+             * @description the dataset formats that hold its annotations
+             */
+            formats: string[];
+            /**
+             * Headline
+             * @description the validation metric it is judged by
+             */
+            headline: string;
+            /**
+             * Inputs
+             * @description the images of one sample, in order (the predict form's field names)
+             */
+            inputs: string[];
+            /** Name */
+            name: string;
+            /**
+             * Target
+             * @description what its truth and predictions are: a class, boxes, a class-index mask, a change mask, or objects with a box and a mask each
+             * @enum {string}
+             */
+            target: "label" | "boxes" | "mask" | "change" | "instances";
+            /** Title */
+            title: string;
+        };
+        /** TaskList */
+        TaskList: {
+            /** Items */
+            items: components["schemas"]["TaskInfo"][];
         };
         /** TestComparison */
         TestComparison: {
@@ -6458,6 +6513,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_tasks_api_v1_tasks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskList"];
                 };
             };
         };

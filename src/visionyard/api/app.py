@@ -31,6 +31,7 @@ from visionyard.api.routes import (
     storage,
     suggestions,
     sweeps,
+    tasks,
 )
 from visionyard.scheduler.executors.base import Executor
 from visionyard.scheduler.supervisor import Scheduler
@@ -80,6 +81,7 @@ def create_app(ctx: ServiceContext | None = None, schedule: bool = True, executo
     routers = (
         health,
         models,
+        tasks,
         runs,
         sweeps,
         suggestions,

@@ -79,6 +79,15 @@ SEGMENTATION = TaskSpec(
     "visionyard.engine.tasks.segmentation:KIT",
     weighs_classes=True,
 )
+INSTANCE_SEGMENTATION = TaskSpec(
+    "instance_segmentation",
+    "Instance segmentation",
+    "instances",
+    "val_mask_map",
+    ("coco",),
+    "visionyard.engine.tasks.instance_segmentation:KIT",
+    image_list=True,
+)
 CHANGE_DETECTION = TaskSpec(
     "change_detection",
     "Change detection",
@@ -90,7 +99,8 @@ CHANGE_DETECTION = TaskSpec(
     fixed_classes=CHANGE_CLASSES,
 )
 
-TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in (CLASSIFICATION, DETECTION, SEGMENTATION, CHANGE_DETECTION)}
+BUILT_IN = (CLASSIFICATION, DETECTION, SEGMENTATION, INSTANCE_SEGMENTATION, CHANGE_DETECTION)
+TASKS: dict[str, TaskSpec] = {spec.name: spec for spec in BUILT_IN}
 """Every task known to this process, built-in ones first (``register`` adds a plugin's)."""
 
 

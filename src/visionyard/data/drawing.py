@@ -1,4 +1,4 @@
-"""Draw predictions and ground truth on images: boxes, mask overlays, captions and panel grids.
+"""Draw predictions and ground truth on images: boxes, mask overlays, objects, captions and panel grids.
 
 Pillow and numpy only: the HTTP API imports this module and must never import torch.
 Boxes are absolute-pixel ``x1, y1, x2, y2``; masks are ``(H, W)`` arrays of class indices.
@@ -114,6 +114,29 @@ def overlay_mask(
     blended = (1 - alpha) * rgb[paint].astype(np.float32) + alpha * colours[mask[paint]]
     out[paint] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
     return Image.fromarray(out, "RGB")
+
+
+def draw_objects(
+    image: Image.Image,
+    masks: np.ndarray,
+    boxes: Sequence[Sequence[float]],
+    labels: Sequence[int],
+    class_names: Sequence[str],
+    scores: Sequence[float] | None = None,
+    alpha: float = 0.5,
+) -> Image.Image:
+    """Objects of instance segmentation: each ``(H, W)`` 0/1 mask of ``masks`` blended towards its class
+    colour (the first object on top), then the boxes as ``draw_boxes`` draws them."""
+    rgb = np.asarray(image.convert("RGB"))
+    colours = np.array(palette(max(len(class_names), max(labels, default=-1) + 1)), dtype=np.float32)
+    out = rgb.copy()
+    for mask, label in reversed(list(zip(masks, labels, strict=True))):
+        paint = np.asarray(mask, dtype=bool)
+        if paint.shape != rgb.shape[:2]:
+            raise ValueError(f"a mask is {paint.shape}, its image {rgb.shape[:2]}")
+        blended = (1 - alpha) * rgb[paint].astype(np.float32) + alpha * colours[int(label)]
+        out[paint] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+    return draw_boxes(Image.fromarray(out, "RGB"), boxes, labels, class_names, scores)
 
 
 def caption(image: Image.Image, text: str, ok: bool | None = None) -> Image.Image:

@@ -23,7 +23,9 @@ from visionyard.data.formats import (
     ChangeSample,
     ClassSample,
     DetectionSample,
+    InstanceSample,
     SegmentationSample,
+    render_instances,
     render_mask,
 )
 from visionyard.data.transforms import dense_transform, eval_transform, train_transform
@@ -38,13 +40,19 @@ def load_classification(sample: ClassSample) -> tuple[Any, ...]:
     return _rgb(sample.image), sample.label
 
 
-def load_detection(sample: DetectionSample) -> tuple[Any, ...]:
+def load_detection(sample: DetectionSample | InstanceSample) -> tuple[Any, ...]:
     image = tv_tensors.Image(np.asarray(_rgb(sample.image)).transpose(2, 0, 1).copy())
     boxes = torch.tensor(sample.boxes, dtype=torch.float32).reshape(-1, 4)
     target = {
         "boxes": tv_tensors.BoundingBoxes(boxes, format="XYXY", canvas_size=tuple(image.shape[-2:])),
         "labels": torch.tensor(sample.labels, dtype=torch.int64),
     }
+    return image, target
+
+
+def load_instances(sample: InstanceSample) -> tuple[Any, ...]:
+    image, target = load_detection(sample)
+    target["masks"] = tv_tensors.Mask(torch.from_numpy(render_instances(sample)))
     return image, target
 
 
@@ -70,6 +78,13 @@ def finish_detection(
     image: torch.Tensor, target: dict[str, torch.Tensor]
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     return _plain(image), {"boxes": _plain(target["boxes"]), "labels": target["labels"]}
+
+
+def finish_instances(
+    image: torch.Tensor, target: dict[str, torch.Tensor]
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    plain, boxes = finish_detection(image, target)
+    return plain, {**boxes, "masks": _plain(target["masks"])}
 
 
 def finish_segmentation(image: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -1,5 +1,5 @@
 """A prediction as the predict endpoint answers it, and drawn over its image, per task (their kits
-name these): top-k classes, detections over the score threshold, masks as PNG."""
+name these): top-k classes, detections over the score threshold, masks as PNG, objects' masks as RLE."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from visionyard.data import drawing
+from visionyard.data import drawing, rle
 
 TOP_K = 5
 DETECTION_KEYS = ("boxes", "labels", "class_names", "scores")
@@ -28,6 +28,12 @@ def classification_answer(p: dict[str, Any], classes: Sequence[str], threshold: 
 def detection_answer(p: dict[str, Any], classes: Sequence[str], threshold: float) -> dict[str, Any]:
     keep = _over(p, threshold)
     return {key: [p[key][i] for i in keep] for key in DETECTION_KEYS}
+
+
+def instance_answer(p: dict[str, Any], classes: Sequence[str], threshold: float) -> dict[str, Any]:
+    """Detections over the threshold with each object's mask as compressed RLE at the image's size."""
+    keep = _over(p, threshold)
+    return {**detection_answer(p, classes, threshold), "masks": rle.encode(p["masks"][keep])}
 
 
 def segmentation_answer(p: dict[str, Any], classes: Sequence[str], threshold: float) -> dict[str, Any]:
@@ -52,6 +58,14 @@ def detection_overlay(
 ) -> Image.Image:
     shown = detection_answer(p, classes, threshold)
     return drawing.draw_boxes(images[0], shown["boxes"], shown["labels"], classes, shown["scores"])
+
+
+def instance_overlay(
+    images: tuple[Image.Image, ...], p: dict[str, Any], classes: Sequence[str], threshold: float
+) -> Image.Image:
+    keep = _over(p, threshold)
+    shown = detection_answer(p, classes, threshold)
+    return drawing.draw_objects(images[0], p["masks"][keep], shown["boxes"], shown["labels"], classes, shown["scores"])
 
 
 def segmentation_overlay(

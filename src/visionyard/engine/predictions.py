@@ -19,6 +19,7 @@ from torchvision import tv_tensors
 
 from visionyard.common.training_config import TrainingConfig
 from visionyard.engine.tasks.kit import Size, TaskKit
+from visionyard.metrics.instance_segmentation import MASK_THRESHOLD
 
 CHANGE_THRESHOLD = 0.5
 
@@ -64,6 +65,20 @@ def detection_predictions(
                 "scores": found["scores"].float().cpu().tolist(),
             }
         )
+    return results
+
+
+def instance_predictions(
+    objects: Sequence[dict[str, torch.Tensor]], sizes: Sequence[Size], class_names: Sequence[str], input_size: int
+) -> list[dict[str, Any]]:
+    """Detections with each object's mask (``masks``: ``(N, 1, h, w)`` probabilities at the input's size)
+    resized to the image and thresholded, as ``(N, H, W)`` uint8 0/1."""
+    results = detection_predictions(objects, sizes, class_names, input_size)
+    for result, found, (width, height) in zip(results, objects, sizes, strict=True):
+        probabilities = found["masks"].float().cpu()
+        if len(probabilities):
+            probabilities = F.interpolate(probabilities, size=(height, width), mode="bilinear", align_corners=False)
+        result["masks"] = (probabilities[:, 0] >= MASK_THRESHOLD).to(torch.uint8).numpy()
     return results
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from visionyard.models.common import builtin
-from visionyard.sdk import ConfigField, TorchvisionDetector, number
+from visionyard.models.common import builtin, detections_field, proposals_field, resized_inside, score_field
+from visionyard.sdk import TorchvisionDetector
 
 PRESETS = {
     "quick": {
@@ -31,15 +31,6 @@ PRESETS = {
 }
 
 
-def _detections_field(name: str, default: int) -> ConfigField:
-    """Fields are named as the torchvision builder's keyword arguments."""
-    return number(name, default, 1, 1000, "most boxes kept per image", advanced=True)
-
-
-def _score_field(name: str, default: float) -> ConfigField:
-    return number(name, default, 0.0, 1.0, "lowest score of a box kept at inference", step=0.01)
-
-
 class FasterRCNNMobileNet(TorchvisionDetector):
     architecture = "fasterrcnn_mobilenet_v3_large_320_fpn"
     info = builtin(
@@ -54,30 +45,14 @@ class FasterRCNNMobileNet(TorchvisionDetector):
         supported_image_sizes=(128, 224, 320, 448),
     )
     config_fields = (
-        _score_field("box_score_thresh", 0.05),
-        _detections_field("box_detections_per_img", 100),
-        number(
-            "box_batch_size_per_image",
-            256,
-            16,
-            1024,
-            "proposals sampled per image to train the box head (torchvision uses 512 for COCO; the head's cost "
-            "grows with it)",
-            advanced=True,
-        ),
+        score_field("box_score_thresh", 0.05),
+        detections_field("box_detections_per_img", 100),
+        proposals_field(),
     )
     presets = {**PRESETS, "quick": {**PRESETS["quick"], "model.box_batch_size_per_image": 64}}
 
     def builder_options(self) -> dict[str, Any]:
-        """The input is resized (and normalised) inside the model: to the configured size, with the
-        configured mean and std."""
-        p = self.training_config.preprocessing
-        options: dict[str, Any] = {"min_size": p.image_size, "max_size": p.image_size}
-        if p.normalize:
-            options |= {"image_mean": list(p.mean), "image_std": list(p.std)}
-        else:
-            options |= {"image_mean": [0.0, 0.0, 0.0], "image_std": [1.0, 1.0, 1.0]}
-        return options
+        return resized_inside(self.training_config)
 
 
 class SSDLite(TorchvisionDetector):
@@ -95,5 +70,5 @@ class SSDLite(TorchvisionDetector):
         recommended_batch_size=16,
         supported_image_sizes=(320,),
     )
-    config_fields = (_score_field("score_thresh", 0.01), _detections_field("detections_per_img", 300))
+    config_fields = (score_field("score_thresh", 0.01), detections_field("detections_per_img", 300))
     presets = PRESETS

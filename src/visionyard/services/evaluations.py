@@ -21,7 +21,7 @@ from visionyard.common.statuses import JobStatus
 from visionyard.common.tasks import task_spec
 from visionyard.core import jobs as core_jobs
 from visionyard.core.runs import get_run
-from visionyard.data import drawing
+from visionyard.data import drawing, rle
 from visionyard.db.models import Job, Run
 from visionyard.schemas.evaluations import (
     ComparedMetric,
@@ -177,6 +177,18 @@ def _boxes(shown: Shown, row: dict[str, Any]) -> Image.Image:
     return drawing.side_by_side([*panels, (f"prediction (score >= {threshold:g})", predicted)])
 
 
+def _objects(shown: Shown, row: dict[str, Any]) -> Image.Image:
+    image, classes, threshold = shown.image("image"), shown.classes, shown.threshold
+    size = row["height"], row["width"]
+    truth, found = row["truth"], row["prediction"]
+    keep = [i for i, score in enumerate(found["scores"]) if score >= threshold]
+    masks = rle.decode([found["masks"][i] for i in keep], *size)
+    boxes, labels, scores = ([found[key][i] for i in keep] for key in ("boxes", "labels", "scores"))
+    predicted = drawing.draw_objects(image, masks, boxes, labels, classes, scores)
+    expected = drawing.draw_objects(image, rle.decode(truth["masks"], *size), truth["boxes"], truth["labels"], classes)
+    return drawing.side_by_side([("ground truth", expected), (f"prediction (score >= {threshold:g})", predicted)])
+
+
 def _mask_panels(shown: Shown, row: dict[str, Any]) -> Image.Image:
     image, count = shown.image("image"), len(shown.classes)
     panels = [
@@ -203,6 +215,7 @@ _RENDERERS: dict[str, Callable[[Shown, dict[str, Any]], Image.Image]] = {
     "boxes": _boxes,
     "mask": _mask_panels,
     "change": _change,
+    "instances": _objects,
 }
 """How a record is drawn, by what the task's truth and predictions are (``TaskSpec.target``)."""
 

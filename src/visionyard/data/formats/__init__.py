@@ -13,13 +13,14 @@ from pathlib import Path
 from visionyard.common.tasks import format_tasks, task_spec
 from visionyard.data.formats import classification, coco, levir, masks, yolo
 from visionyard.data.formats.common import issue
-from visionyard.data.formats.render import render_mask
+from visionyard.data.formats.render import render_instances, render_mask
 from visionyard.data.formats.samples import (
     IGNORE_INDEX,
     ChangeSample,
     ClassSample,
     DetectionSample,
     FormatMismatch,
+    InstanceSample,
     SegmentationSample,
     TaskData,
 )
@@ -31,9 +32,11 @@ __all__ = [
     "ClassSample",
     "DetectionSample",
     "FormatMismatch",
+    "InstanceSample",
     "SegmentationSample",
     "TaskData",
     "load",
+    "render_instances",
     "render_mask",
     "sniff",
     "tasks_of",

@@ -8,6 +8,7 @@ from visionyard.engine.adapters.base import EXPORT_FORMATS, TorchModulePlugin
 from visionyard.engine.adapters.change_detection import TorchModuleChangeDetector
 from visionyard.engine.adapters.classification import TimmClassifier, TorchModuleClassifier, TorchvisionClassifier
 from visionyard.engine.adapters.detection import TorchModuleDetector, TorchvisionDetector
+from visionyard.engine.adapters.instance_segmentation import TorchModuleInstanceSegmenter, TorchvisionInstanceSegmenter
 from visionyard.engine.adapters.segmentation import TorchModuleSegmenter, TorchvisionSegmenter
 from visionyard.engine.adapters.ultralytics import UltralyticsDetector
 
@@ -17,10 +18,12 @@ __all__ = [
     "TorchModuleChangeDetector",
     "TorchModuleClassifier",
     "TorchModuleDetector",
+    "TorchModuleInstanceSegmenter",
     "TorchModulePlugin",
     "TorchModuleSegmenter",
     "TorchvisionClassifier",
     "TorchvisionDetector",
+    "TorchvisionInstanceSegmenter",
     "TorchvisionSegmenter",
     "UltralyticsDetector",
 ]

@@ -46,19 +46,17 @@ class TorchModuleDetector(TorchModulePlugin):
     @torch.inference_mode()
     def infer(self, images: torch.Tensor | list[torch.Tensor], score_threshold: float = 0.25) -> list[dict[str, Any]]:
         predictions = from_model_labels(self._require_model().eval()(list(images)))
-        results = []
-        for p in predictions:
-            keep = p["scores"] >= score_threshold
-            labels = p["labels"][keep].tolist()
-            results.append(
-                {
-                    "boxes": p["boxes"][keep].tolist(),
-                    "labels": labels,
-                    "class_names": self._names(labels),
-                    "scores": p["scores"][keep].tolist(),
-                }
-            )
-        return results
+        return [self.result(p, p["scores"] >= score_threshold) for p in predictions]
+
+    def result(self, found: dict[str, torch.Tensor], keep: torch.Tensor) -> dict[str, Any]:
+        """One image's answer of ``infer``: the detections ``keep`` selects."""
+        labels = found["labels"][keep].tolist()
+        return {
+            "boxes": found["boxes"][keep].tolist(),
+            "labels": labels,
+            "class_names": self._names(labels),
+            "scores": found["scores"][keep].tolist(),
+        }
 
     def example_inputs(self, batch: int = 1) -> tuple[Any, ...]:
         size = self.training_config.preprocessing.image_size

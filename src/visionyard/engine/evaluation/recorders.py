@@ -18,11 +18,14 @@ import torch
 from PIL import Image
 from torchmetrics.functional import classification as tmf
 
-from visionyard.data.formats import IGNORE_INDEX, render_mask
+from visionyard.data import rle
+from visionyard.data.formats import IGNORE_INDEX, render_instances, render_mask
 from visionyard.engine.evaluation.summaries import histogram, thin_curve
 from visionyard.metrics.classification import classification_metrics
 from visionyard.metrics.detection import detection_metric, summarise_detection
-from visionyard.metrics.matching import MATCH_IOU, match_detections
+from visionyard.metrics.instance_segmentation import instance_metric, summarise_instances
+from visionyard.metrics.matching import MATCH_IOU, match_by_iou, match_detections
+from visionyard.metrics.names import per_class
 from visionyard.metrics.segmentation import summarise_segmentation
 from visionyard.storage.evaluation_folder import EvaluationFolder
 
@@ -142,16 +145,24 @@ class ClassificationRecorder(Recorder):
 
 
 class DetectionRecorder(Recorder):
+    """Boxes: each record keeps every detection (in score order) and the truth, with which detections hit
+    an object of their class; the report's metrics are COCOeval's over those records."""
+
+    found_keys: tuple[str, ...] = ("boxes", "labels", "class_names", "scores")
+    ap: str = "ap"
+    """The name of the per-class AP metric (``<prefix>_<ap>_<class>``)."""
+    precision: str = "precision"
+    """The key of COCOeval's precision array in the computed metric."""
+
     def judge(self, index: int, sample: Any, prediction: dict[str, Any]) -> dict[str, Any]:
         order = sorted(range(len(prediction["scores"])), key=lambda i: -prediction["scores"][i])
-        found = {key: [prediction[key][i] for i in order] for key in ("boxes", "labels", "class_names", "scores")}
-        matched, best_iou = match_detections(found["boxes"], found["labels"], sample.boxes, sample.labels)
+        found = {key: [prediction[key][i] for i in order] for key in self.found_keys}
+        truth = self.truth(sample)
+        matched, best_iou = self.match(found, truth)
         kept = sum(score >= self.score_threshold for score in found["scores"])
         tp = sum(matched[:kept])
         kept_scores = found["scores"][:kept]
         tp_ious = [iou for iou, hit in zip(best_iou[:kept], matched[:kept], strict=True) if hit]
-        truth_names = [self.class_names[label] for label in sample.labels]
-        truth = {"boxes": [list(b) for b in sample.boxes], "labels": list(sample.labels), "class_names": truth_names}
         return {
             "truth": truth,
             "prediction": found,
@@ -159,47 +170,60 @@ class DetectionRecorder(Recorder):
             "best_iou": best_iou,
             "tp": tp,
             "fp": kept - tp,
-            "fn": len(sample.labels) - tp,
-            "correct": kept == tp == len(sample.labels),
+            "fn": len(truth["labels"]) - tp,
+            "correct": kept == tp == len(truth["labels"]),
             "confidence": float(np.mean(kept_scores)) if kept_scores else None,
             "iou": float(np.mean(tp_ious)) if tp_ious else None,
-            "classes": sorted({*truth_names, *found["class_names"][:kept]}),
+            "classes": sorted({*truth["class_names"], *found["class_names"][:kept]}),
         }
 
+    def truth(self, sample: Any) -> dict[str, Any]:
+        names = [self.class_names[label] for label in sample.labels]
+        return {"boxes": [list(b) for b in sample.boxes], "labels": list(sample.labels), "class_names": names}
+
+    def match(self, found: dict[str, Any], truth: dict[str, Any]) -> tuple[list[bool], list[float]]:
+        return match_detections(found["boxes"], found["labels"], truth["boxes"], truth["labels"])
+
+    def metric(self) -> Any:
+        return detection_metric(extended=True)
+
+    def metric_inputs(self, record: dict[str, Any]) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """A record as the metric's prediction and target."""
+        p, t = record["prediction"], record["truth"]
+        prediction = {
+            "boxes": torch.tensor(p["boxes"], dtype=torch.float32).reshape(-1, 4),
+            "scores": torch.tensor(p["scores"], dtype=torch.float32),
+            "labels": torch.tensor(p["labels"], dtype=torch.long),
+        }
+        target = {
+            "boxes": torch.tensor(t["boxes"], dtype=torch.float32).reshape(-1, 4),
+            "labels": torch.tensor(t["labels"], dtype=torch.long),
+        }
+        return prediction, target
+
+    def summarise_metric(self, raw: dict[str, torch.Tensor]) -> dict[str, float]:
+        return summarise_detection(raw, self.class_names, self.prefix)
+
     def summarise(self) -> tuple[dict[str, float], dict[str, Any]]:
-        metric = detection_metric(extended=True)
+        metric = self.metric()
         for r in self.records:
-            p, t = r["prediction"], r["truth"]
-            metric.update(
-                [
-                    {
-                        "boxes": torch.tensor(p["boxes"], dtype=torch.float32).reshape(-1, 4),
-                        "scores": torch.tensor(p["scores"], dtype=torch.float32),
-                        "labels": torch.tensor(p["labels"], dtype=torch.long),
-                    }
-                ],
-                [
-                    {
-                        "boxes": torch.tensor(t["boxes"], dtype=torch.float32).reshape(-1, 4),
-                        "labels": torch.tensor(t["labels"], dtype=torch.long),
-                    }
-                ],
-            )
+            prediction, target = self.metric_inputs(r)
+            metric.update([prediction], [target])
         raw = metric.compute()
-        metrics = summarise_detection(raw, self.class_names, self.prefix)
+        metrics = self.summarise_metric(raw)
         evaluated = [int(c) for c in raw["classes"].flatten().tolist()]
-        precision = raw["precision"]  # (iou thresholds, recall thresholds, classes, areas, max detections)
-        per_class, pr = [], []
+        precision = raw[self.precision]  # (iou thresholds, recall thresholds, classes, areas, max detections)
+        per_class_rows, pr = [], []
+        kept = [
+            (hit, label)
+            for r in self.records
+            for hit, label, score in zip(
+                r["matched"], r["prediction"]["labels"], r["prediction"]["scores"], strict=True
+            )
+            if score >= self.score_threshold
+        ]
         for c, name in enumerate(self.class_names):
             gt = sum(r["truth"]["labels"].count(c) for r in self.records)
-            kept = [
-                (hit, label)
-                for r in self.records
-                for hit, label, score in zip(
-                    r["matched"], r["prediction"]["labels"], r["prediction"]["scores"], strict=True
-                )
-                if score >= self.score_threshold
-            ]
             tp = sum(hit for hit, label in kept if label == c)
             fp = sum(not hit for hit, label in kept if label == c)
             row: dict[str, Any] = {
@@ -209,7 +233,7 @@ class DetectionRecorder(Recorder):
                 "fp": fp,
                 "precision": tp / (tp + fp) if tp + fp else None,
                 "recall": tp / gt if gt else None,
-                "ap": metrics.get(f"{self.prefix}_ap_{name}"),
+                "ap": metrics.get(per_class(f"{self.prefix}_{self.ap}", name)),
                 "ap50": None,
             }
             if c in evaluated:
@@ -218,7 +242,7 @@ class DetectionRecorder(Recorder):
                     row["ap50"] = float(curve[curve >= 0].mean())
                     recall = torch.tensor(metric.rec_thresholds)[curve >= 0]
                     pr.append({"class_name": name, **thin_curve("recall", recall, "precision", curve[curve >= 0])})
-            per_class.append(row)
+            per_class_rows.append(row)
         all_hits = [hit for r in self.records for hit in r["matched"]]
         all_scores = np.array([s for r in self.records for s in r["prediction"]["scores"]])
         hits = np.array(all_hits, dtype=bool)
@@ -229,7 +253,7 @@ class DetectionRecorder(Recorder):
             if score >= self.score_threshold
         ]
         return metrics, {
-            "per_class": per_class,
+            "per_class": per_class_rows,
             "confusion_matrix": None,
             "curves": {"pr": pr, "pr_iou": MATCH_IOU},
             "histograms": {
@@ -238,6 +262,61 @@ class DetectionRecorder(Recorder):
                 "confidence_fp": histogram(all_scores[~hits]),
             },
         }
+
+
+class InstanceRecorder(DetectionRecorder):
+    """Objects with a box and a mask each: records keep the masks as compressed RLE and a detection hits by
+    mask IoU; the metrics are COCOeval's mask and box mAP. The truth's objects and the predicted ones over
+    the score threshold are also painted (class index + 1, 0 for none; the higher score on top) into PNGs
+    beside the records, for the dashboard to lay over the image as it does a segmentation's masks."""
+
+    found_keys = (*DetectionRecorder.found_keys, "masks")
+    ap, precision = "mask_ap", "segm_precision"
+
+    def judge(self, index: int, sample: Any, prediction: dict[str, Any]) -> dict[str, Any]:
+        width, height = sample.size
+        encoded = {**prediction, "masks": rle.encode(prediction["masks"])}
+        record = super().judge(index, sample, encoded)
+        found = record["prediction"]
+        shown = [i for i, score in enumerate(found["scores"]) if score >= self.score_threshold][::-1]
+        painted = {
+            "truth_mask": (record["truth"]["masks"], record["truth"]["labels"]),
+            "mask": ([found["masks"][i] for i in shown], [found["labels"][i] for i in shown]),
+        }
+        for part, (masks, labels) in painted.items():
+            path = self.folder.root / ("truth" if part == "truth_mask" else "masks") / f"{index:06d}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(_painted(rle.decode(masks, height, width), labels)).save(path)
+            record[part] = str(path.relative_to(self.folder.root))
+        return {**record, "height": height, "width": width}
+
+    def truth(self, sample: Any) -> dict[str, Any]:
+        return {**super().truth(sample), "masks": rle.encode(render_instances(sample))}
+
+    def match(self, found: dict[str, Any], truth: dict[str, Any]) -> tuple[list[bool], list[float]]:
+        ious = torch.from_numpy(rle.ious(found["masks"], truth["masks"]))
+        return match_by_iou(ious, found["labels"], truth["labels"])
+
+    def metric(self) -> Any:
+        return instance_metric(extended=True)
+
+    def metric_inputs(self, record: dict[str, Any]) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        prediction, target = super().metric_inputs(record)
+        height, width = record["height"], record["width"]
+        for side, key in ((prediction, "prediction"), (target, "truth")):
+            side["masks"] = torch.from_numpy(rle.decode(record[key]["masks"], height, width)).bool()
+        return prediction, target
+
+    def summarise_metric(self, raw: dict[str, torch.Tensor]) -> dict[str, float]:
+        return summarise_instances(raw, self.class_names, self.prefix)
+
+
+def _painted(masks: np.ndarray, labels: Sequence[int]) -> np.ndarray:
+    """Objects' masks painted with their class index + 1, the later over the earlier (0 where none)."""
+    canvas = np.zeros(masks.shape[1:], dtype=np.uint8)
+    for mask, label in zip(masks, labels, strict=True):
+        canvas[mask > 0] = label + 1
+    return canvas
 
 
 class DenseRecorder(Recorder):

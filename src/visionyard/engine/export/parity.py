@@ -24,9 +24,11 @@ from visionyard.engine.evaluation.runner import DEFAULT_SCORE_THRESHOLD, loader,
 from visionyard.engine.export.runtimes import Runtime
 from visionyard.engine.tasks.base import TaskModule
 from visionyard.engine.tasks.kit import kit
+from visionyard.metrics.instance_segmentation import MASK_THRESHOLD
 from visionyard.metrics.matching import MATCH_IOU
 from visionyard.storage.evaluation_folder import EvaluationFolder
 
+Pairs = list[tuple[int, int]]
 SCORE_MARGIN = 0.01
 """How far under the score threshold a box may score and still answer, for the parity meter, a box over the
 threshold on the other side. Rounding moves scores by ~1e-6 and a float-head int8 detector by 1e-4 to 0.02; a
@@ -63,6 +65,19 @@ class ParityMeter:
         for ref, cand in zip(reference, candidate, strict=True):
             self._detections(ref, cand)
 
+    def objects(self, reference: list[dict[str, torch.Tensor]], candidate: list[dict[str, torch.Tensor]]) -> None:
+        """Detections as ``detections`` compares them; a matched pair also agrees only where their masks do
+        (IoU >= ``MATCH_IOU``), and the difference takes in their mask probabilities."""
+        for ref, cand in zip(reference, candidate, strict=True):
+            a, b, pairs = self._detections(ref, cand)
+            for i, j in pairs:
+                ours, theirs = a["masks"][i], b["masks"][j]
+                self.max_abs_diff = max(self.max_abs_diff, float((ours - theirs).abs().max()))
+                inside, outside = ours >= MASK_THRESHOLD, theirs >= MASK_THRESHOLD
+                union = int((inside | outside).sum())
+                if union and int((inside & outside).sum()) / union < MATCH_IOU:
+                    self.agreeing -= 1
+
     def _dense(self, reference: torch.Tensor, candidate: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         ref, cand = reference.float().cpu(), candidate.float().cpu()
         if ref.shape != cand.shape:
@@ -74,7 +89,7 @@ class ParityMeter:
         self.agreeing += int(same.sum())
         self.compared += same.numel()
 
-    def _detections(self, ref: dict[str, torch.Tensor], cand: dict[str, torch.Tensor]) -> None:
+    def _detections(self, ref: dict[str, torch.Tensor], cand: dict[str, torch.Tensor]) -> tuple[Any, Any, Pairs]:
         """Boxes over the score threshold are what is compared. Each agrees with a box on the other side of
         the same label and IoU >= ``MATCH_IOU`` that scores at least the threshold less ``score_margin``: a box
         just over the threshold on one side and just under it on the other differs in score (which the
@@ -95,15 +110,14 @@ class ParityMeter:
         for i, j in pairs:
             box = float((a["boxes"][i] - b["boxes"][j]).abs().max()) / self.input_size
             self.max_abs_diff = max(self.max_abs_diff, box, float((a["scores"][i] - b["scores"][j]).abs()))
+        return a, b, pairs
 
     def summary(self) -> dict[str, Any]:
         agreement = self.agreeing / self.compared if self.compared else None
         return {"max_abs_diff": self.max_abs_diff, "agreement": agreement, "compared": self.compared}
 
 
-def _match(
-    a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], over_a: torch.Tensor, over_b: torch.Tensor
-) -> list[tuple[int, int]]:
+def _match(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], over_a: torch.Tensor, over_b: torch.Tensor) -> Pairs:
     """One-to-one pairs ``(i, j)`` of same-label boxes with IoU >= ``MATCH_IOU``, at least one of each pair over
     the threshold; greedily in order of ``a``'s score, each to the free box of ``b`` of highest IoU."""
     if not len(a["scores"]) or not len(b["scores"]):

@@ -58,6 +58,11 @@ def detections(outputs: Arrays) -> dict[str, torch.Tensor]:
     }
 
 
+def objects(outputs: Arrays) -> dict[str, torch.Tensor]:
+    """One image's detections and each object's ``(1, h, w)`` mask probabilities."""
+    return {**detections(outputs), "masks": torch.from_numpy(np.asarray(outputs[3], dtype=np.float32))}
+
+
 def _fixed_batch(shape: list[Any], kit: TaskKit) -> int | None:
     if kit.spec.image_list:
         return 1

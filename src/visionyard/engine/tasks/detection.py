@@ -12,8 +12,9 @@ from typing import Any
 
 import torch
 from torch import nn
+from torchmetrics.detection import MeanAveragePrecision
 
-from visionyard.common.tasks import DETECTION
+from visionyard.common.tasks import DETECTION, task_spec
 from visionyard.common.training_config import TrainingConfig
 from visionyard.data import loading
 from visionyard.engine import answers, predictions
@@ -41,7 +42,17 @@ class DetectionModule(TaskModule):
     def __init__(self, model: nn.Module, class_names: Sequence[str], cfg: TrainingConfig, monitor: str, mode: str):
         super().__init__(model, cfg, monitor, mode)
         self.class_names = list(class_names)
-        self.val_map = detection_metric()
+        self.val_map = self.metric()
+
+    def metric(self) -> MeanAveragePrecision:
+        return detection_metric()
+
+    def summarise(self, raw: dict[str, torch.Tensor]) -> dict[str, float]:
+        return summarise_detection(raw, self.class_names)
+
+    def for_metric(self, found: list[Target], targets: list[Target]) -> tuple[list[Target], list[Target]]:
+        """Detections and targets as the metric takes them."""
+        return found, targets
 
     def forward(self, images: list[torch.Tensor]) -> list[Target]:
         return from_model_labels(self.model(images))
@@ -60,13 +71,14 @@ class DetectionModule(TaskModule):
 
     def validation_step(self, batch: tuple[list[torch.Tensor], list[Target]], batch_idx: int) -> dict[str, Any]:
         detections = self(self.inputs_of(batch))
-        self.val_map.update(detections, list(batch[1]))
+        self.val_map.update(*self.for_metric(detections, list(batch[1])))
         return {"outputs": detections, "losses": None}
 
     def on_validation_epoch_end(self) -> None:
-        metrics: dict[str, Any] = summarise_detection(self.val_map.compute(), self.class_names)
+        metrics: dict[str, Any] = self.summarise(self.val_map.compute())
         self.val_map.reset()
-        self.log("val_map", metrics.pop("val_map"), prog_bar=True)
+        headline = task_spec(self.task).headline
+        self.log(headline, metrics.pop(headline), prog_bar=True)
         self.log_dict(metrics)
 
 
