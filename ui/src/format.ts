@@ -1,17 +1,5 @@
 /** Small display helpers shared by the pages. */
 
-const TASK_NAMES: Record<string, string> = {
-  classification: "Classification",
-  detection: "Detection",
-  segmentation: "Segmentation",
-  change_detection: "Change detection",
-};
-
-/** "detection" → "Detection", "change_detection" → "Change detection". */
-export function taskName(task: string): string {
-  return TASK_NAMES[task] ?? task.replace(/_/g, " ");
-}
-
 export function formatMetric(value: unknown): string {
   if (typeof value !== "number") return value === undefined || value === null ? "—" : String(value);
   if (Number.isInteger(value)) return String(value);
@@ -35,10 +23,11 @@ export function formatTime(iso: string | null | undefined): string {
   return new Date(iso).toLocaleString();
 }
 
-/** The headline metric of a run: the first of the usual ones it has. */
-export function headline(metrics: Record<string, unknown>): [string, unknown] | null {
-  const order = ["val_acc", "val_map", "val_miou", "val_f1", "val_iou", "val_loss"];
-  for (const key of order) if (key in metrics) return [key, metrics[key]];
+/** The headline metric of a run: ``preferred`` (its task's, ``TaskInfo.headline``) when it has it, else
+ * the first of the usual ones it has. */
+export function headline(metrics: Record<string, unknown>, preferred?: string): [string, unknown] | null {
+  const order = [preferred, "val_acc", "val_map", "val_miou", "val_f1", "val_iou", "val_loss"];
+  for (const key of order) if (key !== undefined && key in metrics) return [key, metrics[key]];
   const first = Object.keys(metrics).find((k) => k.startsWith("val_"));
   return first ? [first, metrics[first]] : null;
 }

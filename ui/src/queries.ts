@@ -19,6 +19,8 @@ export const keys = {
   sweeps: ["sweeps"],
   /** the prefix of each suggestion polled by the new-run form (newrun/useSuggestion.ts) */
   suggestions: ["suggestions"],
+  /** the tasks the server trains (tasks.ts), read once a session */
+  tasks: ["tasks"],
 } as const;
 
 export function useModels() {

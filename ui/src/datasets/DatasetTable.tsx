@@ -1,6 +1,6 @@
 import { Link } from "react-router-dom";
 import { DataTable, type Column } from "../components/DataTable";
-import { taskName } from "../format";
+import { TaskTitle } from "../components/TaskTitle";
 import { describeTotal, splitTotals } from "./counts";
 import { FORMAT_NAMES, type DatasetSummary } from "./types";
 
@@ -23,7 +23,7 @@ const COLUMNS: Column<DatasetSummary>[] = [
     cell: (d) =>
       d.tasks.map((t) => (
         <span key={t} className="badge">
-          {taskName(t)}
+          <TaskTitle name={t} />
         </span>
       )),
   },

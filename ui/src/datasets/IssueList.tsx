@@ -1,3 +1,4 @@
+import { useTaskTitle } from "../tasks";
 import type { DatasetReport } from "./types";
 
 const SHOWN = 200;
@@ -5,10 +6,11 @@ const SHOWN = 200;
 /** The full check's findings: errors stop a run (skippable ones with data.skip_invalid_images). */
 export function IssueList({ report }: { report: DatasetReport }) {
   const issues = report.issues;
+  const title = useTaskTitle();
   if (issues.length === 0)
     return (
       <p className="notice ok">
-        No problems found: every image opens and every annotation is usable for {report.task.replace(/_/g, " ")}.
+        No problems found: every image opens and every annotation is usable for {title(report.task).toLowerCase()}.
       </p>
     );
   const errors = issues.filter((i) => i.severity === "error").length;

@@ -5,7 +5,7 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { formatBytes } from "../format";
 import { Field } from "../components/Field";
 import { FileDrop } from "../predict/FileDrop";
-import { taskName } from "../format";
+import { useTaskTitle } from "../tasks";
 import type { DatasetSummary } from "./types";
 
 /** The server's rule for dataset names (services/datasets.py NAME_PATTERN). */
@@ -29,6 +29,7 @@ export function UploadDataset({ taken, onUploaded }: { taken: string[]; onUpload
   const [phase, setPhase] = useState<Phase>({ kind: "idle" });
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<DatasetSummary | null>(null);
+  const title = useTaskTitle();
   const busy = phase.kind !== "idle";
   const nameProblem = !name
     ? null
@@ -114,7 +115,7 @@ export function UploadDataset({ taken, onUploaded }: { taken: string[]; onUpload
       {done && (
         <p className="notice ok" role="status">
           Uploaded <Link to={`/datasets/${encodeURIComponent(done.name)}`}>{done.name}</Link>:{" "}
-          {done.tasks.map(taskName).join(" / ")} data, {done.image_count.toLocaleString()} samples in{" "}
+          {done.tasks.map(title).join(" / ")} data, {done.image_count.toLocaleString()} samples in{" "}
           {done.splits.join(", ")}.
         </p>
       )}

@@ -4,13 +4,15 @@ import { api } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { ModelFacts } from "./ModelFacts";
 import { describePreset } from "./schema";
-import { taskName } from "../format";
+import { useTask, useTaskTitle } from "../tasks";
 import type { ModelDetail, ModelMetadata } from "./types";
 
 /** One model of the catalog: what it is, its own settings and presets, and a way to train it. */
 export function ModelCard({ model }: { model: ModelMetadata }) {
   const path = `/api/v1/models/${encodeURIComponent(model.name)}`;
   const detail = useQuery({ queryKey: [path], queryFn: () => api<ModelDetail>(path) });
+  const task = useTask(model.task_type);
+  const title = useTaskTitle();
   const schema = detail.data?.config_schema;
   const headingId = `model-${model.name}`;
   const presets = Object.entries(schema?.presets ?? {});
@@ -19,7 +21,7 @@ export function ModelCard({ model }: { model: ModelMetadata }) {
     <article className="card models-card" aria-labelledby={headingId}>
       <header className="models-card-head">
         <h2 id={headingId}>{model.name}</h2>
-        <span className={`badge models-task task-${model.task_type}`}>{taskName(model.task_type)}</span>
+        <span className={task ? `badge models-task target-${task.target}` : "badge models-task"}>{title(model.task_type)}</span>
       </header>
       <p>{model.description || <span className="muted">No description.</span>}</p>
       <ModelFacts model={model} />

@@ -1,4 +1,4 @@
-import { taskName } from "../format";
+import { TaskTitle } from "../components/TaskTitle";
 import type { ModelMetadata } from "./types";
 
 /** What the catalog says about a model, as a definition list. */
@@ -7,7 +7,7 @@ export function ModelFacts({ model }: { model: ModelMetadata }) {
     <dl className="facts">
       <dt>Task</dt>
       <dd>
-        {taskName(model.task_type)}
+        <TaskTitle name={model.task_type} />
         {model.input_images > 1 && <span className="muted"> (image pairs: before and after)</span>}
       </dd>
       <dt>Framework</dt>

@@ -1,5 +1,5 @@
 import { Link } from "react-router-dom";
-import { taskName } from "../format";
+import { useTaskTitle } from "../tasks";
 import { DatasetSelect, ModelSelect } from "./TargetSelects";
 import type { ModelMetadata, Preset, TargetChoice } from "./types";
 
@@ -27,6 +27,7 @@ export function TargetCard({
   name: string;
   onName: (name: string) => void;
 }) {
+  const title = useTaskTitle();
   return (
     <div className="card">
       <div className="form-grid newrun-target">
@@ -77,7 +78,7 @@ export function TargetCard({
       <p className="newrun-about">
         <strong>{model.name}</strong>: {model.description || "no description."}{" "}
         <span className="muted small">
-          {modelLine(model)} · <Link to="/models">compare models</Link>
+          {modelLine(model, title(model.task_type))} · <Link to="/models">compare models</Link>
         </span>
       </p>
       <p id="newrun-dataset-help" className="field-help">
@@ -89,7 +90,7 @@ export function TargetCard({
       </p>
       {!dataset && (
         <p className="notice info">
-          No dataset holds {taskName(model.task_type).toLowerCase()} data yet.{" "}
+          No dataset holds {title(model.task_type).toLowerCase()} data yet.{" "}
           <Link to="/datasets">Add a dataset</Link> or pick a model for another task.
         </p>
       )}
@@ -105,8 +106,8 @@ export function TargetCard({
   );
 }
 
-function modelLine(m: ModelMetadata): string {
-  const parts = [taskName(m.task_type), m.framework];
+function modelLine(m: ModelMetadata, task: string): string {
+  const parts = [task, m.framework];
   if (m.recommended_batch_size) parts.push(`batch size ${m.recommended_batch_size} recommended`);
   if (m.supported_image_sizes.length) parts.push(`${m.supported_image_sizes.join(", ")} px images`);
   if (m.min_gpu_memory_gb) parts.push(`${m.min_gpu_memory_gb} GB GPU or more`);

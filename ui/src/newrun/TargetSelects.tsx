@@ -1,5 +1,5 @@
 import type { DatasetSummary } from "../datasets/types";
-import { taskName } from "../format";
+import { useTaskTitle } from "../tasks";
 import { fits } from "./choices";
 import type { ModelMetadata } from "./types";
 
@@ -16,10 +16,11 @@ export function ModelSelect({
   onChange: (name: string) => void;
 }) {
   const tasks = [...new Set(models.map((m) => m.task_type))];
+  const title = useTaskTitle();
   return (
     <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
       {tasks.map((task) => (
-        <optgroup key={task} label={taskName(task)}>
+        <optgroup key={task} label={title(task)}>
           {models
             .filter((m) => m.task_type === task)
             .map((m) => (
@@ -51,10 +52,11 @@ export function DatasetSelect({
 }) {
   const fitting = datasets.filter((d) => fits(d, model));
   const others = datasets.filter((d) => !fits(d, model));
+  const title = useTaskTitle();
   return (
     <select id={id} value={dataset?.name ?? ""} onChange={(e) => onChange(e.target.value)} aria-describedby={describedBy}>
       {!dataset && <option value="">No dataset fits this model</option>}
-      <optgroup label={`${taskName(model.task_type)} data`}>
+      <optgroup label={`${title(model.task_type)} data`}>
         {fitting.map((d) => (
           <option key={d.name} value={d.name}>
             {datasetText(d)}
@@ -65,7 +67,7 @@ export function DatasetSelect({
         <optgroup label="Other tasks (cannot train this model)">
           {others.map((d) => (
             <option key={d.name} value={d.name} disabled>
-              {d.name} ({d.tasks.map(taskName).join(", ").toLowerCase()})
+              {d.name} ({d.tasks.map(title).join(", ").toLowerCase()})
             </option>
           ))}
         </optgroup>

@@ -12,7 +12,7 @@ import {
   FORMAT_NAMES,
   type DatasetDetail,
 } from "../datasets/types";
-import { taskName } from "../format";
+import { useTaskTitle } from "../tasks";
 import { useDatasets } from "../queries";
 import "../datasets/datasets.css";
 import { Field } from "../components/Field";
@@ -24,6 +24,7 @@ export function DatasetDetailPage() {
 
 function DatasetDetailView({ name }: { name: string }) {
   const [task, setTask] = useState("");
+  const title = useTaskTitle();
   // The listing is cheap (no image opened) and gives the facts at once; the detail opens every image.
   const listed = useDatasets();
   const detail = useQuery({
@@ -57,7 +58,7 @@ function DatasetDetailView({ name }: { name: string }) {
                 <dt>Format</dt>
                 <dd>{FORMAT_NAMES[summary.layout] ?? summary.layout}</dd>
                 <dt>Trains</dt>
-                <dd>{summary.tasks.map(taskName).join(", ")}</dd>
+                <dd>{summary.tasks.map(title).join(", ")}</dd>
                 <dt>Classes</dt>
                 <dd>
                   {summary.classes.length}: {summary.classes.join(", ")}
@@ -90,7 +91,7 @@ function DatasetDetailView({ name }: { name: string }) {
                     <select id={id} value={task || summary.tasks[0]} onChange={(e) => setTask(e.target.value)}>
                       {summary.tasks.map((t) => (
                         <option key={t} value={t}>
-                          {taskName(t)}
+                          {title(t)}
                         </option>
                       ))}
                     </select>

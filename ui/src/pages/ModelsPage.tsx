@@ -3,14 +3,15 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { ModelCard } from "../newrun/ModelCard";
 import "../newrun/newrun.css";
-import { taskName } from "../format";
 import { useModels } from "../queries";
+import { useTaskTitle } from "../tasks";
 
 /** /models: every model plugin, with what it trains and how; each one a click away from a new run. */
 export function ModelsPage() {
   const [params, setParams] = useSearchParams();
   const task = params.get("task") ?? "";
   const models = useModels();
+  const title = useTaskTitle();
   const items = models.data?.items ?? [];
   const tasks = [...new Set(items.map((m) => m.task_type))];
   const shown = items.filter((m) => !task || m.task_type === task);
@@ -28,7 +29,7 @@ export function ModelsPage() {
           <option value="">All tasks</option>
           {tasks.map((t) => (
             <option key={t} value={t}>
-              {taskName(t)}
+              {title(t)}
             </option>
           ))}
         </select>

@@ -26,8 +26,8 @@ import {
   type Values,
 } from "../newrun/schema";
 import { TargetCard } from "../newrun/TargetCard";
-import { taskName } from "../format";
 import { keys, useDatasets, useModels } from "../queries";
+import { useTaskTitle } from "../tasks";
 import { SuggestButton, SuggestionNote } from "../newrun/Suggest";
 import {
   type ConfigSchemaAnswer,
@@ -44,6 +44,7 @@ export function NewRunPage() {
   const [params] = useSearchParams();
   const models = useModels();
   const datasets = useDatasets();
+  const title = useTaskTitle();
   const [modelChoice, setModelChoice] = useState<string | null>(params.get("model"));
   const [datasetChoice, setDatasetChoice] = useState<string | null>(params.get("dataset"));
 
@@ -76,7 +77,7 @@ export function NewRunPage() {
         {wantedDataset && dataset?.name !== wantedDataset && datasetChoice === wantedDataset && (
           <p className="notice error">
             {datasets.data.some((d) => d.name === wantedDataset)
-              ? `${wantedDataset} holds no ${taskName(model.task_type).toLowerCase()} data for ${model.name}.`
+              ? `${wantedDataset} holds no ${title(model.task_type).toLowerCase()} data for ${model.name}.`
               : `There is no dataset called “${wantedDataset}”.`}
           </p>
         )}

@@ -6,12 +6,12 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
 import { Loading } from "../components/Loading";
 import type { DatasetSummary } from "../datasets/types";
-import { taskName } from "../format";
 import { pickDataset, pickModel } from "../newrun/choices";
 import "../newrun/newrun.css";
 import { DatasetSelect, ModelSelect } from "../newrun/TargetSelects";
 import type { ModelMetadata } from "../newrun/types";
 import { keys, useDatasets, useModels } from "../queries";
+import { useTaskTitle } from "../tasks";
 import {
   buildBody,
   EXAMPLE_SPACE,
@@ -97,6 +97,7 @@ function SweepForm({
 }) {
   const navigate = useNavigate();
   const client = useQueryClient();
+  const title = useTaskTitle();
   const [texts, setTexts] = useState<Omit<FormTexts, "model" | "dataset">>({
     name: "",
     metric: "",
@@ -167,7 +168,7 @@ function SweepForm({
           <Field
             label="Dataset"
             error={errorOf("dataset")}
-            help={dataset ? undefined : `No dataset holds ${taskName(model.task_type).toLowerCase()} data yet.`}
+            help={dataset ? undefined : `No dataset holds ${title(model.task_type).toLowerCase()} data yet.`}
           >
             {(id, note) => (
               <DatasetSelect id={id} datasets={datasets} model={model} dataset={dataset} onChange={onDataset} describedBy={note} />

@@ -3,7 +3,8 @@ import { Link, useParams, useSearchParams } from "react-router-dom";
 import { api } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
-import { formatTime, taskName } from "../format";
+import { TaskTitle } from "../components/TaskTitle";
+import { formatTime } from "../format";
 import { AliasHistory } from "../registry/AliasHistory";
 import { AliasPanel } from "../registry/AliasPanel";
 import { modelPath, type ModelVersionDetail, type TrainedModel } from "../registry/types";
@@ -46,7 +47,7 @@ export function RegistryModelPage() {
       </p>
       <h1>{m.name}</h1>
       <p className="muted">
-        {taskName(m.task)} · plugin <code>{m.model}</code> · {m.versions.length}{" "}
+        <TaskTitle name={m.task} /> · plugin <code>{m.model}</code> · {m.versions.length}{" "}
         {m.versions.length === 1 ? "version" : "versions"} · registered {formatTime(m.created_at)}
         {m.description && ` · ${m.description}`}
       </p>

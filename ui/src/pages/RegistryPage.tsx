@@ -2,7 +2,9 @@ import { Link } from "react-router-dom";
 import { DataTable, type Column } from "../components/DataTable";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
-import { formatMetric, formatTime, headline, taskName } from "../format";
+import { TaskTitle } from "../components/TaskTitle";
+import { useTask } from "../tasks";
+import { formatMetric, formatTime, headline } from "../format";
 import { useRegistryModels } from "../queries";
 import { AliasBadges } from "../registry/AliasBadges";
 import { PublishHint } from "../registry/PublishHint";
@@ -43,7 +45,7 @@ const COLUMNS: Column<TrainedModel>[] = [
       </>
     ),
   },
-  { key: "task", header: "Task", cell: (model) => taskName(model.task) },
+  { key: "task", header: "Task", cell: (model) => <TaskTitle name={model.task} /> },
   { key: "plugin", header: "Plugin", className: "mono small", cell: (model) => model.model },
   {
     key: "latest",
@@ -62,11 +64,7 @@ const COLUMNS: Column<TrainedModel>[] = [
     key: "score",
     header: "Latest score",
     className: "small",
-    cell: (model) => {
-      const latest = latestOf(model);
-      const score = latest ? headline(latest.metrics) : null;
-      return score ? `${score[0]} ${formatMetric(score[1])}` : "—";
-    },
+    cell: (model) => <LatestScore model={model} />,
   },
   {
     key: "updated",
@@ -75,6 +73,14 @@ const COLUMNS: Column<TrainedModel>[] = [
     cell: (model) => formatTime(latestOf(model)?.created_at ?? model.created_at),
   },
 ];
+
+/** The latest version's headline metric (its task's). */
+function LatestScore({ model }: { model: TrainedModel }) {
+  const task = useTask(model.task);
+  const latest = latestOf(model);
+  const score = latest ? headline(latest.metrics, task?.headline) : null;
+  return score ? `${score[0]} ${formatMetric(score[1])}` : "—";
+}
 
 function RunLinks({ model }: { model: TrainedModel }) {
   const runs = [...new Set(model.versions.map((v) => v.run_id))].reverse();

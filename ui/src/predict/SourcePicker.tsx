@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { api } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
-import { taskName } from "../format";
+import { useTaskTitle } from "../tasks";
 import { Field } from "../components/Field";
 import { useRegistryModels } from "../queries";
 import { runKeys, runPath } from "../run/keys";
@@ -51,6 +51,7 @@ export function SourcePicker({
 
 function VersionSelect({ choice, onChange }: { choice: SourceChoice; onChange: (c: Partial<SourceChoice>) => void }) {
   const models = useRegistryModels();
+  const title = useTaskTitle();
   return (
     <div className="form-grid">
       <Field label="Model version" help={models.data?.length === 0 ? "Nothing is published yet." : undefined}>
@@ -58,7 +59,7 @@ function VersionSelect({ choice, onChange }: { choice: SourceChoice; onChange: (
           <select id={id} aria-describedby={note} value={choice.model} onChange={(e) => onChange({ model: e.target.value })}>
             <option value="">{models.isPending ? "Loading the registry…" : "Choose a version…"}</option>
             {models.data?.map((m) => (
-              <optgroup key={m.name} label={`${m.name} (${taskName(m.task)}, ${m.model})`}>
+              <optgroup key={m.name} label={`${m.name} (${title(m.task)}, ${m.model})`}>
                 {Object.entries(m.aliases).map(([alias, version]) => (
                   <option key={alias} value={`${m.name}@${alias}`}>
                     {m.name}@{alias} (v{version})
@@ -82,6 +83,7 @@ function VersionSelect({ choice, onChange }: { choice: SourceChoice; onChange: (
 
 function RunSelects({ choice, onChange }: { choice: SourceChoice; onChange: (c: Partial<SourceChoice>) => void }) {
   const runs = usePredictableRuns();
+  const title = useTaskTitle();
   const run = choice.run;
   const checkpoints = useQuery({
     queryKey: runKeys.checkpoints(run),
@@ -111,7 +113,7 @@ function RunSelects({ choice, onChange }: { choice: SourceChoice; onChange: (c: 
               <option value="">{runs.isPending ? "Loading runs…" : "Choose a run…"}</option>
               {runs.data?.items.map((r) => (
                 <option key={r.id} value={r.id}>
-                  {r.name ? `${r.name} (${r.id})` : r.id} — {r.model}, {taskName(r.task)}, {r.status}
+                  {r.name ? `${r.name} (${r.id})` : r.id} — {r.model}, {title(r.task)}, {r.status}
                 </option>
               ))}
             </select>

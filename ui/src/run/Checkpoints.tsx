@@ -3,6 +3,7 @@ import { api, post } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { formatBytes, formatMetric, formatTime, headline } from "../format";
+import { useTask } from "../tasks";
 import { runActions, type RunPublic } from "../types";
 import { runKeys, runPath } from "./keys";
 import type { Checkpoint } from "./types";
@@ -10,6 +11,7 @@ import type { Checkpoint } from "./types";
 /** The run's checkpoints in the order they were written, and a manual checkpoint while it runs. */
 export function Checkpoints({ run }: { run: RunPublic }) {
   const client = useQueryClient();
+  const task = useTask(run.task);
   const list = useQuery({
     queryKey: runKeys.checkpoints(run.id),
     queryFn: () => api<Checkpoint[]>(runPath(run.id, "/checkpoints")),
@@ -54,7 +56,7 @@ export function Checkpoints({ run }: { run: RunPublic }) {
         <div className="checkpoint-scroll">
         <ol className="timeline checkpoints" aria-label="Checkpoint timeline">
           {list.data.map((c) => {
-            const metric = c.metrics ? headline(c.metrics) : null;
+            const metric = c.metrics ? headline(c.metrics, task?.headline) : null;
             return (
               <li key={c.id} className={`checkpoint kind-${c.kind}`}>
                 <span className={`badge kind kind-${c.kind}`}>{c.kind}</span>{" "}

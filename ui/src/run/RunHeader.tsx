@@ -6,6 +6,7 @@ import { StatusBadge } from "../components/StatusBadge";
 import { WarningBadges } from "../components/WarningBadges";
 import { formatMetric, formatTime, headline } from "../format";
 import { TrialLink } from "../sweeps/TrialLink";
+import { useTask } from "../tasks";
 import type { RunPublic } from "../types";
 import { FINISHED } from "./keys";
 import { RunLabels } from "./RunLabels";
@@ -22,7 +23,8 @@ const REQUEST_TEXT: Record<string, string> = {
 /** Title, status and the facts of a run; ``stream`` is the live-events indicator, ``change`` the
  * latest status change its events reported. */
 export function RunHeader({ run, stream, change }: { run: RunPublic; stream: ReactNode; change: StatusChange | null }) {
-  const best = headline(run.best_metrics);
+  const task = useTask(run.task);
+  const best = headline(run.best_metrics, task?.headline);
   // every worker start is an attempt: the first, each crash restart, each resume or retry
   const resumes = Math.max(0, run.attempt - 1 - run.restarts);
   const pausedAt = change?.status === "paused" ? change.at : null;
@@ -44,7 +46,7 @@ export function RunHeader({ run, stream, change }: { run: RunPublic; stream: Rea
         <Fact term="Dataset">
           <Link to={`/datasets/${encodeURIComponent(run.dataset)}`}>{run.dataset}</Link>
         </Fact>
-        <Fact term="Task">{run.task}</Fact>
+        <Fact term="Task">{task?.title ?? run.task}</Fact>
         <Fact term="Epoch">
           <EpochProgress run={run} />
           <span>

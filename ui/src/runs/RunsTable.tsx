@@ -6,6 +6,7 @@ import { TagChips } from "../components/TagChips";
 import { WarningBadges } from "../components/WarningBadges";
 import { formatMetric, formatTime, headline } from "../format";
 import { TrialLink } from "../sweeps/TrialLink";
+import { useTask } from "../tasks";
 import type { RunSummary } from "../types";
 
 /** Columns after the pick box and the run's name. */
@@ -111,7 +112,7 @@ function RunStatus({ run }: { run: RunSummary }) {
 }
 
 function BestMetric({ run }: { run: RunSummary }) {
-  const best = headline(run.best_metrics);
+  const best = headline(run.best_metrics, useTask(run.task)?.headline);
   if (!best) return <span className="muted">—</span>;
   return (
     <>

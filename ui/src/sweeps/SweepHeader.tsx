@@ -2,7 +2,8 @@ import type { ReactNode } from "react";
 import { Link } from "react-router-dom";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { StatusBadge } from "../components/StatusBadge";
-import { formatDuration, formatTime, taskName } from "../format";
+import { TaskTitle } from "../components/TaskTitle";
+import { formatDuration, formatTime } from "../format";
 import { TrialProgress } from "./TrialProgress";
 import type { SweepPublic } from "./types";
 import { countsOf, prunerText } from "./values";
@@ -21,7 +22,7 @@ export function SweepHeader({ sweep }: { sweep: SweepPublic }) {
       <dl className="facts sweep-facts">
         <Fact term="Model">
           <Link to="/models">{sweep.model}</Link>
-          <span className="muted small"> · {taskName(sweep.task)}</span>
+          <span className="muted small"> · <TaskTitle name={sweep.task} /></span>
         </Fact>
         <Fact term="Dataset">
           <Link to={`/datasets/${encodeURIComponent(sweep.dataset)}`}>{sweep.dataset}</Link>
