@@ -15,6 +15,7 @@ from visionyard.engine.adapters import (
     TorchvisionInstanceSegmenter,
     TorchvisionSegmenter,
     UltralyticsDetector,
+    UltralyticsInstanceSegmenter,
 )
 from visionyard.plugins.schema import ConfigField, ConfigSchema, ModelMetadata, WeightSource, number, switch
 from visionyard.plugins.sdk import ModelPlugin
@@ -35,6 +36,7 @@ __all__ = [
     "TorchvisionInstanceSegmenter",
     "TorchvisionSegmenter",
     "UltralyticsDetector",
+    "UltralyticsInstanceSegmenter",
     "WeightSource",
     "number",
     "switch",

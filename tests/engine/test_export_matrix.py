@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow
 DATASETS = {
     "classification": ("colours", 32),
     "detection": ("boxes", 64),
+    "instance_segmentation": ("boxes", 64),  # its shapes are polygons too
     "segmentation": ("masks", 32),
     "change_detection": ("changes", 32),
 }
@@ -38,13 +39,22 @@ TRAINING = {
     # threshold of 0.05 (PARITY_FROM): its best scores sit around 0.18-0.25, over 0.25 or not by the rounding
     # of the thread count it trained with.
     "fasterrcnn_mobilenet_v3_320": {"epochs": 8, "lr": 0.002},
+    "maskrcnn_mobilenet_v3_320": {"epochs": 8, "lr": 0.002},
     "ssdlite320_mobilenet_v3": {"epochs": 40, "lr": 0.003, "batch_size": 2},
     # YOLO from scratch finds boxes over the threshold after a few dozen epochs of the 16 images
     "yolo11n": {"epochs": 60, "lr": 0.005},
+    "yolo11n_seg": {"epochs": 60, "lr": 0.005},
 }
-SAME_PATH_AS = {"yolo11s": "yolo11n"}
+SAME_PATH_AS = {
+    "yolo11s": "yolo11n",
+    "yolo11s_seg": "yolo11n_seg",
+    "maskrcnn_resnet50_fpn": "maskrcnn_mobilenet_v3_320",
+}
 """Plugins left out of the matrix: their adapter and export path are the named one's (a larger scale of it)."""
-PARITY_FROM = {"fasterrcnn_mobilenet_v3_320": ["-o", "score_threshold=0.05"]}
+PARITY_FROM = {
+    "fasterrcnn_mobilenet_v3_320": ["-o", "score_threshold=0.05"],
+    "maskrcnn_mobilenet_v3_320": ["-o", "score_threshold=0.05"],
+}
 FAST = ["-o", "benchmark_runs=3", "-o", "throughput_batch=2"]
 
 

@@ -1,10 +1,10 @@
-"""Built-in YOLO detectors through Ultralytics (extra ``ultralytics``, AGPL-3.0): YOLO11n and YOLO11s, built from
-Ultralytics' own model YAMLs and trained from scratch (no download)."""
+"""Built-in YOLO models through Ultralytics (extra ``ultralytics``, AGPL-3.0): the YOLO11n and YOLO11s detectors and
+instance segmenters, built from Ultralytics' own model YAMLs and trained from scratch (no download)."""
 
 from __future__ import annotations
 
 from visionyard.models.common import builtin
-from visionyard.sdk import ModelMetadata, UltralyticsDetector
+from visionyard.sdk import ModelMetadata, UltralyticsDetector, UltralyticsInstanceSegmenter
 
 SIZES = (64, 128, 224, 320, 416, 480, 640)
 """Multiples of the network's stride (32)."""
@@ -29,11 +29,11 @@ PRESETS = {
 }
 
 
-def _yolo(name: str, description: str) -> ModelMetadata:
+def _yolo(name: str, description: str, task: str = "detection") -> ModelMetadata:
     return builtin(
         name,
         "ultralytics",
-        "detection",
+        task,
         description,
         tags=("yolo", "single-stage", "anchor-free", "ultralytics"),
         min_gpu_memory_gb=2.0,
@@ -51,4 +51,24 @@ class YOLO11n(UltralyticsDetector):
 class YOLO11s(UltralyticsDetector):
     model_yaml = "yolo11s.yaml"
     info = _yolo("yolo11s", "Ultralytics YOLO11 small (9.4M parameters): more accurate, still real-time.")
+    presets = PRESETS
+
+
+class YOLO11nSeg(UltralyticsInstanceSegmenter):
+    model_yaml = "yolo11n-seg.yaml"
+    info = _yolo(
+        "yolo11n_seg",
+        "Ultralytics YOLO11 nano instance segmentation (2.9M parameters): boxes and a mask per object, real-time.",
+        "instance_segmentation",
+    )
+    presets = PRESETS
+
+
+class YOLO11sSeg(UltralyticsInstanceSegmenter):
+    model_yaml = "yolo11s-seg.yaml"
+    info = _yolo(
+        "yolo11s_seg",
+        "Ultralytics YOLO11 small instance segmentation (10.1M parameters): more accurate masks, still real-time.",
+        "instance_segmentation",
+    )
     presets = PRESETS

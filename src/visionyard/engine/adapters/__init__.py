@@ -10,7 +10,7 @@ from visionyard.engine.adapters.classification import TimmClassifier, TorchModul
 from visionyard.engine.adapters.detection import TorchModuleDetector, TorchvisionDetector
 from visionyard.engine.adapters.instance_segmentation import TorchModuleInstanceSegmenter, TorchvisionInstanceSegmenter
 from visionyard.engine.adapters.segmentation import TorchModuleSegmenter, TorchvisionSegmenter
-from visionyard.engine.adapters.ultralytics import UltralyticsDetector
+from visionyard.engine.adapters.ultralytics import UltralyticsDetector, UltralyticsInstanceSegmenter
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -26,4 +26,5 @@ __all__ = [
     "TorchvisionInstanceSegmenter",
     "TorchvisionSegmenter",
     "UltralyticsDetector",
+    "UltralyticsInstanceSegmenter",
 ]

@@ -5,7 +5,9 @@ YAML, and its own loss, trained by visionyard's engine like any torchvision-styl
 gain-weighted box, class and distribution-focal losses (Ultralytics' ``v8DetectionLoss``, per image rather than
 multiplied by the batch size as its own trainer does); in eval mode one ``{"boxes", "labels", "scores"}`` per
 image after NMS. Label 0 is the task's background, so class ``k`` of the dataset is YOLO's ``k``
-and the task's ``k + 1``.
+and the task's ``k + 1``. :class:`YoloSegNet` speaks instance segmentation's: the targets' ``masks`` go to
+Ultralytics' ``v8SegmentationLoss`` too, and each kept box comes with its mask (the prototypes weighted by its
+coefficients, cropped to the box) as ``(N, 1, H, W)`` probabilities.
 
 Ultralytics reaches for the network and writes a settings file on import: :func:`offline` points it at
 ``VISIONYARD_HOME/cache/ultralytics`` and turns that off first.
@@ -25,9 +27,10 @@ from torchvision.ops import batched_nms
 from visionyard.common.errors import Unavailable
 from visionyard.config import Settings
 from visionyard.engine.adapters.detection import TorchModuleDetector
+from visionyard.engine.adapters.instance_segmentation import TorchModuleInstanceSegmenter
 
-GAINS = SimpleNamespace(box=7.5, cls=0.5, dfl=1.5)
-"""Ultralytics' default loss gains (``ultralytics/cfg/default.yaml``)."""
+GAINS = SimpleNamespace(box=7.5, cls=0.5, dfl=1.5, overlap_mask=False)
+"""Ultralytics' default loss gains (``ultralytics/cfg/default.yaml``); masks one per object, not overlapped."""
 CONF, IOU, MAX_DET = 0.001, 0.7, 300
 """Ultralytics' validation thresholds: every box a mAP can count."""
 STRIDE = 32
@@ -78,47 +81,103 @@ class YoloNet(nn.Module):
     def __init__(self, model_yaml: str, num_classes: int):
         super().__init__()
         offline()
-        from ultralytics.nn.tasks import DetectionModel
-
-        self.net = DetectionModel(model_yaml, nc=num_classes, verbose=False)
+        self.net = self.build(model_yaml, num_classes)
         self.net.args = GAINS
         self.net.model[-1].dynamic = True  # anchors made for every call, not cached from an inference-mode one
         self._criterion: Any = None
+
+    @staticmethod
+    def build(model_yaml: str, num_classes: int) -> nn.Module:
+        from ultralytics.nn.tasks import DetectionModel
+
+        return DetectionModel(model_yaml, nc=num_classes, verbose=False)
 
     def forward(self, images: list[torch.Tensor], targets: list[dict[str, torch.Tensor]] | None = None) -> Any:
         batch = _padded(images)
         if self.training:
             assert targets is not None, "YOLO trains on targets"
+            if self._criterion is None:
+                self._criterion = self.net.init_criterion()
             return self._losses(batch, targets)
-        return [_detections(image) for image in self.net(batch)[0]]
+        return self._found(batch, images)
 
     def _losses(self, batch: torch.Tensor, targets: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
-        if self._criterion is None:
-            self._criterion = self.net.init_criterion()
-        height, width = batch.shape[-2:]
-        scale = torch.tensor([width, height, width, height], dtype=batch.dtype, device=batch.device)
-        boxes = [t["boxes"] for t in targets]
-        xyxy = torch.cat(boxes) / scale if boxes else batch.new_zeros((0, 4))
-        labels = {
-            "batch_idx": torch.cat([torch.full((len(b),), i, device=batch.device) for i, b in enumerate(boxes)]),
-            "cls": torch.cat([t["labels"] - 1 for t in targets]).to(batch.dtype).view(-1, 1),
-            "bboxes": torch.cat([(xyxy[:, :2] + xyxy[:, 2:]) / 2, xyxy[:, 2:] - xyxy[:, :2]], 1),
-        }
         preds = self._criterion.parse_output(self.net(batch))
-        loss = self._criterion.get_assigned_targets_and_loss(preds, labels)[1]
+        loss = self._criterion.get_assigned_targets_and_loss(preds, _labels(batch, targets))[1]
         return {"box": loss[0], "cls": loss[1], "dfl": loss[2]}
 
+    def _found(self, batch: torch.Tensor, images: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+        return [_detections(image)[0] for image in self.net(batch)[0]]
 
-def _detections(found: torch.Tensor) -> dict[str, torch.Tensor]:
+
+class YoloSegNet(YoloNet):
+    @staticmethod
+    def build(model_yaml: str, num_classes: int) -> nn.Module:
+        from ultralytics.nn.tasks import SegmentationModel
+
+        return SegmentationModel(model_yaml, nc=num_classes, verbose=False)
+
+    def _losses(self, batch: torch.Tensor, targets: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+        labels = _labels(batch, targets)
+        height, width = batch.shape[-2:]
+        masks = [
+            F.pad(t["masks"], (0, width - t["masks"].shape[-1], 0, height - t["masks"].shape[-2])) for t in targets
+        ]
+        labels["masks"] = torch.cat(masks).to(batch.dtype) if masks else batch.new_zeros((0, height, width))
+        loss = self._criterion.loss(self._criterion.parse_output(self.net(batch)), labels)[0] / len(batch)
+        return {"box": loss[0], "seg": loss[1], "cls": loss[2], "dfl": loss[3]}
+
+    def _found(self, batch: torch.Tensor, images: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+        (outputs, protos), _ = self.net(batch)
+        results = []
+        for found, proto, image in zip(outputs, protos, images, strict=True):
+            result, kept = _detections(found[: -proto.shape[0]])
+            coefficients = found[-proto.shape[0] :].T[kept]
+            result["masks"] = _object_masks(coefficients, proto, result["boxes"], batch.shape[-2:], image.shape[-2:])
+            results.append(result)
+        return results
+
+
+def _labels(batch: torch.Tensor, targets: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """The targets as Ultralytics' loss takes them: the image of each box, its class, its normalised centre and
+    size."""
+    height, width = batch.shape[-2:]
+    scale = torch.tensor([width, height, width, height], dtype=batch.dtype, device=batch.device)
+    boxes = [t["boxes"] for t in targets]
+    xyxy = torch.cat(boxes) / scale if boxes else batch.new_zeros((0, 4))
+    return {
+        "batch_idx": torch.cat([torch.full((len(b),), i, device=batch.device) for i, b in enumerate(boxes)]),
+        "cls": torch.cat([t["labels"] - 1 for t in targets]).to(batch.dtype).view(-1, 1),
+        "bboxes": torch.cat([(xyxy[:, :2] + xyxy[:, 2:]) / 2, xyxy[:, 2:] - xyxy[:, :2]], 1),
+    }
+
+
+def _object_masks(
+    coefficients: torch.Tensor, proto: torch.Tensor, boxes: torch.Tensor, padded: torch.Size, size: torch.Size
+) -> torch.Tensor:
+    """Each object's mask probabilities, ``(N, 1, H, W)`` at the image's own size: its prototype mix, cropped to its
+    box, upsampled to the padded batch and cut back to the image (as Ultralytics' ``process_mask``)."""
+    from ultralytics.utils.ops import crop_mask
+
+    channels, mask_height, mask_width = proto.shape
+    logits = (coefficients @ proto.view(channels, -1)).view(-1, mask_height, mask_width)
+    ratio = torch.tensor([mask_width / padded[1], mask_height / padded[0]] * 2, dtype=boxes.dtype, device=boxes.device)
+    cropped = crop_mask(logits.sigmoid(), boxes * ratio)
+    upsampled = F.interpolate(cropped[:, None], size=tuple(padded), mode="bilinear", align_corners=False)
+    return upsampled[:, :, : size[0], : size[1]]
+
+
+def _detections(found: torch.Tensor) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
     """One image's ``(4 + classes, anchors)`` head output (centre, size, class scores) as its best class per box
-    after per-class NMS: torchvision's ``batched_nms``, which traces into ONNX (Ultralytics' own NMS does not)."""
+    after per-class NMS: torchvision's ``batched_nms``, which traces into ONNX (Ultralytics' own NMS does not).
+    Also the indexes of the kept anchors."""
     centre, size, scores = found[:2].T, found[2:4].T, found[4:].T
     best, labels = scores.max(1)
-    keep = best > CONF
-    boxes = torch.cat([centre - size / 2, centre + size / 2], 1)[keep]
-    best, labels = best[keep], labels[keep]
+    candidates = (best > CONF).nonzero().flatten()
+    boxes = torch.cat([centre - size / 2, centre + size / 2], 1)[candidates]
+    best, labels = best[candidates], labels[candidates]
     kept = batched_nms(boxes, best, labels, IOU)[:MAX_DET]
-    return {"boxes": boxes[kept], "scores": best[kept], "labels": labels[kept] + 1}
+    return {"boxes": boxes[kept], "scores": best[kept], "labels": labels[kept] + 1}, candidates[kept]
 
 
 def _padded(images: list[torch.Tensor]) -> torch.Tensor:
@@ -126,22 +185,36 @@ def _padded(images: list[torch.Tensor]) -> torch.Tensor:
     keep their coordinates)."""
     height = -(-max(i.shape[-2] for i in images) // STRIDE) * STRIDE
     width = -(-max(i.shape[-1] for i in images) // STRIDE) * STRIDE
-    return torch.stack([F.pad(i, (0, width - i.shape[-1], 0, height - i.shape[-2])) for i in images])
+    return torch.stack([_pad(i, height, width) for i in images])
 
 
-class UltralyticsDetector(TorchModuleDetector):
-    """A YOLO detector of Ultralytics' model zoo, built from ``model_yaml`` (``yolo11n.yaml``: the scale is in
-    the name) with the dataset's classes, trained from scratch."""
+def _pad(tensor: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Zeros at the bottom and right up to ``height`` x ``width``."""
+    return F.pad(tensor, (0, width - tensor.shape[-1], 0, height - tensor.shape[-2]))
+
+
+class UltralyticsModel:
+    """What YOLO adapters share: the model YAML (``yolo11n.yaml``: the scale is in the name), ONNX only, stages."""
 
     model_yaml: ClassVar[str]
     export_formats = ("onnx",)
     """Ultralytics' network neither scripts (its forward takes ``**kwargs``) nor traces into TorchScript whole."""
 
+    def stages(self) -> list[nn.Module]:
+        """The backbone's layers (up to the SPPF block) of Ultralytics' layer list."""
+        net = self._require_model().net  # type: ignore[attr-defined]
+        return list(net.model)[: len(net.yaml["backbone"])]
+
+
+class UltralyticsDetector(UltralyticsModel, TorchModuleDetector):
+    """A YOLO detector of Ultralytics' model zoo with the dataset's classes, trained from scratch."""
+
     def create_model(self) -> nn.Module:
         return YoloNet(self.model_yaml, self.num_classes)
 
-    def stages(self) -> list[nn.Module]:
-        """The backbone's layers (up to the SPPF block) of Ultralytics' layer list."""
-        layers = list(self._require_model().net.model)
-        head = self._require_model().net.yaml["backbone"]
-        return layers[: len(head)]
+
+class UltralyticsInstanceSegmenter(UltralyticsModel, TorchModuleInstanceSegmenter):
+    """A YOLO instance segmenter of Ultralytics' model zoo (``yolo11n-seg.yaml``), trained from scratch."""
+
+    def create_model(self) -> nn.Module:
+        return YoloSegNet(self.model_yaml, self.num_classes)

@@ -130,7 +130,7 @@ def run(*x):
     with torch.inference_mode():
         if pre["layout"] == "CHW":  # a scripted detector takes a list and answers (losses, detections)
             found = module(tensors)[1][0]
-            return [found["boxes"].numpy(), found["labels"].numpy(), found["scores"].numpy()]
+            return [found[name].numpy() for name in meta["postprocessing"]["outputs"]]
         return [module(*tensors).numpy()]
 """,
     "openvino": """import openvino as ov
