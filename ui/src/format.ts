@@ -1,5 +1,10 @@
 /** Small display helpers shared by the pages. */
 
+/** "before" → "Before". */
+export function capitalised(words: string): string {
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 export function formatMetric(value: unknown): string {
   if (typeof value !== "number") return value === undefined || value === null ? "—" : String(value);
   if (Number.isInteger(value)) return String(value);

@@ -6,6 +6,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { api } from "./api";
+import { capitalised } from "./format";
 import { keys } from "./queries";
 import type { Schemas } from "./types";
 
@@ -28,6 +29,21 @@ export function useTask(name: string | null | undefined): TaskInfo | undefined {
   return useTasks().data?.find((task) => task.name === name);
 }
 
+/** A task's target, from the specs; undefined when the task is not among them. */
+export function targetOf(tasks: TaskInfo[] | undefined, name: string): Target | undefined {
+  return tasks?.find((task) => task.name === name)?.target;
+}
+
+/** Targets whose predictions are scored objects: a score threshold decides which are kept. */
+export function hasObjects(target: Target | undefined): boolean {
+  return target === "boxes" || target === "instances";
+}
+
+/** Targets drawn as masks over their images (class masks, change masks, objects' masks). */
+export function hasMasks(target: Target | undefined): boolean {
+  return target === "mask" || target === "change" || target === "instances";
+}
+
 /** A task's title ("Instance segmentation"); until the tasks are known, its name in words. */
 export function useTaskTitle(): (name: string) => string {
   const tasks = useTasks();
@@ -35,6 +51,5 @@ export function useTaskTitle(): (name: string) => string {
 }
 
 function fallbackTitle(name: string): string {
-  const words = name.replace(/_/g, " ");
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  return capitalised(name.replace(/_/g, " "));
 }

@@ -5,6 +5,7 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import { ClassLegend } from "../overlay/ClassLegend";
 import { Field } from "../components/Field";
+import { hasMasks, targetOf, useTasks } from "../tasks";
 import { SampleGrid } from "./SampleGrid";
 import { datasetPath, type DatasetSummary, type SampleImage } from "./types";
 
@@ -25,6 +26,8 @@ export function DatasetSamples({ summary }: { summary: DatasetSummary }) {
   const classified = summary.format === "image_folder";
   const detection = summary.format === "coco" || summary.format === "yolo";
   const drawable = detection || summary.format === "masks" || summary.format === "levir_cd";
+  const tasks = useTasks();
+  const shapes = summary.format === "coco" && summary.tasks.some((task) => hasMasks(targetOf(tasks.data, task)));
 
   const samples = useQuery({
     queryKey: ["dataset-samples", summary.name, split, perClass],
@@ -84,7 +87,7 @@ export function DatasetSamples({ summary }: { summary: DatasetSummary }) {
         </span>
       </div>
       {summary.format === "masks" && annotations && <ClassLegend classes={summary.classes} />}
-      {summary.format === "coco" && summary.tasks.includes("segmentation") && (
+      {shapes && (
         <p className="muted small">COCO segmentation shapes are not drawn in this preview, only the annotations' boxes.</p>
       )}
       <ErrorNotice error={samples.error} title="The samples could not be listed" />

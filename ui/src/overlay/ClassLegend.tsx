@@ -1,11 +1,14 @@
+import type { MaskKind } from "./colourMask";
 import { cssColour } from "./palette";
 
-/** The colours masks are drawn in, one per class (index 0, the background, is left clear). */
-export function ClassLegend({ classes }: { classes: string[] }) {
+/** The colours masks of ``kind`` are drawn in, one per class: class masks leave the first class (the
+ * background) clear, objects' masks colour every class as its boxes are. Other masks have no legend. */
+export function ClassLegend({ classes, kind = "classes" }: { classes: string[]; kind?: MaskKind | null }) {
+  if (kind !== "classes" && kind !== "objects") return null;
   return (
     <ul className="legend" aria-label="Mask colours">
       {classes.map((name, index) =>
-        index === 0 ? null : (
+        kind === "classes" && index === 0 ? null : (
           <li key={name}>
             <span className="swatch" style={{ background: cssColour(index) }} aria-hidden="true" />
             {name}

@@ -3,9 +3,10 @@ import { CHANGE_COLOUR, classColour } from "./palette";
 /**
  * How to read a mask image: ``classes``, class indices (0 background, 255 ignored); ``change``, any
  * pixel that is not 0 changed (a dataset's 0/255 labels, a prediction's 0/1 mask); ``change-indices``,
- * an evaluation's change mask (0 unchanged, 1 changed, 255 ignored).
+ * an evaluation's change mask (0 unchanged, 1 changed, 255 ignored); ``objects``, an evaluation's
+ * painted objects (class index + 1, 0 nothing), each in the colour of its class's boxes.
  */
-export type MaskKind = "classes" | "change" | "change-indices";
+export type MaskKind = "classes" | "change" | "change-indices" | "objects";
 
 const IGNORE = 255;
 
@@ -30,13 +31,13 @@ export async function colourMask(blob: Blob, kind: MaskKind): Promise<string> {
     const [r, g, b] = [pixels[i], pixels[i + 1], pixels[i + 2]];
     if (r !== g || g !== b) continue; // a palette colour: keep it
     const value = r;
-    if (value === 0 || (kind !== "change" && value === IGNORE)) {
+    if (value === 0 || ((kind === "classes" || kind === "change-indices") && value === IGNORE)) {
       pixels[i + 3] = 0;
       continue;
     }
     let colour = colours.get(value);
     if (!colour) {
-      colour = kind === "classes" ? classColour(value) : CHANGE_COLOUR;
+      colour = kind === "classes" ? classColour(value) : kind === "objects" ? classColour(value - 1) : CHANGE_COLOUR;
       colours.set(value, colour);
     }
     [pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]] = [...colour, 255];

@@ -1,18 +1,19 @@
 import { useId } from "react";
+import { hasObjects, type Target } from "../tasks";
 import { prCurves, rocCurves, histogramGroups } from "./curves";
 import { CurveChart } from "./CurveChart";
 import { HistogramChart } from "./HistogramChart";
 import type { EvaluationReport } from "./types";
 
 /** The report's ROC and precision-recall curves per class, and its IoU and confidence histograms. */
-export function EvaluationCharts({ report }: { report: EvaluationReport }) {
+export function EvaluationCharts({ report, target }: { report: EvaluationReport; target: Target }) {
   const id = useId();
   const roc = rocCurves(report);
   const pr = prCurves(report);
-  const histograms = histogramGroups(report);
+  const histograms = histogramGroups(report, target);
   if (!roc && !pr && histograms.length === 0) return null;
   const prIou = report.curves?.pr_iou;
-  const unit = report.task === "detection" ? "detections" : "images";
+  const unit = hasObjects(target) ? "detections" : "images";
   return (
     <section className="evaluation-charts" aria-labelledby={id}>
       <h3 id={id}>Curves and histograms</h3>

@@ -6,9 +6,10 @@ import { FractionInput } from "../components/FractionInput";
 import { Pager } from "../components/Pager";
 import { Loading } from "../components/Loading";
 import { ClassLegend } from "../overlay/ClassLegend";
+import type { TaskInfo } from "../tasks";
 import { ImageDetail } from "./ImageDetail";
 import { ImageTile } from "./ImageTile";
-import { gridOverlay } from "./overlays";
+import { gridOverlay, maskKind } from "./overlays";
 import { OverlayControls } from "./OverlayControls";
 import type { RecordPage } from "./types";
 
@@ -33,7 +34,7 @@ export function ImageBrowser({
   threshold,
 }: {
   base: string;
-  task: string;
+  task: TaskInfo;
   classes: string[];
   threshold: number;
 }) {
@@ -45,10 +46,10 @@ export function ImageBrowser({
   const [maxConfidence, setMaxConfidence] = useState("");
   const [offset, setOffset] = useState(0);
   const [open, setOpen] = useState<number | null>(null);
-  const [overlay, setOverlay] = useState(() => gridOverlay(task));
+  const [overlay, setOverlay] = useState(() => gridOverlay(task.target));
   const grid = useRef<HTMLUListElement>(null);
 
-  const sorts = SORTS.filter(([key]) => !key.startsWith("iou") || task !== "classification");
+  const sorts = SORTS.filter(([key]) => !key.startsWith("iou") || task.target !== "label");
   const [sortKey, order] = sort.split(":");
   const params = {
     correct,
@@ -117,8 +118,8 @@ export function ImageBrowser({
           <FractionInput value={maxConfidence} onChange={filter(setMaxConfidence)} />
         </label>
       </div>
-      <OverlayControls task={task} value={overlay} onChange={setOverlay} />
-      {task === "segmentation" && <ClassLegend classes={classes} />}
+      <OverlayControls target={task.target} value={overlay} onChange={setOverlay} />
+      <ClassLegend classes={classes} kind={maskKind(task.target)} />
       <ErrorNotice error={page.error} title="Could not load the images" />
       {page.isPending && <Loading what="Loading images" />}
       {page.data && (
@@ -133,7 +134,7 @@ export function ImageBrowser({
                   key={record.index}
                   base={base}
                   record={record}
-                  task={task}
+                  target={task.target}
                   threshold={threshold}
                   overlay={overlay}
                   onOpen={() => setOpen(record.index)}

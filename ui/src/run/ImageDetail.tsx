@@ -1,10 +1,11 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { DataTable, type Column } from "../components/DataTable";
 import { FractionInput } from "../components/FractionInput";
-import { formatMetric } from "../format";
+import { capitalised, formatMetric } from "../format";
 import { ClassLegend } from "../overlay/ClassLegend";
+import { hasObjects, type TaskInfo } from "../tasks";
 import { OverlayControls } from "./OverlayControls";
-import { hasOverlay, recordFiles, type Overlay } from "./overlays";
+import { hasOverlay, maskKind, recordFiles, type Overlay } from "./overlays";
 import { RecordFrame } from "./RecordFrame";
 import { scalarFields, truthAndPrediction } from "./records";
 import type { ImageRecord, RecordBoxes } from "./types";
@@ -25,7 +26,7 @@ export function ImageDetail({
   base: string;
   record: ImageRecord | null;
   index: number;
-  task: string;
+  task: TaskInfo;
   classes: string[];
   threshold: number;
   onClose: () => void;
@@ -36,7 +37,7 @@ export function ImageDetail({
   const dialog = useRef<HTMLDialogElement>(null);
   const [scoreThreshold, setScoreThreshold] = useState(String(threshold));
   const [overlay, setOverlay] = useState<Overlay>({ truth: true, prediction: true, opacity: 0.5 });
-  const detection = task === "detection";
+  const objects = hasObjects(task.target);
 
   // Modal (focus kept inside, Escape closes); leaving the DOM takes it out of the top layer.
   useEffect(() => {
@@ -96,19 +97,22 @@ export function ImageDetail({
           </p>
         )
       )}
-      {hasOverlay(task) && (
+      {hasOverlay(task.target) && (
         <div className="toolbar detail-controls">
-          <OverlayControls task={task} value={overlay} onChange={setOverlay} />
-          {detection && (
+          <OverlayControls target={task.target} value={overlay} onChange={setOverlay} />
+          {objects && (
             <label className="inline small">
               Score threshold
               <FractionInput value={scoreThreshold} onChange={setScoreThreshold} />
-              <span className="field-help">predicted boxes drawn from this score</span>
+              <span className="field-help">
+                predicted boxes drawn from this score
+                {maskKind(task.target) && `; masks from the evaluation's ${threshold}`}
+              </span>
             </label>
           )}
         </div>
       )}
-      {task === "segmentation" && <ClassLegend classes={classes} />}
+      <ClassLegend classes={classes} kind={maskKind(task.target)} />
       <div className="detail-body">
         {record && (
           <DetailImages
@@ -122,7 +126,7 @@ export function ImageDetail({
         {record && (
           <div className="detail-fields">
             {Array.isArray(record.probabilities) && <TopClasses record={record} classes={classes} />}
-            {detection && <Detections record={record} />}
+            {objects && <Detections record={record} />}
             <h3>Fields</h3>
             <dl className="facts">
               {scalarFields(record).map(([k, v]) => (
@@ -141,8 +145,8 @@ export function ImageDetail({
 
 const HIDDEN: Overlay = { truth: false, prediction: false, opacity: 0 };
 
-/** The image as it is (classification), or its ground truth beside its prediction, each drawn over
- * the image (change detection: after the before image). */
+/** The image as it is (a class label), or its ground truth beside its prediction, each drawn over the
+ * image (after the sample's earlier inputs, such as change detection's before image). */
 function DetailImages({
   files,
   record,
@@ -152,28 +156,28 @@ function DetailImages({
 }: {
   files: string;
   record: ImageRecord;
-  task: string;
+  task: TaskInfo;
   threshold: number;
   overlay: Overlay;
 }) {
-  const drawn = { files, record, task, threshold };
-  const panel = (caption: string, shown: Overlay, part: "image" | "before" = "image") => (
+  const drawn = { files, record, target: task.target, threshold };
+  const panel = (caption: string, shown: Overlay, part = "image") => (
     <figure key={caption}>
       <RecordFrame {...drawn} overlay={shown} part={part} alt={`Image ${record.index}: ${caption.toLowerCase()}`} />
       <figcaption className="muted small">{caption}</figcaption>
     </figure>
   );
-  if (!hasOverlay(task)) return <div className="detail-images">{panel("The image", HIDDEN)}</div>;
+  if (!hasOverlay(task.target)) return <div className="detail-images">{panel("The image", HIDDEN)}</div>;
   return (
     <div className="detail-images">
-      {task === "change_detection" && panel("Before", HIDDEN, "before")}
+      {task.inputs.slice(0, -1).map((input) => panel(capitalised(input), HIDDEN, input))}
       {panel("Ground truth", { ...overlay, prediction: false })}
       {panel("Prediction", { ...overlay, truth: false })}
     </div>
   );
 }
 
-/** Classification: the five most probable classes. */
+/** Class labels: the five most probable classes. */
 function TopClasses({ record, classes }: { record: ImageRecord; classes: string[] }) {
   const probabilities = record.probabilities as number[];
   const top = probabilities
@@ -202,7 +206,7 @@ const CLASS_COLUMN: Column<string> = { key: "class", header: "Class", cell: (nam
 /** Predicted boxes listed at the most. */
 const MAX_DETECTIONS = 20;
 
-/** Detection: the true boxes and the predicted ones with their scores. */
+/** Objects: the true boxes and the predicted ones with their scores. */
 function Detections({ record }: { record: ImageRecord }) {
   const truth: RecordBoxes = typeof record.truth === "object" ? record.truth : {};
   const found: RecordBoxes = record.prediction ?? {};

@@ -1,4 +1,5 @@
 import { formatMetric } from "../format";
+import type { Target } from "../tasks";
 import { recordFiles, type Overlay } from "./overlays";
 import { RecordFrame } from "./RecordFrame";
 import { recordLabel, truthAndPrediction } from "./records";
@@ -8,14 +9,14 @@ import type { ImageRecord } from "./types";
 export function ImageTile({
   base,
   record,
-  task,
+  target,
   threshold,
   overlay,
   onOpen,
 }: {
   base: string;
   record: ImageRecord;
-  task: string;
+  target: Target;
   threshold: number;
   overlay: Overlay;
   onOpen: () => void;
@@ -33,7 +34,7 @@ export function ImageTile({
           <RecordFrame
             files={recordFiles(base, record.index)}
             record={record}
-            task={task}
+            target={target}
             threshold={threshold}
             overlay={overlay}
             alt=""

@@ -1,18 +1,20 @@
 import { OpacitySlider } from "../overlay/OpacitySlider";
-import { hasOverlay, MASK_TASKS, type Overlay } from "./overlays";
+import { hasMasks, hasObjects, type Target } from "../tasks";
+import { hasOverlay, type Overlay } from "./overlays";
 
-/** Show or hide the true and the predicted boxes or masks, and (masks) their opacity. */
+/** Show or hide the true and the predicted boxes or masks (objects: both), and masks' opacity. */
 export function OverlayControls({
-  task,
+  target,
   value,
   onChange,
 }: {
-  task: string;
+  target: Target;
   value: Overlay;
   onChange: (value: Overlay) => void;
 }) {
-  if (!hasOverlay(task)) return null;
-  const what = MASK_TASKS.has(task) ? "masks" : "boxes";
+  if (!hasOverlay(target)) return null;
+  const masks = hasMasks(target);
+  const what = masks && hasObjects(target) ? "boxes and masks" : masks ? "masks" : "boxes";
   return (
     <div className="overlay-controls" role="group" aria-label="Drawn over the images">
       <label className="inline">
@@ -27,7 +29,7 @@ export function OverlayControls({
         />
         Show predicted {what}
       </label>
-      {what === "masks" && <OpacitySlider value={value.opacity} onChange={(opacity) => onChange({ ...value, opacity })} />}
+      {masks && <OpacitySlider value={value.opacity} onChange={(opacity) => onChange({ ...value, opacity })} />}
     </div>
   );
 }

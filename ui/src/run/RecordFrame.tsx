@@ -3,19 +3,21 @@ import { AuthImage } from "../components/AuthImage";
 import { BoxLayer } from "../overlay/BoxLayer";
 import { FetchedMask } from "../overlay/FetchedMask";
 import { Frame } from "../overlay/Frame";
-import { MASK_TASKS, type Overlay } from "./overlays";
+import { hasObjects, type Target } from "../tasks";
+import { maskKind, type Overlay } from "./overlays";
 import { predictedBoxes, truthBoxes } from "./records";
 import type { ImageRecord } from "./types";
 
 /**
- * An evaluated image as it is (``files/image``, or ``files/before``), with what ``overlay`` asks
- * for drawn over it: true boxes dashed and predicted ones solid (from ``threshold``), or the true and
- * the predicted mask. ``files`` is the record's ``/images/{index}/files`` path.
+ * An evaluated image as it is (``files/image``, or an earlier input such as ``files/before``), with what
+ * ``overlay`` asks for drawn over it as the task's ``target`` has them: the true and the predicted mask
+ * (masks, change masks, objects' masks), true boxes dashed and predicted ones solid (from ``threshold``).
+ * ``files`` is the record's ``/images/{index}/files`` path.
  */
 export function RecordFrame({
   files,
   record,
-  task,
+  target,
   threshold,
   overlay,
   alt,
@@ -23,23 +25,22 @@ export function RecordFrame({
 }: {
   files: string;
   record: ImageRecord;
-  task: string;
+  target: Target;
   threshold: number;
   overlay: Overlay;
   alt: string;
-  part?: "image" | "before";
+  part?: string;
 }) {
   const [size, setSize] = useState<{ width: number; height: number } | null>(null);
-  const masks = MASK_TASKS.has(task);
-  const kind = task === "change_detection" ? "change-indices" : "classes";
-  const boxes = task === "detection" && size !== null;
+  const kind = maskKind(target);
+  const boxes = hasObjects(target) && size !== null;
   return (
     <Frame>
       <AuthImage src={`${files}/${part}`} alt={alt} onSize={(width, height) => setSize({ width, height })} />
-      {masks && overlay.truth && (
+      {kind && overlay.truth && (
         <FetchedMask path={`${files}/truth_mask`} kind={kind} opacity={overlay.opacity} layer="truth" />
       )}
-      {masks && overlay.prediction && (
+      {kind && overlay.prediction && (
         <FetchedMask path={`${files}/mask`} kind={kind} opacity={overlay.opacity} layer="prediction" />
       )}
       {boxes && overlay.truth && <BoxLayer {...size} boxes={truthBoxes(record)} variant="truth" />}

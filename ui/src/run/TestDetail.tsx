@@ -6,8 +6,7 @@ import { Loading } from "../components/Loading";
 import { StatusBadge } from "../components/StatusBadge";
 import { formatTime } from "../format";
 import type { RunPublic } from "../types";
-import { EvaluationSummary } from "./EvaluationSummary";
-import { ImageBrowser } from "./ImageBrowser";
+import { EvaluationView } from "./EvaluationView";
 import { JOB_DONE, runKeys, runPath } from "./keys";
 import type { TestRunDetail } from "./types";
 
@@ -51,17 +50,7 @@ export function TestDetail({ run }: { run: RunPublic }) {
           </dl>
           {t.error && <ErrorNotice error={new Error(t.error)} title="The test failed" />}
           {!JOB_DONE.has(t.status) && <p className="notice info">The test is {t.status}; results appear when it completes.</p>}
-          {t.report && (
-            <>
-              <EvaluationSummary report={t.report} />
-              <ImageBrowser
-                base={base}
-                task={t.report.task}
-                classes={t.report.classes}
-                threshold={t.report.score_threshold}
-              />
-            </>
-          )}
+          {t.report && <EvaluationView report={t.report} base={base} />}
         </>
       )}
     </section>

@@ -4,6 +4,7 @@ import { post } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { FractionInput } from "../components/FractionInput";
 import { useDatasets } from "../queries";
+import { hasObjects, useTask } from "../tasks";
 import type { RunPublic } from "../types";
 import { CheckpointSelect } from "./CheckpointSelect";
 import { useTests } from "./jobs";
@@ -19,6 +20,7 @@ export function TestForm({ run }: { run: RunPublic }) {
   const [split, setSplit] = useState("");
   const [threshold, setThreshold] = useState("0.25");
   const datasets = useDatasets();
+  const task = useTask(run.task);
   const tests = useTests(run.id);
   const own = datasets.data?.find((d) => d.name === run.dataset);
   const others = (datasets.data ?? []).filter(
@@ -68,7 +70,7 @@ export function TestForm({ run }: { run: RunPublic }) {
             ))}
           </select>
         </label>
-        {run.task === "detection" && (
+        {hasObjects(task?.target) && (
           <label>
             Score threshold
             <FractionInput required value={threshold} onChange={setThreshold} />

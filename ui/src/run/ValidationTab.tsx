@@ -4,8 +4,7 @@ import { api } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Loading } from "../components/Loading";
 import type { RunPublic } from "../types";
-import { EvaluationSummary } from "./EvaluationSummary";
-import { ImageBrowser } from "./ImageBrowser";
+import { EvaluationView } from "./EvaluationView";
 import { runKeys, runPath } from "./keys";
 import type { EvaluationReport, ValidationEpoch } from "./types";
 
@@ -55,18 +54,7 @@ export function ValidationTab({ run }: { run: RunPublic }) {
       )}
       <ErrorNotice error={report.error} title={`Could not load the validation of epoch ${epoch}`} />
       {report.isLoading && <Loading what="Loading the validation report" />}
-      {report.data && epoch !== null && (
-        <>
-          <EvaluationSummary report={report.data} />
-          <ImageBrowser
-            key={base}
-            base={base}
-            task={report.data.task}
-            classes={report.data.classes}
-            threshold={report.data.score_threshold}
-          />
-        </>
-      )}
+      {report.data && epoch !== null && <EvaluationView report={report.data} base={base} />}
     </section>
   );
 }

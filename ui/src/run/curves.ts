@@ -1,5 +1,6 @@
 /** A report's curves and histograms as chart series (engine/evaluation/recorders.py writes them). */
 
+import type { Target } from "../tasks";
 import type { EvaluationReport, Histogram } from "./types";
 
 export interface CurvePoint {
@@ -30,15 +31,17 @@ export interface HistogramGroup {
 
 const HISTOGRAM_TITLES: Record<string, string> = { iou: "IoU", confidence: "Confidence" };
 const SERIES_LABELS: Record<string, string> = { tp: "matched (TP)", fp: "unmatched (FP)" };
-/** What each histogram counts, by task and chart. */
+/** What each histogram counts, by the task's target and the chart. */
 const HISTOGRAM_NOTES: Record<string, string> = {
-  "classification/confidence": "Top-class confidence of each image.",
-  "detection/iou": "Best IoU with a true box of each detection kept (scored at or above the threshold).",
-  "detection/confidence": "Score of every detection, matched to a true box or not.",
-  "segmentation/iou": "Mean class IoU of each image.",
-  "segmentation/confidence": "Mean pixel confidence of each image.",
-  "change_detection/iou": "IoU of the changed pixels of each image.",
-  "change_detection/confidence": "Mean pixel confidence of each image.",
+  "label/confidence": "Top-class confidence of each image.",
+  "boxes/iou": "Best IoU with a true box of each detection kept (scored at or above the threshold).",
+  "boxes/confidence": "Score of every detection, matched to a true box or not.",
+  "instances/iou": "Best mask IoU with a true object of each detection kept (scored at or above the threshold).",
+  "instances/confidence": "Score of every detection, matched to a true object or not.",
+  "mask/iou": "Mean class IoU of each image.",
+  "mask/confidence": "Mean pixel confidence of each image.",
+  "change/iou": "IoU of the changed pixels of each image.",
+  "change/confidence": "Mean pixel confidence of each image.",
 };
 
 function points(xs: number[] | undefined, ys: number[] | undefined): CurvePoint[] {
@@ -79,8 +82,9 @@ export function prCurves(report: EvaluationReport): ClassCurve[] | null {
   }));
 }
 
-/** The report's histograms, those over the same quantity in one group (``confidence_tp`` with ``confidence_fp``). */
-export function histogramGroups(report: EvaluationReport): HistogramGroup[] {
+/** The report's histograms, those over the same quantity in one group (``confidence_tp`` with
+ * ``confidence_fp``), each with what it counts for a task of ``target``. */
+export function histogramGroups(report: EvaluationReport, target: Target): HistogramGroup[] {
   const grouped = new Map<string, [string, Histogram][]>();
   for (const [key, histogram] of Object.entries(report.histograms ?? {})) {
     const id = key.split("_")[0];
@@ -100,6 +104,6 @@ export function histogramGroups(report: EvaluationReport): HistogramGroup[] {
     });
     const total = members.reduce((sum, [, h]) => sum + (h.counts ?? []).reduce((a, b) => a + b, 0), 0);
     const title = HISTOGRAM_TITLES[id] ?? id.replace(/_/g, " ");
-    return { id, title, note: HISTOGRAM_NOTES[`${report.task}/${id}`] ?? null, series, bins, total };
+    return { id, title, note: HISTOGRAM_NOTES[`${target}/${id}`] ?? null, series, bins, total };
   });
 }
