@@ -11,7 +11,8 @@ import { Slider } from "../components/Slider";
 import { useSource, type SourceChoice } from "../predict/sources";
 import { SourcePicker } from "../predict/SourcePicker";
 import { IMAGE_KINDS, IMAGE_TYPES, MAX_IMAGE_BYTES, MAX_IMAGES } from "../predict/types";
-import { formatBytes } from "../format";
+import { capitalised, formatBytes } from "../format";
+import { hasObjects, useTask } from "../tasks";
 import "../predict/predict.css";
 
 /** What predicts, starting from the address: ?run=&checkpoint=&export= or ?model=name:3 / name@alias. */
@@ -30,15 +31,17 @@ function useChoice(): [SourceChoice, (changes: Partial<SourceChoice>) => void] {
 export function PredictPage() {
   const [choice, setChoice] = useChoice();
   const { source, problem } = useSource(choice);
-  const pair = source?.task === "change_detection";
-  const { lists, choose } = useImageLists(pair ? 2 : 1);
+  const task = useTask(source?.task);
+  const inputs = task?.inputs ?? ["image"];
+  const pair = inputs.length > 1;
+  const { lists, choose } = useImageLists(inputs.length);
   const [threshold, setThreshold] = useState(0.25);
-  const { items, problem: mismatch } = predictItems(lists, MAX_IMAGES, MAX_IMAGE_BYTES);
-  const ready = source !== null && items.length > 0;
+  const { items, problem: mismatch } = predictItems(lists, inputs, MAX_IMAGES, MAX_IMAGE_BYTES);
+  const ready = source !== null && task !== undefined && items.length > 0;
 
   const result = useQuery({
     queryKey: ["predict", source?.runId, source?.checkpoint, source?.exportId, source?.task, ...items.flat().map((i) => i.id)],
-    queryFn: () => predict(source!, items),
+    queryFn: () => predict(source!, inputs, items),
     enabled: ready,
     retry: false,
     staleTime: Infinity,
@@ -46,18 +49,16 @@ export function PredictPage() {
   });
 
   const drops = pair
-    ? [
-        ["Before image", "Choose before images"],
-        ["After image", "Choose after images"],
-      ]
+    ? inputs.map((input) => [`${capitalised(input)} image`, `Choose ${input} images`])
     : [["Image", "Choose images"]];
+  const named = `${inputs.join(" and ")} images`;
 
   return (
     <div className="predict-page">
       <h1>Predict</h1>
       <p className="muted">
         Try a trained model on your own images: pick a run's checkpoint (or one of its exports) or a published
-        version, then drop up to {MAX_IMAGES} {pair ? "before and after images, paired in the order chosen" : "images"}.
+        version, then drop up to {MAX_IMAGES} {pair ? `${named}, paired in the order chosen` : "images"}.
       </p>
       <SourcePicker choice={choice} onChange={setChoice} />
       {problem && (
@@ -86,7 +87,7 @@ export function PredictPage() {
           {mismatch}
         </p>
       )}
-      {source?.task === "detection" && (
+      {hasObjects(task?.target) && (
         <div className="controls">
           <Slider label="Score threshold" value={threshold} step={0.01} shown={threshold.toFixed(2)} onChange={setThreshold} />
         </div>
@@ -95,13 +96,14 @@ export function PredictPage() {
         {!source && !problem && <p className="muted">Choose a run or a model version above.</p>}
         {source && !ready && (
           <p className="muted">
-            {pair ? "Drop before and after images, as many of each." : "Drop one or more images to see what the model sees."}
+            {pair ? `Drop ${named}, as many of each.` : "Drop one or more images to see what the model sees."}
           </p>
         )}
         {result.isFetching && <Loading what="Predicting (the first call loads the model)" />}
         <ErrorNotice error={result.error} title="The prediction failed" />
         {result.data && !result.isFetching && ready && (
           <PredictionResult
+            task={task}
             response={result.data}
             items={items}
             classes={source?.classes ?? null}

@@ -1,15 +1,19 @@
+import type { TaskInfo } from "../tasks";
 import type { PredictItem } from "./images";
 import { PredictionTile } from "./PredictionTile";
 import type { PredictResponse } from "./types";
 
 /** The answer, a tile per image (or pair) in the order sent, with what made it and how long it took. */
 export function PredictionResult({
+  task,
   response,
   items,
   classes,
   threshold,
   reference,
 }: {
+  /** the task of the answer */
+  task: TaskInfo;
   response: PredictResponse;
   items: PredictItem[];
   classes: string[] | null;
@@ -19,7 +23,7 @@ export function PredictionResult({
 }) {
   const key = `${response.run_id}-${response.checkpoint}-${response.export?.id ?? ""}`;
   const shown = response.predictions.slice(0, items.length);
-  const unit = response.task === "change_detection" ? "pair" : "image";
+  const unit = task.inputs.length > 1 ? "pair" : "image";
   return (
     <>
       <ul className={`prediction-grid${shown.length > 1 ? " many" : ""}`} aria-label="Predictions">
@@ -28,7 +32,7 @@ export function PredictionResult({
           return (
             <PredictionTile
               key={ids}
-              task={response.task}
+              task={task}
               entry={entry}
               item={items[i]}
               classes={classes}

@@ -42,19 +42,24 @@ export function useImageLists(count: number) {
   return { lists: Array.from({ length: count }, (_, i) => lists[i] ?? []), choose };
 }
 
-/** What one prediction is asked for: ``[image]``, or ``[before, after]`` for change detection. */
+/** What one prediction is asked for: an image per input of the task (``[image]``, ``[before, after]``). */
 export type PredictItem = ChosenImage[];
 
-/** The items of a request from the chosen lists (before and after paired in order), or why there are none. */
-export function predictItems(lists: ChosenImage[][], most: number, maxBytes: number): { items: PredictItem[]; problem: string | null } {
+/** The items of a request from the chosen lists, one per input (``inputs``, paired in order), or why there are none. */
+export function predictItems(
+  lists: ChosenImage[][],
+  inputs: string[],
+  most: number,
+  maxBytes: number,
+): { items: PredictItem[]; problem: string | null } {
   const none = (problem: string | null) => ({ items: [], problem });
   if (lists.some((list) => list.length === 0)) return none(null);
-  if (lists.length === 2 && lists[0].length !== lists[1].length)
-    return none(
-      `${lists[0].length} before and ${lists[1].length} after images: they are paired in order, so choose as many of each.`,
-    );
   const count = lists[0].length;
-  if (count > most) return none(`${count} ${lists.length === 2 ? "pairs" : "images"}: the playground predicts up to ${most} at once.`);
+  if (lists.some((list) => list.length !== count))
+    return none(
+      `${lists.map((list, i) => `${list.length} ${inputs[i]}`).join(" and ")} images: they are paired in order, so choose as many of each.`,
+    );
+  if (count > most) return none(`${count} ${lists.length > 1 ? "pairs" : "images"}: the playground predicts up to ${most} at once.`);
   const bytes = lists.flat().reduce((sum, image) => sum + image.file.size, 0);
   if (bytes > maxBytes) return none(`The images come to ${formatBytes(bytes)}; one request may send ${formatBytes(maxBytes)}.`);
   return { items: Array.from({ length: count }, (_, i) => lists.map((list) => list[i])), problem: null };

@@ -1,6 +1,7 @@
 /** The predict API's shapes (POST /api/v1/runs/{id}/predict; worker/predictor.py ``shape``): the
  * answer is the generated type, its predictions (free objects in the API) are spelled out here. */
 
+import type { Rle } from "../overlay/rle";
 import type { Refined } from "../types";
 
 export interface RankedClass {
@@ -24,6 +25,11 @@ export interface DetectionResult {
   scores: number[];
 }
 
+/** Detections with each object's mask, at the image's size. */
+export interface InstanceResult extends DetectionResult {
+  masks: Rle[];
+}
+
 export interface SegmentationResult {
   /** base64 PNG, one band, pixel = class index */
   mask_png: string;
@@ -39,7 +45,7 @@ export interface ChangeResult {
   confidence: number;
 }
 
-export type TaskResult = Partial<ClassificationResult & DetectionResult & SegmentationResult & ChangeResult>;
+export type TaskResult = Partial<ClassificationResult & InstanceResult & SegmentationResult & ChangeResult>;
 
 export type PredictionEntry = TaskResult & {
   files: string[];
