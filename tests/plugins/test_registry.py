@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT
-from visionyard.plugins.catalog import PluginCatalog, UnknownModelError, _read_events
+from visionyard.plugins.catalog import PluginCatalog, Scanned, UnknownModelError, _read_events
 from visionyard.plugins.discovery import Source
 
 GOOD = """
@@ -148,7 +148,8 @@ def test_events_that_arrive_together_are_all_read_before_a_hang_is_blamed():
     script = f"import sys, time\nsys.stdout.write({lines!r})\nsys.stdout.flush()\ntime.sleep(60)\n"
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
-        assert _read_events(proc, [first, second], timeout=1.0, entries=[]) == (1, "import did not finish within 1 s")
+        reading = _read_events(proc, [first, second], timeout=1.0, found=Scanned())
+        assert reading == (1, "import did not finish within 1 s")
     finally:
         proc.kill()
         proc.wait()

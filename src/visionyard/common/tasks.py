@@ -50,6 +50,11 @@ class TaskSpec:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, fields: dict[str, Any]) -> TaskSpec:
+        """A spec from ``as_dict``'s JSON (lists back to tuples)."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+
 
 CLASSIFICATION = TaskSpec(
     "classification",

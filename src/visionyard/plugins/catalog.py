@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 import visionyard
 from visionyard.common.errors import NotFound
+from visionyard.common.tasks import TaskSpec, register
 from visionyard.config import Settings
 from visionyard.plugins.discovery import Source, list_sources, load_source, sources_fingerprint
 from visionyard.plugins.schema import ConfigSchema, ModelMetadata
@@ -75,8 +76,10 @@ class UnknownModelError(NotFound):
 
 
 class PluginCatalog:
-    def __init__(self, entries: Iterable[PluginEntry]):
+    def __init__(self, entries: Iterable[PluginEntry], tasks: Iterable[TaskSpec] = ()):
         self.entries = _mark_duplicates(list(entries))
+        self.tasks = list(tasks)
+        """The tasks plugins declare (registered in this process when the catalog was read)."""
 
     @classmethod
     def discover(
@@ -92,11 +95,19 @@ class PluginCatalog:
         if cache is not None and cache.is_file() and not refresh:
             stored = json.loads(cache.read_text())
             if stored.get("fingerprint") == fingerprint:
-                return cls(PluginEntry.model_validate(e) for e in stored["entries"])
-        entries = scan(sources, import_timeout)
+                tasks = _registered(TaskSpec.from_dict(t) for t in stored.get("tasks", []))
+                return cls((PluginEntry.model_validate(e) for e in stored["entries"]), tasks)
+        entries, tasks = scan(sources, import_timeout)
         if cache is not None:
-            write_json(cache, {"fingerprint": fingerprint, "entries": [e.model_dump(mode="json") for e in entries]})
-        return cls(entries)
+            write_json(
+                cache,
+                {
+                    "fingerprint": fingerprint,
+                    "tasks": [t.as_dict() for t in tasks],
+                    "entries": [e.model_dump(mode="json") for e in entries],
+                },
+            )
+        return cls(entries, tasks)
 
     def list(self, task: str | None = None, framework: str | None = None) -> list[PluginEntry]:
         return [
@@ -127,6 +138,14 @@ class PluginCatalog:
         raise UnknownModelError(name, [], broken=f"class {entry.class_name} is gone from {entry.source.ref}")
 
 
+def _registered(tasks: Iterable[TaskSpec]) -> list[TaskSpec]:
+    """Plugins' tasks known to this process from now on, so their models' metadata validates."""
+    known = list(tasks)
+    for spec in known:
+        register(spec)
+    return known
+
+
 def _mark_duplicates(entries: list[PluginEntry]) -> list[PluginEntry]:
     seen: dict[str, Source] = {}
     out = []
@@ -146,20 +165,29 @@ def _own_code_stamp() -> str:
     return str(max(p.stat().st_mtime_ns for p in root.rglob("*.py")))
 
 
-def scan(sources: list[Source], import_timeout: float) -> list[PluginEntry]:
-    """Describe every source; a source whose import hangs or kills the interpreter is reported."""
-    entries: list[PluginEntry] = []
+def scan(sources: list[Source], import_timeout: float) -> tuple[list[PluginEntry], list[TaskSpec]]:
+    """Describe every source; a source whose import hangs or kills the interpreter is reported. The tasks
+    plugins declare are registered in this process as they are reported (their models' metadata names them)."""
+    found = Scanned()
     remaining = list(sources)
     while remaining:
-        done, failed = _scan_once(remaining, import_timeout, entries)
+        done, failed = _scan_once(remaining, import_timeout, found)
         remaining = remaining[done:]
         if failed is not None:
-            entries.append(PluginEntry(source=remaining[0], error=failed))
+            found.entries.append(PluginEntry(source=remaining[0], error=failed))
             remaining = remaining[1:]
-    return entries
+    return found.entries, found.tasks
 
 
-def _scan_once(sources: list[Source], timeout: float, entries: list[PluginEntry]) -> tuple[int, str | None]:
+@dataclass
+class Scanned:
+    """What scan subprocesses reported so far."""
+
+    entries: list[PluginEntry] = field(default_factory=list)
+    tasks: list[TaskSpec] = field(default_factory=list)
+
+
+def _scan_once(sources: list[Source], timeout: float, found: Scanned) -> tuple[int, str | None]:
     """Run one scan subprocess; return how many sources it finished and why it stopped early."""
     payload = json.dumps([asdict(s) for s in sources])
     with tempfile.TemporaryFile() as stderr:
@@ -173,7 +201,7 @@ def _scan_once(sources: list[Source], timeout: float, entries: list[PluginEntry]
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write(payload)
         proc.stdin.close()
-        finished, reason = _read_events(proc, sources, timeout, entries)
+        finished, reason = _read_events(proc, sources, timeout, found)
         if reason is not None:
             proc.kill()
         proc.wait()
@@ -187,7 +215,7 @@ def _scan_once(sources: list[Source], timeout: float, entries: list[PluginEntry]
 
 
 def _read_events(
-    proc: subprocess.Popen[str], sources: list[Source], timeout: float, entries: list[PluginEntry]
+    proc: subprocess.Popen[str], sources: list[Source], timeout: float, found: Scanned
 ) -> tuple[int, str | None]:
     """Follow the subprocess's events until it ends or one import outlasts ``timeout``.
 
@@ -213,8 +241,10 @@ def _read_events(
             deadline = time.monotonic() + timeout
         elif event["event"] == "end":
             finished += 1
+        elif event["event"] == "task":
+            found.tasks += _registered([TaskSpec.from_dict(event["spec"])])
         elif event["event"] == "plugin" or event["event"] == "error":
-            entries.append(PluginEntry(source=by_id[event["source"]], **_fields(event)))
+            found.entries.append(PluginEntry(source=by_id[event["source"]], **_fields(event)))
 
 
 def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:

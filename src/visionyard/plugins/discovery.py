@@ -1,8 +1,9 @@
 """Finding plugin sources and importing them.
 
 Sources are entry points of the ``visionyard.models`` group and ``<models_dir>/<name>/model.py``
-folders. Listing sources imports nothing; :func:`load_source` imports one (run it in a scan
-subprocess or a worker, never in the API process).
+folders, and the tasks plugins declare: entry points of the ``visionyard.tasks`` group, each a
+:class:`~visionyard.common.tasks.TaskSpec`. Listing sources imports nothing; :func:`load_source` and
+:func:`load_task` import one (run them in a scan subprocess or a worker, never in the API process).
 """
 
 from __future__ import annotations
@@ -20,19 +21,22 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Literal
 
+from visionyard.common.tasks import TaskSpec, register
 from visionyard.plugins.schema import ConfigSchema, ModelMetadata
 from visionyard.plugins.sdk import ModelPlugin
 from visionyard.plugins.validation import ConfigError, resolve_config
 
 ENTRY_POINT_GROUP = "visionyard.models"
+TASK_ENTRY_POINT_GROUP = "visionyard.tasks"
 _FOLDER_PACKAGE = "visionyard_user_models"
 
 
 @dataclass(frozen=True)
 class Source:
-    kind: Literal["entry_point", "folder"]
+    kind: Literal["entry_point", "folder", "task"]
     ref: str
-    """``module:attr`` for an entry point, the folder's path for a model folder."""
+    """``module:attr`` for an entry point (of models or, for ``task``, of a task), the folder's path for a
+    model folder."""
     label: str
     """The entry point's name or the folder's name."""
 
@@ -46,7 +50,8 @@ class PluginDefinitionError(Exception):
 
 
 def list_sources(models_dir: Path | None) -> list[Source]:
-    sources = [
+    """Task sources first: a model of a plugin's task is described once its task is known."""
+    sources = task_sources() + [
         Source("entry_point", ep.value, ep.name)
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
     ]
@@ -66,21 +71,39 @@ def sources_fingerprint(sources: list[Source]) -> str:
             for path in sorted(Path(source.ref).rglob("*.py")):
                 stat = path.stat()
                 digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    for dist_ep in entry_points(group=ENTRY_POINT_GROUP):
+    for dist_ep in [*entry_points(group=ENTRY_POINT_GROUP), *entry_points(group=TASK_ENTRY_POINT_GROUP)]:
         dist = getattr(dist_ep, "dist", None)
         if dist is not None:
             digest.update(f"{dist.name}=={dist.version}".encode())
     return digest.hexdigest()
 
 
+def task_sources() -> list[Source]:
+    found = sorted(entry_points(group=TASK_ENTRY_POINT_GROUP), key=lambda e: e.name)
+    return [Source("task", ep.value, ep.name) for ep in found]
+
+
+def load_task(source: Source) -> TaskSpec:
+    """Import a task source and register its task in this process."""
+    spec = _resolve(source.ref)
+    if not isinstance(spec, TaskSpec):
+        raise PluginDefinitionError(f"task entry point {source.label!r} is not a TaskSpec")
+    register(spec)
+    return spec
+
+
+def _resolve(ref: str) -> object:
+    module_name, _, attr = ref.partition(":")
+    target: object = importlib.import_module(module_name)
+    for part in filter(None, attr.split(".")):
+        target = getattr(target, part)
+    return target
+
+
 def load_source(source: Source) -> list[type[ModelPlugin]]:
     """Import a source and return its plugin classes."""
     if source.kind == "entry_point":
-        module_name, _, attr = source.ref.partition(":")
-        module = importlib.import_module(module_name)
-        target: object = module
-        for part in filter(None, attr.split(".")):
-            target = getattr(target, part)
+        target = _resolve(source.ref)
         if isinstance(target, types.ModuleType):
             return _plugins_in(target)
         if not (inspect.isclass(target) and issubclass(target, ModelPlugin)):

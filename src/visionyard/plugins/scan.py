@@ -7,14 +7,16 @@ original stdout so nothing it prints can corrupt it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
 import sys
 import traceback
+from collections.abc import Iterable
 from typing import Any
 
-from visionyard.plugins.discovery import Source, describe, load_source
+from visionyard.plugins.discovery import Source, describe, load_source, load_task, task_sources
 
 
 def _emit(stream: Any, **event: Any) -> None:
@@ -30,27 +32,43 @@ def main() -> None:
     protocol = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    _known_tasks(task for task in task_sources() if task not in sources)
     for source in sources:
         _emit(protocol, event="begin", source=source.id)
         try:
-            for cls in load_source(source):
-                try:
-                    metadata, schema = describe(cls)
-                except Exception as exc:
-                    _emit(protocol, event="error", source=source.id, class_name=cls.__name__, error=_reason(exc))
-                    continue
-                _emit(
-                    protocol,
-                    event="plugin",
-                    source=source.id,
-                    class_name=cls.__name__,
-                    metadata=metadata.model_dump(mode="json"),
-                    config_schema=schema.model_dump(mode="json"),
-                )
+            if source.kind == "task":
+                _emit(protocol, event="task", source=source.id, spec=load_task(source).as_dict())
+            else:
+                _models(protocol, source)
         except BaseException as exc:
             traceback.print_exc()
             _emit(protocol, event="error", source=source.id, class_name=None, error=_reason(exc))
         _emit(protocol, event="end", source=source.id)
+
+
+def _models(protocol: Any, source: Source) -> None:
+    for cls in load_source(source):
+        try:
+            metadata, schema = describe(cls)
+        except Exception as exc:
+            _emit(protocol, event="error", source=source.id, class_name=cls.__name__, error=_reason(exc))
+            continue
+        _emit(
+            protocol,
+            event="plugin",
+            source=source.id,
+            class_name=cls.__name__,
+            metadata=metadata.model_dump(mode="json"),
+            config_schema=schema.model_dump(mode="json"),
+        )
+
+
+def _known_tasks(done: Iterable[Source]) -> None:
+    """The tasks an earlier scan of this catalog already reported (a scan restarted after a crash), known
+    again so that models of theirs can be described; one that fails now was reported then."""
+    for source in done:
+        with contextlib.suppress(Exception):
+            load_task(source)
 
 
 def _reason(exc: BaseException) -> str:

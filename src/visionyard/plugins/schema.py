@@ -177,10 +177,16 @@ HASH_IN_NAME = re.compile(r"-([a-f0-9]{8,64})\.")
 
 @dataclass(frozen=True)
 class WeightSource:
-    """Where an architecture's published weights are: a URL and the hash they must have (a prefix will do)."""
+    """Where an architecture's published weights are: a URL and the hash they must have (a prefix will do), or
+    ``hub_hash`` where the Hugging Face Hub gives the hash with the file; with neither, the file is fetched only
+    when the run trusts it (``trust_checkpoint``)."""
 
     url: str
     sha256: str | None = None
+    hub_hash: bool = False
+    """The file is on the Hugging Face Hub (or a mirror of it), which publishes its SHA-256: learned when fetched."""
+    name: str | None = None
+    """Its name in the weights folder; the URL's last part when not given."""
 
     @classmethod
     def hashed_name(cls, url: str) -> WeightSource:
@@ -190,4 +196,4 @@ class WeightSource:
 
     @property
     def filename(self) -> str:
-        return PurePosixPath(urlsplit(self.url).path).name
+        return self.name or PurePosixPath(urlsplit(self.url).path).name

@@ -93,7 +93,8 @@ def load(root: Path, task: str, *, verify: bool = True) -> TaskData:
 
     ``FormatMismatch`` when the folder holds no layout for the task; malformed files never raise:
     they are issues in the report, and what they spoil is left out."""
-    wanted = task_spec(task).formats
+    spec = task_spec(task)
+    wanted = spec.formats
     found = sniff(root)
     fits = [name for name in found if name in wanted]
     if not fits and not found and "image_folder" in wanted and root.is_dir():
@@ -105,6 +106,8 @@ def load(root: Path, task: str, *, verify: bool = True) -> TaskData:
         expected = "; ".join(f"{name}: {LAYOUTS[name]}" for name in wanted)
         raise FormatMismatch(f"{root.name!r} has no {task} data: {has}; {task} reads {expected} (docs/datasets.md)")
     data = _READERS[fits[0]](root, task, verify)
+    if spec.fixed_classes:  # the task's own classes, whatever the dataset names
+        data.classes = list(spec.fixed_classes)
     kinds = {i.kind for i in data.report.issues}
     if not data.splits.get("train") and not kinds & {"empty", "bad_annotations"}:
         data.report.issues.append(issue("empty", f"no {task} samples in train ({LAYOUTS[fits[0]]})", root))

@@ -1,0 +1,1 @@
+"""Salient object segmentation as a visionyard task, declared by a plugin package."""
