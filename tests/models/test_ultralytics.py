@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import TINY, last_json
+from tests.network_guard import guarded
 from visionyard.config import Settings
 from visionyard.data.demo_dense import write_shapes_detection
 from visionyard.plugins.catalog import PluginCatalog
@@ -21,35 +22,18 @@ from visionyard.worker.execute import execute_run
 
 pytest.importorskip("ultralytics")
 
-GUARD = """
-import json, os, socket
-open(os.environ["CONNECT_LOG"] + ".armed", "w").close()
-real = socket.socket.connect
-def refuse(self, address, *args, **kwargs):
-    if not (isinstance(address, str) or str(address[0]).startswith(("127.", "::1", "localhost"))):
-        with open(os.environ["CONNECT_LOG"], "a") as log:
-            log.write(json.dumps(str(address)) + "\\n")
-        raise OSError("network unreachable (test)")
-    return real(self, address, *args, **kwargs)
-socket.socket.connect = refuse
-"""
-
 
 @pytest.mark.slow
 def test_yolo_trains_with_the_network_unreachable_and_writes_only_in_its_home(
     tmp_path: Path, task_datasets: dict[str, Path]
 ):
-    home, user, cwd, guard = tmp_path / "vy", tmp_path / "user", tmp_path / "cwd", tmp_path / "guard"
-    for folder in (user, cwd, guard):
+    home, user, cwd = tmp_path / "vy", tmp_path / "user", tmp_path / "cwd"
+    for folder in (user, cwd):
         folder.mkdir()
-    (guard / "sitecustomize.py").write_text(GUARD)
     attempts = tmp_path / "connects.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("YOLO_", "VISIONYARD_", "MPL"))}
     env |= {"VISIONYARD_HOME": str(home), "HOME": str(user), "XDG_CONFIG_HOME": str(user / ".config")}
-    env |= {
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(guard), env.get("PYTHONPATH")])),
-        "CONNECT_LOG": str(attempts),
-    }
+    env = guarded(env, tmp_path / "guard", attempts)
     settings = [
         arg for key, value in {**TINY, "preprocessing.image_size": 64}.items() for arg in ("--set", f"{key}={value}")
     ]
