@@ -1,21 +1,22 @@
-"""Published weights fetched for ``pretrained=true`` from a real local HTTP server standing in for the publisher
-(``VISIONYARD_WEIGHTS_MIRROR``): the hash checked, a dropped connection tried again, nothing partial kept."""
+"""Published weights fetched for ``pretrained=true`` from a real local HTTP server standing in for the publishers
+(``VISIONYARD_WEIGHTS_MIRROR``): torch hub's files with the hash in their names, timm's on the Hugging Face Hub with
+the hash the Hub gives, Ultralytics' release assets with none (fetched only with ``trust_checkpoint``). The hash
+checked, a dropped connection tried again, nothing partial kept."""
 
 from __future__ import annotations
 
-import hashlib
 import io
-import threading
-from collections.abc import Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import torch
 
+from tests.engine.publishers import TORCH_HUB, Publisher
 from tests.helpers import TINY
 from visionyard.config import Settings
+from visionyard.engine.adapters.classification import timm_weight_sources
+from visionyard.engine.adapters.ultralytics import ASSETS
 from visionyard.engine.downloads import DownloadFailed, download
 from visionyard.engine.weights import Downloads, PretrainedWeightsMissing, find_pretrained, read_state_dict
 from visionyard.plugins.catalog import PluginCatalog
@@ -23,56 +24,14 @@ from visionyard.plugins.schema import WeightSource
 from visionyard.services.runs import prepare_run
 from visionyard.worker.execute import execute_run
 
-PUBLISHER = "https://download.example.org"
+HUB_REPO = "timm/efficientnet_b0.ra_in1k"
+HUB_PATH = f"/{HUB_REPO}/resolve/main/model.safetensors"
 
 
-class Publisher:
-    """Serves ``files`` by path; a path in ``drops`` sends half its body and hangs up (that many times)."""
+def safetensors_bytes() -> bytes:
+    from safetensors.torch import save
 
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-        self.drops: dict[str, int] = {}
-        self.requests: list[str] = []
-        publisher = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                publisher.requests.append(self.path)
-                body = publisher.files.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if publisher.drops.get(self.path, 0) > 0:
-                    publisher.drops[self.path] -= 1
-                    self.wfile.write(body[: len(body) // 2])
-                    self.wfile.flush()
-                    self.close_connection = True
-                    return
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def publish(self, name: str, body: bytes, hash_of: bytes | None = None) -> WeightSource:
-        prefix = hashlib.sha256(hash_of or body).hexdigest()[:8]
-        path = f"/models/{name}-{prefix}.pth"
-        self.files[path] = body
-        return WeightSource.hashed_name(PUBLISHER + path)
-
-
-@pytest.fixture
-def publisher() -> Iterator[Publisher]:
-    served = Publisher()
-    thread = threading.Thread(target=served.server.serve_forever, daemon=True)
-    thread.start()
-    yield served
-    served.server.shutdown()
+    return save({"conv_stem.weight": torch.arange(6.0).reshape(2, 3)})
 
 
 def weights_bytes() -> bytes:
@@ -100,7 +59,7 @@ def test_a_file_that_is_not_the_publishers_is_not_kept(publisher: Publisher, tmp
 
 def test_a_dropped_connection_is_tried_again_and_never_leaves_a_partial_file(publisher: Publisher, tmp_path: Path):
     source = publisher.publish("tinynet", weights_bytes())
-    path = source.url.removeprefix(PUBLISHER)
+    path = source.url.removeprefix(TORCH_HUB)
     publisher.drops[path] = 1
     assert download(source, tmp_path, publisher.url).read_bytes() == weights_bytes()
     assert len(publisher.requests) == 2
@@ -131,7 +90,60 @@ def test_a_torchvision_run_fetches_its_published_weights_through_the_mirror(
     config = {**TINY, "pretrained": True}
     prepared = prepare_run(settings, catalog, "resnet18", str(tiny_dataset), config)
     outcome = execute_run(replace(prepared, progress=False), settings, catalog)
-    assert publisher.requests == ["/models/resnet18-f37072fd.pth"]
+    assert publisher.requests == ["GET /models/resnet18-f37072fd.pth"]
     assert outcome.status == "failed" and not outcome.retryable
     assert "is not the publisher's (f37072fd...)" in (outcome.error or "")
     assert list(settings.weights_dir.iterdir()) == []
+
+
+def test_timm_weights_come_from_the_hub_with_the_sha256_it_publishes(publisher: Publisher, tmp_path: Path):
+    """The Hub answers a resolve URL with a redirect to its CDN and the file's SHA-256 as ``X-Linked-Etag``; the
+    hash is read from there (huggingface_hub's ``get_hf_file_metadata``) and the bytes checked against it."""
+    [source] = timm_weight_sources("efficientnet_b0")
+    assert source.url == f"https://huggingface.co{HUB_PATH}" and source.hub_hash and source.sha256 is None
+    cdn = publisher.publish_on_hub(HUB_REPO, "model.safetensors", safetensors_bytes())
+    found = find_pretrained("efficientnet_b0", None, tmp_path, [], [source], Downloads(True, publisher.url))
+    assert found == tmp_path / "timm--efficientnet_b0.ra_in1k--model.safetensors"
+    assert torch.equal(read_state_dict(found)["conv_stem.weight"], torch.arange(6.0).reshape(2, 3))
+    assert publisher.requests == [f"HEAD {HUB_PATH}", f"GET {HUB_PATH}", f"GET {cdn}"]
+    assert find_pretrained("efficientnet_b0", None, tmp_path, [], [source], Downloads(True, publisher.url)) == found
+    assert len(publisher.requests) == 3  # kept once checked: the Hub is not asked again
+
+
+def test_a_hub_file_that_is_not_what_the_hub_publishes_is_not_kept(publisher: Publisher, tmp_path: Path):
+    [source] = timm_weight_sources("efficientnet_b0")
+    cdn = publisher.publish_on_hub(HUB_REPO, "model.safetensors", safetensors_bytes(), sha256="ab" * 32)
+    with pytest.raises(DownloadFailed, match=r"is not the publisher's \(abababab"):
+        download(source, tmp_path, publisher.url)
+    assert list(tmp_path.iterdir()) == []
+    assert publisher.requests == [f"HEAD {HUB_PATH}", f"GET {HUB_PATH}", f"GET {cdn}"]  # not tried again
+
+
+def test_a_dropped_connection_to_the_hub_is_tried_again_and_never_leaves_a_partial_file(
+    publisher: Publisher, tmp_path: Path
+):
+    [source] = timm_weight_sources("efficientnet_b0")
+    cdn = publisher.publish_on_hub(HUB_REPO, "model.safetensors", safetensors_bytes())
+    publisher.drops[cdn] = 1
+    assert download(source, tmp_path, publisher.url).read_bytes() == safetensors_bytes()
+    assert publisher.requests.count(f"GET {cdn}") == 2
+
+    other = tmp_path / "other"
+    publisher.drops[cdn] = 10
+    with pytest.raises(Exception, match=r"connection|peer closed|incomplete"):
+        download(source, other, publisher.url)
+    assert not other.exists() or list(other.iterdir()) == []
+
+
+def test_a_file_published_without_a_hash_is_fetched_only_when_trusted(publisher: Publisher, tmp_path: Path):
+    """Ultralytics publishes no hash for its release assets: nothing is asked of GitHub without
+    ``trust_checkpoint``, and the error says how to opt in."""
+    path = publisher.publish_asset("yolo11n.pt", weights_bytes())
+    source = WeightSource(f"{ASSETS}/yolo11n.pt")
+    assert source.url == f"https://github.com{path}"
+    with pytest.raises(DownloadFailed, match=r"publisher gives no hash.*only with trust_checkpoint=true"):
+        find_pretrained("yolo11n", None, tmp_path, [], [source], Downloads(True, publisher.url))
+    assert publisher.requests == [] and list(tmp_path.iterdir()) == []
+    found = find_pretrained("yolo11n", None, tmp_path, [], [source], Downloads(True, publisher.url), trust=True)
+    assert found == tmp_path / "yolo11n.pt" and found.read_bytes() == weights_bytes()
+    assert publisher.requests == [f"GET {path}"]

@@ -200,6 +200,12 @@ class TrainingConfig(_Section):
         False, description="start from pretrained weights: a local file, else the published ones (downloaded once)"
     )
     pretrained_weights: str | None = Field(None, description="weights file; searched for if unset")
+    trust_checkpoint: bool = Field(
+        False,
+        description="let pretrained weights that are a pickle of Python objects (Ultralytics' .pt checkpoints) load, "
+        "which runs code from the file; also fetches a publisher's file that comes with no hash. Only for files "
+        "from a publisher you trust",
+    )
     freeze_stages: int = Field(0, ge=0, le=32, description="freeze the first N stages of the backbone")
     gradient_clip_val: float | None = Field(None, gt=0.0, le=1e6, description="clip the gradient norm to this")
     accumulate_grad_batches: int = Field(1, ge=1, le=1024, description="step the optimiser every N batches")

@@ -1,10 +1,13 @@
 """Loading weights: pretrained files (local, or fetched from their publisher), other runs' checkpoints.
 
-Every file is read with ``torch.load(weights_only=True)`` (or safetensors): nothing is unpickled.
+Every file is read with ``torch.load(weights_only=True)`` (or safetensors): nothing is unpickled, but for one
+case: pretrained weights that are a pickle of whole Python objects (Ultralytics' ``.pt`` checkpoints hold the
+model object itself) when the run sets ``trust_checkpoint``, which says the file's code may run.
 """
 
 from __future__ import annotations
 
+import logging
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +21,8 @@ from visionyard.common.errors import Invalid
 from visionyard.engine.downloads import download
 from visionyard.plugins.schema import WeightSource
 
+log = logging.getLogger("visionyard.engine")
+
 
 class PretrainedWeightsMissing(FileNotFoundError):
     pass
@@ -27,19 +32,37 @@ class WeightsUnreadable(Invalid):
     code = "unreadable_weights"
 
 
-def load_weights_file(path: Path) -> Any:
-    """``torch.load(weights_only=True)`` on the CPU, with one sentence for a file it refuses or cannot read."""
+def load_weights_file(path: Path, trust: bool = False) -> Any:
+    """``torch.load(weights_only=True)`` on the CPU, with one sentence for a file it refuses or cannot read.
+
+    ``trust`` (the run's ``trust_checkpoint``): a file that holds pickled Python objects is unpickled, which
+    runs the code it names; the only place visionyard ever does that."""
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
+        if trust:
+            return _unpickle(path)
         raise WeightsUnreadable(
-            f"{path} is not a plain weights file: it holds Python objects (or is not a torch file at all), and "
-            "visionyard loads tensors only, since objects could run code; save the tensors alone "
-            "(torch.save(model.state_dict(), path)) or a .safetensors file"
+            f"{path} is not a plain weights file: it holds pickled Python objects (a whole model, as Ultralytics' "
+            ".pt checkpoints do), or is not a torch file at all, and visionyard loads tensors only, since "
+            "unpickling runs whatever code the file names. Save the tensors alone "
+            "(torch.save(model.state_dict(), path)) or a .safetensors file; or, for pretrained weights from a "
+            "publisher you trust, set trust_checkpoint=true, which loads the file with the code in it"
         ) from None
     except (OSError, RuntimeError, EOFError, ValueError, LookupError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise WeightsUnreadable(f"{path} is not a PyTorch weights file ({reason})") from None
+        raise WeightsUnreadable(f"{path} is not a PyTorch weights file ({_reason(exc)})") from None
+
+
+def _unpickle(path: Path) -> Any:
+    log.warning("trust_checkpoint: unpickling %s, which runs the code it names", path)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # unpickling runs the file's code: any error may come out of it
+        raise WeightsUnreadable(f"{path} could not be unpickled ({type(exc).__name__}: {_reason(exc)})") from None
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 @dataclass(frozen=True)
@@ -58,9 +81,11 @@ def find_pretrained(
     candidates: list[Path],
     sources: Sequence[WeightSource] = (),
     downloads: Downloads = Downloads(allowed=False),
+    trust: bool = False,
 ) -> Path:
     """The weights file for ``name``: the one named, a local one, or the publisher's fetched into
-    ``weights_dir``; else a clear error that lists where it looked."""
+    ``weights_dir``; else a clear error that lists where it looked. ``trust`` (``trust_checkpoint``): a
+    publisher's file that comes with no hash may be fetched."""
     if explicit:
         path = Path(explicit).expanduser()
         if path.is_file():
@@ -72,7 +97,7 @@ def find_pretrained(
         if path.is_file():
             return path
     if sources and downloads.allowed:
-        return download(sources[0], weights_dir, downloads.mirror)
+        return download(sources[0], weights_dir, downloads.mirror, trust)
     places = ", ".join(str(p) for p in looked)
     why = "downloads are off (VISIONYARD_ALLOW_DOWNLOADS)" if sources else "its plugin names no published weights"
     raise PretrainedWeightsMissing(
@@ -81,17 +106,22 @@ def find_pretrained(
     )
 
 
-def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
-    """A model state dict from a plain weights file, a visionyard checkpoint or a Lightning .ckpt."""
+def read_state_dict(path: Path, trust: bool = False) -> dict[str, torch.Tensor]:
+    """A model state dict from a plain weights file, a visionyard checkpoint or a Lightning .ckpt; with
+    ``trust``, also from a pickled model (see :func:`load_weights_file`)."""
     if path.suffix == ".safetensors":
         from safetensors.torch import load_file
 
         return load_file(str(path))
-    return state_dict_of(load_weights_file(path), path)
+    return state_dict_of(load_weights_file(path, trust), path)
 
 
 def state_dict_of(loaded: Any, path: Path) -> dict[str, torch.Tensor]:
-    """The model tensors inside a loaded file (see :func:`read_state_dict`)."""
+    """The model tensors inside a loaded file (see :func:`read_state_dict`): a pickled model's are its
+    weights, those of its EMA where it keeps one (``{"ema": <model>, "model": <model>, ...}``, as Ultralytics')."""
+    module = _pickled_model(loaded)
+    if module is not None:
+        return module.state_dict()
     if isinstance(loaded, dict) and isinstance(loaded.get("state_dict"), dict):
         state = loaded["state_dict"]
         if any(k.startswith("model.") for k in state):
@@ -100,6 +130,14 @@ def state_dict_of(loaded: Any, path: Path) -> dict[str, torch.Tensor]:
     if isinstance(loaded, dict) and all(isinstance(v, torch.Tensor) for v in loaded.values()):
         return loaded
     raise WeightsUnreadable(f"{path} holds no model state dict (a dict of tensors, or a checkpoint with one)")
+
+
+def _pickled_model(loaded: Any) -> nn.Module | None:
+    if isinstance(loaded, nn.Module):
+        return loaded
+    if isinstance(loaded, dict):
+        return next((found for key in ("ema", "model") if isinstance(found := loaded.get(key), nn.Module)), None)
+    return None
 
 
 def load_matching(model: nn.Module, state: dict[str, torch.Tensor]) -> list[str]:

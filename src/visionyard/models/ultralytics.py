@@ -1,5 +1,6 @@
 """Built-in YOLO models through Ultralytics (extra ``ultralytics``, AGPL-3.0): the YOLO11n and YOLO11s detectors and
-instance segmenters, built from Ultralytics' own model YAMLs and trained from scratch (no download)."""
+instance segmenters, built from Ultralytics' own model YAMLs and trained from scratch (no download), or with
+``pretrained`` and ``trust_checkpoint`` from Ultralytics' published COCO weights (pickles that come with no hash)."""
 
 from __future__ import annotations
 
@@ -44,18 +45,21 @@ def _yolo(name: str, description: str, task: str = "detection") -> ModelMetadata
 
 class YOLO11n(UltralyticsDetector):
     model_yaml = "yolo11n.yaml"
+    asset = "yolo11n.pt"
     info = _yolo("yolo11n", "Ultralytics YOLO11 nano (2.6M parameters): the fastest YOLO11, for the edge.")
     presets = PRESETS
 
 
 class YOLO11s(UltralyticsDetector):
     model_yaml = "yolo11s.yaml"
+    asset = "yolo11s.pt"
     info = _yolo("yolo11s", "Ultralytics YOLO11 small (9.4M parameters): more accurate, still real-time.")
     presets = PRESETS
 
 
 class YOLO11nSeg(UltralyticsInstanceSegmenter):
     model_yaml = "yolo11n-seg.yaml"
+    asset = "yolo11n-seg.pt"
     info = _yolo(
         "yolo11n_seg",
         "Ultralytics YOLO11 nano instance segmentation (2.9M parameters): boxes and a mask per object, real-time.",
@@ -66,6 +70,7 @@ class YOLO11nSeg(UltralyticsInstanceSegmenter):
 
 class YOLO11sSeg(UltralyticsInstanceSegmenter):
     model_yaml = "yolo11s-seg.yaml"
+    asset = "yolo11s-seg.pt"
     info = _yolo(
         "yolo11s_seg",
         "Ultralytics YOLO11 small instance segmentation (10.1M parameters): more accurate masks, still real-time.",

@@ -78,7 +78,10 @@ def prepare_run(
     sizes = entry.metadata.supported_image_sizes if entry.metadata else ()
     config = resolve_config(entry.config_schema, user_config, preset, entry.task, sizes)
     if config.get("pretrained_weights"):
-        config["pretrained_weights"] = str(_weights_file(settings, config["pretrained_weights"]))
+        weights = _weights_file(settings, config["pretrained_weights"])
+        if config.get("trust_checkpoint"):
+            _trusted_place(settings, weights)
+        config["pretrained_weights"] = str(weights)
     for warning in config_warnings(config, sizes, model):
         log.warning("config: %s", warning)
     base_checkpoint = None
@@ -191,6 +194,16 @@ def _weights_file(settings: Settings, given: str) -> Path:
     if not is_file(found):
         raise RunSetupError(f"pretrained_weights {shown!r} is not a file (looked at {found})")
     return found
+
+
+def _trusted_place(settings: Settings, weights: Path) -> None:
+    """A file that ``trust_checkpoint`` may unpickle (run the code of) must lie in the weights folder, which only
+    the operator fills: a data root takes uploads, so a request could otherwise name code it sent itself."""
+    if inside(weights, settings.weights_dir) is None:
+        raise RunSetupError(
+            f"trust_checkpoint=true loads code from pretrained_weights, so the file must lie in the weights folder "
+            f"{settings.weights_dir}, which only the server's operator fills ({weights} does not): put it there"
+        )
 
 
 def _check_placement(settings: Settings, asked: str | None, config: dict[str, Any]) -> None:

@@ -184,6 +184,7 @@ def _train(
             plugin.pretrained_candidates(),
             plugin.pretrained_sources(),
             downloads,
+            cfg.trust_checkpoint,
         )
         log.info("pretrained weights: %s", pretrained)
     model = plugin.build(pretrained)

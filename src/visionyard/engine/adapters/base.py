@@ -44,8 +44,13 @@ class TorchModulePlugin(ModelPlugin):
     def build(self, pretrained_weights: Path | None = None) -> nn.Module:
         self.model = self.create_model()
         if pretrained_weights is not None:
-            load_matching(self.model, read_state_dict(pretrained_weights))
+            state = read_state_dict(pretrained_weights, self.training_config.trust_checkpoint)
+            load_matching(self.model, self.pretrained_state(state))
         return self.model
+
+    def pretrained_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """A pretrained file's tensors under this model's names (a publisher's own names may differ)."""
+        return state
 
     def training_module(self) -> L.LightningModule:
         cfg = self.training_config

@@ -14,6 +14,9 @@ from visionyard.engine.adapters.base import TorchModulePlugin, torchvision_weigh
 from visionyard.engine.tasks.classification import ClassificationModule
 from visionyard.plugins.schema import WeightSource
 
+HUB_FILE = "model.safetensors"
+"""The weights file of timm's repositories on the Hugging Face Hub (their ``pytorch_model.bin`` is a pickle)."""
+
 
 class TorchModuleClassifier(TorchModulePlugin):
     """Adapter for a plain ``nn.Module`` classifier: ``create_model`` answers one logit per class."""
@@ -67,3 +70,21 @@ class TimmClassifier(TorchModuleClassifier):
         import timm
 
         return timm.create_model(self.timm_name, pretrained=False, num_classes=self.num_classes, **self.options)
+
+    def pretrained_sources(self) -> list[WeightSource]:
+        return timm_weight_sources(self.timm_name)
+
+
+def timm_weight_sources(name: str) -> list[WeightSource]:
+    """The published weights of a timm architecture (``efficientnet_b0``, or with a tag: ``efficientnet_b0.ra_in1k``):
+    the ``model.safetensors`` of the Hugging Face Hub repository its pretrained config names, at the Hub that
+    ``HF_ENDPOINT`` names (huggingface.co by default); safetensors only, never a pickle."""
+    from huggingface_hub import hf_hub_url
+    from timm.models import get_pretrained_cfg
+
+    config = get_pretrained_cfg(name)
+    if config is None or not config.hf_hub_id:
+        return []
+    repo, _, revision = config.hf_hub_id.partition("@")
+    url = hf_hub_url(repo, HUB_FILE, revision=revision or None)
+    return [WeightSource(url, hub_hash=True, name=f"{repo.replace('/', '--')}--{HUB_FILE}")]

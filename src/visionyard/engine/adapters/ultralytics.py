@@ -11,6 +11,11 @@ coefficients, cropped to the box) as ``(N, 1, H, W)`` probabilities.
 
 Ultralytics reaches for the network and writes a settings file on import: :func:`offline` points it at
 ``VISIONYARD_HOME/cache/ultralytics`` and turns that off first.
+
+``pretrained`` starts from Ultralytics' published COCO weights (its GitHub release assets, fetched by visionyard,
+never by Ultralytics). They come with no hash and are pickles of the whole model, so they are fetched and loaded
+only with ``trust_checkpoint``; their model's tensors go under :class:`YoloNet`'s ``net.``, all but the head's
+class layers when the classes differ.
 """
 
 from __future__ import annotations
@@ -28,12 +33,15 @@ from visionyard.common.errors import Unavailable
 from visionyard.config import Settings
 from visionyard.engine.adapters.detection import TorchModuleDetector
 from visionyard.engine.adapters.instance_segmentation import TorchModuleInstanceSegmenter
+from visionyard.plugins.schema import WeightSource
 
 GAINS = SimpleNamespace(box=7.5, cls=0.5, dfl=1.5, overlap_mask=False)
 """Ultralytics' default loss gains (``ultralytics/cfg/default.yaml``); masks one per object, not overlapped."""
 CONF, IOU, MAX_DET = 0.001, 0.7, 300
 """Ultralytics' validation thresholds: every box a mAP can count."""
 STRIDE = 32
+ASSETS = "https://github.com/ultralytics/assets/releases/download/v8.3.0"
+"""The GitHub release where Ultralytics published the YOLO11 weights (it publishes no hashes for them)."""
 INTEGRATIONS = (
     "sync",
     "clearml",
@@ -194,11 +202,21 @@ def _pad(tensor: torch.Tensor, height: int, width: int) -> torch.Tensor:
 
 
 class UltralyticsModel:
-    """What YOLO adapters share: the model YAML (``yolo11n.yaml``: the scale is in the name), ONNX only, stages."""
+    """What YOLO adapters share: the model YAML (``yolo11n.yaml``: the scale is in the name), the published
+    weights, ONNX only, stages."""
 
     model_yaml: ClassVar[str]
+    asset: ClassVar[str]
+    """Its published weights among Ultralytics' release assets (``yolo11n.pt``)."""
     export_formats = ("onnx",)
     """Ultralytics' network neither scripts (its forward takes ``**kwargs``) nor traces into TorchScript whole."""
+
+    def pretrained_sources(self) -> list[WeightSource]:
+        return [WeightSource(f"{ASSETS}/{self.asset}")]
+
+    def pretrained_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """An Ultralytics model's tensors (``model.0.conv.weight``) under :class:`YoloNet`'s names (``net.``)."""
+        return {key if key.startswith("net.") else f"net.{key}": value for key, value in state.items()}
 
     def stages(self) -> list[nn.Module]:
         """The backbone's layers (up to the SPPF block) of Ultralytics' layer list."""
@@ -207,14 +225,16 @@ class UltralyticsModel:
 
 
 class UltralyticsDetector(UltralyticsModel, TorchModuleDetector):
-    """A YOLO detector of Ultralytics' model zoo with the dataset's classes, trained from scratch."""
+    """A YOLO detector of Ultralytics' model zoo with the dataset's classes, trained from scratch or from its
+    published weights."""
 
     def create_model(self) -> nn.Module:
         return YoloNet(self.model_yaml, self.num_classes)
 
 
 class UltralyticsInstanceSegmenter(UltralyticsModel, TorchModuleInstanceSegmenter):
-    """A YOLO instance segmenter of Ultralytics' model zoo (``yolo11n-seg.yaml``), trained from scratch."""
+    """A YOLO instance segmenter of Ultralytics' model zoo (``yolo11n-seg.yaml``), trained from scratch or from its
+    published weights."""
 
     def create_model(self) -> nn.Module:
         return YoloSegNet(self.model_yaml, self.num_classes)
