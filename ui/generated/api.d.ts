@@ -1253,7 +1253,8 @@ export interface paths {
         };
         /**
          * List Tasks
-         * @description Every task, with what its truth and predictions are (how the UI draws them).
+         * @description Every task, built in or declared by a plugin, with what its truth and predictions are (how the UI draws
+         *     them).
          */
         get: operations["list_tasks_api_v1_tasks_get"];
         put?: never;

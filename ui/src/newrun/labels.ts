@@ -23,6 +23,7 @@ export const FIELD_LABELS: Record<string, string> = {
   deterministic: "Deterministic",
   pretrained: "Start from pretrained weights",
   pretrained_weights: "Pretrained weights file",
+  trust_checkpoint: "Trust a pickled checkpoint (runs its code)",
   freeze_stages: "Frozen backbone stages",
   "optimizer.type": "Optimizer",
   "optimizer.weight_decay": "Weight decay",
