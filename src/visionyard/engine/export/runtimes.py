@@ -100,7 +100,9 @@ class OpenVinoRuntime(Runtime):
         super().__init__(kit, 1 if kit.spec.image_list else first)
 
     def run(self, inputs: Arrays) -> Arrays:
-        return list(self.compiled(inputs).values())
+        """OpenVINO reads an array's buffer as if it were C-contiguous: a transposed image (what ``ToImage``
+        makes of a PIL image) gave it another image, and a masks graph read past the buffer and crashed."""
+        return list(self.compiled([np.ascontiguousarray(a) for a in inputs]).values())
 
 
 class TorchScriptRuntime(Runtime):
