@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -63,16 +65,16 @@ def train(
     from visionyard.engine.reporting import FlagControl
     from visionyard.services.runs import train_claimed
 
-    _show_warnings()
-    ctx, run_id = _foreground_run(model, data, user, preset, (base_run, base_model), resume)
-    folder = ctx.settings.runs_dir / run_id
-    err.print(f"run [bold]{run_id}[/] -> {folder}")
-    control = FlagControl()
-    previous = signal.signal(signal.SIGINT, _stop_on_first_interrupt(control))
-    try:
-        train_claimed(ctx, run_id, local=control, progress=True)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    with _warnings_shown():
+        ctx, run_id = _foreground_run(model, data, user, preset, (base_run, base_model), resume)
+        folder = ctx.settings.runs_dir / run_id
+        err.print(f"run [bold]{run_id}[/] -> {folder}")
+        control = FlagControl()
+        previous = signal.signal(signal.SIGINT, _stop_on_first_interrupt(control))
+        try:
+            train_claimed(ctx, run_id, local=control, progress=True)
+        finally:
+            signal.signal(signal.SIGINT, previous)
     if ctx.settings.mlflow_tracking_uri:
         from visionyard.tracking import drain_once
 
@@ -169,15 +171,21 @@ def _stop_on_first_interrupt(control: Any) -> Any:
     return handler
 
 
-def _show_warnings() -> None:
+@contextlib.contextmanager
+def _warnings_shown() -> Iterator[None]:
     """Warnings logged while a foreground run trains (a config the model was not made for, a diverging
-    loss) as lines on stderr; the run's log file has them too."""
+    loss) as lines on stderr; the run's log file has them too. The handler goes with the run (a later command
+    in the same process, or a closed stderr, never meets it)."""
     import logging
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("warning: %(message)s"))
     logging.getLogger("visionyard").addHandler(handler)
+    try:
+        yield
+    finally:
+        logging.getLogger("visionyard").removeHandler(handler)
 
 
 def _print_outcome(run_id: str, outcome: dict[str, Any]) -> None:

@@ -28,6 +28,8 @@ class TorchModulePlugin(ModelPlugin):
     output_names: ClassVar[tuple[str, ...]] = ("logits",)
     export_formats: ClassVar[tuple[str, ...]] = EXPORT_FORMATS
     """The graphs this plugin writes (ONNX's int8 and OpenVINO formats are made from its ONNX graph)."""
+    refused_formats: ClassVar[dict[str, str]] = {}
+    """Formats made from its ONNX graph that are known to answer it wrongly, with why (said when asked for)."""
 
     @abstractmethod
     def create_model(self) -> nn.Module:

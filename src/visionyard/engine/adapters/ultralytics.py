@@ -236,5 +236,10 @@ class UltralyticsInstanceSegmenter(UltralyticsModel, TorchModuleInstanceSegmente
     """A YOLO instance segmenter of Ultralytics' model zoo (``yolo11n-seg.yaml``), trained from scratch or from its
     published weights."""
 
+    refused_formats = {
+        "openvino": "OpenVINO 2026.4's CPU plugin answers this graph wrongly (other boxes on its first call, a box "
+        "where ONNX Runtime finds none) and can crash on it; export to onnx"
+    }
+
     def create_model(self) -> nn.Module:
         return YoloSegNet(self.model_yaml, self.num_classes)

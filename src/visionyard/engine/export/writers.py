@@ -49,6 +49,9 @@ def write(
 ) -> list[Path]:
     """The files written into ``folder``, main file first; the ONNX graph is traced on ``examples`` (a
     detector: the first it finds a box on), on random inputs when there are none."""
+    refused = plugin.refused_formats.get(format)
+    if refused:
+        raise ValueError(f"{plugin.metadata().name} is not exported to {format}: {refused}")
     folder.mkdir(parents=True, exist_ok=True)
     files = [folder / name for name in FILES[format]]
     o = options.model_dump()
