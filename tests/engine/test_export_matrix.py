@@ -34,10 +34,9 @@ TRAINING = {
     # until those boxes are stable: a barely trained detector scores every anchor near 1 / (3 classes + 1), the
     # threshold, in ties of 1e-7 that NMS breaks by rounding, so even PyTorch on a batch and on single images
     # answers different boxes. SSDlite leaves that regime after ~25 epochs of batches of 2 (val mAP ~0.5 from
-    # epoch 30); Faster R-CNN stays near the prior for any budget tried here, but its few dozen proposals leave
-    # no ties (PyTorch against itself agrees to 1e-7), so all its boxes are compared, from its own box score
-    # threshold of 0.05 (PARITY_FROM): its best scores sit around 0.18-0.25, over 0.25 or not by the rounding
-    # of the thread count it trained with.
+    # epoch 30); the R-CNNs' few dozen proposals leave no ties (PyTorch against itself agrees to 1e-7), so all
+    # their boxes are compared, from their own box score threshold of 0.05 (PARITY_FROM): after 8 epochs of 16
+    # images their best scores may sit either side of 0.25 by the rounding of the thread count they trained with.
     "fasterrcnn_mobilenet_v3_320": {"epochs": 8, "lr": 0.002},
     "maskrcnn_mobilenet_v3_320": {"epochs": 8, "lr": 0.002},
     "ssdlite320_mobilenet_v3": {"epochs": 40, "lr": 0.003, "batch_size": 2},

@@ -9,6 +9,7 @@ from torch import nn
 
 from visionyard.models.common import builtin, detections_field, proposals_field, resized_inside, score_field
 from visionyard.models.detection import PRESETS
+from visionyard.models.rcnn import backbone_norm, mobilenet_320
 from visionyard.sdk import TorchvisionInstanceSegmenter
 
 FIELDS = (score_field("box_score_thresh", 0.05), detections_field("box_detections_per_img", 100), proposals_field())
@@ -17,7 +18,8 @@ FIELDS = (score_field("box_score_thresh", 0.05), detections_field("box_detection
 class MaskRCNNMobileNet(TorchvisionInstanceSegmenter):
     """Mask R-CNN on the backbone, anchors and proposal counts of torchvision's
     ``fasterrcnn_mobilenet_v3_large_320_fpn``; ``pretrained`` starts it from that detector's COCO weights
-    (everything but the class-specific box predictor and the mask head)."""
+    (everything but the class-specific box predictor and the mask head). Group norm from scratch, frozen batch
+    norm under those weights (``models.rcnn.backbone_norm``)."""
 
     architecture = "fasterrcnn_mobilenet_v3_large_320_fpn"
     info = builtin(
@@ -36,23 +38,9 @@ class MaskRCNNMobileNet(TorchvisionInstanceSegmenter):
 
     def create_model(self) -> nn.Module:
         from torchvision.models.detection import MaskRCNN
-        from torchvision.models.detection.anchor_utils import AnchorGenerator
-        from torchvision.models.detection.backbone_utils import mobilenet_backbone
 
-        backbone = mobilenet_backbone(
-            backbone_name="mobilenet_v3_large", weights=None, fpn=True, trainable_layers=6, norm_layer=nn.BatchNorm2d
-        )
-        anchors = AnchorGenerator(((32, 64, 128, 256, 512),) * 3, ((0.5, 1.0, 2.0),) * 3)
-        return MaskRCNN(
-            backbone,
-            self.num_classes + 1,
-            rpn_anchor_generator=anchors,
-            rpn_pre_nms_top_n_test=150,
-            rpn_post_nms_top_n_test=150,
-            rpn_score_thresh=0.05,
-            **self.builder_options(),
-            **self.options,
-        )
+        parts = mobilenet_320(self.training_config.pretrained)
+        return MaskRCNN(num_classes=self.num_classes + 1, **parts, **self.builder_options(), **self.options)
 
     def builder_options(self) -> dict[str, Any]:
         return resized_inside(self.training_config)
@@ -80,3 +68,15 @@ class MaskRCNNResNet50(TorchvisionInstanceSegmenter):
 
     def builder_options(self) -> dict[str, Any]:
         return resized_inside(self.training_config)
+
+    def create_model(self) -> nn.Module:
+        from torchvision.models.detection import MaskRCNN
+        from torchvision.models.detection.backbone_utils import resnet_fpn_backbone
+
+        backbone = resnet_fpn_backbone(
+            backbone_name="resnet50",
+            weights=None,
+            norm_layer=backbone_norm(self.training_config.pretrained),
+            trainable_layers=5,
+        )
+        return MaskRCNN(backbone, self.num_classes + 1, **self.builder_options(), **self.options)
