@@ -14,7 +14,7 @@ from tests.data.dataset_files import broken, by_kind, coco_json, kinds, png, wri
 from visionyard.common.training_config import TrainingConfig
 from visionyard.data import formats
 from visionyard.data.datamodule import carve_splits
-from visionyard.data.formats import DetectionSample, SegmentationSample, render_mask
+from visionyard.data.formats import DetectionSample, InstanceSample, SegmentationSample, render_instances, render_mask
 
 CATEGORIES = [{"id": 7, "name": "dog"}, {"id": 3, "name": "cat"}]  # classes in id order: cat, dog
 
@@ -340,3 +340,38 @@ def test_a_cvat_file_that_is_not_coco_is_named(tmp_path: Path):
         f"{tmp_path / 'annotations' / 'instances_default.json'}: not valid JSON"
     )
     assert kinds(data.report) == ["bad_annotations"] and data.splits == {}
+
+
+def test_instances_keep_each_object_with_its_own_mask_and_box(tmp_path: Path):
+    """Instance segmentation: one object per annotation, its box from its bbox (or its shape's bounds when it has
+    none), its own mask (polygons or RLE), overlapping objects kept apart; crowds and unknown categories left out
+    as for detection, a broken shape left out with its issue."""
+    png(tmp_path / "train" / "images" / "a.png", size=(20, 16))
+    blob = np.zeros((16, 20), dtype=np.uint8)
+    blob[10:14, 1:6] = 1
+    compressed = coco_mask.encode(np.asfortranarray(blob))
+    compressed = {"size": compressed["size"], "counts": compressed["counts"].decode("ascii")}
+    coco(
+        tmp_path,
+        [image(1, "a.png", (20, 16))],
+        [
+            ann(1, 1, 7, bbox=(2, 2, 8, 6), segmentation=[[2, 2, 10, 2, 10, 8, 2, 8]]),
+            ann(2, 1, 3, bbox=None, segmentation=[[6, 3, 14, 3, 14, 6, 6, 6]]),  # overlaps the first, no bbox
+            {"id": 3, "image_id": 1, "category_id": 3, "segmentation": compressed},
+            ann(4, 1, 7, segmentation=compressed, iscrowd=1),
+            ann(5, 1, 99, segmentation=compressed),
+            ann(6, 1, 3, segmentation=[[1, 2, 3, 4]]),
+        ],
+    )
+    data = formats.load(tmp_path, "instance_segmentation")
+    assert data.classes == ["cat", "dog"]
+    assert sorted(kinds(data.report)) == ["bad_box", "unknown_category"]
+    (sample,) = data.splits["train"]
+    assert isinstance(sample, InstanceSample) and sample.size == (20, 16)
+    assert sample.labels == (1, 0, 0)
+    assert sample.boxes == ((2.0, 2.0, 10.0, 8.0), (6.0, 3.0, 14.0, 6.0), (1.0, 10.0, 6.0, 14.0))
+    masks = render_instances(sample)
+    assert masks.shape == (3, 16, 20) and masks.dtype == np.uint8
+    assert np.array_equal(masks[2], blob)
+    assert masks[0][3, 8] == masks[1][3, 8] == 1  # each object keeps the pixels it shares with the other
+    assert data.report.counts == {"train": {"cat": 2, "dog": 1}}

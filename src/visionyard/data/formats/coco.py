@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -268,19 +268,28 @@ def _category(annotation: dict, index: dict[int, int], path: Path) -> tuple[int 
     return None, issue("unknown_category", message, path)
 
 
+def _labelled(
+    annotations: list[dict], index: dict[int, int], path: Path, issues: list[DatasetIssue], crowds: bool
+) -> Iterator[tuple[dict, int]]:
+    """Each annotation of a known category with its class index (crowd annotations left out unless ``crowds``);
+    an unknown category goes to ``issues``."""
+    for annotation in annotations:
+        if not crowds and annotation.get("iscrowd") in (1, True):
+            continue
+        label, problem = _category(annotation, index, path)
+        if problem:
+            issues.append(problem)
+        else:
+            yield annotation, label  # type: ignore[misc]
+
+
 def detection_sample(
     path: Path, size: tuple[int, int], annotations: list[dict], index: dict[int, int]
 ) -> tuple[DetectionSample, list[DatasetIssue]]:
     """The image's boxes fitted to ``size`` with their class indexes (``index``: category id to
     index), crowd annotations left out, and what is wrong with the annotations left out."""
     boxes, labels, issues = [], [], []
-    for annotation in annotations:
-        if annotation.get("iscrowd") in (1, True):
-            continue
-        label, problem = _category(annotation, index, path)
-        if problem:
-            issues.append(problem)
-            continue
+    for annotation, label in _labelled(annotations, index, path, issues, crowds=False):
         box, problem = _box(annotation, size, path)
         if problem:
             issues.append(problem)
@@ -306,11 +315,7 @@ def _segmentation_sample(
     path: Path, size: tuple[int, int], annotations: list[dict], index: dict[int, int]
 ) -> tuple[SegmentationSample, list[DatasetIssue]]:
     shapes, issues = [], []
-    for annotation in annotations:
-        label, problem = _category(annotation, index, path)
-        if problem:
-            issues.append(problem)
-            continue
+    for annotation, label in _labelled(annotations, index, path, issues, crowds=True):
         shape, kind, why = clean_segmentation(annotation.get("segmentation"), *size)
         if kind:
             issues.append(issue(kind, f"annotation {shown(annotation.get('id'))}: {why}", path))
@@ -325,20 +330,16 @@ def instance_sample(
     """Each object's shape, class index and box (its ``bbox``, or the shape's bounds when it has none);
     crowd annotations left out, as for detection."""
     boxes, labels, shapes, issues = [], [], [], []
-    for annotation in annotations:
-        if annotation.get("iscrowd") in (1, True):
-            continue
-        label, problem = _category(annotation, index, path)
-        if problem:
-            issues.append(problem)
-            continue
+    for annotation, label in _labelled(annotations, index, path, issues, crowds=False):
         where = f"annotation {shown(annotation.get('id'))}"
         shape, kind, why = clean_segmentation(annotation.get("segmentation"), *size)
         if kind:
             issues.append(issue(kind, f"{where}: {why}", path))
         if shape is None:
             continue
-        box, problem = _box(annotation, size, path) if "bbox" in annotation else (shape_box(shape, *size), None)
+        box, problem = (
+            (shape_box(shape, *size), None) if annotation.get("bbox") is None else _box(annotation, size, path)
+        )
         if problem:
             issues.append(problem)
         if box is not None:

@@ -15,6 +15,7 @@ from visionyard.engine import answers, predictions
 from visionyard.engine.evaluation.recorders import InstanceRecorder
 from visionyard.engine.export import runtimes
 from visionyard.engine.export.parity import ParityMeter
+from visionyard.engine.tasks import detection
 from visionyard.engine.tasks.detection import DetectionModule, Target
 from visionyard.engine.tasks.kit import TaskKit
 from visionyard.metrics.instance_segmentation import MASK_THRESHOLD, instance_metric, summarise_instances
@@ -47,13 +48,10 @@ KIT = TaskKit(
     runtimes.objects,
     ParityMeter.objects,
     postprocessing={
+        **detection.KIT.postprocessing,
         "outputs": ["boxes", "labels", "scores", "masks"],
-        "boxes": "x1, y1, x2, y2 in input pixels: multiply x by width / size and y by height / size",
-        "label_offset": 1,
-        "labels": "label 0 is the background: class_names[label - 1]",
         "masks": f"(N, 1, size, size) probabilities: resized to the image, >= {MASK_THRESHOLD} is the object",
         "mask_threshold": MASK_THRESHOLD,
-        "score_threshold": 0.25,
     },
     snippet="""x, (width, height) = preprocess("image.jpg")
 boxes, labels, scores, masks = run(x)[:4]
