@@ -93,6 +93,8 @@ def test_models_list_and_show(shared_home: Path):
     assert sorted(m["name"] for m in listing["models"]) == [
         "fasterrcnn_mobilenet_v3_320",
         "lraspp_mobilenet_v3",
+        "maskrcnn_mobilenet_v3_320",
+        "maskrcnn_resnet50_fpn",
         "mobilenet_v3_small",
         "resnet18",
         "ssdlite320_mobilenet_v3",

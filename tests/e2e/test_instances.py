@@ -47,12 +47,13 @@ CANVAS_PIXELS = "(canvas) => Array.from(canvas.getContext('2d').getImageData(0, 
 
 @pytest.fixture(scope="module")
 def instance_run(ui_server: Server) -> dict:
-    """A one-epoch Mask R-CNN on a few 64 px shapes with their polygons."""
+    """A one-epoch Mask R-CNN on a few 64 px shapes with their polygons; it keeps its boxes of every score, as a
+    model this young scores each object low."""
     write_shapes_detection(ui_server.home / "data" / "objects", counts=COUNTS, size=64)
     body = {
         "model": "maskrcnn_mobilenet_v3_320",
         "dataset": "objects",
-        "config": {**TINY, "batch_size": 4, "preprocessing.image_size": 64},
+        "config": {**TINY, "batch_size": 4, "preprocessing.image_size": 64, "model.box_score_thresh": 0.0},
     }
     run = ui_server.client.post("/api/v1/runs", json=body).json()
     return ui_server.wait_for(run["id"], ("completed",), timeout=300)

@@ -5,14 +5,14 @@ Every problem comes back with its dotted field path and a reason, never as a tra
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from visionyard.common.errors import Invalid
-from visionyard.common.tasks import TASKS, task_spec
+from visionyard.common.tasks import TASKS, TaskSpec, task_spec
 from visionyard.common.training_config import PreprocessingConfig, TrainingConfig
 from visionyard.plugins.schema import ConfigSchema
 
@@ -100,19 +100,26 @@ def _task_problems(config: dict[str, Any], task: str) -> list[ConfigProblem]:
     spec, problems = task_spec(task), []
     if spec.target != "label":
         problems += [
-            ConfigProblem(f"augmentation.{key}", f"mixes class labels, so it applies to classification, not {task}")
+            ConfigProblem(
+                f"augmentation.{key}",
+                f"mixes class labels, so it applies to {_tasks_where(lambda s: s.target == 'label')} only, not {task}",
+            )
             for key in ("mixup_alpha", "cutmix_alpha")
             if config["augmentation"][key] > 0
         ]
     if not spec.smooths_labels and config["label_smoothing"] > 0:
-        problems.append(ConfigProblem("label_smoothing", f"applies to {_tasks_with('smooths_labels')}, not {task}"))
+        problems.append(
+            ConfigProblem("label_smoothing", f"applies to {_tasks_where(lambda s: s.smooths_labels)}, not {task}")
+        )
     if not spec.weighs_classes and config["class_weights"] != "none":
-        problems.append(ConfigProblem("class_weights", f"applies to {_tasks_with('weighs_classes')}, not {task}"))
+        problems.append(
+            ConfigProblem("class_weights", f"applies to {_tasks_where(lambda s: s.weighs_classes)}, not {task}")
+        )
     return problems
 
 
-def _tasks_with(flag: str) -> str:
-    return " and ".join(spec.name for spec in TASKS.values() if getattr(spec, flag))
+def _tasks_where(keep: Callable[[TaskSpec], bool]) -> str:
+    return " and ".join(spec.name for spec in TASKS.values() if keep(spec))
 
 
 def problems_from_pydantic(exc: ValidationError) -> list[ConfigProblem]:
