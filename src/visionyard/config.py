@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(2 * 1024**3, gt=0, description="largest dataset upload, uncompressed")
     predict_max_bytes: int = Field(32 * 1024**2, gt=0, description="largest predict request (all images)")
     predict_max_images: int = Field(16, ge=1, description="most images in one predict request")
+    predict_max_batch: int = Field(
+        8, ge=1, le=256, description="most images the predictor runs through a model at once, from requests together"
+    )
+    predict_batch_wait_ms: float = Field(
+        5.0,
+        ge=0,
+        le=1000,
+        description="longest the predictor holds a batch open for requests still being decoded (a lone request "
+        "does not wait)",
+    )
     upload_max_files: int = Field(200_000, gt=0, description="most files in one dataset upload")
     request_max_bytes: int = Field(
         4 * 1024**2, gt=0, description="largest request body but uploads and predictions (they have their own)"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import math
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from PIL import Image
@@ -141,7 +144,7 @@ def test_test_runs_recompute_compare_and_download(trained: tuple[Server, str]):
     assert mismatch.status_code == 422 and "classes" in mismatch.json()["error"]["message"]
 
 
-def test_predict_answers_json_and_overlays_and_caches_the_model(trained: tuple[Server, str]):
+def test_predict_answers_json_and_overlays_caches_the_model_and_batches_requests(trained: tuple[Server, str]):
     server, run_id = trained
     url = f"/api/v1/runs/{run_id}/predict"
     image = Image.open(server.home / "data" / "three" / "test" / "b" / "0.png")
@@ -173,3 +176,37 @@ def test_predict_answers_json_and_overlays_and_caches_the_model(trained: tuple[S
     assert status == 422 and "CMYK" in message
     assert server.client.post(url, data={"overlay": "true"}).status_code in (411, 422)
     assert server.client.post(url, files=files, data={"checkpoint": "nope"}).status_code == 422
+    assert server.client.post(url, files=files, data={"runtime": "tensorrt"}).status_code == 422
+    named = server.client.post(url, files=files, data={"runtime": "onnx"})
+    assert named.status_code == 409 and named.json()["error"]["code"] == "no_serving_export"
+    assert again["runtime"] == "torch" and again["export"] is None  # no export yet: auto runs the checkpoint
+
+    pictures = sorted((server.home / "data" / "three" / "test").glob("*/*.png"))[:8]
+    alone = [
+        server.client.post(url, files=[("files", ("p.png", p.read_bytes(), "image/png"))]).json() for p in pictures
+    ]
+    assert all(a["timings"]["batch_images"] == 1 for a in alone)
+    for _ in range(5):  # eight clients at once: their requests go through the model together
+        together = concurrent_predictions(server, url, pictures)
+        if max(t["timings"]["batch_images"] for t in together) > 1:
+            break
+    assert max(t["timings"]["batch_images"] for t in together) > 1
+    for one, many in zip(alone, together, strict=True):
+        (first,), (second,) = one["predictions"], many["predictions"]
+        assert first["class_name"] == second["class_name"]
+        assert first["confidence"] == pytest.approx(second["confidence"], abs=1e-5)
+
+
+def concurrent_predictions(server: Server, url: str, pictures: list[Path]) -> list[dict]:
+    """One request per picture, each from its own client, sent at once; the answers in the pictures' order."""
+    start = threading.Barrier(len(pictures))
+
+    def send(picture: Path) -> dict:
+        with httpx.Client(base_url=server.url, timeout=120) as client:
+            start.wait()
+            response = client.post(url, files=[("files", ("p.png", picture.read_bytes(), "image/png"))])
+            assert response.status_code == 200, response.text
+            return response.json()
+
+    with ThreadPoolExecutor(len(pictures)) as pool:
+        return list(pool.map(send, pictures))

@@ -115,13 +115,21 @@ def test_an_onnx_export_is_checked_benchmarked_and_predicts_like_the_service(
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
         files = [("files", ("image.png", buffer.getvalue(), "image/png"))]
-        served = server.client.post(f"{api}/predict", files=files, timeout=120).json()["predictions"][0]
+        torch_answer = server.client.post(f"{api}/predict", files=files, data={"runtime": "torch"}, timeout=120)
+        assert torch_answer.json()["runtime"] == "torch" and torch_answer.json()["export"] is None
+        served = torch_answer.json()["predictions"][0]
         by_export = server.client.post(f"{api}/predict", files=files, data={"export": export["id"]}, timeout=120)
         assert by_export.json()["export"] == {"id": export["id"], "format": "onnx"}
         exported = by_export.json()["predictions"][0]
+        auto = server.client.post(f"{api}/predict", files=files, timeout=120).json()  # the checked export by default
+        assert (auto["runtime"], auto["export"]) == ("onnx", {"id": export["id"], "format": "onnx"})
         label, confidence = bare_onnx_prediction(model, sidecar, image)
-        assert label == served["class_name"] == exported["class_name"]
+        assert label == served["class_name"] == exported["class_name"] == auto["predictions"][0]["class_name"]
         assert confidence == pytest.approx(exported["confidence"], abs=1e-3)
+        assert auto["predictions"][0]["confidence"] == pytest.approx(exported["confidence"], abs=1e-6)
+        # within the export's own parity tolerance of the checkpoint's answer
+        tolerance = export["tolerance"]["max_abs_diff"]
+        assert auto["predictions"][0]["confidence"] == pytest.approx(served["confidence"], abs=tolerance)
         assert confidence == pytest.approx(served["confidence"], abs=1e-2)
 
     image.save(tmp_path / "image.jpg", quality=100)

@@ -48,6 +48,9 @@ def predict(
     score_threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="smallest detection score kept")] = 0.25,
     save_overlay: Annotated[Path | None, typer.Option(help="write each image with its predictions drawn here")] = None,
     export: Annotated[str | None, typer.Option(help="predict with this completed export of the run")] = None,
+    runtime: Annotated[
+        str, typer.Option(help="auto (the fastest export that passed its parity check, else torch), torch, onnx, ...")
+    ] = "auto",
     as_json: AsJson = False,
 ) -> None:
     """Predict images with a checkpoint of a run (or one of its exports), in this process."""
@@ -57,7 +60,7 @@ def predict(
 
     ctx = context()
     uploads = _uploads(ctx, run_id, images)
-    options = PredictOptions(checkpoint, score_threshold, save_overlay is not None, export)
+    options = guarded(lambda: PredictOptions(checkpoint, score_threshold, save_overlay is not None, export, runtime))
     result = guarded(lambda: predict_images(ctx, run_id, uploads, options, Predictor(ModelCache(ctx.catalog()))))
     if save_overlay is not None:
         save_overlay.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ class Predictions(BaseModel):
     checkpoint: str
     epoch: int | None
     export: ServedExport | None = Field(description="the export that answered, when not the checkpoint")
+    runtime: str = Field(description="what ran the model: torch (the checkpoint) or the export's format")
     task: str
     cached: bool = Field(description="the model was already loaded")
     timings: dict[str, float]

@@ -4,10 +4,13 @@ process (which keeps models loaded) for the predictions."""
 from __future__ import annotations
 
 import base64
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from visionyard.common.errors import Conflict
+from visionyard.common.statuses import JobStatus
 from visionyard.common.tasks import task_spec
 from visionyard.core import jobs as core_jobs
 from visionyard.core import runs as core_runs
@@ -19,9 +22,24 @@ from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.run_folder import RunFolder
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from visionyard.db.models import Job
     from visionyard.services.context import ServiceContext
 
 Upload = tuple[str, bytes]
+
+
+RUNTIMES = ("auto", "torch", "onnx", "openvino", "onnx_int8")
+"""``auto``: the fastest export of the checkpoint that passed its parity check (int8 only when named), else
+the checkpoint in PyTorch; ``torch``: the checkpoint; a format: the checkpoint's export in that format."""
+AUTO_FORMATS = ("onnx", "openvino")
+
+
+class NoServingExport(Conflict):
+    """A runtime asked for by name with no export of the checkpoint that passed its parity check (HTTP 409)."""
+
+    code = "no_serving_export"
 
 
 @dataclass(frozen=True)
@@ -31,9 +49,13 @@ class PredictOptions:
     overlay: bool = False
     export: str | None = None
     """An export of the run to predict with (its own runtime) instead of the checkpoint."""
+    runtime: str = "auto"
+    """One of :data:`RUNTIMES`; with ``export`` named, ``auto`` (it runs in its own)."""
 
     @classmethod
-    def parse(cls, checkpoint: Any, score_threshold: Any, overlay: Any, export: Any = None) -> PredictOptions:
+    def parse(
+        cls, checkpoint: Any, score_threshold: Any, overlay: Any, export: Any = None, runtime: Any = None
+    ) -> PredictOptions:
         """From form fields (strings, or absent)."""
         defaults = cls()
         if export is not None and (not isinstance(export, str) or not 0 < len(export) <= 64):
@@ -48,7 +70,15 @@ class PredictOptions:
         flag = str(overlay).lower() if isinstance(overlay, str) else "false" if overlay is None else None
         if flag not in ("true", "false", "1", "0"):
             raise RunSetupError("overlay: true or false")
-        return cls(checkpoint, threshold, flag in ("true", "1"), export)
+        return cls(
+            checkpoint, threshold, flag in ("true", "1"), export, defaults.runtime if runtime is None else runtime
+        )
+
+    def __post_init__(self) -> None:
+        if self.runtime not in RUNTIMES:
+            raise RunSetupError(f"runtime: one of {', '.join(RUNTIMES)}")
+        if self.export is not None and self.runtime != "auto":
+            raise RunSetupError("runtime: leave it out (or auto) when naming an export: it runs in its own")
 
 
 def _unit_number(value: Any) -> float | None:
@@ -78,10 +108,12 @@ def predict(
         model, task, config, dataset = run.model, run.task, dict(run.config), Path(run.dataset_path)
         if options.export is None:
             checkpoint = jobs.resolve_checkpoint(session, ctx.settings.runs_dir, run, options.checkpoint, store)
-            served = None
+            export = _serving_export(session, run_id, checkpoint, options.runtime)
         else:
             export = exports.usable(session, run_id, options.export)
             checkpoint = {k: export.params[k] for k in ("checkpoint", "checkpoint_epoch")}
+        served = None
+        if export is not None:
             files = [
                 store.ensure_local(core_jobs.job_folder(ctx.settings, export) / name) for name in export.result["files"]
             ]
@@ -114,12 +146,42 @@ def predict(
             "checkpoint": checkpoint["checkpoint"],
             "epoch": checkpoint["checkpoint_epoch"],
             "export": served and {"id": served["id"], "format": served["format"]},
+            "runtime": served["format"] if served else "torch",
             "task": task,
             "cached": reply["cached"],
             "timings": reply["timings"],
             "predictions": results,
         }
     )
+
+
+def _serving_export(session: Session, run_id: str, checkpoint: dict[str, Any], runtime: str) -> Job | None:
+    """The export ``runtime`` asks for, of the checkpoint (its file at the same epoch) and passed its parity
+    check; for ``auto`` the one fastest in its export benchmark, or None."""
+    if runtime == "torch":
+        return None
+    formats = AUTO_FORMATS if runtime == "auto" else (runtime,)
+    same = [
+        job
+        for job in exports.list_exports(session, run_id)
+        if job.status == JobStatus.COMPLETED
+        and job.params["format"] in formats
+        and (job.params["checkpoint"], job.params.get("checkpoint_epoch"))
+        == (checkpoint["checkpoint"], checkpoint["checkpoint_epoch"])
+    ]
+    if not same:
+        if runtime == "auto":
+            return None
+        raise NoServingExport(
+            f"run {run_id} has no {runtime} export of {checkpoint['checkpoint']} (epoch "
+            f"{checkpoint['checkpoint_epoch']}) that passed its parity check; export it, or predict with runtime=torch"
+        )
+    return min(reversed(same), key=_export_ms)
+
+
+def _export_ms(job: Job) -> float:
+    """Its benchmarked latency (p50 ms at batch 1); unmeasured exports last."""
+    return float(job.result.get("benchmark", {}).get("export", {}).get("p50_ms", math.inf))
 
 
 def _images(task: str, uploads: dict[str, list[Upload]], most: int) -> list[list[Upload]]:

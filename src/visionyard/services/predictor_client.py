@@ -24,6 +24,7 @@ from typing import Any
 from visionyard.common.errors import Invalid, Unavailable
 from visionyard.config import Settings
 from visionyard.scheduler.executors.processes import settings_env
+from visionyard.worker.predict_wire import send_request
 
 log = logging.getLogger("visionyard.api")
 START_TIMEOUT = 120.0
@@ -53,7 +54,7 @@ class PredictorClient:
     def predict(self, request: dict[str, Any]) -> dict[str, Any]:
         connection = self._connection()
         try:
-            connection.send(request)
+            send_request(connection, request)
             reply = connection.recv()
         except (EOFError, OSError) as exc:
             connection.close()

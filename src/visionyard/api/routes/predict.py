@@ -24,6 +24,13 @@ _FORM = {
         "score_threshold": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.25},
         "overlay": {"type": "boolean", "default": False, "description": "add a PNG (base64) with predictions drawn"},
         "export": {"type": "string", "description": "predict with this completed export (its own runtime)"},
+        "runtime": {
+            "type": "string",
+            "enum": list(predictions.RUNTIMES),
+            "default": "auto",
+            "description": "auto: the checkpoint's fastest export that passed its parity check (int8 only when "
+            "named), else PyTorch; torch: the checkpoint; a format: its export in that format",
+        },
     },
 }
 
@@ -41,7 +48,7 @@ async def predict(run_id: str, request: Request, ctx: ContextDep) -> Predictions
     if int(length) > limit:
         raise ApiError(413, "request_too_large", f"the request is {length} bytes; the limit is {limit}")
     try:
-        form = await request.form(max_files=3 * most, max_fields=10)
+        form = await request.form(max_files=3 * most, max_fields=12)
     except Exception as exc:
         raise ApiError(422, "invalid_request", f"not a multipart form: {exc}") from None
     uploads: dict[str, list[tuple[str, bytes]]] = {}
@@ -49,7 +56,11 @@ async def predict(run_id: str, request: Request, ctx: ContextDep) -> Predictions
         if isinstance(value, UploadFile):
             uploads.setdefault(name, []).append(await _read(value))
     options = predictions.PredictOptions.parse(
-        form.get("checkpoint"), form.get("score_threshold"), form.get("overlay"), form.get("export")
+        form.get("checkpoint"),
+        form.get("score_threshold"),
+        form.get("overlay"),
+        form.get("export"),
+        form.get("runtime"),
     )
     return await to_thread.run_sync(predictions.predict, ctx, run_id, uploads, options)
 
