@@ -17,6 +17,7 @@ from visionyard.common.tasks import headline
 from visionyard.config import Settings
 from visionyard.core.context import Context
 from visionyard.core.runs import get_run
+from visionyard.db.models import Job
 
 TINY_ARGS = [arg for key, value in TINY.items() if key != "epochs" for arg in ("--set", f"{key}={value}")]
 
@@ -42,6 +43,23 @@ def test_train_json_reports_the_run_and_writes_its_folder(shared_home: Path, tin
         assert (recorded.status, recorded.attempt, recorded.current_epoch) == ("completed", 1, 2)
 
 
+@pytest.mark.slow
+def test_train_with_serve_export_makes_the_onnx_export_here(shared_home: Path, tiny_dataset: Path):
+    args = ["small_cnn", str(tiny_dataset), "--epochs", "1", *TINY_ARGS, "--serve-export", "--json"]
+    result = run_cli("train", *args, home=shared_home)
+    assert result.returncode == 0, result.stderr
+    report = last_json(result.stdout)
+    assert report["status"] == "completed"
+    made = report["serve_export"]
+    assert made["status"] in ("completed", "failed_parity"), made
+    assert f"export {made['id']} for serving: checkpoints/best.ckpt to ONNX" in result.stderr
+    with Context(Settings(home=shared_home)).db.session() as session:
+        run = get_run(session, report["run_id"])
+        job = session.get_one(Job, made["id"])
+        assert run.serve_export and job.run_id == run.id and job.status == made["status"]
+        assert (job.params["format"], job.params["checkpoint_kind"]) == ("onnx", "best")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -51,6 +69,7 @@ def test_train_json_reports_the_run_and_writes_its_folder(shared_home: Path, tin
         (["train", "small_cnn", "DATA", "--set", "lr"], "--set lr: expected key=value"),
         (["train", "small_cnn", "no-such-data"], "dataset 'no-such-data' not found"),
         (["train", "--resume", "../../etc"], "invalid run id '../../etc'"),
+        (["train", "--resume", "20260101-000000-abcdef", "--serve-export"], "--resume takes no model, dataset"),
         (["models", "show", "mobilenet"], "did you mean mobilenet_v3_small"),
         (["train", "unet", "DATA"], "'unet' is a segmentation model and needs a coco or masks dataset"),
     ],

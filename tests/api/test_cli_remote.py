@@ -17,9 +17,13 @@ pytestmark = pytest.mark.slow
 def test_submit_then_follow_and_control_from_the_cli(server: Server):
     remote = ["--server", server.url]
     settings = [arg for key, value in {**TINY, "epochs": 1000}.items() for arg in ("--set", f"{key}={value}")]
-    submitted = run_cli("train", "small_cnn", "tiny", *settings, "--submit", *remote, "--json", home=server.home)
+    submitted = run_cli(
+        "train", "small_cnn", "tiny", *settings, "--serve-export", "--submit", *remote, "--json", home=server.home
+    )
     assert submitted.returncode == 0, submitted.stderr
-    run_id = json.loads(submitted.stdout.strip().splitlines()[-1])["id"]
+    queued = json.loads(submitted.stdout.strip().splitlines()[-1])
+    run_id = queued["id"]
+    assert queued["serve_export"] is True
 
     listed = run_cli("runs", "list", "--json", *remote, home=server.home)
     assert run_id in [r["id"] for r in json.loads(listed.stdout)]

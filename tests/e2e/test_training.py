@@ -44,12 +44,13 @@ def test_the_default_training_workflow_takes_two_clicks_from_the_home_page(page:
     sizes = ui_server.client.get("/api/v1/models/small_cnn/metadata").json()["supported_image_sizes"]
     preselected = int(page.get_by_label("Image size", exact=True).input_value())
     assert preselected in sizes
+    expect(page.get_by_label("Export to ONNX for serving when it completes")).not_to_be_checked()
     clicks.click(page.get_by_role("button", name="Start training"))
 
     run_id = run_id_of(page)
     run = ui_server.client.get(f"/api/v1/runs/{run_id}").json()
     first_dataset = ui_server.client.get("/api/v1/datasets").json()[0]["name"]
-    assert (run["model"], run["dataset"], run["epochs"]) == ("small_cnn", first_dataset, 10)
+    assert (run["model"], run["dataset"], run["epochs"], run["serve_export"]) == ("small_cnn", first_dataset, 10, False)
     assert run["config"]["preprocessing"]["image_size"] == preselected
     expect(page.get_by_test_id("chart-loss")).to_have_attribute("data-points", re.compile(r"[1-9]"), timeout=120_000)
     assert chart_points(page, "loss") >= 1
@@ -66,11 +67,14 @@ def test_a_run_started_from_the_form_with_a_preset_is_paused_and_resumed_live(pa
     expect(page.get_by_text("Preset quick sets")).to_be_visible()
     page.get_by_label("Run name").fill("paused-and-resumed")
     page.get_by_label("Epochs", exact=True).fill("40")
+    page.get_by_label("Export to ONNX for serving when it completes").check()
     shoot(page, "new-run-form")
     page.get_by_role("button", name="Start training").click()
 
     run_id = run_id_of(page)
     expect(page.get_by_role("heading", name="paused-and-resumed")).to_be_visible()
+    assert ui_server.client.get(f"/api/v1/runs/{run_id}").json()["serve_export"] is True
+    expect(page.locator(".run-facts .fact").filter(has=page.locator("dt", has_text="Serving"))).to_contain_text("ONNX")
     expect(page.get_by_test_id("chart-loss")).to_have_attribute("data-points", re.compile(r"[1-9]"), timeout=120_000)
     page.get_by_role("button", name="Pause").click()
     expect(status_badge(page)).to_have_text("paused", timeout=60_000)

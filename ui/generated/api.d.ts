@@ -2743,6 +2743,11 @@ export interface components {
             }[];
             /** Run Id */
             run_id: string;
+            /**
+             * Runtime
+             * @description what ran the model: torch (the checkpoint) or the export's format
+             */
+            runtime: string;
             /** Task */
             task: string;
             /** Timings */
@@ -2890,6 +2895,12 @@ export interface components {
             notify?: string[];
             /** Preset */
             preset?: string | null;
+            /**
+             * Serve Export
+             * @description make an ONNX export for serving when the run completes: an export job of its best checkpoint is queued (default options); once it passes its parity check, predictions use it by default
+             * @default false
+             */
+            serve_export: boolean;
             /**
              * Tags
              * @description labels to find and group runs by (at most 20)
@@ -3099,6 +3110,12 @@ export interface components {
             requested_executor: string | null;
             /** Restarts */
             restarts: number;
+            /**
+             * Serve Export
+             * @description an ONNX export of the best checkpoint is queued when it completes
+             * @default false
+             */
+            serve_export: boolean;
             /** Started At */
             started_at: string | null;
             status: components["schemas"]["RunStatus"];
@@ -3245,6 +3262,12 @@ export interface components {
             requested_executor: string | null;
             /** Restarts */
             restarts: number;
+            /**
+             * Serve Export
+             * @description an ONNX export of the best checkpoint is queued when it completes
+             * @default false
+             */
+            serve_export: boolean;
             /** Started At */
             started_at: string | null;
             status: components["schemas"]["RunStatus"];
@@ -5556,6 +5579,12 @@ export interface operations {
                      * @default false
                      */
                     overlay?: boolean;
+                    /**
+                     * @description auto: the checkpoint's fastest export that passed its parity check (int8 only when named), else PyTorch; torch: the checkpoint; a format: its export in that format
+                     * @default auto
+                     * @enum {string}
+                     */
+                    runtime?: "auto" | "torch" | "onnx" | "openvino" | "onnx_int8";
                     /** @default 0.25 */
                     score_threshold?: number;
                 };

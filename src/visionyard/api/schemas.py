@@ -41,6 +41,11 @@ class RunCreate(Input):
         description="where this run's status changes are sent too: http(s) webhooks or apprise URLs (never shown "
         "back in full)",
     )
+    serve_export: bool = Field(
+        False,
+        description="make an ONNX export for serving when the run completes: an export job of its best checkpoint "
+        "is queued (default options); once it passes its parity check, predictions use it by default",
+    )
 
 
 class RunLabels(Input):

@@ -23,7 +23,7 @@ from visionyard.cli import tune as tune_commands
 from visionyard.cli.common import err, fail, guarded, out, parse_pairs
 from visionyard.cli.registry import registry_app
 from visionyard.cli.remote import DEFAULT_SERVER, runs_app
-from visionyard.common.statuses import RunStatus
+from visionyard.common.statuses import JobStatus, RunStatus
 from visionyard.config import Settings
 from visionyard.core.devices import gpu_pool
 from visionyard.core.runs import get_run
@@ -53,20 +53,26 @@ def train(
     base_model: Annotated[
         str | None, typer.Option("--base-model", help="start from a published version: NAME, NAME:3 or NAME@ALIAS")
     ] = None,
+    serve_export: Annotated[
+        bool, typer.Option("--serve-export", help="make an ONNX export for serving when the run completes")
+    ] = False,
     submit: Annotated[bool, typer.Option(help="queue the run on the server instead of training here")] = False,
     server: Annotated[str, typer.Option(envvar="VISIONYARD_SERVER", help="server URL for --submit")] = DEFAULT_SERVER,
     as_json: Annotated[bool, typer.Option("--json", help="end stdout with one JSON line")] = False,
 ) -> None:
-    """Train in the foreground (the run is recorded like any other). Ctrl-C stops with a checkpoint."""
+    """Train in the foreground (the run is recorded like any other). Ctrl-C stops with a checkpoint.
+
+    With --serve-export the run's ONNX export for serving is made here too once it completes (unless a running
+    server takes it first); its parity check decides whether it serves."""
     user = _user_config(config, set_, epochs=epochs, batch_size=batch_size, lr=lr)
     if submit:
-        _submit(server, model, data, user, preset, (base_run, base_model), as_json)
+        _submit(server, model, data, user, preset, (base_run, base_model), as_json, serve_export)
         return
     from visionyard.engine.reporting import FlagControl
     from visionyard.services.runs import train_claimed
 
     with _warnings_shown():
-        ctx, run_id = _foreground_run(model, data, user, preset, (base_run, base_model), resume)
+        ctx, run_id = _foreground_run(model, data, user, preset, (base_run, base_model), resume, serve_export)
         folder = ctx.settings.runs_dir / run_id
         err.print(f"run [bold]{run_id}[/] -> {folder}")
         control = FlagControl()
@@ -89,7 +95,10 @@ def train(
             "warnings": run.warnings,
             "error": run.error,
         }
+        serving = run.serve_export and run.status == RunStatus.COMPLETED
     _print_outcome(run_id, outcome)
+    if serving:
+        outcome["serve_export"] = _serve_export_here(ctx, run_id)
     if as_json:
         print(json.dumps({"run_id": run_id, "run_dir": str(folder), **outcome}))
     if outcome["status"] in (RunStatus.FAILED, RunStatus.RESTARTING):
@@ -101,7 +110,13 @@ Bases = tuple[str | None, str | None]
 
 
 def _foreground_run(
-    model: str, data: str, user: dict[str, Any], preset: str | None, bases: Bases, resume: str | None
+    model: str,
+    data: str,
+    user: dict[str, Any],
+    preset: str | None,
+    bases: Bases,
+    resume: str | None,
+    serve_export: bool = False,
 ) -> tuple[Any, str]:
     """Record the run (new, or an old one queued again) and claim it for this process."""
     from visionyard.core.claims import claim
@@ -115,12 +130,12 @@ def _foreground_run(
     def record() -> str:
         ctx.db.migrate()
         if resume:
-            if model or data or preset or any(bases):
-                raise RunSetupError("--resume takes no model, dataset, preset or base run")
+            if model or data or preset or any(bases) or serve_export:
+                raise RunSetupError("--resume takes no model, dataset, preset, base run or --serve-export")
             return control.resume(ctx, resume, user).id
         if not model or not data:
             raise RunSetupError("give a MODEL and a DATA folder (or --resume RUN_ID)")
-        spec = runs.RunSpec(model, data, user, preset, bases[0], base_model=bases[1])
+        spec = runs.RunSpec(model, data, user, preset, bases[0], base_model=bases[1], serve_export=serve_export)
         return runs.create_run(ctx, spec, local_paths=True).id
 
     run_id = guarded(record)
@@ -130,7 +145,14 @@ def _foreground_run(
 
 
 def _submit(
-    server: str, model: str, data: str, user: dict[str, Any], preset: str | None, bases: Bases, as_json: bool
+    server: str,
+    model: str,
+    data: str,
+    user: dict[str, Any],
+    preset: str | None,
+    bases: Bases,
+    as_json: bool,
+    serve_export: bool = False,
 ) -> None:
     import os
 
@@ -140,10 +162,45 @@ def _submit(
         raise fail("give a MODEL and a DATA name to submit")
     body = {"model": model, "dataset": data, "config": user, "preset": preset}
     body |= {"base_run": bases[0], "base_model": bases[1]}
+    if serve_export:  # a server from before the option refuses the key: sent only when asked for
+        body["serve_export"] = True
     run = submit(server, os.environ.get("VISIONYARD_API_TOKEN"), body)
     err.print(f"run [bold]{run['id']}[/] queued on {server}")
     if as_json:
         print(json.dumps(run))
+
+
+def _serve_export_here(ctx: Any, run_id: str) -> dict[str, Any] | None:
+    """Make the run's export for serving, queued as it completed, in this process as a worker would: its id,
+    status and error. None where none was queued (the warning logged says why, or one of the same checkpoint
+    exists); a running server that claimed it first makes it instead."""
+    from visionyard.core.claims import claim
+    from visionyard.core.jobs import SERVE_FORMAT
+    from visionyard.db.models import Job
+    from visionyard.services import exports
+    from visionyard.worker.jobs import run_job
+
+    with ctx.db.session() as session:
+        queued = [
+            job
+            for job in exports.list_exports(session, run_id)
+            if job.status == JobStatus.QUEUED and job.params["format"] == SERVE_FORMAT
+        ]
+    if not queued:
+        err.print(f"run {run_id}: no new export for serving (see `visionyard runs show {run_id}` for its exports)")
+        return None
+    job = queued[-1]
+    if not claim(ctx.db, Job, job.id):
+        err.print(f"export {job.id} for serving: taken by a running server, which makes it")
+        return {"id": job.id, "status": JobStatus.RUNNING, "error": None}
+    err.print(f"export [bold]{job.id}[/] for serving: {job.params['checkpoint']} to ONNX, then its parity check")
+    run_job(ctx, job.id)
+    with ctx.db.session() as session:
+        done = session.get_one(Job, job.id)
+    colour = "green" if done.status == JobStatus.COMPLETED else "red"
+    serves = "it serves predictions" if done.status == JobStatus.COMPLETED else done.error
+    err.print(f"export {job.id}: [{colour}]{done.status}[/] ({serves})", highlight=False, soft_wrap=True)
+    return {"id": done.id, "status": done.status, "error": done.error}
 
 
 def _user_config(config_file: Path | None, assignments: list[str], **flags: Any) -> dict[str, Any]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import expression
 from sqlalchemy.types import TypeDecorator
 
 
@@ -86,6 +87,8 @@ class Run(Base):
     """The latest step progress of the running attempt (see ``core.telemetry``); None between attempts."""
     notify: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     """Where this run's status changes are sent besides the server's targets (URLs: secrets, never shown)."""
+    serve_export: Mapped[bool] = mapped_column(Boolean, default=False, server_default=expression.false())
+    """Queue an ONNX export of the best checkpoint when the run completes (``core.jobs.queue_serve_export``)."""
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     """What the user should look at (``kind``, ``epoch``, ``message``): a diverging loss."""
     error: Mapped[str | None] = mapped_column(Text)

@@ -108,6 +108,7 @@ class RunSummary(BaseModel):
     worker_ref: str | None = Field(description="the executor's id of the last attempt's worker (a Ray actor id)")
     heartbeat_at: datetime | None
     notify: list[str] = Field([], description="the run's own notification targets, their secrets cut")
+    serve_export: bool = Field(False, description="an ONNX export of the best checkpoint is queued when it completes")
     created_at: datetime
     queued_at: datetime | None
     started_at: datetime | None

@@ -12,7 +12,7 @@ from visionyard.common.errors import Conflict, NotFound
 from visionyard.common.export_formats import FORMATS, SIDECAR, SNIPPET, parse_request
 from visionyard.common.statuses import JobStatus
 from visionyard.core import jobs as core_jobs
-from visionyard.core.runs import get_run, new_run_id
+from visionyard.core.runs import get_run
 from visionyard.db.models import Job
 from visionyard.schemas.exports import BenchmarkRow, BenchmarkTable, Download, ExportDetail, ExportPublic, FormatPublic
 from visionyard.services import jobs
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from visionyard.core.context import Context
 
-KIND = "export"
+KIND = core_jobs.EXPORT
 BUNDLE = "bundle.zip"
 
 
@@ -45,15 +45,12 @@ def formats() -> list[FormatPublic]:
 
 
 def create_export(ctx: Context, run_id: str, format: str, checkpoint: str, options: dict[str, Any]) -> Job:
-    spec, parsed = parse_request(format, options)
-    with ctx.db.session() as session:
+    parse_request(format, options)  # a bad request is refused before any checkpoint is pulled
+    with ctx.db.session() as session:  # a checkpoint only in the artifact store is pulled outside the write lock
         run = get_run(session, run_id)
-        chosen = jobs.resolve_checkpoint(session, ctx.settings.runs_dir, run, checkpoint, artifact_store(ctx.settings))
-    params = {**chosen, "format": spec.name, "options": parsed.model_dump()}
-    job = Job(id=new_run_id(), run_id=run_id, kind=KIND, status=JobStatus.QUEUED, params=params)
+        core_jobs.resolve_checkpoint(session, ctx.settings.runs_dir, run, checkpoint, artifact_store(ctx.settings))
     with ctx.db.write() as session:
-        session.add(job)
-    return job
+        return core_jobs.queue_export(session, ctx.settings, get_run(session, run_id), format, checkpoint, options)
 
 
 def list_exports(session: Session, run_id: str) -> list[Job]:

@@ -10,21 +10,19 @@ import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from visionyard.common.errors import Conflict
 from visionyard.common.statuses import JobStatus
 from visionyard.common.tasks import task_spec
-from visionyard.core.jobs import JobNotFinished, get_job, job_folder
+from visionyard.core.jobs import JobNotFinished, get_job, job_folder, resolve_checkpoint
 from visionyard.core.runs import RunSetupError, get_run, new_run_id, run_classes
 from visionyard.data import formats
-from visionyard.db.models import Checkpoint, Job, Run
+from visionyard.db.models import Job
 from visionyard.services import datasets
-from visionyard.storage.artifacts import ArtifactStore, artifact_store
-from visionyard.storage.run_folder import RunFolder
+from visionyard.storage.artifacts import artifact_store
 from visionyard.storage.s3 import StorageError
 
 if TYPE_CHECKING:
@@ -33,12 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("visionyard.jobs")
 
 SPLITS = ("test", "val", "train")
-
-
-class NoCheckpoint(Conflict):
-    """A run with no checkpoint yet (HTTP 409: nothing to test, export or predict with)."""
-
-    code = "no_checkpoint"
 
 
 @dataclass
@@ -79,37 +71,6 @@ def create_test(ctx: Context, run_id: str, spec: TestSpec) -> Job:
     with ctx.db.write() as session:
         session.add(job)
     return job
-
-
-def resolve_checkpoint(
-    session: Session, runs_dir: Path, run: Run, selector: str, store: ArtifactStore | None = None
-) -> dict[str, Any]:
-    """The checkpoint file a selector names, with its epoch, as job params (path relative to the run).
-
-    With a ``store``, a checkpoint that is only in the artifact store counts, and the chosen one is pulled."""
-    rows = list(session.scalars(select(Checkpoint).where(Checkpoint.run_id == run.id).order_by(Checkpoint.id)))
-    folder = RunFolder.of(runs_dir, run.id)
-    if not any(_available(folder.root / r.path, store) for r in rows):
-        raise NoCheckpoint(f"run {run.id} ({run.status}) has no checkpoint yet")
-    if selector in ("best", "last"):
-        chosen = [r for r in rows if r.kind == selector]
-    elif selector.startswith("epoch:") and selector.removeprefix("epoch:").isdecimal():
-        epoch = int(selector.removeprefix("epoch:"))
-        chosen = sorted((r for r in rows if r.epoch == epoch), key=lambda r: r.kind != "best")
-    else:
-        chosen = [r for r in rows if selector in (r.path, Path(r.path).name)]
-    row = next((r for r in chosen if _available(folder.root / r.path, store, pull=True)), None)
-    if row is None:
-        listed = ", ".join(f"{Path(r.path).name} (epoch {r.epoch})" for r in rows) or "none yet"
-        raise RunSetupError(f"run {run.id} has no checkpoint {selector!r}; use best, last, epoch:N or one of: {listed}")
-    return {"checkpoint": row.path, "checkpoint_kind": row.kind, "checkpoint_epoch": row.epoch}
-
-
-def _available(path: Path, store: ArtifactStore | None, pull: bool = False) -> bool:
-    """The file is here; or, with a store, in the store (and then pulled here when ``pull``)."""
-    if store is None or path.is_file():
-        return path.is_file()
-    return store.ensure_local(path).is_file() if pull else store.exists(path)
 
 
 def list_jobs(session: Session, run_id: str, kind: str) -> list[Job]:

@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session
 
 from visionyard.common.errors import Conflict, Invalid
 from visionyard.common.training_config import TrainingConfig
+from visionyard.core import jobs as core_jobs
 from visionyard.core import lifecycle
 from visionyard.core import runs as core_runs
 from visionyard.core.runs import get_run
 from visionyard.db.models import AliasChange, MetricRow, ModelAlias, ModelVersion, Run, TrainedModel, utcnow
-from visionyard.services import jobs
 from visionyard.services.model_versions import find_version, parse_reference, version_public
 from visionyard.storage import registry_folder
 from visionyard.storage.artifacts import artifact_store
@@ -107,7 +107,7 @@ def publish(ctx: Context, spec: PublishSpec) -> ModelVersion:
         run = get_run(session, spec.run_id)
         if run.status in lifecycle.ACTIVE:
             raise RegistryConflict(f"run {run.id} is {run.status}; publish it when it has stopped or completed")
-        chosen = jobs.resolve_checkpoint(
+        chosen = core_jobs.resolve_checkpoint(
             session, ctx.settings.runs_dir, run, spec.checkpoint, artifact_store(ctx.settings)
         )
         metrics = _checkpoint_metrics(session, run, chosen)

@@ -242,6 +242,8 @@ class RunSpec:
     """The run's own notification targets (``notify.targets``)."""
     tags: list[str] = field(default_factory=list)
     note: str | None = None
+    serve_export: bool = False
+    """Queue an ONNX export of the best checkpoint when the run completes (``core.jobs.queue_serve_export``)."""
     trial: tuple[str, int] | None = None
     """The sweep and trial number this run is a trial of (the sweep driver queues those)."""
 
@@ -282,6 +284,7 @@ def create_run(ctx: Context, spec: RunSpec, local_paths: bool = False) -> Run:
         max_restarts=ctx.settings.max_restarts if spec.max_restarts is None else spec.max_restarts,
         requested_executor=spec.executor,
         notify=notify,
+        serve_export=spec.serve_export,
         note=(spec.note or "").strip() or None,
         sweep_id=spec.trial[0] if spec.trial else None,
         trial_number=spec.trial[1] if spec.trial else None,

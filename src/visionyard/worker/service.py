@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from visionyard.common.statuses import RunStatus
 from visionyard.common.training_config import TrainingConfig
-from visionyard.core import devices, lifecycle, recovery, telemetry
+from visionyard.core import devices, jobs, lifecycle, recovery, telemetry
 from visionyard.core.context import Context
 from visionyard.core.runs import Origin, get_run, worker_request
 from visionyard.db.models import Run, Sweep, utcnow
@@ -235,7 +235,10 @@ def _record_system(ctx: Context, run_id: str, sample: dict[str, Any]) -> None:
 
 
 def record_outcome(ctx: Context, run_id: str, outcome: Any) -> str:
-    """The run's next status from the worker's outcome; waits out a database outage (``db_outage_s``)."""
+    """The run's next status from the worker's outcome; waits out a database outage (``db_outage_s``).
+
+    A run that completes having asked for an export for serving (``serve_export``) gets its ONNX export job
+    queued in the same transaction."""
 
     def record(session: Session) -> str:
         run = get_run(session, run_id)
@@ -252,6 +255,8 @@ def record_outcome(ctx: Context, run_id: str, outcome: Any) -> str:
             recovery.fail_or_restart(session, ctx.settings, run, outcome.error or "failed", outcome.retryable)
         else:
             lifecycle.move(session, run, outcome.status, reason=f"worker finished: {outcome.status}", **fields)
+        if run.status == RunStatus.COMPLETED and run.serve_export:
+            jobs.queue_serve_export(session, ctx.settings, run)  # in this transaction; skipped with a warning
         return run.status
 
     patience = ctx.settings.db_outage_s

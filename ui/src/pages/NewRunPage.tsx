@@ -118,6 +118,7 @@ function RunForm({ models, datasets, model, dataset, onModel, onDataset }: Targe
   const [tags, setTags] = useState("");
   const [note, setNote] = useState("");
   const [baseModel, setBaseModel] = useState("");
+  const [serveExport, setServeExport] = useState(false);
   const [showAdvanced, setShowAdvanced] = useState(false);
   const [focusRequest, setFocusRequest] = useState(0);
   const [submitting, setSubmitting] = useState(false);
@@ -257,6 +258,7 @@ function RunForm({ models, datasets, model, dataset, onModel, onDataset }: Targe
       tags: splitTags(tags),
       ...(note.trim() && { note: note.trim() }),
       ...(baseModel && { base_model: baseModel }),
+      serve_export: serveExport,
     });
   }
 
@@ -380,6 +382,20 @@ function RunForm({ models, datasets, model, dataset, onModel, onDataset }: Targe
         {create.error && !(create.error instanceof ApiError && create.error.fields.length) && (
           <ErrorNotice error={create.error} title="The run was not started" />
         )}
+        <div className="newrun-serve-export">
+          <label className="inline">
+            <input
+              type="checkbox"
+              checked={serveExport}
+              onChange={(e) => setServeExport(e.target.checked)}
+              aria-describedby="newrun-serve-export-hint"
+            />
+            Export to ONNX for serving when it completes
+          </label>
+          <p id="newrun-serve-export-hint" className="small muted">
+            The best checkpoint is exported and checked against the PyTorch model; once it passes, predictions use it.
+          </p>
+        </div>
         <div className="row newrun-submit">
           <p className="grow newrun-summary">
             <strong>{model.name}</strong> on <strong>{dataset?.name ?? "no dataset"}</strong>

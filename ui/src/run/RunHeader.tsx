@@ -87,6 +87,13 @@ export function RunHeader({ run, stream, change }: { run: RunPublic; stream: Rea
             <Link to={`/runs/${encodeURIComponent(run.base_run)}`}>{run.base_run}</Link>
           </Fact>
         )}
+        {run.serve_export && (
+          <Fact term="Serving">
+            <span title="An ONNX export of the best checkpoint is queued when the run completes">
+              ONNX export when it completes
+            </span>
+          </Fact>
+        )}
         {run.tracking_id && (
           <Fact term="MLflow run">
             <span className="mono small" title="The MLflow run mirroring this one">
