@@ -296,6 +296,16 @@ def test_an_onnx_export_is_checked_benchmarked_and_downloaded(
     (logits,) = session.run(None, {session.get_inputs()[0].name: np.zeros(shape, dtype=np.float32)})
     assert logits.shape == (1, 3)
 
+    # the playground predicts with the checked export unless PyTorch is chosen
+    image = tmp_path / "red.png"
+    Image.fromarray(np.full((24, 24, 3), (200, 30, 30), dtype=np.uint8)).save(image)
+    page.goto(f"/predict?run={trained_run['id']}")
+    page.get_by_label("Image", exact=True).set_input_files(image)
+    meta = page.get_by_test_id("prediction").locator(".meta")
+    expect(meta).to_contain_text(f"onnx export {export_id}", timeout=60_000)
+    page.get_by_label("Runtime", exact=True).select_option(label="PyTorch (the checkpoint)")
+    expect(meta).to_contain_text("in PyTorch", timeout=60_000)
+
 
 def test_a_run_is_published_and_an_alias_is_set_with_its_history(page: Page, ui_server: Server, trained_run: dict):
     page.goto(f"/runs/{trained_run['id']}/publish")

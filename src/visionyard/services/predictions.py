@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -101,7 +102,9 @@ def predict(
     options: PredictOptions,
     predictor: Predictor | None = None,
 ) -> Predictions:
-    """``predictor``: the server's predictor process unless given (the CLI predicts in its own process)."""
+    """``predictor``: the server's predictor process unless given (the CLI predicts in its own process). The
+    answer's timings add to the predictor's own stages the checks here and the round trip to the predictor."""
+    started = time.perf_counter()
     folder, store = RunFolder.of(ctx.settings.runs_dir, run_id), artifact_store(ctx.settings)
     with ctx.db.session() as session:
         run = get_run(session, run_id)
@@ -133,7 +136,9 @@ def predict(
         "score_threshold": options.score_threshold,
         "overlay": options.overlay,
     }
+    handed = time.perf_counter()
     reply = (predictor or ctx.predictor).predict(request)
+    answered = time.perf_counter()
     results = []
     for item, size, prediction, overlay in zip(named, sizes, reply["predictions"], reply["overlays"], strict=True):
         entry = {"files": [name for name, _ in item], "width": size[-1][0], "height": size[-1][1], **prediction}
@@ -149,7 +154,11 @@ def predict(
             "runtime": served["format"] if served else "torch",
             "task": task,
             "cached": reply["cached"],
-            "timings": reply["timings"],
+            "timings": {
+                "checks_ms": round((handed - started) * 1000, 3),
+                "round_trip_ms": round((answered - handed) * 1000, 3),
+                **reply["timings"],
+            },
             "predictions": results,
         }
     )

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from visionyard.common.errors import Invalid, Unavailable
+from visionyard.common.predict_wire import send_request
 from visionyard.config import Settings
 from visionyard.scheduler.executors.processes import settings_env
-from visionyard.worker.predict_wire import send_request
 
 log = logging.getLogger("visionyard.api")
 START_TIMEOUT = 120.0

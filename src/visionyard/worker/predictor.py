@@ -22,6 +22,7 @@ from typing import Any
 
 from PIL import Image
 
+from visionyard.common.predict_wire import receive_request
 from visionyard.common.training_config import TrainingConfig
 from visionyard.config import Settings
 from visionyard.data import drawing
@@ -30,7 +31,6 @@ from visionyard.engine.predictions import preprocess
 from visionyard.engine.tasks.kit import kit
 from visionyard.plugins.catalog import PluginCatalog, catalog_for
 from visionyard.worker.batching import Batcher, Model
-from visionyard.worker.predict_wire import receive_request
 
 log = logging.getLogger("visionyard.predictor")
 CACHED_MODELS = 4

@@ -40,7 +40,7 @@ export function PredictPage() {
   const ready = source !== null && task !== undefined && items.length > 0;
 
   const result = useQuery({
-    queryKey: ["predict", source?.runId, source?.checkpoint, source?.exportId, source?.task, ...items.flat().map((i) => i.id)],
+    queryKey: ["predict", source?.runId, source?.checkpoint, source?.exportId, source?.runtime, source?.task, ...items.flat().map((i) => i.id)],
     queryFn: () => predict(source!, inputs, items),
     enabled: ready,
     retry: false,

@@ -21,7 +21,7 @@ export function PredictionResult({
   /** the registry version predicting, if one was chosen */
   reference: string | null;
 }) {
-  const key = `${response.run_id}-${response.checkpoint}-${response.export?.id ?? ""}`;
+  const key = `${response.run_id}-${response.checkpoint}-${response.runtime}-${response.export?.id ?? ""}`;
   const shown = response.predictions.slice(0, items.length);
   const unit = task.inputs.length > 1 ? "pair" : "image";
   return (
@@ -45,8 +45,8 @@ export function PredictionResult({
       <p className="muted small meta">
         {reference && `${reference.replace(":", " v")} · `}
         {response.export
-          ? `${response.export.format} export ${response.export.id}`
-          : `Checkpoint ${response.checkpoint}`}
+          ? `${response.export.format} export ${response.export.id} of ${response.checkpoint}`
+          : `Checkpoint ${response.checkpoint} in PyTorch`}
         , epoch {response.epoch} of run {response.run_id} · {shown.length} {unit}
         {shown.length === 1 ? "" : "s"} ·
         inference {response.timings.inference_ms.toFixed(1)} ms ·{" "}

@@ -5,7 +5,7 @@ import { useTaskTitle } from "../tasks";
 import { Field } from "../components/Field";
 import { useRegistryModels } from "../queries";
 import { runKeys, runPath } from "../run/keys";
-import { usePredictableRuns, type SourceChoice } from "./sources";
+import { TORCH, usePredictableRuns, type SourceChoice } from "./sources";
 import type { Checkpoint, ExportJob } from "../run/types";
 
 /** Choose what predicts: a run (a checkpoint of it, or one of its exports) or a registry version. */
@@ -129,7 +129,7 @@ function RunSelects({ choice, onChange }: { choice: SourceChoice; onChange: (c: 
               aria-describedby={note}
               value={choice.checkpoint || "best"}
               onChange={(e) => onChange({ checkpoint: e.target.value })}
-              disabled={!run || !checkpoints.data?.length || Boolean(choice.export)}
+              disabled={!run || !checkpoints.data?.length || Boolean(choice.export && choice.export !== TORCH)}
             >
               {!checkpoints.data?.length && <option value="best">best</option>}
               {checkpoints.data?.map((c) => (
@@ -144,9 +144,11 @@ function RunSelects({ choice, onChange }: { choice: SourceChoice; onChange: (c: 
         <Field
           label="Runtime"
           help={
-            choice.export
+            choice.export && choice.export !== TORCH
               ? "The export predicts with its own runtime and checkpoint."
-              : run && `${usable.length} completed ${usable.length === 1 ? "export" : "exports"} of this run`
+              : run &&
+                `${usable.length} completed ${usable.length === 1 ? "export" : "exports"} of this run; automatic ` +
+                  "takes the fastest that passed its parity check for this checkpoint"
           }
         >
           {(id, note) => (
@@ -157,7 +159,8 @@ function RunSelects({ choice, onChange }: { choice: SourceChoice; onChange: (c: 
               onChange={(e) => onChange({ export: e.target.value })}
               disabled={!run}
             >
-              <option value="">PyTorch (the checkpoint)</option>
+              <option value="">Automatic (the fastest checked export, else PyTorch)</option>
+              <option value={TORCH}>PyTorch (the checkpoint)</option>
               {usable.map((e) => (
                 <option key={e.id} value={e.id}>
                   {e.format} export {e.id}

@@ -12,6 +12,7 @@ export function predict(source: PredictSource, inputs: string[], items: PredictI
     else form.append("files", item[0].file);
   form.append("checkpoint", source.checkpoint);
   if (source.exportId) form.append("export", source.exportId);
+  else form.append("runtime", source.runtime);
   form.append("score_threshold", "0");
   return api<PredictResponse>(`/api/v1/runs/${encodeURIComponent(source.runId)}/predict`, {
     method: "POST",

@@ -33,10 +33,14 @@ export function resolveReference(models: TrainedModel[], reference: string): { m
   return version && model.versions.some((v) => v.version === version) ? { model, version } : null;
 }
 
+/** The runtime select's value for the checkpoint in PyTorch; "" is automatic, anything else an export's id. */
+export const TORCH = "torch";
+
 export interface SourceChoice {
   mode: "run" | "registry";
   run: string;
   checkpoint: string;
+  /** "" (automatic), {@link TORCH} or an export's id */
   export: string;
   model: string;
 }
@@ -61,6 +65,7 @@ export function useSource(choice: SourceChoice): { source: PredictSource | null;
         runId: version.run_id,
         checkpoint: version.checkpoint,
         exportId: null,
+        runtime: "auto",
         task: version.task,
         classes: version.classes,
         reference: `${found.model.name}:${found.version}`,
@@ -76,7 +81,8 @@ export function useSource(choice: SourceChoice): { source: PredictSource | null;
     source: {
       runId: run.id,
       checkpoint: choice.checkpoint || "best",
-      exportId: choice.export || null,
+      exportId: choice.export && choice.export !== TORCH ? choice.export : null,
+      runtime: choice.export === TORCH ? "torch" : "auto",
       task: run.task,
       classes: dataset?.classes ?? null,
       reference: null,

@@ -63,6 +63,8 @@ export interface PredictSource {
   /** best, last, epoch:N or a checkpoint path of the run */
   checkpoint: string;
   exportId: string | null;
+  /** with no export named: auto (the fastest export that passed its parity check, else PyTorch) or torch */
+  runtime: "auto" | "torch";
   task: string;
   /** class names by index, when known (colours and legends of masks) */
   classes: string[] | null;
