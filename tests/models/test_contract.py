@@ -3,6 +3,7 @@ checkpoint round trip with weights_only=True, export."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from visionyard.engine.adapters import TorchModulePlugin
 from visionyard.plugins.catalog import PluginCatalog
 from visionyard.plugins.validation import resolve_config
 from visionyard.services.runs import prepare_run
+from visionyard.worker.batching import Batcher
 from visionyard.worker.execute import execute_run
 
 CLASSES = {
@@ -135,3 +137,41 @@ def test_tiny_fit_writes_every_run_file(
     if task == "classification":
         assert {"val_loss", "val_acc", "val_precision", "val_recall", "val_f1"} <= set(row)
         assert "val_acc_top5" not in row  # three classes: no top-5
+
+
+BATCHED = ["small_cnn", "ssdlite320_mobilenet_v3", "yolo11n", "maskrcnn_mobilenet_v3_320", "unet", "snunet_cbam"]
+"""One plugin of each kind of output the predictor splits: logits, per-image detections (torchvision's and
+Ultralytics'), objects with masks, masks, change."""
+
+
+@pytest.mark.parametrize("name", BATCHED)
+def test_requests_batched_together_get_the_outputs_they_get_alone(catalog: PluginCatalog, name: str):
+    plugin = build(catalog, name)
+    module = plugin.training_module().eval()
+    counts = (1, 2, 1)
+    requests = [infer_argument(plugin, n) for n in counts]
+    with torch.inference_mode():
+        alone = [module.infer_batch(inputs) for inputs in requests]
+    batcher = Batcher(max_batch=4, max_wait=30.0)
+    with ThreadPoolExecutor(len(requests)) as pool, batcher.arriving():  # held open: the batch waits for all three
+        futures = [
+            pool.submit(batcher.infer, "model", module, inputs, count)
+            for inputs, count in zip(requests, counts, strict=True)
+        ]
+    together = [future.result() for future in futures]
+    assert [images for _, images in together] == [4, 4, 4]
+    for one, (batched, _) in zip(alone, together, strict=True):
+        assert_same_outputs(one, batched)
+
+
+def assert_same_outputs(expected: Any, actual: Any) -> None:
+    if isinstance(expected, torch.Tensor):
+        torch.testing.assert_close(actual, expected, atol=1e-4, rtol=1e-4)
+    elif isinstance(expected, dict):
+        assert expected.keys() == actual.keys()
+        for key in expected:
+            assert_same_outputs(expected[key], actual[key])
+    else:
+        assert len(expected) == len(actual)
+        for e, a in zip(expected, actual, strict=True):
+            assert_same_outputs(e, a)
