@@ -114,6 +114,8 @@ class BareOnnx:
 
         options = ort.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        # as the predictor's sessions: threads spinning after a call would take the CPU from the next path measured
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.name = self.session.get_inputs()[0].name
         pre = sidecar["preprocessing"]

@@ -75,7 +75,8 @@ def resolve_checkpoint(
     """The checkpoint file a selector names, with its epoch, as job params (path relative to the run).
 
     With a ``store``, a checkpoint that is only in the artifact store counts, and the chosen one is pulled."""
-    rows = list(session.scalars(select(Checkpoint).where(Checkpoint.run_id == run.id).order_by(Checkpoint.id)))
+    columns = select(Checkpoint.path, Checkpoint.kind, Checkpoint.epoch)  # rows, not entities: predict asks each call
+    rows = session.execute(columns.where(Checkpoint.run_id == run.id).order_by(Checkpoint.id)).all()
     folder = RunFolder.of(runs_dir, run.id)
     if not any(_available(folder.root / r.path, store) for r in rows):
         raise NoCheckpoint(f"run {run.id} ({run.status}) has no checkpoint yet")

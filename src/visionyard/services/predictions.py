@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sqlalchemy import select
+
 from visionyard.common.errors import Conflict
 from visionyard.common.statuses import JobStatus
 from visionyard.common.tasks import task_spec
 from visionyard.core import jobs as core_jobs
 from visionyard.core import runs as core_runs
 from visionyard.core.runs import RunSetupError, get_run
+from visionyard.db.models import Job
 from visionyard.schemas.predictions import Predictions
 from visionyard.services import exports, jobs
 from visionyard.services.images import ImageRejected, check_image
@@ -25,7 +28,6 @@ from visionyard.storage.run_folder import RunFolder
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from visionyard.db.models import Job
     from visionyard.services.context import ServiceContext
 
 Upload = tuple[str, bytes]
@@ -170,11 +172,11 @@ def _serving_export(session: Session, run_id: str, checkpoint: dict[str, Any], r
     if runtime == "torch":
         return None
     formats = AUTO_FORMATS if runtime == "auto" else (runtime,)
+    completed = select(Job).where(Job.run_id == run_id, Job.kind == exports.KIND, Job.status == JobStatus.COMPLETED)
     same = [
         job
-        for job in exports.list_exports(session, run_id)
-        if job.status == JobStatus.COMPLETED
-        and job.params["format"] in formats
+        for job in session.scalars(completed.order_by(Job.created_at, Job.id))
+        if job.params["format"] in formats
         and (job.params["checkpoint"], job.params.get("checkpoint_epoch"))
         == (checkpoint["checkpoint"], checkpoint["checkpoint_epoch"])
     ]
