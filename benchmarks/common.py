@@ -29,12 +29,14 @@ WARMUP = 3
 
 class StepTimer(L.Callback):
     """When the first training step began, and the training throughput of all ranks from step WARMUP on,
-    validation taken out (every rank takes the same steps, so rank zero's time covers them all)."""
+    validation between timed steps taken out (every rank takes the same steps, so rank zero's time covers them
+    all). The validation that follows the last step is outside the span and not taken out: it was, which made a
+    one-epoch run look faster by the time of its validation."""
 
     def __init__(self) -> None:
         self.first: float | None = None
         self.start: float | None = None
-        self.end, self.paused, self.images, self._val_start = 0.0, 0.0, 0, 0.0
+        self.end, self.paused, self.images, self._val_start, self._val_pending = 0.0, 0.0, 0, 0.0, 0.0
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
         now = time.perf_counter()
@@ -42,6 +44,8 @@ class StepTimer(L.Callback):
             self.first = now
         if self.start is None and trainer.global_step == WARMUP:
             self.start = now
+        self.paused += self._val_pending  # a validation between timed steps: inside the span, taken out
+        self._val_pending = 0.0
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         if self.start is not None:
@@ -52,8 +56,9 @@ class StepTimer(L.Callback):
         self._val_start = time.perf_counter()
 
     def on_validation_end(self, trainer, pl_module) -> None:
+        # Taken out only once a training step follows: the validation after the last step is outside the span.
         if self.start is not None:
-            self.paused += time.perf_counter() - self._val_start
+            self._val_pending += time.perf_counter() - self._val_start
 
     @property
     def throughput(self) -> float:
