@@ -150,8 +150,7 @@ def test_links_inside_a_data_root_that_lead_outside_are_not_followed(estate: Est
 
 
 def test_a_request_that_the_http_layer_cannot_parse_is_answered_not_dropped(estate: Estate):
-    """A literal space inside the request target: the HTTP server refuses it with a 400 and closes. (A space
-    between the target and the version's separator is read by httptools as a longer separator.)"""
+    """A literal space inside the request target: the HTTP server refuses it with a 400 and closes."""
     host, port = estate.server.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as connection:
         connection.sendall(b"GET /api/v1/datasets/tiny/images/a b.png HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

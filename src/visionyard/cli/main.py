@@ -355,7 +355,7 @@ def serve(
         demo(force=False)
     err.print(f"visionyard {settings.root} on http://{host}:{port} (API docs at /docs, executor {settings.executor})")
     app_ = create_app(ServiceContext(settings), executor=executor)
-    uvicorn.run(app_, host=host, port=port, log_level="info", access_log=False, loop="uvloop", http="httptools")
+    uvicorn.run(app_, host=host, port=port, log_level="info", access_log=False)
 
 
 def _is_loopback(host: str) -> bool:
