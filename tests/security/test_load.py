@@ -383,7 +383,7 @@ def test_storms_of_creations_and_controls_get_no_5xx_no_double_claim_and_never_m
 
 # --- 2. event-stream clients reconnecting -----------------------------------------------------------------------
 
-SSE_CLIENTS, SSE_EPOCHS = 200, 5
+SSE_CLIENTS, SSE_EPOCHS = 200, 8
 
 
 @dataclass
