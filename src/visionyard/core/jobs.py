@@ -123,6 +123,18 @@ def queue_export(
     return job
 
 
+def exports_of(session: Session, run_id: str, checkpoint: dict[str, Any], statuses: list[str]) -> list[Job]:
+    """The run's export jobs in these statuses made from this checkpoint (its file at the same epoch), oldest
+    first."""
+    found = select(Job).where(Job.run_id == run_id, Job.kind == EXPORT, Job.status.in_(statuses))
+    return [
+        job
+        for job in session.scalars(found.order_by(Job.created_at, Job.id))
+        if (job.params["checkpoint"], job.params.get("checkpoint_epoch"))
+        == (checkpoint["checkpoint"], checkpoint["checkpoint_epoch"])
+    ]
+
+
 def queue_serve_export(session: Session, settings: Settings, run: Run) -> Job | None:
     """The export for serving that a completed run with ``serve_export`` asked for: ONNX of its best checkpoint
     with the format's default options, queued in the caller's transaction. None, with a warning logged, where it
@@ -134,9 +146,9 @@ def queue_serve_export(session: Session, settings: Settings, run: Run) -> Job | 
     except (NoCheckpoint, RunSetupError) as exc:
         log.warning("run %s: no export for serving: %s", run.id, exc)
         return None
-    made = session.scalars(select(Job).where(Job.run_id == run.id, Job.kind == EXPORT, Job.status != JobStatus.FAILED))
-    for job in made:
-        if job.params.get("format") == SERVE_FORMAT and all(job.params.get(k) == v for k, v in chosen.items()):
+    unfailed = [status for status in JobStatus if status != JobStatus.FAILED]
+    for job in exports_of(session, run.id, chosen, unfailed):
+        if job.params["format"] == SERVE_FORMAT:
             log.info("run %s: export %s (%s) is of its best checkpoint already", run.id, job.id, job.status)
             return None
     try:

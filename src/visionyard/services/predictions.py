@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import select
-
 from visionyard.common.errors import Conflict
 from visionyard.common.statuses import JobStatus
 from visionyard.common.tasks import task_spec
@@ -172,14 +170,8 @@ def _serving_export(session: Session, run_id: str, checkpoint: dict[str, Any], r
     if runtime == "torch":
         return None
     formats = AUTO_FORMATS if runtime == "auto" else (runtime,)
-    completed = select(Job).where(Job.run_id == run_id, Job.kind == exports.KIND, Job.status == JobStatus.COMPLETED)
-    same = [
-        job
-        for job in session.scalars(completed.order_by(Job.created_at, Job.id))
-        if job.params["format"] in formats
-        and (job.params["checkpoint"], job.params.get("checkpoint_epoch"))
-        == (checkpoint["checkpoint"], checkpoint["checkpoint_epoch"])
-    ]
+    completed = core_jobs.exports_of(session, run_id, checkpoint, [JobStatus.COMPLETED])
+    same = [job for job in completed if job.params["format"] in formats]
     if not same:
         if runtime == "auto":
             return None
