@@ -81,6 +81,11 @@ def test_an_onnx_export_is_checked_benchmarked_and_predicts_like_the_service(
     run_id = server.client.post("/api/v1/runs", json=body).json()["id"]
     assert server.wait_for(run_id, ("completed", "failed"), timeout=180)["status"] == "completed"
     api = f"/api/v1/runs/{run_id}"
+    picture = io.BytesIO()
+    Image.open(api_home / "data" / "three" / "test" / "a/0.png").save(picture, format="PNG")
+    one = [("files", ("image.png", picture.getvalue(), "image/png"))]
+    before = server.client.post(f"{api}/predict", files=one, timeout=120).json()
+    assert (before["runtime"], before["export"]) == ("torch", None)  # no export yet (kept until the run's log moves)
 
     queued = server.client.post(f"{api}/exports", json={"format": "onnx", "options": {"opset": 17}})
     assert queued.status_code == 202, queued.text
@@ -151,3 +156,7 @@ def test_an_onnx_export_is_checked_benchmarked_and_predicts_like_the_service(
     assert len(server.client.get(f"{api}/exports").json()) == 2
     assert server.client.delete(f"{api}/exports/{failed['id']}").status_code == 204
     assert len(server.client.get(f"{api}/exports").json()) == 1
+    assert server.client.post(f"{api}/predict", files=one, timeout=120).json()["runtime"] == "onnx"
+    assert server.client.delete(f"{api}/exports/{export['id']}").status_code == 204
+    after = server.client.post(f"{api}/predict", files=one, timeout=120).json()
+    assert (after["runtime"], after["export"]) == ("torch", None)

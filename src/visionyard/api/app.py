@@ -79,6 +79,7 @@ def create_app(ctx: ServiceContext | None = None, schedule: bool = True, executo
     app.state.context = context
     errors.install(app)
     routers = (
+        predict,  # first: each request is matched against the routes in order, and predict is the hot path
         health,
         models,
         tasks,
@@ -87,7 +88,6 @@ def create_app(ctx: ServiceContext | None = None, schedule: bool = True, executo
         suggestions,
         evaluations,
         exports,
-        predict,
         registry,
         storage,
         datasets,

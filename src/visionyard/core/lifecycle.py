@@ -99,6 +99,16 @@ def last_event_id(session: Session, run_id: str) -> int:
     return session.scalar(select(func.max(Event.id)).where(Event.run_id == run_id)) or 0
 
 
+def log_mark(session: Session, run_id: str) -> tuple[int, int | None]:
+    """How many events the run has and the newest one's id. Every change to a run, its checkpoints and its
+    jobs is appended to the log in the transaction that makes it, so what was read from those rows under the
+    same mark is still true; a log that grew (an id committed out of order on PostgreSQL included) or lost
+    its old progress events has another."""
+    marked = select(func.count(Event.id), func.max(Event.id)).where(Event.run_id == run_id)
+    count, newest = session.execute(marked).one()
+    return count, newest
+
+
 def move(session: Session, item: Run | Job, status: str, reason: str | None = None, **fields: Any) -> None:
     """Set a run's or a job's status (checked against its moves) and other fields, with its event.
 

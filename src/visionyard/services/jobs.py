@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from visionyard.common.statuses import JobStatus
 from visionyard.common.tasks import task_spec
+from visionyard.core import lifecycle
 from visionyard.core.jobs import JobNotFinished, get_job, job_folder, resolve_checkpoint
 from visionyard.core.runs import RunSetupError, get_run, new_run_id, run_classes
 from visionyard.data import formats
@@ -86,6 +87,7 @@ def delete_job(ctx: Context, run_id: str, job_id: str, kind: str) -> None:
             raise JobNotFinished(f"job {job_id} is running")
         folder = job_folder(ctx.settings, job)
         session.delete(job)
+        lifecycle.add_event(session, run_id, "job_deleted", job_id=job_id, job_kind=kind)
     shutil.rmtree(folder, ignore_errors=True)
     try:
         artifact_store(ctx.settings).delete(folder)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import base64
 import math
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -14,6 +17,7 @@ from visionyard.common.errors import Conflict
 from visionyard.common.statuses import JobStatus
 from visionyard.common.tasks import task_spec
 from visionyard.core import jobs as core_jobs
+from visionyard.core import lifecycle
 from visionyard.core import runs as core_runs
 from visionyard.core.runs import RunSetupError, get_run
 from visionyard.db.models import Job
@@ -95,6 +99,52 @@ class Predictor(Protocol):
     def predict(self, request: dict[str, Any]) -> dict[str, Any]: ...
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a request resolves to from the run's rows and files: the model, and the file it runs from."""
+
+    model: str
+    task: str
+    config: dict[str, Any]
+    classes: list[str]
+    checkpoint: dict[str, Any]
+    """``checkpoint`` (the file, relative to the run) and ``checkpoint_epoch``."""
+    served: dict[str, Any] | None
+    """The export that runs (``id``, ``format``, ``path``), or None: the checkpoint in PyTorch."""
+    file: Path
+    """What the predictor loads."""
+
+
+class Targets:
+    """Targets by run and options, each kept with the run's :func:`~visionyard.core.lifecycle.log_mark` when it
+    was resolved and used while the mark is the same and its file is here: a request then makes one lookup
+    instead of reading the run, its checkpoints, its exports and its ``run.json`` (a few ms of a lone answer)."""
+
+    def __init__(self, capacity: int = 256):
+        self.capacity = capacity
+        self._kept: OrderedDict[tuple[Any, ...], tuple[tuple[int, int | None], Target]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, run_id: str, key: tuple[Any, ...], resolve: Callable[[], Target]) -> Target:
+        mark = lifecycle.log_mark(session, run_id)
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+        if kept is not None and kept[0] == mark and kept[1].file.is_file():
+            return kept[1]
+        target = resolve()
+        with self._lock:
+            self._kept[key] = (mark, target)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.capacity:
+                self._kept.popitem(last=False)
+        return target
+
+
+_TARGETS = Targets()
+
+
 def predict(
     ctx: ServiceContext,
     run_id: str,
@@ -105,33 +155,19 @@ def predict(
     """``predictor``: the server's predictor process unless given (the CLI predicts in its own process). The
     answer's timings add to the predictor's own stages the checks here and the round trip to the predictor."""
     started = time.perf_counter()
-    folder, store = RunFolder.of(ctx.settings.runs_dir, run_id), artifact_store(ctx.settings)
+    key = (ctx.db.url, str(ctx.settings.runs_dir), run_id, options.checkpoint, options.export, options.runtime)
     with ctx.db.session() as session:
-        run = get_run(session, run_id)
-        model, task, config, dataset = run.model, run.task, dict(run.config), Path(run.dataset_path)
-        if options.export is None:
-            checkpoint = jobs.resolve_checkpoint(session, ctx.settings.runs_dir, run, options.checkpoint, store)
-            export = _serving_export(session, run_id, checkpoint, options.runtime)
-        else:
-            export = exports.usable(session, run_id, options.export)
-            checkpoint = {k: export.params[k] for k in ("checkpoint", "checkpoint_epoch")}
-        served = None
-        if export is not None:
-            files = [
-                store.ensure_local(core_jobs.job_folder(ctx.settings, export) / name) for name in export.result["files"]
-            ]
-            main = files[0]  # pulled with the files beside it (OpenVINO's weights) when only in the store
-            served = {"id": export.id, "format": export.params["format"], "path": str(main)}
-    named = _images(task, uploads, ctx.settings.predict_max_images)
+        target = _TARGETS.get(session, run_id, key, lambda: _target(ctx, session, run_id, options))
+    named = _images(target.task, uploads, ctx.settings.predict_max_images)
     limits = ctx.settings.predict_max_bytes, ctx.settings.image_max_pixels
     sizes = [[check_image(data, name, *limits) for name, data in item] for item in named]
     request = {
-        "model": model,
-        "task": task,
-        "config": config,
-        "classes": core_runs.run_classes(ctx.settings, run_id, dataset, task),
-        "checkpoint": str(folder.root / checkpoint["checkpoint"]),
-        "export": served,
+        "model": target.model,
+        "task": target.task,
+        "config": target.config,
+        "classes": target.classes,
+        "checkpoint": str(RunFolder.of(ctx.settings.runs_dir, run_id).root / target.checkpoint["checkpoint"]),
+        "export": target.served,
         "images": [tuple(data for _, data in item) for item in named],
         "score_threshold": options.score_threshold,
         "overlay": options.overlay,
@@ -145,6 +181,7 @@ def predict(
         if overlay is not None:
             entry["overlay_png"] = base64.b64encode(overlay).decode("ascii")
         results.append(entry)
+    served, checkpoint = target.served, target.checkpoint
     return Predictions.model_validate(
         {
             "run_id": run_id,
@@ -152,7 +189,7 @@ def predict(
             "epoch": checkpoint["checkpoint_epoch"],
             "export": served and {"id": served["id"], "format": served["format"]},
             "runtime": served["format"] if served else "torch",
-            "task": task,
+            "task": target.task,
             "cached": reply["cached"],
             "timings": {
                 "checks_ms": round((handed - started) * 1000, 3),
@@ -162,6 +199,27 @@ def predict(
             "predictions": results,
         }
     )
+
+
+def _target(ctx: ServiceContext, session: Session, run_id: str, options: PredictOptions) -> Target:
+    """The run's model, the checkpoint ``options`` choose and the export that serves it (pulled here when only in
+    the artifact store)."""
+    store = artifact_store(ctx.settings)
+    run = get_run(session, run_id)
+    if options.export is None:
+        checkpoint = jobs.resolve_checkpoint(session, ctx.settings.runs_dir, run, options.checkpoint, store)
+        export = _serving_export(session, run_id, checkpoint, options.runtime)
+    else:
+        export = exports.usable(session, run_id, options.export)
+        checkpoint = {k: export.params[k] for k in ("checkpoint", "checkpoint_epoch")}
+    served, file = None, RunFolder.of(ctx.settings.runs_dir, run_id).root / checkpoint["checkpoint"]
+    if export is not None:
+        folder = core_jobs.job_folder(ctx.settings, export)
+        files = [store.ensure_local(folder / name) for name in export.result["files"]]
+        file = files[0]  # pulled with the files beside it (OpenVINO's weights) when only in the store
+        served = {"id": export.id, "format": export.params["format"], "path": str(file)}
+    classes = core_runs.run_classes(ctx.settings, run_id, Path(run.dataset_path), run.task)
+    return Target(run.model, run.task, dict(run.config), classes, checkpoint, served, file)
 
 
 def _serving_export(session: Session, run_id: str, checkpoint: dict[str, Any], runtime: str) -> Job | None:

@@ -71,6 +71,7 @@ export function useRunLive(runId: string) {
           refresh(runKeys.checkpoints(runId), runKeys.run(runId));
           break;
         case "job":
+        case "job_deleted":
           refresh(runKeys.tests(runId), runKeys.exports(runId), runKeys.benchmark(runId));
           break;
         case "progress": {
