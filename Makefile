@@ -56,11 +56,11 @@ lint: $(STAMP)
 ## The whole suite in two processes of one thread each (two torch processes of two threads each on
 ## two cores spin against each other); a module's tests stay in one process (they share its fixtures).
 test: lint $(UI_BUILD) browser
-	OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 --dist loadfile --durations=30
+	OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=30
 
 ## The inner loop: lint and every test that is neither slow nor a browser test (about a minute).
 test-fast: lint
-	OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 --dist loadfile -m "not slow and not browser"
+	OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not slow and not browser"
 
 demo: $(STAMP)
 	$(BIN)/visionyard demo

@@ -5,12 +5,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.durations import longest_first
 from tests.helpers import make_image_folder
 from visionyard.config import Settings
 from visionyard.data.demo_dense import write_shapes_change, write_shapes_detection, write_shapes_segmentation
 from visionyard.plugins.catalog import PluginCatalog
 
 os.environ.setdefault("VISIONYARD_ALLOW_DOWNLOADS", "false")  # no test reaches for the internet: a stand-in does
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    longest_first(items)
 
 
 @pytest.fixture(scope="session")
