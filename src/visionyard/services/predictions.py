@@ -109,10 +109,14 @@ class Target:
     classes: list[str]
     checkpoint: dict[str, Any]
     """``checkpoint`` (the file, relative to the run) and ``checkpoint_epoch``."""
+    checkpoint_file: Path
     served: dict[str, Any] | None
     """The export that runs (``id``, ``format``, ``path``), or None: the checkpoint in PyTorch."""
-    file: Path
-    """What the predictor loads."""
+
+    @property
+    def file(self) -> Path:
+        """What the predictor loads."""
+        return Path(self.served["path"]) if self.served else self.checkpoint_file
 
 
 class Targets:
@@ -166,7 +170,7 @@ def predict(
         "task": target.task,
         "config": target.config,
         "classes": target.classes,
-        "checkpoint": str(RunFolder.of(ctx.settings.runs_dir, run_id).root / target.checkpoint["checkpoint"]),
+        "checkpoint": str(target.checkpoint_file),
         "export": target.served,
         "images": [tuple(data for _, data in item) for item in named],
         "score_threshold": options.score_threshold,
@@ -212,14 +216,15 @@ def _target(ctx: ServiceContext, session: Session, run_id: str, options: Predict
     else:
         export = exports.usable(session, run_id, options.export)
         checkpoint = {k: export.params[k] for k in ("checkpoint", "checkpoint_epoch")}
-    served, file = None, RunFolder.of(ctx.settings.runs_dir, run_id).root / checkpoint["checkpoint"]
+    served = None
     if export is not None:
         folder = core_jobs.job_folder(ctx.settings, export)
         files = [store.ensure_local(folder / name) for name in export.result["files"]]
-        file = files[0]  # pulled with the files beside it (OpenVINO's weights) when only in the store
-        served = {"id": export.id, "format": export.params["format"], "path": str(file)}
+        # the first is what loads, pulled with the files beside it (OpenVINO's weights) when only in the store
+        served = {"id": export.id, "format": export.params["format"], "path": str(files[0])}
+    checkpoint_file = RunFolder.of(ctx.settings.runs_dir, run_id).root / checkpoint["checkpoint"]
     classes = core_runs.run_classes(ctx.settings, run_id, Path(run.dataset_path), run.task)
-    return Target(run.model, run.task, dict(run.config), classes, checkpoint, served, file)
+    return Target(run.model, run.task, dict(run.config), classes, checkpoint, checkpoint_file, served)
 
 
 def _serving_export(session: Session, run_id: str, checkpoint: dict[str, Any], runtime: str) -> Job | None:
